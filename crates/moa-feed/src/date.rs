@@ -1,0 +1,447 @@
+//! Dates as real feeds write them: RFC 822/1123 and their sloppy variants, ISO 8601 / RFC 3339, Korean
+//! forms (`2025. 2. 10. 오전 10:13`, `2025년 02월 10일 10:13:00`), epoch seconds. One tokenizer reads them
+//! all, so a variant of one form (a missing second, a zone name) is not a separate code path.
+
+use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
+
+/// Korea Standard Time, the zone of most of moa's sources (no daylight saving).
+pub const KST_OFFSET_SECONDS: i32 = 9 * 3600;
+
+#[derive(Debug, PartialEq)]
+enum Token {
+    Num { value: u32, digits: usize },
+    Word(String),
+    Time { h: u32, m: u32, s: u32 },
+    Offset(i32),
+}
+
+/// Parses a date string into Unix seconds. A time without a zone is read at `default_offset_seconds`.
+pub fn parse_date(input: &str, default_offset_seconds: i32) -> Option<i64> {
+    let s = input.trim();
+    if s.is_empty() || s.len() > 128 {
+        return None;
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return parse_epoch(s);
+    }
+    let tokens = tokenize(s)?;
+    interpret(&tokens, default_offset_seconds)
+}
+
+fn parse_epoch(s: &str) -> Option<i64> {
+    let n: i64 = s.parse().ok()?;
+    let secs = match s.len() {
+        9 | 10 => n,
+        12 | 13 => n / 1000,
+        _ => return None,
+    };
+    // 2001-09-09 .. 2100: anything else is more likely a number than a date.
+    (1_000_000_000..4_102_444_800)
+        .contains(&secs)
+        .then_some(secs)
+}
+
+fn tokenize(s: &str) -> Option<Vec<Token>> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    let mut seen_time = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_ascii_digit() {
+            let (value, digits, next) = read_number(&chars, i)?;
+            if next < chars.len() && chars[next] == ':' && digits <= 2 {
+                let (m, mdigits, mut j) = read_number(&chars, next + 1)?;
+                if mdigits != 2 {
+                    return None;
+                }
+                let mut sec = 0;
+                if j < chars.len() && chars[j] == ':' {
+                    let (sv, sdigits, k) = read_number(&chars, j + 1)?;
+                    if sdigits != 2 {
+                        return None;
+                    }
+                    sec = sv;
+                    j = k;
+                    // Fractional seconds are dropped: feeds never need them.
+                    if j < chars.len() && (chars[j] == '.' || chars[j] == ',') {
+                        j += 1;
+                        while j < chars.len() && chars[j].is_ascii_digit() {
+                            j += 1;
+                        }
+                    }
+                }
+                tokens.push(Token::Time {
+                    h: value,
+                    m,
+                    s: sec,
+                });
+                seen_time = true;
+                i = j;
+            } else {
+                tokens.push(Token::Num { value, digits });
+                i = next;
+            }
+        } else if (c == '+' || c == '-')
+            && seen_time
+            && i + 1 < chars.len()
+            && chars[i + 1].is_ascii_digit()
+        {
+            let sign = if c == '-' { -1 } else { 1 };
+            let (v, digits, mut j) = read_number(&chars, i + 1)?;
+            let (h, m) = match digits {
+                1 | 2 if j < chars.len() && chars[j] == ':' => {
+                    let (m, _, k) = read_number(&chars, j + 1)?;
+                    j = k;
+                    (v, m)
+                }
+                1 | 2 => (v, 0),
+                3 | 4 => (v / 100, v % 100),
+                _ => return None,
+            };
+            if h > 14 || m > 59 {
+                return None;
+            }
+            tokens.push(Token::Offset(sign * (h as i32 * 3600 + m as i32 * 60)));
+            i = j;
+        } else if c.is_alphabetic() {
+            let start = i;
+            while i < chars.len() && chars[i].is_alphabetic() {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect::<String>().to_lowercase();
+            tokens.push(Token::Word(word));
+        } else {
+            i += 1;
+        }
+    }
+    Some(tokens)
+}
+
+fn read_number(chars: &[char], start: usize) -> Option<(u32, usize, usize)> {
+    let mut j = start;
+    let mut value: u32 = 0;
+    while j < chars.len() && chars[j].is_ascii_digit() {
+        value = value.checked_mul(10)?.checked_add(chars[j].to_digit(10)?)?;
+        j += 1;
+    }
+    let digits = j - start;
+    (digits > 0 && digits <= 9).then_some((value, digits, j))
+}
+
+fn month_from_word(w: &str) -> Option<u8> {
+    const NAMES: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    if w.len() < 3 || !w.is_ascii() {
+        return None;
+    }
+    let idx = NAMES.iter().position(|n| w.starts_with(n))?;
+    // "march", "sept" and the like, but not "mayday".
+    const FULL: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    (FULL[idx].starts_with(w) || w == "sept").then_some(idx as u8 + 1)
+}
+
+fn zone_from_word(w: &str) -> Option<i32> {
+    let h = match w {
+        "z" | "gmt" | "ut" | "utc" | "wet" => 0,
+        "kst" | "jst" => 9,
+        "cet" | "bst" | "west" => 1,
+        "cest" | "eet" => 2,
+        "eest" | "msk" => 3,
+        "ist" => return Some(5 * 3600 + 1800),
+        "cst" => -6,
+        "cdt" | "est" => -5,
+        "edt" => -4,
+        "mst" => -7,
+        "mdt" => -6,
+        "pst" => -8,
+        "pdt" => -7,
+        _ => return None,
+    };
+    Some(h * 3600)
+}
+
+fn interpret(tokens: &[Token], default_offset: i32) -> Option<i64> {
+    let (mut year, mut month, mut day) = (None::<(u32, usize)>, None::<u32>, None::<u32>);
+    let mut time = None;
+    let mut offset = None;
+    let mut zone_word_offset = None;
+    let mut pm = None::<bool>;
+    let mut free: Vec<(u32, usize)> = Vec::new();
+
+    for (idx, tok) in tokens.iter().enumerate() {
+        match tok {
+            Token::Num { value, digits } => {
+                // Korean markers follow their number: 2025년 2월 10일.
+                match tokens.get(idx + 1) {
+                    Some(Token::Word(w)) if w == "년" => year = Some((*value, *digits)),
+                    Some(Token::Word(w)) if w == "월" => month = Some(*value),
+                    Some(Token::Word(w)) if w == "일" => day = Some(*value),
+                    _ => free.push((*value, *digits)),
+                }
+            }
+            Token::Time { h, m, s } => {
+                if time.is_some() {
+                    return None;
+                }
+                time = Some((*h, *m, *s));
+            }
+            Token::Offset(o) => offset = Some(*o),
+            Token::Word(w) => {
+                if let Some(mo) = month_from_word(w) {
+                    month = Some(mo as u32);
+                } else if let Some(z) = zone_from_word(w) {
+                    zone_word_offset = Some(z);
+                } else if w == "오전" || w == "am" || w == "a" {
+                    pm = Some(false);
+                } else if w == "오후" || w == "pm" || w == "p" {
+                    pm = Some(true);
+                }
+            }
+        }
+    }
+
+    let mut free = free.into_iter();
+    match (year, month) {
+        (Some(_), Some(_)) => {
+            if day.is_none() {
+                day = free.next().map(|(v, _)| v);
+            }
+        }
+        (None, Some(_)) => {
+            // RFC 822: "10 Feb 2025" or with a two-digit year "10 Feb 25".
+            let rest: Vec<_> = free.collect();
+            match rest.as_slice() {
+                [d, y] if day.is_none() && y.1 != 4 && d.1 == 4 => {
+                    year = Some(*d);
+                    day = Some(y.0);
+                }
+                [d, y] if day.is_none() => {
+                    day = Some(d.0);
+                    year = Some(*y);
+                }
+                [y] if day.is_some() => year = Some(*y),
+                _ => return None,
+            }
+        }
+        (Some(_), None) => {
+            let rest: Vec<_> = free.collect();
+            match rest.as_slice() {
+                [m, d] => {
+                    month = Some(m.0);
+                    day = day.or(Some(d.0));
+                }
+                [m] if day.is_some() => month = Some(m.0),
+                _ => return None,
+            }
+        }
+        (None, None) => {
+            let rest: Vec<_> = free.collect();
+            match rest.as_slice() {
+                [y, m, d, ..] if y.1 == 4 => {
+                    year = Some(*y);
+                    month = Some(m.0);
+                    day = Some(d.0);
+                }
+                // 10/02/2025: day first when the first number cannot be a month.
+                [a, b, y] if y.1 == 4 => {
+                    year = Some(*y);
+                    if a.0 > 12 {
+                        day = Some(a.0);
+                        month = Some(b.0);
+                    } else {
+                        month = Some(a.0);
+                        day = Some(b.0);
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    let (y, ydigits) = year?;
+    let y = match ydigits {
+        4 => y as i32,
+        2 if y < 70 => 2000 + y as i32,
+        2 => 1900 + y as i32,
+        _ => return None,
+    };
+    if !(1970..=2100).contains(&y) {
+        return None;
+    }
+    let month = Month::try_from(u8::try_from(month?).ok()?).ok()?;
+    let date = Date::from_calendar_date(y, month, u8::try_from(day?).ok()?).ok()?;
+    let (mut h, m, s) = time.unwrap_or((0, 0, 0));
+    match pm {
+        Some(true) if h < 12 => h += 12,
+        Some(false) if h == 12 => h = 0,
+        _ => {}
+    }
+    // "24:00:00" is sometimes written for the end of a day.
+    let (h, extra_day) = if h == 24 && m == 0 && s == 0 {
+        (0, 1)
+    } else {
+        (h, 0)
+    };
+    let t = Time::from_hms(
+        u8::try_from(h).ok()?,
+        u8::try_from(m).ok()?,
+        u8::try_from(s.min(59)).ok()?,
+    )
+    .ok()?;
+    // "GMT+9": the word names the base, the number the offset from it.
+    let total_offset = match (zone_word_offset, offset) {
+        (Some(z), Some(o)) => z + o,
+        (Some(z), None) => z,
+        (None, Some(o)) => o,
+        (None, None) => default_offset,
+    };
+    let offset = UtcOffset::from_whole_seconds(total_offset).ok()?;
+    let dt = PrimitiveDateTime::new(date, t).assume_offset(offset);
+    Some(dt.unix_timestamp() + extra_day * 86_400)
+}
+
+/// Formats Unix seconds as RFC 3339 in UTC, e.g. `2025-02-10T01:13:00Z`.
+pub fn format_rfc3339(unix: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(unix) {
+        Ok(dt) => {
+            let (y, mo, d) = (dt.year(), dt.month() as u8, dt.day());
+            let (h, mi, s) = (dt.hour(), dt.minute(), dt.second());
+            format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+        }
+        Err(_) => String::from("1970-01-01T00:00:00Z"),
+    }
+}
+
+/// Reads a time zone given on the command line or in a config file: `Asia/Seoul`, `UTC`, `+09:00`, `-0500`.
+pub fn parse_timezone(s: &str) -> Option<i32> {
+    let t = s.trim();
+    let named = match t.to_ascii_lowercase().as_str() {
+        "asia/seoul" | "kst" | "rok" => Some(9),
+        "asia/tokyo" | "jst" | "japan" => Some(9),
+        "utc" | "gmt" | "etc/utc" | "z" => Some(0),
+        "asia/shanghai" | "asia/taipei" | "asia/singapore" | "asia/hong_kong" => Some(8),
+        _ => None,
+    };
+    if let Some(h) = named {
+        return Some(h * 3600);
+    }
+    let (sign, rest) = match t.as_bytes().first()? {
+        b'+' => (1, &t[1..]),
+        b'-' => (-1, &t[1..]),
+        _ => return None,
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m): (i32, i32) = match digits.len() {
+        1 | 2 => (digits.parse().ok()?, 0),
+        4 => (digits[..2].parse().ok()?, digits[2..].parse().ok()?),
+        _ => return None,
+    };
+    (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> String {
+        format_rfc3339(
+            parse_date(s, KST_OFFSET_SECONDS).unwrap_or_else(|| panic!("no date from {s:?}")),
+        )
+    }
+
+    #[test]
+    fn rfc822_and_sloppy_variants() {
+        assert_eq!(
+            utc("Mon, 10 Feb 2025 10:13:00 +0900"),
+            "2025-02-10T01:13:00Z"
+        );
+        assert_eq!(utc("Mon, 10 Feb 2025 01:13:00 GMT"), "2025-02-10T01:13:00Z");
+        assert_eq!(utc("Mon, 3 Feb 2025 01:13 GMT"), "2025-02-03T01:13:00Z");
+        assert_eq!(utc("Mon, 10 Feb 2025 10:13:00 KST"), "2025-02-10T01:13:00Z");
+        assert_eq!(
+            utc("Mon, 10 Feb 2025 10:13:00 GMT+9"),
+            "2025-02-10T01:13:00Z"
+        );
+        assert_eq!(
+            utc("Mon, 10 Feb 2025 10:13:00 GMT+09:00"),
+            "2025-02-10T01:13:00Z"
+        );
+        assert_eq!(utc("Mon, 10 Feb 2025 01:13:00 UT"), "2025-02-10T01:13:00Z");
+        assert_eq!(utc("10 Feb 25 01:13:00 Z"), "2025-02-10T01:13:00Z");
+        assert_eq!(
+            utc("Monday, 10 February 2025 01:13:00 -0000"),
+            "2025-02-10T01:13:00Z"
+        );
+        assert_eq!(utc("Tue, 10 Jun 2003 04:00:00 EST"), "2003-06-10T09:00:00Z");
+    }
+
+    #[test]
+    fn iso8601_variants() {
+        assert_eq!(utc("2025-02-10T01:13:00Z"), "2025-02-10T01:13:00Z");
+        assert_eq!(utc("2025-02-10T10:13:00+09:00"), "2025-02-10T01:13:00Z");
+        assert_eq!(utc("2025-02-10T10:13:00.123+0900"), "2025-02-10T01:13:00Z");
+        assert_eq!(utc("2025-02-10 10:13"), "2025-02-10T01:13:00Z");
+        assert_eq!(utc("2025-02-10"), "2025-02-09T15:00:00Z");
+        assert_eq!(utc("2025-02-10T01:13:00-05:00"), "2025-02-10T06:13:00Z");
+    }
+
+    #[test]
+    fn korean_forms_read_in_source_zone() {
+        assert_eq!(utc("2025. 2. 10. 오전 10:13"), "2025-02-10T01:13:00Z");
+        assert_eq!(utc("2025년 02월 10일 10:13:00"), "2025-02-10T01:13:00Z");
+        assert_eq!(utc("2004-05-25 오후 11:23:17"), "2004-05-25T14:23:17Z");
+        assert_eq!(utc("2025. 2. 10. 오후 12:05"), "2025-02-10T03:05:00Z");
+        assert_eq!(utc("2025. 2. 10. 오전 12:05"), "2025-02-09T15:05:00Z");
+    }
+
+    #[test]
+    fn epoch_seconds_and_millis() {
+        assert_eq!(utc("1739149980"), "2025-02-10T01:13:00Z");
+        assert_eq!(utc("1739149980000"), "2025-02-10T01:13:00Z");
+        assert_eq!(parse_date("12345", 0), None);
+    }
+
+    #[test]
+    fn zone_default_is_the_callers() {
+        assert_eq!(
+            parse_date("2025-02-10 10:13", 0),
+            parse_date("2025-02-10T10:13:00Z", 0)
+        );
+    }
+
+    #[test]
+    fn impossible_dates_are_rejected() {
+        assert_eq!(parse_date("2025-02-30", 0), None);
+        assert_eq!(parse_date("not a date", 0), None);
+        assert_eq!(parse_date("", 0), None);
+        assert_eq!(parse_date("Mon, 10 Foo 2025", 0), None);
+        assert_eq!(parse_date("99:99", 0), None);
+    }
+
+    #[test]
+    fn timezones_from_config() {
+        assert_eq!(parse_timezone("Asia/Seoul"), Some(32400));
+        assert_eq!(parse_timezone("+09:00"), Some(32400));
+        assert_eq!(parse_timezone("-0500"), Some(-18000));
+        assert_eq!(parse_timezone("UTC"), Some(0));
+        assert_eq!(parse_timezone("Mars/Olympus"), None);
+    }
+}

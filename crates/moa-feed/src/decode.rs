@@ -1,0 +1,177 @@
+//! Bytes to UTF-8 text. Order of trust: a byte-order mark, the XML declaration, the HTTP charset given by
+//! the caller, then detection. Real servers often send a wrong HTTP charset (ISO-8859-1 by default) while
+//! the document's own declaration is right, so the declaration wins over the header.
+
+use encoding_rs::{Encoding, UTF_8};
+
+pub(crate) struct Decoded {
+    pub text: String,
+    /// The WHATWG name of the encoding used, lowercase (e.g. `utf-8`, `euc-kr`).
+    pub encoding: String,
+    pub warnings: Vec<String>,
+}
+
+pub(crate) fn decode(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
+    let mut warnings = Vec::new();
+    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        return finish(enc, &bytes[bom_len..], warnings);
+    }
+    let declared = declared_encoding(bytes);
+    let chosen = match declared {
+        Some(label) => match Encoding::for_label(label.as_bytes()) {
+            // A UTF-16 declaration without a BOM in an ASCII-compatible file is a lie: the
+            // declaration itself was readable as ASCII.
+            Some(enc) if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE => {
+                Some(UTF_8)
+            }
+            Some(enc) => Some(enc),
+            None => {
+                warnings.push(format!("unknown encoding {label:?} in the XML declaration"));
+                None
+            }
+        },
+        None => None,
+    };
+    let chosen = chosen.or_else(|| {
+        http_charset.and_then(|label| {
+            let enc = Encoding::for_label(label.trim().as_bytes());
+            if enc.is_none() {
+                warnings.push(format!("unknown HTTP charset {label:?}"));
+            }
+            enc
+        })
+    });
+    match chosen {
+        // UTF-8 declared but the bytes are not: a common mistake of Korean blogs serving EUC-KR.
+        Some(enc) if enc == UTF_8 && std::str::from_utf8(bytes).is_err() => {
+            let guessed = guess(bytes);
+            if guessed != UTF_8
+                && guessed
+                    .decode_without_bom_handling_and_without_replacement(bytes)
+                    .is_some()
+            {
+                warnings.push(format!(
+                    "declared utf-8 but the bytes are {}; decoded as {}",
+                    guessed.name(),
+                    guessed.name()
+                ));
+                return finish(guessed, bytes, warnings);
+            }
+            finish(UTF_8, bytes, warnings)
+        }
+        Some(enc) => finish(enc, bytes, warnings),
+        None if std::str::from_utf8(bytes).is_ok() => finish(UTF_8, bytes, warnings),
+        None => {
+            let guessed = guess(bytes);
+            warnings.push(format!("no encoding declared; detected {}", guessed.name()));
+            finish(guessed, bytes, warnings)
+        }
+    }
+}
+
+fn guess(bytes: &[u8]) -> &'static Encoding {
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    // Korean blogs are the common case: prefer EUC-KR when the bytes allow it.
+    detector.guess(Some(b"kr"), chardetng::Utf8Detection::Allow)
+}
+
+fn finish(enc: &'static Encoding, bytes: &[u8], mut warnings: Vec<String>) -> Decoded {
+    let (text, had_errors) = enc.decode_without_bom_handling(bytes);
+    if had_errors {
+        warnings.push(format!(
+            "invalid {} byte sequences were replaced with U+FFFD",
+            enc.name()
+        ));
+    }
+    Decoded {
+        text: text.into_owned(),
+        encoding: enc.name().to_ascii_lowercase(),
+        warnings,
+    }
+}
+
+/// The `encoding` pseudo-attribute of an XML declaration at the start of the document, if any.
+fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(512)];
+    let start = find(head, b"<?xml")?;
+    let end = start + find(&head[start..], b"?>")?;
+    let decl = &head[start..end];
+    let at = find(decl, b"encoding")? + "encoding".len();
+    let rest = &decl[at..];
+    let rest = rest
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace() || **b == b'=')
+        .copied()
+        .collect::<Vec<_>>();
+    let quote = *rest.first()?;
+    if quote != b'"' && quote != b'\'' {
+        return None;
+    }
+    let value: Vec<u8> = rest[1..]
+        .iter()
+        .take_while(|b| **b != quote)
+        .copied()
+        .collect();
+    String::from_utf8(value)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_wins_over_declaration() {
+        let mut bytes = vec![0xEF, 0xBB, 0xBF];
+        bytes.extend_from_slice(
+            "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><a>한</a>".as_bytes(),
+        );
+        let d = decode(&bytes, None);
+        assert_eq!(d.encoding, "utf-8");
+        assert!(d.text.contains("한"));
+    }
+
+    #[test]
+    fn declared_euc_kr_is_transcoded() {
+        let (bytes, _, _) = encoding_rs::EUC_KR
+            .encode("<?xml version=\"1.0\" encoding=\"EUC-KR\"?><a>안녕하세요</a>");
+        let d = decode(&bytes, None);
+        assert_eq!(d.encoding, "euc-kr");
+        assert!(d.text.contains("안녕하세요"));
+        assert!(d.warnings.is_empty());
+    }
+
+    #[test]
+    fn http_charset_used_when_document_is_silent() {
+        let (bytes, _, _) = encoding_rs::EUC_KR.encode("<rss><title>기술 블로그</title></rss>");
+        let d = decode(&bytes, Some("euc-kr"));
+        assert_eq!(d.encoding, "euc-kr");
+        assert!(d.text.contains("기술 블로그"));
+    }
+
+    #[test]
+    fn undeclared_euc_kr_is_detected() {
+        let (bytes, _, _) = encoding_rs::EUC_KR
+            .encode("<rss><title>우아한형제들 기술블로그에 오신 것을 환영합니다</title></rss>");
+        let d = decode(&bytes, None);
+        assert_eq!(d.encoding, "euc-kr");
+        assert!(d.text.contains("우아한형제들"));
+    }
+
+    #[test]
+    fn invalid_bytes_become_a_warning() {
+        let d = decode(
+            b"<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\xff\xfe ok</a>",
+            None,
+        );
+        assert!(d.text.contains("ok"));
+        assert!(!d.warnings.is_empty());
+    }
+}

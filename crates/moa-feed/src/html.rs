@@ -1,0 +1,546 @@
+//! HTML fragments from feeds to plain text, and the few tags moa reads out of HTML (`<img>`, `<link>`,
+//! `<meta>`).
+//!
+//! Hand-written rather than lol_html: lol_html hands text chunks back still entity-encoded and needs an
+//! end-tag handler registered per element to see block boundaries, and a summary needs exactly two
+//! things from the markup — where blocks end and what the entities mean. This scanner never fails, never
+//! allocates more than its output, and can be fuzzed alone.
+
+use quick_xml::escape::resolve_html5_entity;
+
+/// Elements whose end starts a new line of text.
+const BLOCKS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "tr",
+    "ul",
+];
+/// Elements whose start and end separate words, without a new line.
+const CELLS: &[&str] = &["td", "th", "caption", "option"];
+/// Elements whose whole content is not text a reader would see.
+const SKIPPED: &[&str] = &[
+    "script", "style", "noscript", "template", "head", "title", "svg", "math", "iframe", "object",
+    "button", "select", "textarea",
+];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Gap {
+    None,
+    Space,
+    Line,
+}
+
+struct TextSink {
+    out: String,
+    gap: Gap,
+}
+
+impl TextSink {
+    fn gap(&mut self, g: Gap) {
+        if g == Gap::Line || self.gap == Gap::None {
+            self.gap = g;
+        }
+    }
+
+    fn push_char(&mut self, c: char) {
+        if c.is_whitespace() || c == '\u{a0}' {
+            self.gap(Gap::Space);
+            return;
+        }
+        // Control and zero-width characters carry no text; U+FFFD from a broken encoding does not either.
+        if c.is_control()
+            || matches!(
+                c,
+                '\u{200b}' | '\u{feff}' | '\u{fffd}' | '\u{200e}' | '\u{200f}'
+            )
+        {
+            return;
+        }
+        if !self.out.is_empty() {
+            match self.gap {
+                Gap::Line => self.out.push('\n'),
+                Gap::Space => self.out.push(' '),
+                Gap::None => {}
+            }
+        }
+        self.gap = Gap::None;
+        self.out.push(c);
+    }
+
+    fn push_str(&mut self, s: &str) {
+        s.chars().for_each(|c| self.push_char(c));
+    }
+}
+
+/// Plain text of an HTML fragment: blocks become lines, runs of whitespace one space, entities decoded,
+/// scripts, styles and images dropped.
+pub fn html_to_text(html: &str) -> String {
+    let mut sink = TextSink {
+        out: String::with_capacity(html.len().min(1 << 16)),
+        gap: Gap::None,
+    };
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'<' => match read_markup(html, i) {
+                Markup::Tag {
+                    name, closing, end, ..
+                } => {
+                    let lname = name.to_ascii_lowercase();
+                    if !closing && SKIPPED.contains(&lname.as_str()) {
+                        i = skip_element(html, end, &lname);
+                        continue;
+                    }
+                    if BLOCKS.contains(&lname.as_str()) {
+                        sink.gap(Gap::Line);
+                    } else if CELLS.contains(&lname.as_str()) {
+                        sink.gap(Gap::Space);
+                    }
+                    i = end;
+                }
+                Markup::Other { end } => i = end,
+                Markup::NotMarkup => {
+                    sink.push_char('<');
+                    i += 1;
+                }
+            },
+            b'&' => {
+                let (decoded, next) = decode_entity(html, i);
+                match decoded {
+                    Some(s) => sink.push_str(&s),
+                    None => sink.push_char('&'),
+                }
+                i = next;
+            }
+            _ => {
+                // Copy the run of plain text up to the next markup character in one go.
+                let run_end = html[i..].find(['<', '&']).map_or(html.len(), |p| i + p);
+                sink.push_str(&html[i..run_end]);
+                i = run_end;
+            }
+        }
+    }
+    sink.out
+}
+
+enum Markup<'a> {
+    Tag {
+        name: &'a str,
+        closing: bool,
+        attrs: &'a str,
+        end: usize,
+    },
+    /// A comment, doctype, processing instruction or CDATA section.
+    Other {
+        end: usize,
+    },
+    NotMarkup,
+}
+
+/// Reads the markup that starts at `start` (which holds `<`); `end` is the index after it.
+fn read_markup(html: &str, start: usize) -> Markup<'_> {
+    let rest = &html[start..];
+    if rest.starts_with("<!--") {
+        let end = rest[4..]
+            .find("-->")
+            .map_or(html.len(), |p| start + 4 + p + 3);
+        return Markup::Other { end };
+    }
+    if rest.starts_with("<!") || rest.starts_with("<?") {
+        let end = rest.find('>').map_or(html.len(), |p| start + p + 1);
+        return Markup::Other { end };
+    }
+    let bytes = rest.as_bytes();
+    let closing = bytes.get(1) == Some(&b'/');
+    let name_start = if closing { 2 } else { 1 };
+    let name_len = bytes[name_start.min(bytes.len())..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-' || **b == b':')
+        .count();
+    if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
+        return Markup::NotMarkup;
+    }
+    let name = &rest[name_start..name_start + name_len];
+    // Find the closing '>' outside quoted attribute values.
+    let mut quote = None;
+    let mut j = name_start + name_len;
+    while j < bytes.len() {
+        let b = bytes[j];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None if b == b'>' => {
+                let attrs = &rest[name_start + name_len..j];
+                return Markup::Tag {
+                    name,
+                    closing,
+                    attrs,
+                    end: start + j + 1,
+                };
+            }
+            None => {}
+        }
+        j += 1;
+    }
+    let attrs = &rest[name_start + name_len..];
+    Markup::Tag {
+        name,
+        closing,
+        attrs,
+        end: html.len(),
+    }
+}
+
+/// Index after the end tag of `name` (ASCII case-insensitive), or the end of input.
+fn skip_element(html: &str, from: usize, name: &str) -> usize {
+    let bytes = html.as_bytes();
+    let mut i = from;
+    while let Some(p) = html[i..].find("</") {
+        let at = i + p + 2;
+        let candidate = &bytes[at..(at + name.len()).min(bytes.len())];
+        if candidate.eq_ignore_ascii_case(name.as_bytes()) {
+            return html[at..].find('>').map_or(html.len(), |q| at + q + 1);
+        }
+        i = at;
+    }
+    html.len()
+}
+
+/// Decodes the character reference at `start` (which holds `&`). Returns the text and the index after
+/// the reference, or `None` and `start + 1` when it is a bare ampersand.
+pub(crate) fn decode_entity(s: &str, start: usize) -> (Option<String>, usize) {
+    let rest = &s[start + 1..];
+    let Some(semi) = rest.as_bytes().iter().take(40).position(|b| *b == b';') else {
+        return (None, start + 1);
+    };
+    let name = &rest[..semi];
+    (resolve_reference(name), start + 1 + semi + 1)
+}
+
+/// Resolves `name` of `&name;`: a numeric reference or any HTML5 named entity.
+pub(crate) fn resolve_reference(name: &str) -> Option<String> {
+    if let Some(num) = name.strip_prefix('#') {
+        let code = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => num.parse().ok()?,
+        };
+        // Windows-1252 code points written as numeric references, as many CMSs do.
+        let code = match code {
+            0x80 => 0x20AC,
+            0x85 => 0x2026,
+            0x91 => 0x2018,
+            0x92 => 0x2019,
+            0x93 => 0x201C,
+            0x94 => 0x201D,
+            0x96 => 0x2013,
+            0x97 => 0x2014,
+            c => c,
+        };
+        return char::from_u32(code)
+            .filter(|c| *c != '\0')
+            .map(String::from);
+    }
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    resolve_html5_entity(name).map(String::from)
+}
+
+/// Attributes of a start tag, names lowercased, values entity-decoded.
+pub(crate) fn parse_attrs(attrs: &str) -> Vec<(String, String)> {
+    let bytes = attrs.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
+            i += 1;
+        }
+        let name_start = i;
+        while i < bytes.len()
+            && !bytes[i].is_ascii_whitespace()
+            && !matches!(bytes[i], b'=' | b'>' | b'/')
+        {
+            i += 1;
+        }
+        if i == name_start {
+            i += 1;
+            continue;
+        }
+        let name = attrs[name_start..i].to_ascii_lowercase();
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let mut value = String::new();
+        if i < bytes.len() && bytes[i] == b'=' {
+            i += 1;
+            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            let raw = if i < bytes.len() && (bytes[i] == b'"' || bytes[i] == b'\'') {
+                let q = bytes[i];
+                let start = i + 1;
+                let end = bytes[start..]
+                    .iter()
+                    .position(|b| *b == q)
+                    .map_or(bytes.len(), |p| start + p);
+                i = (end + 1).min(bytes.len());
+                &attrs[start..end]
+            } else {
+                let start = i;
+                while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                &attrs[start..i]
+            };
+            value = decode_entities(raw);
+        }
+        out.push((name, value));
+    }
+    out
+}
+
+/// Decodes every character reference in `s`, leaving bare ampersands as they are.
+pub fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while let Some(p) = s[i..].find('&') {
+        out.push_str(&s[i..i + p]);
+        let (decoded, next) = decode_entity(s, i + p);
+        match decoded {
+            Some(d) => out.push_str(&d),
+            None => out.push_str(&s[i + p..next]),
+        }
+        i = next;
+    }
+    out.push_str(&s[i..]);
+    out
+}
+
+/// Start tags named `name` (ASCII case-insensitive), with their attributes, in document order.
+pub fn start_tags<'a>(
+    html: &'a str,
+    name: &'a str,
+) -> impl Iterator<Item = Vec<(String, String)>> + 'a {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while let Some(p) = html[i..].find('<') {
+            let at = i + p;
+            match read_markup(html, at) {
+                Markup::Tag {
+                    name: n,
+                    closing: false,
+                    attrs,
+                    end,
+                } if n.eq_ignore_ascii_case(name) => {
+                    i = end;
+                    return Some(parse_attrs(attrs));
+                }
+                // Script and style bodies are not markup; everything else (even <noscript>) may hold tags.
+                Markup::Tag {
+                    name: n,
+                    closing: false,
+                    end,
+                    ..
+                } if n.eq_ignore_ascii_case("script") || n.eq_ignore_ascii_case("style") => {
+                    i = skip_element(html, end, &n.to_ascii_lowercase());
+                }
+                Markup::Tag { end, .. } | Markup::Other { end } => i = end,
+                Markup::NotMarkup => i = at + 1,
+            }
+        }
+        None
+    })
+}
+
+pub(crate) fn attr<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    attrs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// The first image of the content a reader would call its picture: not a tracking pixel, emoji, icon,
+/// avatar or `data:` URI. Returned as written (possibly relative).
+pub fn first_image(html: &str) -> Option<String> {
+    start_tags(html, "img").find_map(|attrs| {
+        let src = ["src", "data-src", "data-lazy-src", "data-original"]
+            .iter()
+            .filter_map(|n| attr(&attrs, n))
+            .find(|v| !v.starts_with("data:"))?;
+        let tiny = |n: &str| {
+            attr(&attrs, n)
+                .and_then(|v| v.trim_end_matches("px").parse::<u32>().ok())
+                .is_some_and(|v| v <= 2)
+        };
+        if tiny("width") || tiny("height") || is_decorative_image_url(src) {
+            return None;
+        }
+        let class = attr(&attrs, "class").unwrap_or("").to_ascii_lowercase();
+        if class.contains("emoji") || class.contains("wp-smiley") || class.contains("avatar") {
+            return None;
+        }
+        Some(src.to_string())
+    })
+}
+
+/// URLs of tracking pixels, counters, emoji and icons that feeds put into content.
+pub(crate) fn is_decorative_image_url(url: &str) -> bool {
+    let u = url.to_ascii_lowercase();
+    const MARKERS: &[&str] = &[
+        "feeds.feedburner.com/~r/",
+        "feeds.feedburner.com/~ff/",
+        "stats.wordpress.com",
+        "pixel.wp.com",
+        "/b.gif",
+        "medium.com/_/stat",
+        "/_/stat?",
+        "doubleclick.net",
+        "google-analytics.com",
+        "/emoji/",
+        "s.w.org/images/core/emoji",
+        "/smilies/",
+        "gravatar.com/avatar",
+        "pixel.",
+        "/pixel.gif",
+        "/tracking",
+        "spacer.gif",
+        "blank.gif",
+        "1x1.",
+        "feedburner.google.com",
+        "counter.",
+        "/favicon",
+    ];
+    u.starts_with("data:") || MARKERS.iter().any(|m| u.contains(m))
+}
+
+/// Feed URLs an HTML page advertises with `<link rel="alternate" type="application/rss+xml|atom+xml|feed+json">`.
+pub fn alternate_feed_links(html: &str) -> Vec<String> {
+    start_tags(html, "link")
+        .filter(|attrs| {
+            let rel = attr(attrs, "rel").unwrap_or("").to_ascii_lowercase();
+            let ty = attr(attrs, "type").unwrap_or("").to_ascii_lowercase();
+            rel.split_whitespace().any(|r| r == "alternate")
+                && (ty.contains("rss")
+                    || ty.contains("atom")
+                    || ty.contains("feed+json")
+                    || ty.contains("rdf"))
+        })
+        .filter_map(|attrs| attr(&attrs, "href").map(String::from))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_separated_not_glued() {
+        assert_eq!(
+            html_to_text("<p>Impressions</p><p>By: Tulika Bhatt</p>"),
+            "Impressions\nBy: Tulika Bhatt"
+        );
+        assert_eq!(
+            html_to_text("<div>남았어요.</div><div>우리는</div>"),
+            "남았어요.\n우리는"
+        );
+        assert_eq!(
+            html_to_text("<ul><li>one</li><li>two</li></ul>"),
+            "one\ntwo"
+        );
+        assert_eq!(
+            html_to_text("<table><tr><td>a</td><td>b</td></tr></table>"),
+            "a b"
+        );
+        assert_eq!(html_to_text("line<br>next<br/>last"), "line\nnext\nlast");
+    }
+
+    #[test]
+    fn inline_markup_does_not_split_words() {
+        assert_eq!(
+            html_to_text("<b>Ku</b>bernetes <a href='x'>링크</a>입니다"),
+            "Kubernetes 링크입니다"
+        );
+    }
+
+    #[test]
+    fn entities_decoded_whitespace_collapsed() {
+        assert_eq!(
+            html_to_text("a&nbsp;&amp;&nbsp;b &hellip; &#8230; &#x2026; &copy;"),
+            "a & b … … … ©"
+        );
+        assert_eq!(html_to_text("  lots \n\t of   space  "), "lots of space");
+        assert_eq!(html_to_text("AT&T and a < b"), "AT&T and a < b");
+    }
+
+    #[test]
+    fn scripts_styles_images_comments_dropped() {
+        let html = "<style>p{color:red}</style><script>alert(1)</script><!-- hidden --><p>visible<img src=x.png> text</p>";
+        assert_eq!(html_to_text(html), "visible text");
+        assert_eq!(html_to_text("<SCRIPT>x</SCRIPT>ok"), "ok");
+        assert_eq!(html_to_text("<script>unterminated"), "");
+    }
+
+    #[test]
+    fn first_image_skips_pixels_and_emoji() {
+        let html = r#"<img src="https://feeds.feedburner.com/~r/x/~4/abc" width="1" height="1">
+            <img class="emoji" src="https://s.w.org/images/core/emoji/15/72x72/1f600.png">
+            <img src="data:image/gif;base64,R0lGOD" data-src="/real.png">
+            <img src="https://cdn.example.com/a.png">"#;
+        assert_eq!(first_image(html).as_deref(), Some("/real.png"));
+        assert_eq!(
+            first_image("<img src=\"https://stats.wordpress.com/b.gif?x=1\">"),
+            None
+        );
+    }
+
+    #[test]
+    fn attributes_are_decoded() {
+        let tags: Vec<_> = start_tags(r#"<img alt='a > b' src="/x?a=1&amp;b=2">"#, "img").collect();
+        assert_eq!(attr(&tags[0], "src"), Some("/x?a=1&b=2"));
+        assert_eq!(attr(&tags[0], "alt"), Some("a > b"));
+    }
+
+    #[test]
+    fn alternate_links_found() {
+        let html = r#"<html><head><link rel="stylesheet" href="/s.css"><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head></html>"#;
+        assert_eq!(alternate_feed_links(html), vec!["/feed.xml".to_string()]);
+    }
+}

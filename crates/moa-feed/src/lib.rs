@@ -1,0 +1,157 @@
+//! moa's feed library: bytes in, a typed and normalized feed out. No I/O, no async, no global state, so it
+//! can be fuzzed and benchmarked alone.
+//!
+//! Pipeline: [`decode`] (bytes to UTF-8) → sniff → `xml` / `jsonfeed` (format to a raw model) →
+//! [`normalize`] (clean text, absolute canonical links, dates, ids, summaries, thumbnails).
+
+mod date;
+mod decode;
+pub mod html;
+mod jsonfeed;
+pub mod link;
+mod normalize;
+pub mod opml;
+mod raw;
+pub mod text;
+mod xml;
+
+pub use date::{KST_OFFSET_SECONDS, format_rfc3339, parse_date, parse_timezone};
+use serde::{Serialize, Serializer};
+pub use url::Url;
+
+/// What the caller knows about the document.
+#[derive(Debug, Clone)]
+pub struct ParseOptions {
+    /// The URL the document was fetched from: the last base for relative links.
+    pub url: Option<Url>,
+    /// The `charset` of the HTTP `Content-Type`, if any.
+    pub http_charset: Option<String>,
+    /// Offset from UTC, in seconds, for dates written without a zone (default: KST).
+    pub timezone_offset: i32,
+    /// Fetch time in Unix seconds: dates after it are clamped to it. `None` keeps dates as written.
+    pub now: Option<i64>,
+    /// Documents larger than this are refused before parsing.
+    pub max_bytes: usize,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        Self {
+            url: None,
+            http_charset: None,
+            timezone_offset: KST_OFFSET_SECONDS,
+            now: None,
+            max_bytes: 32 << 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Format {
+    #[serde(rename = "rss2.0")]
+    Rss20,
+    #[serde(rename = "rss1.0")]
+    Rss10,
+    #[serde(rename = "rss0.9x")]
+    Rss09x,
+    #[serde(rename = "atom1.0")]
+    Atom10,
+    #[serde(rename = "atom0.3")]
+    Atom03,
+    #[serde(rename = "jsonfeed1")]
+    JsonFeed1,
+}
+
+/// A point in time, Unix seconds; serialized as RFC 3339 UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp(pub i64);
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_rfc3339(self.0))
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Feed {
+    pub format: Format,
+    pub encoding: String,
+    pub title: Option<String>,
+    pub link: Option<String>,
+    pub description: Option<String>,
+    pub language: Option<String>,
+    pub entries: Vec<Entry>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entry {
+    /// Stable across fetches: the GUID when valid and unique, else the canonical link, else a hash.
+    pub id: String,
+    pub title: String,
+    pub link: Option<String>,
+    pub published: Option<Timestamp>,
+    pub updated: Option<Timestamp>,
+    pub author: Option<String>,
+    /// Plain text, at most [`text::SUMMARY_MAX_CHARS`] characters.
+    pub summary: Option<String>,
+    pub thumbnail: Option<String>,
+    pub categories: Vec<String>,
+    /// The full content as HTML, as the feed gave it (not sanitized: render it only through a sanitizer).
+    #[serde(skip)]
+    pub content_html: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum FeedError {
+    #[error("empty document")]
+    Empty,
+    #[error("document too large: {size} bytes (limit {limit})")]
+    TooLarge { size: usize, limit: usize },
+    #[error("not a feed: {reason}{}", alternate.as_ref().map(|a| format!("; the page advertises the feed {a}")).unwrap_or_default())]
+    NotAFeed {
+        reason: String,
+        alternate: Option<String>,
+    },
+    #[error("malformed XML at byte {position}: {message}")]
+    Xml { position: u64, message: String },
+    #[error("malformed JSON Feed: {0}")]
+    Json(String),
+}
+
+/// Parses and normalizes a feed document.
+pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<Feed, FeedError> {
+    if bytes.len() > options.max_bytes {
+        return Err(FeedError::TooLarge {
+            size: bytes.len(),
+            limit: options.max_bytes,
+        });
+    }
+    let decoded = decode::decode(bytes, options.http_charset.as_deref());
+    let mut warnings = decoded.warnings;
+    let text = decoded.text.trim_start_matches('\u{feff}');
+    let start = text
+        .find(|c: char| !c.is_whitespace())
+        .ok_or(FeedError::Empty)?;
+    let body = &text[start..];
+    let raw = if body.starts_with('{') {
+        jsonfeed::parse(body, &mut warnings)?
+    } else {
+        let Some(lt) = body.find('<') else {
+            return Err(FeedError::NotAFeed {
+                reason: "no markup and no JSON".into(),
+                alternate: None,
+            });
+        };
+        if lt > 0 {
+            warnings.push(format!("skipped {lt} bytes of junk before the XML"));
+        }
+        xml::parse(&body[lt..], options, &mut warnings)?
+    };
+    Ok(normalize::normalize(
+        raw,
+        decoded.encoding,
+        warnings,
+        options,
+    ))
+}

@@ -1,0 +1,278 @@
+//! Raw values to what a reader sees: clean one-line titles, absolute canonical links, UTC dates, stable
+//! unique ids, short clean summaries, and a thumbnail.
+
+use std::collections::{HashMap, HashSet};
+
+use url::Url;
+
+use crate::html::{first_image, html_to_text, is_decorative_image_url};
+use crate::link::{self, LinkError};
+use crate::raw::{RawEntry, RawFeed, RawLink, RawText, TextKind};
+use crate::text::{SUMMARY_MAX_CHARS, one_line, strip_boilerplate, truncate};
+use crate::{Entry, Feed, ParseOptions, Timestamp, parse_date};
+
+/// Dates this far after the fetch time are clock skew, not the future.
+const FUTURE_TOLERANCE_SECONDS: i64 = 10 * 60;
+const TITLE_FROM_TEXT_CHARS: usize = 60;
+
+pub(crate) fn normalize(
+    raw: RawFeed,
+    encoding: String,
+    mut warnings: Vec<String>,
+    options: &ParseOptions,
+) -> Feed {
+    let doc_url = options.url.as_ref();
+    let feed_base = raw.base.as_deref().and_then(|b| Url::parse(b).ok());
+    let feed_link = pick_link(&raw.links)
+        .and_then(|l| link::resolve(&l.href, &[feed_base.as_ref(), doc_url]).ok());
+
+    let mut entries: Vec<Entry> = Vec::with_capacity(raw.entries.len());
+    let guid_counts = count_guids(&raw.entries);
+    for raw_entry in raw.entries {
+        entries.push(normalize_entry(
+            raw_entry,
+            &guid_counts,
+            [feed_base.as_ref(), feed_link.as_ref(), doc_url],
+            options,
+            &mut warnings,
+        ));
+    }
+    make_ids_unique(&mut entries);
+
+    Feed {
+        format: raw.format,
+        encoding,
+        title: raw
+            .title
+            .as_ref()
+            .map(clean_title)
+            .filter(|t| !t.is_empty()),
+        link: feed_link.map(String::from),
+        description: raw
+            .description
+            .as_ref()
+            .map(|d| one_line(&strip_boilerplate(&to_text(d))))
+            .filter(|d| !d.is_empty()),
+        language: raw.language.map(|l| l.trim().to_string()),
+        entries,
+        warnings,
+    }
+}
+
+fn count_guids(entries: &[RawEntry]) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for e in entries {
+        if let Some(id) = &e.id {
+            *counts.entry(id.clone()).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+fn pick_link(links: &[RawLink]) -> Option<&RawLink> {
+    let alternate = |l: &&RawLink| {
+        l.rel
+            .as_deref()
+            .is_none_or(|r| r.eq_ignore_ascii_case("alternate"))
+    };
+    links
+        .iter()
+        .filter(alternate)
+        .find(|l| l.mime.as_deref().is_none_or(|m| m.contains("html")))
+        .or_else(|| links.iter().find(alternate))
+}
+
+fn to_text(t: &RawText) -> String {
+    match t.kind {
+        TextKind::Html => html_to_text(&t.value),
+        TextKind::Plain => t
+            .value
+            .chars()
+            .filter(|c| !c.is_control() || c.is_whitespace())
+            .collect(),
+    }
+}
+
+fn clean_title(t: &RawText) -> String {
+    one_line(&to_text(t))
+}
+
+fn normalize_entry(
+    raw: RawEntry,
+    guid_counts: &HashMap<String, usize>,
+    [feed_base, feed_link, doc_url]: [Option<&Url>; 3],
+    options: &ParseOptions,
+    warnings: &mut Vec<String>,
+) -> Entry {
+    let entry_base = raw.base.as_deref().and_then(|b| Url::parse(b).ok());
+    let bases = [entry_base.as_ref().or(feed_base), feed_link, doc_url];
+
+    let mut resolve = |href: &str, what: &str| match link::resolve(href, &bases) {
+        Ok(u) => Some(u),
+        Err(LinkError::Scheme(s)) => {
+            warnings.push(format!(
+                "dropped {what} with scheme {s}: {}",
+                truncate(href, 80)
+            ));
+            None
+        }
+        Err(LinkError::Invalid) => {
+            warnings.push(format!(
+                "dropped {what} that is not a URL: {}",
+                truncate(href, 80)
+            ));
+            None
+        }
+    };
+
+    let mut link = pick_link(&raw.links).and_then(|l| resolve(&l.href, "a link"));
+    if link.is_none()
+        && raw.guid_is_permalink
+        && let Some(guid) = raw
+            .id
+            .as_deref()
+            .filter(|g| g.starts_with("http://") || g.starts_with("https://"))
+    {
+        link = resolve(guid, "a GUID link");
+    }
+
+    let content_text = raw.content.as_ref().map(|c| strip_boilerplate(&to_text(c)));
+    let summary_text = raw
+        .summary
+        .as_ref()
+        .map(|s| strip_boilerplate(&to_text(s)))
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| content_text.clone().filter(|c| !c.trim().is_empty()));
+    let summary = summary_text
+        .as_deref()
+        .map(|s| truncate(&one_line(s), SUMMARY_MAX_CHARS))
+        .filter(|s| !s.is_empty());
+
+    let mut title = raw.title.as_ref().map(clean_title).unwrap_or_default();
+    if title.is_empty()
+        && let Some(text) = summary_text.as_deref()
+    {
+        title = truncate(&one_line(text), TITLE_FROM_TEXT_CHARS);
+    }
+
+    let mut date = |s: Option<&str>| {
+        let s = s?;
+        let Some(t) = parse_date(s, options.timezone_offset) else {
+            warnings.push(format!("unreadable date {:?}", truncate(s, 60)));
+            return None;
+        };
+        match options.now {
+            Some(now) if t > now + FUTURE_TOLERANCE_SECONDS => {
+                warnings.push(format!(
+                    "date {s:?} is in the future; clamped to the fetch time"
+                ));
+                Some(Timestamp(now))
+            }
+            _ => Some(Timestamp(t)),
+        }
+    };
+    let published = date(raw.published.as_deref());
+    let updated = date(raw.updated.as_deref());
+
+    let thumbnail = pick_thumbnail(&raw, &bases);
+
+    let id = match raw.id.as_deref().map(str::trim) {
+        Some(g) if !g.is_empty() && guid_counts.get(g).copied().unwrap_or(0) == 1 => g.to_string(),
+        _ => match &link {
+            Some(l) => l.to_string(),
+            None => format!(
+                "hash:{:016x}",
+                fnv1a(format!("{title}\u{0}{}", raw.published.as_deref().unwrap_or("")).as_bytes())
+            ),
+        },
+    };
+
+    let mut seen = HashSet::new();
+    let categories = raw
+        .categories
+        .iter()
+        .map(|c| one_line(&html_to_text(c)))
+        .filter(|c| !c.is_empty() && seen.insert(c.to_lowercase()))
+        .collect();
+
+    Entry {
+        id,
+        title,
+        link: link.map(String::from),
+        published,
+        updated,
+        author: raw
+            .authors
+            .iter()
+            .map(|a| one_line(a))
+            .find(|a| !a.is_empty()),
+        summary,
+        thumbnail,
+        categories,
+        content_html: raw
+            .content
+            .filter(|c| c.kind == TextKind::Html)
+            .map(|c| c.value)
+            .or_else(|| {
+                raw.summary
+                    .filter(|s| s.kind == TextKind::Html)
+                    .map(|s| s.value)
+            }),
+    }
+}
+
+fn pick_thumbnail(raw: &RawEntry, bases: &[Option<&Url>; 3]) -> Option<String> {
+    let is_image = |m: &crate::raw::RawMedia| {
+        m.is_thumbnail
+            || m.medium.as_deref() == Some("image")
+            || m.mime.as_deref().is_some_and(|t| t.starts_with("image/"))
+            || (m.mime.is_none() && m.medium.is_none() && looks_like_image_url(&m.url))
+    };
+    let from_media = raw
+        .media
+        .iter()
+        .filter(|m| m.is_thumbnail)
+        .chain(raw.media.iter().filter(|m| !m.is_thumbnail))
+        .filter(|m| is_image(m))
+        .map(|m| m.url.clone());
+    let from_html = [raw.content.as_ref(), raw.summary.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter(|t| t.kind == TextKind::Html)
+        .filter_map(|t| first_image(&t.value));
+    from_media
+        .chain(from_html)
+        .filter(|u| !is_decorative_image_url(u))
+        .find_map(|u| link::resolve(&u, bases).ok())
+        .map(String::from)
+}
+
+fn looks_like_image_url(url: &str) -> bool {
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    [".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
+}
+
+/// Duplicate ids within one document (two entries with one link and no GUID) get a numbered suffix.
+fn make_ids_unique(entries: &mut [Entry]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for e in entries.iter_mut() {
+        let n = seen.entry(e.id.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            e.id = format!("{}#{}", e.id, n);
+        }
+    }
+}
+
+/// FNV-1a: a hash that never changes between Rust versions, unlike `DefaultHasher`, because ids are stored.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}

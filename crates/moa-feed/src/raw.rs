@@ -1,0 +1,75 @@
+//! The format-neutral model the format parsers fill and the normalizer reads. Values are as written in
+//! the document (entities already decoded by the XML reader), not yet cleaned.
+
+use crate::Format;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum TextKind {
+    Plain,
+    Html,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RawText {
+    pub value: String,
+    pub kind: TextKind,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RawLink {
+    pub href: String,
+    pub rel: Option<String>,
+    pub mime: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RawMedia {
+    pub url: String,
+    pub mime: Option<String>,
+    pub medium: Option<String>,
+    /// `media:thumbnail`, `itunes:image` or JSON Feed `image`: an image by definition.
+    pub is_thumbnail: bool,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RawEntry {
+    pub id: Option<String>,
+    /// RSS `<guid isPermaLink>`: whether the GUID may serve as the link.
+    pub guid_is_permalink: bool,
+    pub title: Option<RawText>,
+    pub links: Vec<RawLink>,
+    /// `xml:base` in effect for the entry.
+    pub base: Option<String>,
+    pub published: Option<String>,
+    pub updated: Option<String>,
+    pub authors: Vec<String>,
+    pub summary: Option<RawText>,
+    pub content: Option<RawText>,
+    pub categories: Vec<String>,
+    pub media: Vec<RawMedia>,
+}
+
+#[derive(Debug)]
+pub(crate) struct RawFeed {
+    pub format: Format,
+    pub title: Option<RawText>,
+    pub links: Vec<RawLink>,
+    pub base: Option<String>,
+    pub description: Option<RawText>,
+    pub language: Option<String>,
+    pub entries: Vec<RawEntry>,
+}
+
+impl RawFeed {
+    pub fn new(format: Format) -> Self {
+        Self {
+            format,
+            title: None,
+            links: Vec::new(),
+            base: None,
+            description: None,
+            language: None,
+            entries: Vec::new(),
+        }
+    }
+}

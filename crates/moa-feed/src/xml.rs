@@ -1,0 +1,704 @@
+//! RSS 0.9x / 1.0 (RDF) / 2.0 and Atom 0.3 / 1.0 into the raw model, in one pass of quick-xml events.
+//!
+//! Entities: quick-xml reports each reference as its own event and never expands DTD-declared
+//! entities, so a "billion laughs" document costs nothing. Predefined and numeric references are
+//! resolved; HTML named entities (`&nbsp;`), which feeds use without declaring, are resolved with a
+//! warning; anything else is kept literally with a warning.
+
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use quick_xml::NsReader;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use url::Url;
+
+use crate::html::{alternate_feed_links, decode_entities, resolve_reference};
+use crate::raw::{RawEntry, RawFeed, RawLink, RawMedia, RawText, TextKind};
+use crate::{FeedError, Format, ParseOptions};
+
+/// Deeper nesting than this is not a feed anyone writes; stop there rather than grow the stack.
+const MAX_DEPTH: usize = 256;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Ns {
+    Rss,
+    Atom,
+    Dc,
+    Content,
+    Media,
+    Itunes,
+    Rdf,
+    Xhtml,
+    Other,
+}
+
+fn classify_uri(uri: &str) -> Ns {
+    match uri.trim_end_matches('/') {
+        "http://www.w3.org/2005/Atom" | "http://purl.org/atom/ns#" => Ns::Atom,
+        "http://purl.org/dc/elements/1.1" | "http://purl.org/dc/terms" => Ns::Dc,
+        "http://purl.org/rss/1.0/modules/content" => Ns::Content,
+        "http://search.yahoo.com/mrss" => Ns::Media,
+        "http://www.itunes.com/dtds/podcast-1.0.dtd"
+        | "http://www.itunes.com/DTDs/Podcast-1.0.dtd" => Ns::Itunes,
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#" => Ns::Rdf,
+        "http://purl.org/rss/1.0"
+        | "http://my.netscape.com/rdf/simple/0.9"
+        | "http://backend.userland.com/rss2"
+        | "http://backend.userland.com/rss" => Ns::Rss,
+        "http://www.w3.org/1999/xhtml" => Ns::Xhtml,
+        _ => Ns::Other,
+    }
+}
+
+/// Undeclared prefixes are common in hand-made feeds; the conventional prefix tells what was meant.
+fn classify_prefix(prefix: &str) -> Ns {
+    match prefix {
+        "atom" | "a10" => Ns::Atom,
+        "dc" | "dcterms" => Ns::Dc,
+        "content" => Ns::Content,
+        "media" => Ns::Media,
+        "itunes" => Ns::Itunes,
+        "rdf" => Ns::Rdf,
+        "xhtml" => Ns::Xhtml,
+        _ => Ns::Other,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Target {
+    Title,
+    LinkText,
+    Guid,
+    AtomId,
+    Published,
+    Updated,
+    DcDate,
+    Author,
+    Category,
+    Summary,
+    Content,
+    /// `media:description` / `itunes:summary`: used only when there is no other summary.
+    FallbackSummary,
+    Language,
+}
+
+struct Capture {
+    target: Target,
+    /// Stack depth of the captured element.
+    depth: usize,
+    buf: String,
+    kind: TextKind,
+    /// Atom `type="xhtml"`: the content is markup to be re-serialized, so text must be re-escaped.
+    markup: bool,
+}
+
+struct Frame {
+    ns: Ns,
+    local: Box<str>,
+    base: Option<Rc<str>>,
+}
+
+struct State<'w> {
+    feed: Option<RawFeed>,
+    entry: Option<(RawEntry, usize)>,
+    capture: Option<Capture>,
+    stack: Vec<Frame>,
+    warnings: &'w mut Vec<String>,
+    warned_entities: HashSet<String>,
+}
+
+pub(crate) fn parse(
+    text: &str,
+    options: &ParseOptions,
+    warnings: &mut Vec<String>,
+) -> Result<RawFeed, FeedError> {
+    let head = &text.as_bytes()[..text.len().min(16)];
+    let starts = |p: &[u8]| head.len() >= p.len() && head[..p.len()].eq_ignore_ascii_case(p);
+    if starts(b"<!doctype html") || starts(b"<html") {
+        return Err(not_a_feed_html(text, options, "an HTML page"));
+    }
+    let mut reader = NsReader::from_str(text);
+    {
+        let config = reader.config_mut();
+        config.allow_dangling_amp = true;
+        config.allow_unmatched_ends = true;
+        config.check_end_names = false;
+        config.expand_empty_elements = false;
+        config.trim_text(false);
+    }
+    // Some RSS feeds put their elements in a namespace of their own making
+    // (xmlns="https://cyber.harvard.edu/rss/rss.html"); the root's namespace is RSS's then.
+    let mut root_ns: Option<String> = None;
+    let mut st = State {
+        feed: None,
+        entry: None,
+        capture: None,
+        stack: Vec::with_capacity(16),
+        warnings,
+        warned_entities: HashSet::new(),
+    };
+    loop {
+        let event = match reader.read_resolved_event() {
+            Ok((res, event)) => {
+                let ns = match (&event, res) {
+                    (Event::Start(_) | Event::Empty(_), ResolveResult::Bound(ns)) => {
+                        match classify_uri(ns.0) {
+                            Ns::Other if st.feed.is_none() => {
+                                root_ns = Some(ns.0.to_string());
+                                Ns::Rss
+                            }
+                            Ns::Other if root_ns.as_deref() == Some(ns.0) => Ns::Rss,
+                            known => known,
+                        }
+                    }
+                    (Event::Start(_) | Event::Empty(_), ResolveResult::Unbound) => Ns::Rss,
+                    (Event::Start(_) | Event::Empty(_), ResolveResult::Unknown(p)) => {
+                        classify_prefix(&p)
+                    }
+                    _ => Ns::Rss,
+                };
+                (ns, event)
+            }
+            Err(e) => {
+                let position = reader.error_position();
+                if st.feed.is_none() {
+                    return Err(FeedError::Xml {
+                        position,
+                        message: e.to_string(),
+                    });
+                }
+                st.warnings.push(format!(
+                    "malformed XML at byte {position} ({e}); kept what was read before it"
+                ));
+                st.recover_open_entry();
+                break;
+            }
+        };
+        match event {
+            (ns, Event::Start(e)) => {
+                if st.stack.len() >= MAX_DEPTH {
+                    st.warnings.push(format!(
+                        "elements nested deeper than {MAX_DEPTH}; stopped reading"
+                    ));
+                    st.recover_open_entry();
+                    break;
+                }
+                st.start(ns, &e, text, options)?;
+            }
+            (ns, Event::Empty(e)) => {
+                st.start(ns, &e, text, options)?;
+                st.end();
+            }
+            (_, Event::End(_)) => st.end(),
+            (_, Event::Text(t)) => {
+                if st.capture.is_some() {
+                    let s = t.xml10_content();
+                    st.append_text(&s);
+                }
+            }
+            (_, Event::CData(t)) => {
+                if st.capture.is_some() {
+                    let s = t.xml10_content();
+                    st.append_text(&s);
+                }
+            }
+            (_, Event::GeneralRef(r)) => {
+                if st.capture.is_some() {
+                    let name = r.xml10_content();
+                    let resolved = st.resolve_entity(&name);
+                    st.append_text(&resolved);
+                }
+            }
+            (_, Event::Eof) => {
+                if !st.stack.is_empty() {
+                    let open = st
+                        .stack
+                        .last()
+                        .map(|f| f.local.to_string())
+                        .unwrap_or_default();
+                    st.warnings.push(format!(
+                        "document ended inside <{open}>; it may be truncated"
+                    ));
+                    st.recover_open_entry();
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
+    st.feed.ok_or_else(|| FeedError::NotAFeed {
+        reason: "no root element".into(),
+        alternate: None,
+    })
+}
+
+fn not_a_feed_html(text: &str, options: &ParseOptions, what: &str) -> FeedError {
+    let alternate = alternate_feed_links(text)
+        .into_iter()
+        .next()
+        .map(|href| match &options.url {
+            Some(base) => base.join(&href).map(|u| u.to_string()).unwrap_or(href),
+            None => href,
+        });
+    FeedError::NotAFeed {
+        reason: format!("the document is {what}"),
+        alternate,
+    }
+}
+
+fn attr_value(e: &BytesStart, name: &str) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == name)
+        .map(|a| decode_entities(&a.value))
+}
+
+fn text_kind(e: &BytesStart, default: TextKind) -> (TextKind, bool) {
+    let ty = attr_value(e, "type")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mode = attr_value(e, "mode").unwrap_or_default();
+    if ty == "xhtml" || mode == "xml" {
+        (TextKind::Html, true)
+    } else if ty.contains("html") {
+        (TextKind::Html, false)
+    } else if ty == "text" || ty == "text/plain" {
+        (TextKind::Plain, false)
+    } else {
+        (default, false)
+    }
+}
+
+impl State<'_> {
+    fn start(
+        &mut self,
+        ns: Ns,
+        e: &BytesStart,
+        text: &str,
+        options: &ParseOptions,
+    ) -> Result<(), FeedError> {
+        let local_name = e.local_name();
+        let local: &str = local_name.as_ref();
+        let parent_base = self.stack.last().and_then(|f| f.base.clone());
+        let base = match attr_value(e, "xml:base") {
+            Some(b) => {
+                let joined = match parent_base.as_deref().and_then(|p| Url::parse(p).ok()) {
+                    Some(p) => p.join(&b).map(|u| u.to_string()).unwrap_or(b),
+                    None => b,
+                };
+                Some(Rc::from(joined))
+            }
+            None => parent_base,
+        };
+
+        if let Some(cap) = &mut self.capture {
+            // Markup inside a captured element (Atom xhtml content, or unescaped HTML in a description).
+            cap.buf.push('<');
+            cap.buf.push_str(local);
+            for a in e.attributes().flatten() {
+                let key: &str = a.key.as_ref();
+                cap.buf.push(' ');
+                cap.buf.push_str(key);
+                cap.buf.push_str("=\"");
+                cap.buf.push_str(
+                    &decode_entities(&a.value)
+                        .replace('&', "&amp;")
+                        .replace('"', "&quot;"),
+                );
+                cap.buf.push('"');
+            }
+            cap.buf.push('>');
+            self.stack.push(Frame {
+                ns,
+                local: local.into(),
+                base,
+            });
+            return Ok(());
+        }
+
+        let depth = self.stack.len();
+        if self.feed.is_none() {
+            let format = match (ns, local) {
+                (Ns::Rss | Ns::Other, "rss") => {
+                    match attr_value(e, "version").as_deref().map(str::trim) {
+                        Some("0.91" | "0.92" | "0.93" | "0.94" | "0.9") => Format::Rss09x,
+                        _ => Format::Rss20,
+                    }
+                }
+                (Ns::Rdf, "RDF") => Format::Rss10,
+                (Ns::Atom, "feed") => {
+                    if attr_value(e, "version").as_deref() == Some("0.3")
+                        || e.attributes()
+                            .flatten()
+                            .any(|a| a.value.contains("purl.org/atom/ns#"))
+                    {
+                        Format::Atom03
+                    } else {
+                        Format::Atom10
+                    }
+                }
+                (Ns::Rss, "feed") => {
+                    self.warnings
+                        .push("Atom <feed> without the Atom namespace".into());
+                    Format::Atom10
+                }
+                (_, "html") => return Err(not_a_feed_html(text, options, "an HTML page")),
+                (_, other) => {
+                    return Err(FeedError::NotAFeed {
+                        reason: format!(
+                            "the root element is <{other}>, not <rss>, <rdf:RDF> or <feed>"
+                        ),
+                        alternate: None,
+                    });
+                }
+            };
+            let mut feed = RawFeed::new(format);
+            feed.base = base.as_deref().map(String::from);
+            self.feed = Some(feed);
+            self.stack.push(Frame {
+                ns,
+                local: local.into(),
+                base,
+            });
+            return Ok(());
+        }
+        let Some(feed) = self.feed.as_mut() else {
+            return Ok(());
+        };
+        let is_atom = matches!(feed.format, Format::Atom10 | Format::Atom03);
+        if local == "channel"
+            && ns == Ns::Rss
+            && e.attributes()
+                .flatten()
+                .any(|a| a.value.contains("my.netscape.com"))
+        {
+            feed.format = Format::Rss09x;
+        }
+
+        if self.entry.is_none()
+            && ((ns == Ns::Rss && local == "item") || (ns == Ns::Atom && local == "entry"))
+        {
+            let entry = RawEntry {
+                base: base.as_deref().map(String::from),
+                ..RawEntry::default()
+            };
+            self.entry = Some((entry, depth + 1));
+            self.stack.push(Frame {
+                ns,
+                local: local.into(),
+                base,
+            });
+            return Ok(());
+        }
+
+        let parent = self.stack.last().map(|f| (f.ns, &*f.local));
+        let mut capture = None;
+        let stack_len = self.stack.len();
+        if let Some((entry, entry_depth)) = self.entry.as_mut() {
+            let direct = stack_len == *entry_depth;
+            capture = entry_element(entry, ns, local, e, parent, direct);
+        } else {
+            let feed_level = match parent {
+                Some((Ns::Rss, "channel")) => true,
+                Some((Ns::Atom, "feed")) => depth == 1,
+                _ => false,
+            };
+            if feed_level {
+                capture = feed_element(feed, ns, local, e, is_atom);
+            }
+        }
+        if let Some((target, kind, markup)) = capture {
+            self.capture = Some(Capture {
+                target,
+                depth: depth + 1,
+                buf: String::new(),
+                kind,
+                markup,
+            });
+        }
+        self.stack.push(Frame {
+            ns,
+            local: local.into(),
+            base,
+        });
+        Ok(())
+    }
+
+    fn end(&mut self) {
+        let depth = self.stack.len();
+        if let Some(cap) = &mut self.capture {
+            if depth > cap.depth {
+                if let Some(f) = self.stack.last() {
+                    cap.buf.push_str("</");
+                    cap.buf.push_str(&f.local);
+                    cap.buf.push('>');
+                }
+            } else if let Some(cap) = self.capture.take() {
+                self.finish_capture(cap);
+            }
+        }
+        if let Some((_, d)) = &self.entry
+            && *d == depth
+            && let Some((entry, _)) = self.entry.take()
+            && let Some(feed) = self.feed.as_mut()
+        {
+            feed.entries.push(entry);
+        }
+        self.stack.pop();
+    }
+
+    /// Keeps an entry cut off by the end of a truncated document when it already says what it is.
+    fn recover_open_entry(&mut self) {
+        if let Some(cap) = self.capture.take() {
+            self.finish_capture(cap);
+        }
+        if let Some((entry, _)) = self.entry.take()
+            && (entry.title.is_some() || !entry.links.is_empty())
+            && let Some(feed) = self.feed.as_mut()
+        {
+            self.warnings
+                .push("kept the last entry, cut off by the end of the document".into());
+            feed.entries.push(entry);
+        }
+    }
+
+    fn append_text(&mut self, s: &str) {
+        if let Some(cap) = &mut self.capture {
+            if cap.markup {
+                for c in s.chars() {
+                    match c {
+                        '<' => cap.buf.push_str("&lt;"),
+                        '&' => cap.buf.push_str("&amp;"),
+                        c => cap.buf.push(c),
+                    }
+                }
+            } else {
+                cap.buf.push_str(s);
+            }
+        }
+    }
+
+    fn resolve_entity(&mut self, name: &str) -> String {
+        match name {
+            "lt" => return "<".into(),
+            "gt" => return ">".into(),
+            "amp" => return "&".into(),
+            "apos" => return "'".into(),
+            "quot" => return "\"".into(),
+            _ => {}
+        }
+        if let Some(s) = resolve_reference(name) {
+            if !name.starts_with('#') && self.warned_entities.insert(name.to_string()) {
+                self.warnings.push(format!(
+                    "HTML entity &{name}; is not defined in XML; decoded as HTML"
+                ));
+            }
+            return s;
+        }
+        if self.warned_entities.insert(name.to_string()) {
+            self.warnings
+                .push(format!("unknown entity &{name}; kept as written"));
+        }
+        format!("&{name};")
+    }
+
+    fn finish_capture(&mut self, cap: Capture) {
+        let Some(feed) = self.feed.as_mut() else {
+            return;
+        };
+        let value = cap.buf;
+        let text = || RawText {
+            value: value.clone(),
+            kind: cap.kind,
+        };
+        if let Some((entry, _)) = self.entry.as_mut() {
+            let v = value.trim();
+            match cap.target {
+                Target::Title => entry.title = Some(text()),
+                Target::LinkText if !v.is_empty() => entry.links.push(RawLink {
+                    href: v.to_string(),
+                    ..RawLink::default()
+                }),
+                Target::Guid | Target::AtomId if !v.is_empty() => entry.id = Some(v.to_string()),
+                Target::Published if !v.is_empty() => entry.published = Some(v.to_string()),
+                Target::DcDate if !v.is_empty() => {
+                    if entry.published.is_none() {
+                        entry.published = Some(v.to_string());
+                    }
+                }
+                Target::Updated if !v.is_empty() => entry.updated = Some(v.to_string()),
+                Target::Author if !v.is_empty() => entry.authors.push(v.to_string()),
+                Target::Category if !v.is_empty() => entry.categories.push(v.to_string()),
+                Target::Summary => entry.summary = Some(text()),
+                Target::Content => entry.content = Some(text()),
+                Target::FallbackSummary => {
+                    if entry.summary.is_none() {
+                        entry.summary = Some(text());
+                    }
+                }
+                _ => {}
+            }
+        } else {
+            let v = value.trim();
+            match cap.target {
+                Target::Title => feed.title = Some(text()),
+                Target::LinkText if !v.is_empty() => feed.links.push(RawLink {
+                    href: v.to_string(),
+                    ..RawLink::default()
+                }),
+                Target::Summary => feed.description = Some(text()),
+                Target::Language if !v.is_empty() => feed.language = Some(v.to_string()),
+                _ => {}
+            }
+        }
+    }
+}
+
+type CaptureSpec = Option<(Target, TextKind, bool)>;
+
+fn entry_element(
+    entry: &mut RawEntry,
+    ns: Ns,
+    local: &str,
+    e: &BytesStart,
+    parent: Option<(Ns, &str)>,
+    direct: bool,
+) -> CaptureSpec {
+    let plain = |t| Some((t, TextKind::Plain, false));
+    match (ns, local) {
+        (Ns::Rss, "title") if direct => Some((Target::Title, TextKind::Html, false)),
+        (Ns::Atom, "title") if direct => {
+            let (kind, markup) = text_kind(e, TextKind::Plain);
+            Some((Target::Title, kind, markup))
+        }
+        (Ns::Rss, "link") if direct => plain(Target::LinkText),
+        (Ns::Atom, "link") => {
+            if let Some(href) = attr_value(e, "href") {
+                entry.links.push(RawLink {
+                    href,
+                    rel: attr_value(e, "rel"),
+                    mime: attr_value(e, "type"),
+                });
+            } else if direct {
+                // Some feeds mix an RSS-style text link into Atom.
+                return plain(Target::LinkText);
+            }
+            None
+        }
+        (Ns::Rss, "guid") if direct => {
+            entry.guid_is_permalink = attr_value(e, "isPermaLink")
+                .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
+            plain(Target::Guid)
+        }
+        (Ns::Atom, "id") if direct => plain(Target::AtomId),
+        (Ns::Rss, "pubDate") | (Ns::Atom, "published" | "issued") => plain(Target::Published),
+        (Ns::Dc, "date") => plain(Target::DcDate),
+        (Ns::Atom, "updated" | "modified") | (Ns::Dc, "modified") => plain(Target::Updated),
+        (Ns::Rss, "author") | (Ns::Dc, "creator") | (Ns::Itunes, "author") => plain(Target::Author),
+        (Ns::Atom, "name") if parent == Some((Ns::Atom, "author")) => plain(Target::Author),
+        (Ns::Rss, "category") | (Ns::Dc, "subject") => plain(Target::Category),
+        (Ns::Atom, "category") => {
+            if let Some(term) = attr_value(e, "label").or_else(|| attr_value(e, "term")) {
+                entry.categories.push(term);
+            }
+            None
+        }
+        (Ns::Rss, "description") if direct => Some((Target::Summary, TextKind::Html, false)),
+        (Ns::Atom, "summary") => {
+            let (kind, markup) = text_kind(e, TextKind::Plain);
+            Some((Target::Summary, kind, markup))
+        }
+        (Ns::Content, "encoded") => Some((Target::Content, TextKind::Html, false)),
+        (Ns::Atom, "content") => {
+            if attr_value(e, "src").is_some() {
+                return None;
+            }
+            let (kind, markup) = text_kind(e, TextKind::Plain);
+            Some((Target::Content, kind, markup))
+        }
+        (Ns::Xhtml, "body") => Some((Target::Content, TextKind::Html, true)),
+        (Ns::Media, "description") | (Ns::Itunes, "summary") => {
+            let (kind, markup) = text_kind(e, TextKind::Plain);
+            Some((Target::FallbackSummary, kind, markup))
+        }
+        (Ns::Rss, "enclosure") => {
+            if let Some(url) = attr_value(e, "url") {
+                entry.media.push(RawMedia {
+                    url,
+                    mime: attr_value(e, "type"),
+                    ..RawMedia::default()
+                });
+            }
+            None
+        }
+        (Ns::Media, "thumbnail") => {
+            if let Some(url) = attr_value(e, "url") {
+                entry.media.push(RawMedia {
+                    url,
+                    is_thumbnail: true,
+                    ..RawMedia::default()
+                });
+            }
+            None
+        }
+        (Ns::Media, "content") => {
+            if let Some(url) = attr_value(e, "url") {
+                entry.media.push(RawMedia {
+                    url,
+                    mime: attr_value(e, "type"),
+                    medium: attr_value(e, "medium"),
+                    is_thumbnail: false,
+                });
+            }
+            None
+        }
+        (Ns::Itunes, "image") => {
+            if let Some(url) = attr_value(e, "href") {
+                entry.media.push(RawMedia {
+                    url,
+                    is_thumbnail: true,
+                    ..RawMedia::default()
+                });
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+fn feed_element(
+    feed: &mut RawFeed,
+    ns: Ns,
+    local: &str,
+    e: &BytesStart,
+    is_atom: bool,
+) -> CaptureSpec {
+    match (ns, local) {
+        (Ns::Rss, "title") => Some((Target::Title, TextKind::Html, false)),
+        (Ns::Atom, "title") => {
+            let (kind, markup) = text_kind(e, TextKind::Plain);
+            Some((Target::Title, kind, markup))
+        }
+        (Ns::Rss, "link") if !is_atom => Some((Target::LinkText, TextKind::Plain, false)),
+        (Ns::Atom, "link") => {
+            if let Some(href) = attr_value(e, "href") {
+                feed.links.push(RawLink {
+                    href,
+                    rel: attr_value(e, "rel"),
+                    mime: attr_value(e, "type"),
+                });
+            }
+            None
+        }
+        (Ns::Rss, "description") => Some((Target::Summary, TextKind::Html, false)),
+        (Ns::Atom, "subtitle" | "tagline") => {
+            let (kind, markup) = text_kind(e, TextKind::Plain);
+            Some((Target::Summary, kind, markup))
+        }
+        (Ns::Rss, "language") | (Ns::Dc, "language") => {
+            Some((Target::Language, TextKind::Plain, false))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,144 @@
+//! The real-feed corpus (`testdata/feeds/real`, copied from shared fixtures): every document whose format
+//! SOURCES.tsv records parses, with the item count it records.
+
+use std::path::PathBuf;
+
+use moa_feed::{Format, ParseOptions, parse};
+
+fn corpus_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/feeds/real")
+}
+
+struct Source {
+    file: String,
+    format: String,
+    items: usize,
+}
+
+fn sources() -> Vec<Source> {
+    let tsv = std::fs::read_to_string(corpus_dir().join("SOURCES.tsv"))
+        .expect("SOURCES.tsv is in the repo");
+    tsv.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            Some(Source {
+                file: cols.first()?.to_string(),
+                format: cols.get(3)?.to_string(),
+                items: cols.get(5)?.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+fn expected_format(label: &str) -> Option<Format> {
+    match label {
+        "rss2.0" => Some(Format::Rss20),
+        "atom1.0" => Some(Format::Atom10),
+        "rss1.0(rdf)" => Some(Format::Rss10),
+        "rss0.92" => Some(Format::Rss09x),
+        "jsonfeed1" | "jsonfeed1.1" => Some(Format::JsonFeed1),
+        _ => None,
+    }
+}
+
+#[test]
+fn every_well_formed_fixture_parses_with_all_its_items() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for s in sources() {
+        let Some(format) = expected_format(&s.format) else {
+            continue;
+        };
+        let bytes = std::fs::read(corpus_dir().join(&s.file)).expect("fixture file exists");
+        checked += 1;
+        match parse(&bytes, &ParseOptions::default()) {
+            Ok(feed) => {
+                if feed.format != format {
+                    failures.push(format!(
+                        "{}: format {:?}, expected {:?}",
+                        s.file, feed.format, format
+                    ));
+                }
+                if feed.entries.len() != s.items {
+                    failures.push(format!(
+                        "{}: {} entries, SOURCES.tsv says {}",
+                        s.file,
+                        feed.entries.len(),
+                        s.items
+                    ));
+                }
+                for e in &feed.entries {
+                    if e.title.trim() != e.title || e.title.contains('\n') {
+                        failures.push(format!(
+                            "{}: title not one clean line: {:?}",
+                            s.file, e.title
+                        ));
+                    }
+                    if let Some(sum) = &e.summary
+                        && (sum.chars().count() > 200 || sum.contains("appeared first on"))
+                    {
+                        failures.push(format!("{}: summary not clean: {sum}", s.file));
+                    }
+                    for u in e.link.iter().chain(e.thumbnail.iter()) {
+                        if !(u.starts_with("http://") || u.starts_with("https://")) {
+                            failures.push(format!("{}: URL not absolute: {u}", s.file));
+                        }
+                    }
+                }
+                let mut ids: Vec<_> = feed.entries.iter().map(|e| &e.id).collect();
+                ids.sort();
+                ids.dedup();
+                if ids.len() != feed.entries.len() {
+                    failures.push(format!("{}: duplicate entry ids", s.file));
+                }
+            }
+            Err(e) => failures.push(format!("{}: {e}", s.file)),
+        }
+    }
+    assert!(checked > 150, "only {checked} fixtures found");
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn non_feeds_are_refused_clearly() {
+    let not_feeds: Vec<_> = sources()
+        .into_iter()
+        .filter(|s| s.format == "json(not-jsonfeed)")
+        .collect();
+    assert!(!not_feeds.is_empty());
+    for s in not_feeds {
+        let bytes = std::fs::read(corpus_dir().join(&s.file)).expect("fixture file exists");
+        let err = parse(&bytes, &ParseOptions::default()).unwrap_err();
+        assert!(
+            matches!(err, moa_feed::FeedError::NotAFeed { .. }),
+            "{}: {err}",
+            s.file
+        );
+    }
+    let html = b"<!DOCTYPE html><html><head><link rel=\"alternate\" type=\"application/rss+xml\" href=\"/rss\"></head><body>hi</body></html>";
+    let opts = ParseOptions {
+        url: moa_feed::Url::parse("https://blog.example.com/").ok(),
+        ..ParseOptions::default()
+    };
+    let err = parse(html, &opts).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "not a feed: the document is an HTML page; the page advertises the feed https://blog.example.com/rss"
+    );
+    assert_eq!(
+        parse(b"   ", &opts).unwrap_err().to_string(),
+        "empty document"
+    );
+    assert!(
+        parse(b"<note><to>x</to></note>", &opts)
+            .unwrap_err()
+            .to_string()
+            .contains("root element is <note>")
+    );
+}
