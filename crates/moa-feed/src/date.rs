@@ -36,9 +36,7 @@ fn parse_epoch(s: &str) -> Option<i64> {
         _ => return None,
     };
     // 2001-09-09 .. 2100: anything else is more likely a number than a date.
-    (1_000_000_000..4_102_444_800)
-        .contains(&secs)
-        .then_some(secs)
+    (1_000_000_000..4_102_444_800).contains(&secs).then_some(secs)
 }
 
 fn tokenize(s: &str) -> Option<Vec<Token>> {
@@ -71,22 +69,14 @@ fn tokenize(s: &str) -> Option<Vec<Token>> {
                         }
                     }
                 }
-                tokens.push(Token::Time {
-                    h: value,
-                    m,
-                    s: sec,
-                });
+                tokens.push(Token::Time { h: value, m, s: sec });
                 seen_time = true;
                 i = j;
             } else {
                 tokens.push(Token::Num { value, digits });
                 i = next;
             }
-        } else if (c == '+' || c == '-')
-            && seen_time
-            && i + 1 < chars.len()
-            && chars[i + 1].is_ascii_digit()
-        {
+        } else if (c == '+' || c == '-') && seen_time && i + 1 < chars.len() && chars[i + 1].is_ascii_digit() {
             let sign = if c == '-' { -1 } else { 1 };
             let (v, digits, mut j) = read_number(&chars, i + 1)?;
             let (h, m) = match digits {
@@ -130,9 +120,7 @@ fn read_number(chars: &[char], start: usize) -> Option<(u32, usize, usize)> {
 }
 
 fn month_from_word(w: &str) -> Option<u8> {
-    const NAMES: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
+    const NAMES: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
     if w.len() < 3 || !w.is_ascii() {
         return None;
     }
@@ -292,17 +280,8 @@ fn interpret(tokens: &[Token], default_offset: i32) -> Option<i64> {
         _ => {}
     }
     // "24:00:00" is sometimes written for the end of a day.
-    let (h, extra_day) = if h == 24 && m == 0 && s == 0 {
-        (0, 1)
-    } else {
-        (h, 0)
-    };
-    let t = Time::from_hms(
-        u8::try_from(h).ok()?,
-        u8::try_from(m).ok()?,
-        u8::try_from(s.min(59)).ok()?,
-    )
-    .ok()?;
+    let (h, extra_day) = if h == 24 && m == 0 && s == 0 { (0, 1) } else { (h, 0) };
+    let t = Time::from_hms(u8::try_from(h).ok()?, u8::try_from(m).ok()?, u8::try_from(s.min(59)).ok()?).ok()?;
     // "GMT+9": the word names the base, the number the offset from it.
     let total_offset = match (zone_word_offset, offset) {
         (Some(z), Some(o)) => z + o,
@@ -362,34 +341,20 @@ mod tests {
     use super::*;
 
     fn utc(s: &str) -> String {
-        format_rfc3339(
-            parse_date(s, KST_OFFSET_SECONDS).unwrap_or_else(|| panic!("no date from {s:?}")),
-        )
+        format_rfc3339(parse_date(s, KST_OFFSET_SECONDS).unwrap_or_else(|| panic!("no date from {s:?}")))
     }
 
     #[test]
     fn rfc822_and_sloppy_variants() {
-        assert_eq!(
-            utc("Mon, 10 Feb 2025 10:13:00 +0900"),
-            "2025-02-10T01:13:00Z"
-        );
+        assert_eq!(utc("Mon, 10 Feb 2025 10:13:00 +0900"), "2025-02-10T01:13:00Z");
         assert_eq!(utc("Mon, 10 Feb 2025 01:13:00 GMT"), "2025-02-10T01:13:00Z");
         assert_eq!(utc("Mon, 3 Feb 2025 01:13 GMT"), "2025-02-03T01:13:00Z");
         assert_eq!(utc("Mon, 10 Feb 2025 10:13:00 KST"), "2025-02-10T01:13:00Z");
-        assert_eq!(
-            utc("Mon, 10 Feb 2025 10:13:00 GMT+9"),
-            "2025-02-10T01:13:00Z"
-        );
-        assert_eq!(
-            utc("Mon, 10 Feb 2025 10:13:00 GMT+09:00"),
-            "2025-02-10T01:13:00Z"
-        );
+        assert_eq!(utc("Mon, 10 Feb 2025 10:13:00 GMT+9"), "2025-02-10T01:13:00Z");
+        assert_eq!(utc("Mon, 10 Feb 2025 10:13:00 GMT+09:00"), "2025-02-10T01:13:00Z");
         assert_eq!(utc("Mon, 10 Feb 2025 01:13:00 UT"), "2025-02-10T01:13:00Z");
         assert_eq!(utc("10 Feb 25 01:13:00 Z"), "2025-02-10T01:13:00Z");
-        assert_eq!(
-            utc("Monday, 10 February 2025 01:13:00 -0000"),
-            "2025-02-10T01:13:00Z"
-        );
+        assert_eq!(utc("Monday, 10 February 2025 01:13:00 -0000"), "2025-02-10T01:13:00Z");
         assert_eq!(utc("Tue, 10 Jun 2003 04:00:00 EST"), "2003-06-10T09:00:00Z");
     }
 
@@ -421,10 +386,7 @@ mod tests {
 
     #[test]
     fn zone_default_is_the_callers() {
-        assert_eq!(
-            parse_date("2025-02-10 10:13", 0),
-            parse_date("2025-02-10T10:13:00Z", 0)
-        );
+        assert_eq!(parse_date("2025-02-10 10:13", 0), parse_date("2025-02-10T10:13:00Z", 0));
     }
 
     #[test]

@@ -21,9 +21,7 @@ pub(crate) fn decode(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
         Some(label) => match Encoding::for_label(label.as_bytes()) {
             // A UTF-16 declaration without a BOM in an ASCII-compatible file is a lie: the
             // declaration itself was readable as ASCII.
-            Some(enc) if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE => {
-                Some(UTF_8)
-            }
+            Some(enc) if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE => Some(UTF_8),
             Some(enc) => Some(enc),
             None => {
                 warnings.push(format!("unknown encoding {label:?} in the XML declaration"));
@@ -45,11 +43,7 @@ pub(crate) fn decode(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
         // UTF-8 declared but the bytes are not: a common mistake of Korean blogs serving EUC-KR.
         Some(enc) if enc == UTF_8 && std::str::from_utf8(bytes).is_err() => {
             let guessed = guess(bytes);
-            if guessed != UTF_8
-                && guessed
-                    .decode_without_bom_handling_and_without_replacement(bytes)
-                    .is_some()
-            {
+            if guessed != UTF_8 && guessed.decode_without_bom_handling_and_without_replacement(bytes).is_some() {
                 warnings.push(format!(
                     "declared utf-8 but the bytes are {}; decoded as {}",
                     guessed.name(),
@@ -79,16 +73,9 @@ fn guess(bytes: &[u8]) -> &'static Encoding {
 fn finish(enc: &'static Encoding, bytes: &[u8], mut warnings: Vec<String>) -> Decoded {
     let (text, had_errors) = enc.decode_without_bom_handling(bytes);
     if had_errors {
-        warnings.push(format!(
-            "invalid {} byte sequences were replaced with U+FFFD",
-            enc.name()
-        ));
+        warnings.push(format!("invalid {} byte sequences were replaced with U+FFFD", enc.name()));
     }
-    Decoded {
-        text: text.into_owned(),
-        encoding: enc.name().to_ascii_lowercase(),
-        warnings,
-    }
+    Decoded { text: text.into_owned(), encoding: enc.name().to_ascii_lowercase(), warnings }
 }
 
 /// The `encoding` pseudo-attribute of an XML declaration at the start of the document, if any.
@@ -99,24 +86,13 @@ fn declared_encoding(bytes: &[u8]) -> Option<String> {
     let decl = &head[start..end];
     let at = find(decl, b"encoding")? + "encoding".len();
     let rest = &decl[at..];
-    let rest = rest
-        .iter()
-        .skip_while(|b| b.is_ascii_whitespace() || **b == b'=')
-        .copied()
-        .collect::<Vec<_>>();
+    let rest = rest.iter().skip_while(|b| b.is_ascii_whitespace() || **b == b'=').copied().collect::<Vec<_>>();
     let quote = *rest.first()?;
     if quote != b'"' && quote != b'\'' {
         return None;
     }
-    let value: Vec<u8> = rest[1..]
-        .iter()
-        .take_while(|b| **b != quote)
-        .copied()
-        .collect();
-    String::from_utf8(value)
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
+    let value: Vec<u8> = rest[1..].iter().take_while(|b| **b != quote).copied().collect();
+    String::from_utf8(value).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
 pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -130,9 +106,7 @@ mod tests {
     #[test]
     fn bom_wins_over_declaration() {
         let mut bytes = vec![0xEF, 0xBB, 0xBF];
-        bytes.extend_from_slice(
-            "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><a>한</a>".as_bytes(),
-        );
+        bytes.extend_from_slice("<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><a>한</a>".as_bytes());
         let d = decode(&bytes, None);
         assert_eq!(d.encoding, "utf-8");
         assert!(d.text.contains("한"));
@@ -140,8 +114,7 @@ mod tests {
 
     #[test]
     fn declared_euc_kr_is_transcoded() {
-        let (bytes, _, _) = encoding_rs::EUC_KR
-            .encode("<?xml version=\"1.0\" encoding=\"EUC-KR\"?><a>안녕하세요</a>");
+        let (bytes, _, _) = encoding_rs::EUC_KR.encode("<?xml version=\"1.0\" encoding=\"EUC-KR\"?><a>안녕하세요</a>");
         let d = decode(&bytes, None);
         assert_eq!(d.encoding, "euc-kr");
         assert!(d.text.contains("안녕하세요"));
@@ -158,8 +131,8 @@ mod tests {
 
     #[test]
     fn undeclared_euc_kr_is_detected() {
-        let (bytes, _, _) = encoding_rs::EUC_KR
-            .encode("<rss><title>우아한형제들 기술블로그에 오신 것을 환영합니다</title></rss>");
+        let (bytes, _, _) =
+            encoding_rs::EUC_KR.encode("<rss><title>우아한형제들 기술블로그에 오신 것을 환영합니다</title></rss>");
         let d = decode(&bytes, None);
         assert_eq!(d.encoding, "euc-kr");
         assert!(d.text.contains("우아한형제들"));
@@ -167,10 +140,7 @@ mod tests {
 
     #[test]
     fn invalid_bytes_become_a_warning() {
-        let d = decode(
-            b"<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\xff\xfe ok</a>",
-            None,
-        );
+        let d = decode(b"<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\xff\xfe ok</a>", None);
         assert!(d.text.contains("ok"));
         assert!(!d.warnings.is_empty());
     }

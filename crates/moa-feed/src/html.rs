@@ -51,8 +51,8 @@ const BLOCKS: &[&str] = &[
 const CELLS: &[&str] = &["td", "th", "caption", "option"];
 /// Elements whose whole content is not text a reader would see.
 const SKIPPED: &[&str] = &[
-    "script", "style", "noscript", "template", "head", "title", "svg", "math", "iframe", "object",
-    "button", "select", "textarea",
+    "script", "style", "noscript", "template", "head", "title", "svg", "math", "iframe", "object", "button", "select",
+    "textarea",
 ];
 
 #[derive(Clone, Copy, PartialEq)]
@@ -80,12 +80,7 @@ impl TextSink {
             return;
         }
         // Control and zero-width characters carry no text; U+FFFD from a broken encoding does not either.
-        if c.is_control()
-            || matches!(
-                c,
-                '\u{200b}' | '\u{feff}' | '\u{fffd}' | '\u{200e}' | '\u{200f}'
-            )
-        {
+        if c.is_control() || matches!(c, '\u{200b}' | '\u{feff}' | '\u{fffd}' | '\u{200e}' | '\u{200f}') {
             return;
         }
         if !self.out.is_empty() {
@@ -107,18 +102,13 @@ impl TextSink {
 /// Plain text of an HTML fragment: blocks become lines, runs of whitespace one space, entities decoded,
 /// scripts, styles and images dropped.
 pub fn html_to_text(html: &str) -> String {
-    let mut sink = TextSink {
-        out: String::with_capacity(html.len().min(1 << 16)),
-        gap: Gap::None,
-    };
+    let mut sink = TextSink { out: String::with_capacity(html.len().min(1 << 16)), gap: Gap::None };
     let bytes = html.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             b'<' => match read_markup(html, i) {
-                Markup::Tag {
-                    name, closing, end, ..
-                } => {
+                Markup::Tag { name, closing, end, .. } => {
                     let lname = name.to_ascii_lowercase();
                     if !closing && SKIPPED.contains(&lname.as_str()) {
                         i = skip_element(html, end, &lname);
@@ -174,9 +164,7 @@ enum Markup<'a> {
 fn read_markup(html: &str, start: usize) -> Markup<'_> {
     let rest = &html[start..];
     if rest.starts_with("<!--") {
-        let end = rest[4..]
-            .find("-->")
-            .map_or(html.len(), |p| start + 4 + p + 3);
+        let end = rest[4..].find("-->").map_or(html.len(), |p| start + 4 + p + 3);
         return Markup::Other { end };
     }
     if rest.starts_with("<!") || rest.starts_with("<?") {
@@ -205,24 +193,14 @@ fn read_markup(html: &str, start: usize) -> Markup<'_> {
             None if b == b'"' || b == b'\'' => quote = Some(b),
             None if b == b'>' => {
                 let attrs = &rest[name_start + name_len..j];
-                return Markup::Tag {
-                    name,
-                    closing,
-                    attrs,
-                    end: start + j + 1,
-                };
+                return Markup::Tag { name, closing, attrs, end: start + j + 1 };
             }
             None => {}
         }
         j += 1;
     }
     let attrs = &rest[name_start + name_len..];
-    Markup::Tag {
-        name,
-        closing,
-        attrs,
-        end: html.len(),
-    }
+    Markup::Tag { name, closing, attrs, end: html.len() }
 }
 
 /// Index after the end tag of `name` (ASCII case-insensitive), or the end of input.
@@ -270,9 +248,7 @@ pub(crate) fn resolve_reference(name: &str) -> Option<String> {
             0x97 => 0x2014,
             c => c,
         };
-        return char::from_u32(code)
-            .filter(|c| *c != '\0')
-            .map(String::from);
+        return char::from_u32(code).filter(|c| *c != '\0').map(String::from);
     }
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return None;
@@ -290,10 +266,7 @@ pub(crate) fn parse_attrs(attrs: &str) -> Vec<(String, String)> {
             i += 1;
         }
         let name_start = i;
-        while i < bytes.len()
-            && !bytes[i].is_ascii_whitespace()
-            && !matches!(bytes[i], b'=' | b'>' | b'/')
-        {
+        while i < bytes.len() && !bytes[i].is_ascii_whitespace() && !matches!(bytes[i], b'=' | b'>' | b'/') {
             i += 1;
         }
         if i == name_start {
@@ -313,10 +286,7 @@ pub(crate) fn parse_attrs(attrs: &str) -> Vec<(String, String)> {
             let raw = if i < bytes.len() && (bytes[i] == b'"' || bytes[i] == b'\'') {
                 let q = bytes[i];
                 let start = i + 1;
-                let end = bytes[start..]
-                    .iter()
-                    .position(|b| *b == q)
-                    .map_or(bytes.len(), |p| start + p);
+                let end = bytes[start..].iter().position(|b| *b == q).map_or(bytes.len(), |p| start + p);
                 i = (end + 1).min(bytes.len());
                 &attrs[start..end]
             } else {
@@ -354,31 +324,20 @@ pub fn decode_entities(s: &str) -> String {
 }
 
 /// Start tags named `name` (ASCII case-insensitive), with their attributes, in document order.
-pub fn start_tags<'a>(
-    html: &'a str,
-    name: &'a str,
-) -> impl Iterator<Item = Vec<(String, String)>> + 'a {
+pub fn start_tags<'a>(html: &'a str, name: &'a str) -> impl Iterator<Item = Vec<(String, String)>> + 'a {
     let mut i = 0;
     std::iter::from_fn(move || {
         while let Some(p) = html[i..].find('<') {
             let at = i + p;
             match read_markup(html, at) {
-                Markup::Tag {
-                    name: n,
-                    closing: false,
-                    attrs,
-                    end,
-                } if n.eq_ignore_ascii_case(name) => {
+                Markup::Tag { name: n, closing: false, attrs, end } if n.eq_ignore_ascii_case(name) => {
                     i = end;
                     return Some(parse_attrs(attrs));
                 }
                 // Script and style bodies are not markup; everything else (even <noscript>) may hold tags.
-                Markup::Tag {
-                    name: n,
-                    closing: false,
-                    end,
-                    ..
-                } if n.eq_ignore_ascii_case("script") || n.eq_ignore_ascii_case("style") => {
+                Markup::Tag { name: n, closing: false, end, .. }
+                    if n.eq_ignore_ascii_case("script") || n.eq_ignore_ascii_case("style") =>
+                {
                     i = skip_element(html, end, &n.to_ascii_lowercase());
                 }
                 Markup::Tag { end, .. } | Markup::Other { end } => i = end,
@@ -390,11 +349,7 @@ pub fn start_tags<'a>(
 }
 
 pub(crate) fn attr<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    attrs
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty())
+    attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
 }
 
 /// The first image of the content a reader would call its picture: not a tracking pixel, emoji, icon,
@@ -406,9 +361,7 @@ pub fn first_image(html: &str) -> Option<String> {
             .filter_map(|n| attr(&attrs, n))
             .find(|v| !v.starts_with("data:"))?;
         let tiny = |n: &str| {
-            attr(&attrs, n)
-                .and_then(|v| v.trim_end_matches("px").parse::<u32>().ok())
-                .is_some_and(|v| v <= 2)
+            attr(&attrs, n).and_then(|v| v.trim_end_matches("px").parse::<u32>().ok()).is_some_and(|v| v <= 2)
         };
         if tiny("width") || tiny("height") || is_decorative_image_url(src) {
             return None;
@@ -458,10 +411,7 @@ pub fn alternate_feed_links(html: &str) -> Vec<String> {
             let rel = attr(attrs, "rel").unwrap_or("").to_ascii_lowercase();
             let ty = attr(attrs, "type").unwrap_or("").to_ascii_lowercase();
             rel.split_whitespace().any(|r| r == "alternate")
-                && (ty.contains("rss")
-                    || ty.contains("atom")
-                    || ty.contains("feed+json")
-                    || ty.contains("rdf"))
+                && (ty.contains("rss") || ty.contains("atom") || ty.contains("feed+json") || ty.contains("rdf"))
         })
         .filter_map(|attrs| attr(&attrs, "href").map(String::from))
         .collect()
@@ -473,46 +423,29 @@ mod tests {
 
     #[test]
     fn blocks_are_separated_not_glued() {
-        assert_eq!(
-            html_to_text("<p>Impressions</p><p>By: Tulika Bhatt</p>"),
-            "Impressions\nBy: Tulika Bhatt"
-        );
-        assert_eq!(
-            html_to_text("<div>남았어요.</div><div>우리는</div>"),
-            "남았어요.\n우리는"
-        );
-        assert_eq!(
-            html_to_text("<ul><li>one</li><li>two</li></ul>"),
-            "one\ntwo"
-        );
-        assert_eq!(
-            html_to_text("<table><tr><td>a</td><td>b</td></tr></table>"),
-            "a b"
-        );
+        assert_eq!(html_to_text("<p>Impressions</p><p>By: Tulika Bhatt</p>"), "Impressions\nBy: Tulika Bhatt");
+        assert_eq!(html_to_text("<div>남았어요.</div><div>우리는</div>"), "남았어요.\n우리는");
+        assert_eq!(html_to_text("<ul><li>one</li><li>two</li></ul>"), "one\ntwo");
+        assert_eq!(html_to_text("<table><tr><td>a</td><td>b</td></tr></table>"), "a b");
         assert_eq!(html_to_text("line<br>next<br/>last"), "line\nnext\nlast");
     }
 
     #[test]
     fn inline_markup_does_not_split_words() {
-        assert_eq!(
-            html_to_text("<b>Ku</b>bernetes <a href='x'>링크</a>입니다"),
-            "Kubernetes 링크입니다"
-        );
+        assert_eq!(html_to_text("<b>Ku</b>bernetes <a href='x'>링크</a>입니다"), "Kubernetes 링크입니다");
     }
 
     #[test]
     fn entities_decoded_whitespace_collapsed() {
-        assert_eq!(
-            html_to_text("a&nbsp;&amp;&nbsp;b &hellip; &#8230; &#x2026; &copy;"),
-            "a & b … … … ©"
-        );
+        assert_eq!(html_to_text("a&nbsp;&amp;&nbsp;b &hellip; &#8230; &#x2026; &copy;"), "a & b … … … ©");
         assert_eq!(html_to_text("  lots \n\t of   space  "), "lots of space");
         assert_eq!(html_to_text("AT&T and a < b"), "AT&T and a < b");
     }
 
     #[test]
     fn scripts_styles_images_comments_dropped() {
-        let html = "<style>p{color:red}</style><script>alert(1)</script><!-- hidden --><p>visible<img src=x.png> text</p>";
+        let html =
+            "<style>p{color:red}</style><script>alert(1)</script><!-- hidden --><p>visible<img src=x.png> text</p>";
         assert_eq!(html_to_text(html), "visible text");
         assert_eq!(html_to_text("<SCRIPT>x</SCRIPT>ok"), "ok");
         assert_eq!(html_to_text("<script>unterminated"), "");
@@ -525,10 +458,7 @@ mod tests {
             <img src="data:image/gif;base64,R0lGOD" data-src="/real.png">
             <img src="https://cdn.example.com/a.png">"#;
         assert_eq!(first_image(html).as_deref(), Some("/real.png"));
-        assert_eq!(
-            first_image("<img src=\"https://stats.wordpress.com/b.gif?x=1\">"),
-            None
-        );
+        assert_eq!(first_image("<img src=\"https://stats.wordpress.com/b.gif?x=1\">"), None);
     }
 
     #[test]

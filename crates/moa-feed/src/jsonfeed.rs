@@ -15,28 +15,14 @@ pub(crate) fn parse(text: &str, warnings: &mut Vec<String>) -> Result<RawFeed, F
         });
     }
     let s = |v: &Value, k: &str| {
-        v.get(k)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
+        v.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(String::from)
     };
     let mut feed = RawFeed::new(Format::JsonFeed1);
-    feed.title = s(&doc, "title").map(|value| RawText {
-        value,
-        kind: TextKind::Plain,
-    });
+    feed.title = s(&doc, "title").map(|value| RawText { value, kind: TextKind::Plain });
     if let Some(href) = s(&doc, "home_page_url") {
-        feed.links.push(RawLink {
-            href,
-            rel: Some("alternate".into()),
-            mime: None,
-        });
+        feed.links.push(RawLink { href, rel: Some("alternate".into()), mime: None });
     }
-    feed.description = s(&doc, "description").map(|value| RawText {
-        value,
-        kind: TextKind::Plain,
-    });
+    feed.description = s(&doc, "description").map(|value| RawText { value, kind: TextKind::Plain });
     feed.language = s(&doc, "language");
     let items = match doc.get("items") {
         Some(Value::Array(items)) => items.as_slice(),
@@ -57,76 +43,40 @@ pub(crate) fn parse(text: &str, warnings: &mut Vec<String>) -> Result<RawFeed, F
                 Value::Number(n) => Some(n.to_string()),
                 _ => None,
             }),
-            title: s(item, "title").map(|value| RawText {
-                value,
-                kind: TextKind::Plain,
-            }),
+            title: s(item, "title").map(|value| RawText { value, kind: TextKind::Plain }),
             published: s(item, "date_published"),
             updated: s(item, "date_modified"),
-            summary: s(item, "summary").map(|value| RawText {
-                value,
-                kind: TextKind::Plain,
-            }),
+            summary: s(item, "summary").map(|value| RawText { value, kind: TextKind::Plain }),
             content: s(item, "content_html")
-                .map(|value| RawText {
-                    value,
-                    kind: TextKind::Html,
-                })
-                .or_else(|| {
-                    s(item, "content_text").map(|value| RawText {
-                        value,
-                        kind: TextKind::Plain,
-                    })
-                }),
+                .map(|value| RawText { value, kind: TextKind::Html })
+                .or_else(|| s(item, "content_text").map(|value| RawText { value, kind: TextKind::Plain })),
             ..RawEntry::default()
         };
         entry.id = entry.id.filter(|i| !i.is_empty());
         if let Some(href) = s(item, "url") {
-            entry.links.push(RawLink {
-                href,
-                rel: Some("alternate".into()),
-                mime: None,
-            });
+            entry.links.push(RawLink { href, rel: Some("alternate".into()), mime: None });
         } else if let Some(href) = s(item, "external_url") {
-            entry.links.push(RawLink {
-                href,
-                rel: Some("alternate".into()),
-                mime: None,
-            });
+            entry.links.push(RawLink { href, rel: Some("alternate".into()), mime: None });
         }
         // 1.1 has "authors", 1.0 "author".
-        let authors = item
-            .get("authors")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let authors = item.get("authors").and_then(Value::as_array).cloned().unwrap_or_default();
         for a in authors.iter().chain(item.get("author")) {
             if let Some(name) = s(a, "name") {
                 entry.authors.push(name);
             }
         }
         if let Some(tags) = item.get("tags").and_then(Value::as_array) {
-            entry
-                .categories
-                .extend(tags.iter().filter_map(Value::as_str).map(String::from));
+            entry.categories.extend(tags.iter().filter_map(Value::as_str).map(String::from));
         }
         for key in ["image", "banner_image"] {
             if let Some(url) = s(item, key) {
-                entry.media.push(RawMedia {
-                    url,
-                    is_thumbnail: true,
-                    ..RawMedia::default()
-                });
+                entry.media.push(RawMedia { url, is_thumbnail: true, ..RawMedia::default() });
             }
         }
         if let Some(atts) = item.get("attachments").and_then(Value::as_array) {
             for a in atts {
                 if let Some(url) = s(a, "url") {
-                    entry.media.push(RawMedia {
-                        url,
-                        mime: s(a, "mime_type"),
-                        ..RawMedia::default()
-                    });
+                    entry.media.push(RawMedia { url, mime: s(a, "mime_type"), ..RawMedia::default() });
                 }
             }
         }

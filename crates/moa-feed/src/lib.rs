@@ -36,13 +36,7 @@ pub struct ParseOptions {
 
 impl Default for ParseOptions {
     fn default() -> Self {
-        Self {
-            url: None,
-            http_charset: None,
-            timezone_offset: KST_OFFSET_SECONDS,
-            now: None,
-            max_bytes: 32 << 20,
-        }
+        Self { url: None, http_charset: None, timezone_offset: KST_OFFSET_SECONDS, now: None, max_bytes: 32 << 20 }
     }
 }
 
@@ -109,10 +103,7 @@ pub enum FeedError {
     #[error("document too large: {size} bytes (limit {limit})")]
     TooLarge { size: usize, limit: usize },
     #[error("not a feed: {reason}{}", alternate.as_ref().map(|a| format!("; the page advertises the feed {a}")).unwrap_or_default())]
-    NotAFeed {
-        reason: String,
-        alternate: Option<String>,
-    },
+    NotAFeed { reason: String, alternate: Option<String> },
     #[error("malformed XML at byte {position}: {message}")]
     Xml { position: u64, message: String },
     #[error("malformed JSON Feed: {0}")]
@@ -122,36 +113,23 @@ pub enum FeedError {
 /// Parses and normalizes a feed document.
 pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<Feed, FeedError> {
     if bytes.len() > options.max_bytes {
-        return Err(FeedError::TooLarge {
-            size: bytes.len(),
-            limit: options.max_bytes,
-        });
+        return Err(FeedError::TooLarge { size: bytes.len(), limit: options.max_bytes });
     }
     let decoded = decode::decode(bytes, options.http_charset.as_deref());
     let mut warnings = decoded.warnings;
     let text = decoded.text.trim_start_matches('\u{feff}');
-    let start = text
-        .find(|c: char| !c.is_whitespace())
-        .ok_or(FeedError::Empty)?;
+    let start = text.find(|c: char| !c.is_whitespace()).ok_or(FeedError::Empty)?;
     let body = &text[start..];
     let raw = if body.starts_with('{') {
         jsonfeed::parse(body, &mut warnings)?
     } else {
         let Some(lt) = body.find('<') else {
-            return Err(FeedError::NotAFeed {
-                reason: "no markup and no JSON".into(),
-                alternate: None,
-            });
+            return Err(FeedError::NotAFeed { reason: "no markup and no JSON".into(), alternate: None });
         };
         if lt > 0 {
             warnings.push(format!("skipped {lt} bytes of junk before the XML"));
         }
         xml::parse(&body[lt..], options, &mut warnings)?
     };
-    Ok(normalize::normalize(
-        raw,
-        decoded.encoding,
-        warnings,
-        options,
-    ))
+    Ok(normalize::normalize(raw, decoded.encoding, warnings, options))
 }

@@ -19,11 +19,9 @@ pub fn resolve(href: &str, bases: &[Option<&Url>]) -> Result<Url, LinkError> {
     }
     let url = match Url::parse(href) {
         Ok(u) => u,
-        Err(url::ParseError::RelativeUrlWithoutBase) => bases
-            .iter()
-            .flatten()
-            .find_map(|b| b.join(href).ok())
-            .ok_or(LinkError::Invalid)?,
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            bases.iter().flatten().find_map(|b| b.join(href).ok()).ok_or(LinkError::Invalid)?
+        }
         Err(_) => return Err(LinkError::Invalid),
     };
     canonicalize(url)
@@ -51,10 +49,7 @@ pub fn canonicalize(mut url: Url) -> Result<Url, LinkError> {
         return Err(LinkError::Invalid);
     }
     // Fragments are dropped, except hash-bang routes of single-page blogs where the fragment is the page.
-    if url
-        .fragment()
-        .is_some_and(|f| !(f.starts_with('!') || f.starts_with('/')))
-    {
+    if url.fragment().is_some_and(|f| !(f.starts_with('!') || f.starts_with('/'))) {
         url.set_fragment(None);
     }
     if url.query().is_some() {
@@ -80,26 +75,18 @@ mod tests {
     use super::*;
 
     fn canon(s: &str) -> String {
-        resolve(s, &[])
-            .map(|u| u.to_string())
-            .unwrap_or_else(|e| format!("{e:?}"))
+        resolve(s, &[]).map(|u| u.to_string()).unwrap_or_else(|e| format!("{e:?}"))
     }
 
     #[test]
     fn tracking_parameters_removed() {
-        assert_eq!(
-            canon("https://a.com/p?utm_source=rss&utm_medium=feed&id=3"),
-            "https://a.com/p?id=3"
-        );
+        assert_eq!(canon("https://a.com/p?utm_source=rss&utm_medium=feed&id=3"), "https://a.com/p?id=3");
         assert_eq!(canon("https://a.com/p?fbclid=x&gclid=y"), "https://a.com/p");
         assert_eq!(
             canon("https://medium.com/daangn/post-abc123?source=rss----4505f82a2dbd---4"),
             "https://medium.com/daangn/post-abc123"
         );
-        assert_eq!(
-            canon("https://a.com/search?source=web"),
-            "https://a.com/search?source=web"
-        );
+        assert_eq!(canon("https://a.com/search?source=web"), "https://a.com/search?source=web");
     }
 
     #[test]

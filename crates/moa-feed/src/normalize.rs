@@ -15,16 +15,10 @@ use crate::{Entry, Feed, ParseOptions, Timestamp, parse_date};
 const FUTURE_TOLERANCE_SECONDS: i64 = 10 * 60;
 const TITLE_FROM_TEXT_CHARS: usize = 60;
 
-pub(crate) fn normalize(
-    raw: RawFeed,
-    encoding: String,
-    mut warnings: Vec<String>,
-    options: &ParseOptions,
-) -> Feed {
+pub(crate) fn normalize(raw: RawFeed, encoding: String, mut warnings: Vec<String>, options: &ParseOptions) -> Feed {
     let doc_url = options.url.as_ref();
     let feed_base = raw.base.as_deref().and_then(|b| Url::parse(b).ok());
-    let feed_link = pick_link(&raw.links)
-        .and_then(|l| link::resolve(&l.href, &[feed_base.as_ref(), doc_url]).ok());
+    let feed_link = pick_link(&raw.links).and_then(|l| link::resolve(&l.href, &[feed_base.as_ref(), doc_url]).ok());
 
     let mut entries: Vec<Entry> = Vec::with_capacity(raw.entries.len());
     let guid_counts = count_guids(&raw.entries);
@@ -42,11 +36,7 @@ pub(crate) fn normalize(
     Feed {
         format: raw.format,
         encoding,
-        title: raw
-            .title
-            .as_ref()
-            .map(clean_title)
-            .filter(|t| !t.is_empty()),
+        title: raw.title.as_ref().map(clean_title).filter(|t| !t.is_empty()),
         link: feed_link.map(String::from),
         description: raw
             .description
@@ -70,11 +60,7 @@ fn count_guids(entries: &[RawEntry]) -> HashMap<String, usize> {
 }
 
 fn pick_link(links: &[RawLink]) -> Option<&RawLink> {
-    let alternate = |l: &&RawLink| {
-        l.rel
-            .as_deref()
-            .is_none_or(|r| r.eq_ignore_ascii_case("alternate"))
-    };
+    let alternate = |l: &&RawLink| l.rel.as_deref().is_none_or(|r| r.eq_ignore_ascii_case("alternate"));
     links
         .iter()
         .filter(alternate)
@@ -85,11 +71,7 @@ fn pick_link(links: &[RawLink]) -> Option<&RawLink> {
 fn to_text(t: &RawText) -> String {
     match t.kind {
         TextKind::Html => html_to_text(&t.value),
-        TextKind::Plain => t
-            .value
-            .chars()
-            .filter(|c| !c.is_control() || c.is_whitespace())
-            .collect(),
+        TextKind::Plain => t.value.chars().filter(|c| !c.is_control() || c.is_whitespace()).collect(),
     }
 }
 
@@ -110,17 +92,11 @@ fn normalize_entry(
     let mut resolve = |href: &str, what: &str| match link::resolve(href, &bases) {
         Ok(u) => Some(u),
         Err(LinkError::Scheme(s)) => {
-            warnings.push(format!(
-                "dropped {what} with scheme {s}: {}",
-                truncate(href, 80)
-            ));
+            warnings.push(format!("dropped {what} with scheme {s}: {}", truncate(href, 80)));
             None
         }
         Err(LinkError::Invalid) => {
-            warnings.push(format!(
-                "dropped {what} that is not a URL: {}",
-                truncate(href, 80)
-            ));
+            warnings.push(format!("dropped {what} that is not a URL: {}", truncate(href, 80)));
             None
         }
     };
@@ -128,10 +104,7 @@ fn normalize_entry(
     let mut link = pick_link(&raw.links).and_then(|l| resolve(&l.href, "a link"));
     if link.is_none()
         && raw.guid_is_permalink
-        && let Some(guid) = raw
-            .id
-            .as_deref()
-            .filter(|g| g.starts_with("http://") || g.starts_with("https://"))
+        && let Some(guid) = raw.id.as_deref().filter(|g| g.starts_with("http://") || g.starts_with("https://"))
     {
         link = resolve(guid, "a GUID link");
     }
@@ -143,10 +116,7 @@ fn normalize_entry(
         .map(|s| strip_boilerplate(&to_text(s)))
         .filter(|s| !s.trim().is_empty())
         .or_else(|| content_text.clone().filter(|c| !c.trim().is_empty()));
-    let summary = summary_text
-        .as_deref()
-        .map(|s| truncate(&one_line(s), SUMMARY_MAX_CHARS))
-        .filter(|s| !s.is_empty());
+    let summary = summary_text.as_deref().map(|s| truncate(&one_line(s), SUMMARY_MAX_CHARS)).filter(|s| !s.is_empty());
 
     let mut title = raw.title.as_ref().map(clean_title).unwrap_or_default();
     if title.is_empty()
@@ -163,9 +133,7 @@ fn normalize_entry(
         };
         match options.now {
             Some(now) if t > now + FUTURE_TOLERANCE_SECONDS => {
-                warnings.push(format!(
-                    "date {s:?} is in the future; clamped to the fetch time"
-                ));
+                warnings.push(format!("date {s:?} is in the future; clamped to the fetch time"));
                 Some(Timestamp(now))
             }
             _ => Some(Timestamp(t)),
@@ -201,11 +169,7 @@ fn normalize_entry(
         link: link.map(String::from),
         published,
         updated,
-        author: raw
-            .authors
-            .iter()
-            .map(|a| one_line(a))
-            .find(|a| !a.is_empty()),
+        author: raw.authors.iter().map(|a| one_line(a)).find(|a| !a.is_empty()),
         summary,
         thumbnail,
         categories,
@@ -213,11 +177,7 @@ fn normalize_entry(
             .content
             .filter(|c| c.kind == TextKind::Html)
             .map(|c| c.value)
-            .or_else(|| {
-                raw.summary
-                    .filter(|s| s.kind == TextKind::Html)
-                    .map(|s| s.value)
-            }),
+            .or_else(|| raw.summary.filter(|s| s.kind == TextKind::Html).map(|s| s.value)),
     }
 }
 
@@ -248,14 +208,8 @@ fn pick_thumbnail(raw: &RawEntry, bases: &[Option<&Url>; 3]) -> Option<String> {
 }
 
 fn looks_like_image_url(url: &str) -> bool {
-    let path = url
-        .split(['?', '#'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    [".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif"]
-        .iter()
-        .any(|ext| path.ends_with(ext))
+    let path = url.split(['?', '#']).next().unwrap_or("").to_ascii_lowercase();
+    [".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif"].iter().any(|ext| path.ends_with(ext))
 }
 
 /// Duplicate ids within one document (two entries with one link and no GUID) get a numbered suffix.
@@ -272,7 +226,5 @@ fn make_ids_unique(entries: &mut [Entry]) {
 
 /// FNV-1a: a hash that never changes between Rust versions, unlike `DefaultHasher`, because ids are stored.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
 }

@@ -34,23 +34,14 @@ pub fn parse_opml(text: &str) -> Result<Vec<Outline>, OpmlError> {
                         .filter(|v| !v.is_empty())
                 };
                 if let Some(xml_url) = get("xmlUrl") {
-                    let title = get("title")
-                        .or_else(|| get("text"))
-                        .unwrap_or_else(|| xml_url.clone());
-                    out.push(Outline {
-                        title,
-                        xml_url,
-                        html_url: get("htmlUrl"),
-                    });
+                    let title = get("title").or_else(|| get("text")).unwrap_or_else(|| xml_url.clone());
+                    out.push(Outline { title, xml_url, html_url: get("htmlUrl") });
                 }
             }
             Ok(Event::Eof) => break,
             Ok(_) => {}
             Err(e) => {
-                return Err(OpmlError {
-                    position: reader.error_position(),
-                    message: e.to_string(),
-                });
+                return Err(OpmlError { position: reader.error_position(), message: e.to_string() });
             }
         }
     }

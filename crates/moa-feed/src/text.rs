@@ -8,8 +8,7 @@ pub const SUMMARY_MAX_CHARS: usize = 200;
 fn is_boilerplate_line(line: &str) -> bool {
     let l = line.trim();
     let lower = l.to_lowercase();
-    (lower.starts_with("the post ")
-        && (lower.contains("appeared first on") || lower.contains("first appeared on")))
+    (lower.starts_with("the post ") && (lower.contains("appeared first on") || lower.contains("first appeared on")))
         || (lower.contains("was originally published in")
             && lower.contains("on medium")
             && lower.contains("conversation"))
@@ -53,14 +52,8 @@ pub fn strip_boilerplate(text: &str) -> String {
         for marker in ["[…]", "[...]", "[&hellip;]", "[&#8230;]", "(…)", "[…"] {
             l = l.replace(marker, " ");
         }
-        for tail in [
-            "Continue reading →",
-            "Continue reading",
-            "Read more »",
-            "Read more",
-            "계속 읽기",
-            "더 보기",
-        ] {
+        for tail in ["Continue reading →", "Continue reading", "Read more »", "Read more", "계속 읽기", "더 보기"]
+        {
             let t = l.trim_end();
             if let Some(stripped) = t.strip_suffix(tail) {
                 l = stripped.to_string();
@@ -93,17 +86,10 @@ pub fn truncate(text: &str, max: usize) -> String {
         return text.to_string();
     }
     let budget = max.saturating_sub(1);
-    let cut_byte = text
-        .char_indices()
-        .nth(budget)
-        .map_or(text.len(), |(i, _)| i);
+    let cut_byte = text.char_indices().nth(budget).map_or(text.len(), |(i, _)| i);
     let head = &text[..cut_byte];
     // Prefer a sentence end in the second half, then a space in the last fifth (counted in characters).
-    let byte_of = |chars: usize| {
-        head.char_indices()
-            .nth(chars)
-            .map_or(head.len(), |(i, _)| i)
-    };
+    let byte_of = |chars: usize| head.char_indices().nth(chars).map_or(head.len(), |(i, _)| i);
     let min_sentence = byte_of(budget / 2);
     let min_space = byte_of(budget * 4 / 5);
     let sentence_end = head
@@ -112,13 +98,8 @@ pub fn truncate(text: &str, max: usize) -> String {
         .filter(|(i, c)| head[i + c.len_utf8()..].starts_with(' '))
         .map(|(i, c)| i + c.len_utf8())
         .last();
-    let cut = sentence_end
-        .or_else(|| head.rfind(' ').filter(|p| *p >= min_space))
-        .unwrap_or(head.len());
-    let mut out = head[..cut]
-        .trim_end()
-        .trim_end_matches([',', ';', ':', '-', '(', '['])
-        .to_string();
+    let cut = sentence_end.or_else(|| head.rfind(' ').filter(|p| *p >= min_space)).unwrap_or(head.len());
+    let mut out = head[..cut].trim_end().trim_end_matches([',', ';', ':', '-', '(', '[']).to_string();
     out.push('…');
     out
 }
@@ -130,10 +111,7 @@ mod tests {
     #[test]
     fn wordpress_boilerplate_in_its_own_paragraph() {
         let t = "데이터 디스커버리란 조직 내 데이터를 찾는 과정입니다.\nThe post 데이터카탈로그 PM이 … first appeared on 우아한형제들 기술블로그.";
-        assert_eq!(
-            strip_boilerplate(t),
-            "데이터 디스커버리란 조직 내 데이터를 찾는 과정입니다."
-        );
+        assert_eq!(strip_boilerplate(t), "데이터 디스커버리란 조직 내 데이터를 찾는 과정입니다.");
     }
 
     #[test]
@@ -144,20 +122,14 @@ mod tests {
 
     #[test]
     fn boilerplate_only_leaves_nothing() {
-        assert_eq!(
-            strip_boilerplate("The post 외부감사인 선임 공고 appeared first on 리디주식회사."),
-            ""
-        );
+        assert_eq!(strip_boilerplate("The post 외부감사인 선임 공고 appeared first on 리디주식회사."), "");
         assert_eq!(
             strip_boilerplate(
                 "Scaling X was originally published in Netflix TechBlog on Medium, where people are continuing the conversation by highlighting and responding to this story."
             ),
             ""
         );
-        assert_eq!(
-            strip_boilerplate("Body text.\nContinue reading →"),
-            "Body text."
-        );
+        assert_eq!(strip_boilerplate("Body text.\nContinue reading →"), "Body text.");
     }
 
     #[test]

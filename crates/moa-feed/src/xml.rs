@@ -39,8 +39,7 @@ fn classify_uri(uri: &str) -> Ns {
         "http://purl.org/dc/elements/1.1" | "http://purl.org/dc/terms" => Ns::Dc,
         "http://purl.org/rss/1.0/modules/content" => Ns::Content,
         "http://search.yahoo.com/mrss" => Ns::Media,
-        "http://www.itunes.com/dtds/podcast-1.0.dtd"
-        | "http://www.itunes.com/DTDs/Podcast-1.0.dtd" => Ns::Itunes,
+        "http://www.itunes.com/dtds/podcast-1.0.dtd" | "http://www.itunes.com/DTDs/Podcast-1.0.dtd" => Ns::Itunes,
         "http://www.w3.org/1999/02/22-rdf-syntax-ns#" => Ns::Rdf,
         "http://purl.org/rss/1.0"
         | "http://my.netscape.com/rdf/simple/0.9"
@@ -108,11 +107,7 @@ struct State<'w> {
     warned_entities: HashSet<String>,
 }
 
-pub(crate) fn parse(
-    text: &str,
-    options: &ParseOptions,
-    warnings: &mut Vec<String>,
-) -> Result<RawFeed, FeedError> {
+pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<String>) -> Result<RawFeed, FeedError> {
     let head = &text.as_bytes()[..text.len().min(16)];
     let starts = |p: &[u8]| head.len() >= p.len() && head[..p.len()].eq_ignore_ascii_case(p);
     if starts(b"<!doctype html") || starts(b"<html") {
@@ -142,20 +137,16 @@ pub(crate) fn parse(
         let event = match reader.read_resolved_event() {
             Ok((res, event)) => {
                 let ns = match (&event, res) {
-                    (Event::Start(_) | Event::Empty(_), ResolveResult::Bound(ns)) => {
-                        match classify_uri(ns.0) {
-                            Ns::Other if st.feed.is_none() => {
-                                root_ns = Some(ns.0.to_string());
-                                Ns::Rss
-                            }
-                            Ns::Other if root_ns.as_deref() == Some(ns.0) => Ns::Rss,
-                            known => known,
+                    (Event::Start(_) | Event::Empty(_), ResolveResult::Bound(ns)) => match classify_uri(ns.0) {
+                        Ns::Other if st.feed.is_none() => {
+                            root_ns = Some(ns.0.to_string());
+                            Ns::Rss
                         }
-                    }
+                        Ns::Other if root_ns.as_deref() == Some(ns.0) => Ns::Rss,
+                        known => known,
+                    },
                     (Event::Start(_) | Event::Empty(_), ResolveResult::Unbound) => Ns::Rss,
-                    (Event::Start(_) | Event::Empty(_), ResolveResult::Unknown(p)) => {
-                        classify_prefix(&p)
-                    }
+                    (Event::Start(_) | Event::Empty(_), ResolveResult::Unknown(p)) => classify_prefix(&p),
                     _ => Ns::Rss,
                 };
                 (ns, event)
@@ -163,14 +154,9 @@ pub(crate) fn parse(
             Err(e) => {
                 let position = reader.error_position();
                 if st.feed.is_none() {
-                    return Err(FeedError::Xml {
-                        position,
-                        message: e.to_string(),
-                    });
+                    return Err(FeedError::Xml { position, message: e.to_string() });
                 }
-                st.warnings.push(format!(
-                    "malformed XML at byte {position} ({e}); kept what was read before it"
-                ));
+                st.warnings.push(format!("malformed XML at byte {position} ({e}); kept what was read before it"));
                 st.recover_open_entry();
                 break;
             }
@@ -178,9 +164,7 @@ pub(crate) fn parse(
         match event {
             (ns, Event::Start(e)) => {
                 if st.stack.len() >= MAX_DEPTH {
-                    st.warnings.push(format!(
-                        "elements nested deeper than {MAX_DEPTH}; stopped reading"
-                    ));
+                    st.warnings.push(format!("elements nested deeper than {MAX_DEPTH}; stopped reading"));
                     st.recover_open_entry();
                     break;
                 }
@@ -212,14 +196,8 @@ pub(crate) fn parse(
             }
             (_, Event::Eof) => {
                 if !st.stack.is_empty() {
-                    let open = st
-                        .stack
-                        .last()
-                        .map(|f| f.local.to_string())
-                        .unwrap_or_default();
-                    st.warnings.push(format!(
-                        "document ended inside <{open}>; it may be truncated"
-                    ));
+                    let open = st.stack.last().map(|f| f.local.to_string()).unwrap_or_default();
+                    st.warnings.push(format!("document ended inside <{open}>; it may be truncated"));
                     st.recover_open_entry();
                 }
                 break;
@@ -227,37 +205,23 @@ pub(crate) fn parse(
             _ => {}
         }
     }
-    st.feed.ok_or_else(|| FeedError::NotAFeed {
-        reason: "no root element".into(),
-        alternate: None,
-    })
+    st.feed.ok_or_else(|| FeedError::NotAFeed { reason: "no root element".into(), alternate: None })
 }
 
 fn not_a_feed_html(text: &str, options: &ParseOptions, what: &str) -> FeedError {
-    let alternate = alternate_feed_links(text)
-        .into_iter()
-        .next()
-        .map(|href| match &options.url {
-            Some(base) => base.join(&href).map(|u| u.to_string()).unwrap_or(href),
-            None => href,
-        });
-    FeedError::NotAFeed {
-        reason: format!("the document is {what}"),
-        alternate,
-    }
+    let alternate = alternate_feed_links(text).into_iter().next().map(|href| match &options.url {
+        Some(base) => base.join(&href).map(|u| u.to_string()).unwrap_or(href),
+        None => href,
+    });
+    FeedError::NotAFeed { reason: format!("the document is {what}"), alternate }
 }
 
 fn attr_value(e: &BytesStart, name: &str) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.as_ref() == name)
-        .map(|a| decode_entities(&a.value))
+    e.attributes().flatten().find(|a| a.key.as_ref() == name).map(|a| decode_entities(&a.value))
 }
 
 fn text_kind(e: &BytesStart, default: TextKind) -> (TextKind, bool) {
-    let ty = attr_value(e, "type")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let ty = attr_value(e, "type").unwrap_or_default().to_ascii_lowercase();
     let mode = attr_value(e, "mode").unwrap_or_default();
     if ty == "xhtml" || mode == "xml" {
         (TextKind::Html, true)
@@ -271,13 +235,7 @@ fn text_kind(e: &BytesStart, default: TextKind) -> (TextKind, bool) {
 }
 
 impl State<'_> {
-    fn start(
-        &mut self,
-        ns: Ns,
-        e: &BytesStart,
-        text: &str,
-        options: &ParseOptions,
-    ) -> Result<(), FeedError> {
+    fn start(&mut self, ns: Ns, e: &BytesStart, text: &str, options: &ParseOptions) -> Result<(), FeedError> {
         let local_name = e.local_name();
         let local: &str = local_name.as_ref();
         let parent_base = self.stack.last().and_then(|f| f.base.clone());
@@ -301,37 +259,25 @@ impl State<'_> {
                 cap.buf.push(' ');
                 cap.buf.push_str(key);
                 cap.buf.push_str("=\"");
-                cap.buf.push_str(
-                    &decode_entities(&a.value)
-                        .replace('&', "&amp;")
-                        .replace('"', "&quot;"),
-                );
+                cap.buf.push_str(&decode_entities(&a.value).replace('&', "&amp;").replace('"', "&quot;"));
                 cap.buf.push('"');
             }
             cap.buf.push('>');
-            self.stack.push(Frame {
-                ns,
-                local: local.into(),
-                base,
-            });
+            self.stack.push(Frame { ns, local: local.into(), base });
             return Ok(());
         }
 
         let depth = self.stack.len();
         if self.feed.is_none() {
             let format = match (ns, local) {
-                (Ns::Rss | Ns::Other, "rss") => {
-                    match attr_value(e, "version").as_deref().map(str::trim) {
-                        Some("0.91" | "0.92" | "0.93" | "0.94" | "0.9") => Format::Rss09x,
-                        _ => Format::Rss20,
-                    }
-                }
+                (Ns::Rss | Ns::Other, "rss") => match attr_value(e, "version").as_deref().map(str::trim) {
+                    Some("0.91" | "0.92" | "0.93" | "0.94" | "0.9") => Format::Rss09x,
+                    _ => Format::Rss20,
+                },
                 (Ns::Rdf, "RDF") => Format::Rss10,
                 (Ns::Atom, "feed") => {
                     if attr_value(e, "version").as_deref() == Some("0.3")
-                        || e.attributes()
-                            .flatten()
-                            .any(|a| a.value.contains("purl.org/atom/ns#"))
+                        || e.attributes().flatten().any(|a| a.value.contains("purl.org/atom/ns#"))
                     {
                         Format::Atom03
                     } else {
@@ -339,16 +285,13 @@ impl State<'_> {
                     }
                 }
                 (Ns::Rss, "feed") => {
-                    self.warnings
-                        .push("Atom <feed> without the Atom namespace".into());
+                    self.warnings.push("Atom <feed> without the Atom namespace".into());
                     Format::Atom10
                 }
                 (_, "html") => return Err(not_a_feed_html(text, options, "an HTML page")),
                 (_, other) => {
                     return Err(FeedError::NotAFeed {
-                        reason: format!(
-                            "the root element is <{other}>, not <rss>, <rdf:RDF> or <feed>"
-                        ),
+                        reason: format!("the root element is <{other}>, not <rss>, <rdf:RDF> or <feed>"),
                         alternate: None,
                     });
                 }
@@ -356,39 +299,22 @@ impl State<'_> {
             let mut feed = RawFeed::new(format);
             feed.base = base.as_deref().map(String::from);
             self.feed = Some(feed);
-            self.stack.push(Frame {
-                ns,
-                local: local.into(),
-                base,
-            });
+            self.stack.push(Frame { ns, local: local.into(), base });
             return Ok(());
         }
         let Some(feed) = self.feed.as_mut() else {
             return Ok(());
         };
         let is_atom = matches!(feed.format, Format::Atom10 | Format::Atom03);
-        if local == "channel"
-            && ns == Ns::Rss
-            && e.attributes()
-                .flatten()
-                .any(|a| a.value.contains("my.netscape.com"))
+        if local == "channel" && ns == Ns::Rss && e.attributes().flatten().any(|a| a.value.contains("my.netscape.com"))
         {
             feed.format = Format::Rss09x;
         }
 
-        if self.entry.is_none()
-            && ((ns == Ns::Rss && local == "item") || (ns == Ns::Atom && local == "entry"))
-        {
-            let entry = RawEntry {
-                base: base.as_deref().map(String::from),
-                ..RawEntry::default()
-            };
+        if self.entry.is_none() && ((ns == Ns::Rss && local == "item") || (ns == Ns::Atom && local == "entry")) {
+            let entry = RawEntry { base: base.as_deref().map(String::from), ..RawEntry::default() };
             self.entry = Some((entry, depth + 1));
-            self.stack.push(Frame {
-                ns,
-                local: local.into(),
-                base,
-            });
+            self.stack.push(Frame { ns, local: local.into(), base });
             return Ok(());
         }
 
@@ -409,19 +335,9 @@ impl State<'_> {
             }
         }
         if let Some((target, kind, markup)) = capture {
-            self.capture = Some(Capture {
-                target,
-                depth: depth + 1,
-                buf: String::new(),
-                kind,
-                markup,
-            });
+            self.capture = Some(Capture { target, depth: depth + 1, buf: String::new(), kind, markup });
         }
-        self.stack.push(Frame {
-            ns,
-            local: local.into(),
-            base,
-        });
+        self.stack.push(Frame { ns, local: local.into(), base });
         Ok(())
     }
 
@@ -457,8 +373,7 @@ impl State<'_> {
             && (entry.title.is_some() || !entry.links.is_empty())
             && let Some(feed) = self.feed.as_mut()
         {
-            self.warnings
-                .push("kept the last entry, cut off by the end of the document".into());
+            self.warnings.push("kept the last entry, cut off by the end of the document".into());
             feed.entries.push(entry);
         }
     }
@@ -490,15 +405,12 @@ impl State<'_> {
         }
         if let Some(s) = resolve_reference(name) {
             if !name.starts_with('#') && self.warned_entities.insert(name.to_string()) {
-                self.warnings.push(format!(
-                    "HTML entity &{name}; is not defined in XML; decoded as HTML"
-                ));
+                self.warnings.push(format!("HTML entity &{name}; is not defined in XML; decoded as HTML"));
             }
             return s;
         }
         if self.warned_entities.insert(name.to_string()) {
-            self.warnings
-                .push(format!("unknown entity &{name}; kept as written"));
+            self.warnings.push(format!("unknown entity &{name}; kept as written"));
         }
         format!("&{name};")
     }
@@ -508,18 +420,14 @@ impl State<'_> {
             return;
         };
         let value = cap.buf;
-        let text = || RawText {
-            value: value.clone(),
-            kind: cap.kind,
-        };
+        let text = || RawText { value: value.clone(), kind: cap.kind };
         if let Some((entry, _)) = self.entry.as_mut() {
             let v = value.trim();
             match cap.target {
                 Target::Title => entry.title = Some(text()),
-                Target::LinkText if !v.is_empty() => entry.links.push(RawLink {
-                    href: v.to_string(),
-                    ..RawLink::default()
-                }),
+                Target::LinkText if !v.is_empty() => {
+                    entry.links.push(RawLink { href: v.to_string(), ..RawLink::default() })
+                }
                 Target::Guid | Target::AtomId if !v.is_empty() => entry.id = Some(v.to_string()),
                 Target::Published if !v.is_empty() => entry.published = Some(v.to_string()),
                 Target::DcDate if !v.is_empty() => {
@@ -543,10 +451,9 @@ impl State<'_> {
             let v = value.trim();
             match cap.target {
                 Target::Title => feed.title = Some(text()),
-                Target::LinkText if !v.is_empty() => feed.links.push(RawLink {
-                    href: v.to_string(),
-                    ..RawLink::default()
-                }),
+                Target::LinkText if !v.is_empty() => {
+                    feed.links.push(RawLink { href: v.to_string(), ..RawLink::default() })
+                }
                 Target::Summary => feed.description = Some(text()),
                 Target::Language if !v.is_empty() => feed.language = Some(v.to_string()),
                 _ => {}
@@ -575,11 +482,7 @@ fn entry_element(
         (Ns::Rss, "link") if direct => plain(Target::LinkText),
         (Ns::Atom, "link") => {
             if let Some(href) = attr_value(e, "href") {
-                entry.links.push(RawLink {
-                    href,
-                    rel: attr_value(e, "rel"),
-                    mime: attr_value(e, "type"),
-                });
+                entry.links.push(RawLink { href, rel: attr_value(e, "rel"), mime: attr_value(e, "type") });
             } else if direct {
                 // Some feeds mix an RSS-style text link into Atom.
                 return plain(Target::LinkText);
@@ -587,8 +490,8 @@ fn entry_element(
             None
         }
         (Ns::Rss, "guid") if direct => {
-            entry.guid_is_permalink = attr_value(e, "isPermaLink")
-                .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
+            entry.guid_is_permalink =
+                attr_value(e, "isPermaLink").is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
             plain(Target::Guid)
         }
         (Ns::Atom, "id") if direct => plain(Target::AtomId),
@@ -624,21 +527,13 @@ fn entry_element(
         }
         (Ns::Rss, "enclosure") => {
             if let Some(url) = attr_value(e, "url") {
-                entry.media.push(RawMedia {
-                    url,
-                    mime: attr_value(e, "type"),
-                    ..RawMedia::default()
-                });
+                entry.media.push(RawMedia { url, mime: attr_value(e, "type"), ..RawMedia::default() });
             }
             None
         }
         (Ns::Media, "thumbnail") => {
             if let Some(url) = attr_value(e, "url") {
-                entry.media.push(RawMedia {
-                    url,
-                    is_thumbnail: true,
-                    ..RawMedia::default()
-                });
+                entry.media.push(RawMedia { url, is_thumbnail: true, ..RawMedia::default() });
             }
             None
         }
@@ -655,11 +550,7 @@ fn entry_element(
         }
         (Ns::Itunes, "image") => {
             if let Some(url) = attr_value(e, "href") {
-                entry.media.push(RawMedia {
-                    url,
-                    is_thumbnail: true,
-                    ..RawMedia::default()
-                });
+                entry.media.push(RawMedia { url, is_thumbnail: true, ..RawMedia::default() });
             }
             None
         }
@@ -667,13 +558,7 @@ fn entry_element(
     }
 }
 
-fn feed_element(
-    feed: &mut RawFeed,
-    ns: Ns,
-    local: &str,
-    e: &BytesStart,
-    is_atom: bool,
-) -> CaptureSpec {
+fn feed_element(feed: &mut RawFeed, ns: Ns, local: &str, e: &BytesStart, is_atom: bool) -> CaptureSpec {
     match (ns, local) {
         (Ns::Rss, "title") => Some((Target::Title, TextKind::Html, false)),
         (Ns::Atom, "title") => {
@@ -683,11 +568,7 @@ fn feed_element(
         (Ns::Rss, "link") if !is_atom => Some((Target::LinkText, TextKind::Plain, false)),
         (Ns::Atom, "link") => {
             if let Some(href) = attr_value(e, "href") {
-                feed.links.push(RawLink {
-                    href,
-                    rel: attr_value(e, "rel"),
-                    mime: attr_value(e, "type"),
-                });
+                feed.links.push(RawLink { href, rel: attr_value(e, "rel"), mime: attr_value(e, "type") });
             }
             None
         }
@@ -696,9 +577,7 @@ fn feed_element(
             let (kind, markup) = text_kind(e, TextKind::Plain);
             Some((Target::Summary, kind, markup))
         }
-        (Ns::Rss, "language") | (Ns::Dc, "language") => {
-            Some((Target::Language, TextKind::Plain, false))
-        }
+        (Ns::Rss, "language") | (Ns::Dc, "language") => Some((Target::Language, TextKind::Plain, false)),
         _ => None,
     }
 }

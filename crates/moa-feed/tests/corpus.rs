@@ -16,8 +16,7 @@ struct Source {
 }
 
 fn sources() -> Vec<Source> {
-    let tsv = std::fs::read_to_string(corpus_dir().join("SOURCES.tsv"))
-        .expect("SOURCES.tsv is in the repo");
+    let tsv = std::fs::read_to_string(corpus_dir().join("SOURCES.tsv")).expect("SOURCES.tsv is in the repo");
     tsv.lines()
         .skip(1)
         .filter_map(|l| {
@@ -55,25 +54,14 @@ fn every_well_formed_fixture_parses_with_all_its_items() {
         match parse(&bytes, &ParseOptions::default()) {
             Ok(feed) => {
                 if feed.format != format {
-                    failures.push(format!(
-                        "{}: format {:?}, expected {:?}",
-                        s.file, feed.format, format
-                    ));
+                    failures.push(format!("{}: format {:?}, expected {:?}", s.file, feed.format, format));
                 }
                 if feed.entries.len() != s.items {
-                    failures.push(format!(
-                        "{}: {} entries, SOURCES.tsv says {}",
-                        s.file,
-                        feed.entries.len(),
-                        s.items
-                    ));
+                    failures.push(format!("{}: {} entries, SOURCES.tsv says {}", s.file, feed.entries.len(), s.items));
                 }
                 for e in &feed.entries {
                     if e.title.trim() != e.title || e.title.contains('\n') {
-                        failures.push(format!(
-                            "{}: title not one clean line: {:?}",
-                            s.file, e.title
-                        ));
+                        failures.push(format!("{}: title not one clean line: {:?}", s.file, e.title));
                     }
                     if let Some(sum) = &e.summary
                         && (sum.chars().count() > 200 || sum.contains("appeared first on"))
@@ -97,48 +85,25 @@ fn every_well_formed_fixture_parses_with_all_its_items() {
         }
     }
     assert!(checked > 150, "only {checked} fixtures found");
-    assert!(
-        failures.is_empty(),
-        "{} problems:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
 fn non_feeds_are_refused_clearly() {
-    let not_feeds: Vec<_> = sources()
-        .into_iter()
-        .filter(|s| s.format == "json(not-jsonfeed)")
-        .collect();
+    let not_feeds: Vec<_> = sources().into_iter().filter(|s| s.format == "json(not-jsonfeed)").collect();
     assert!(!not_feeds.is_empty());
     for s in not_feeds {
         let bytes = std::fs::read(corpus_dir().join(&s.file)).expect("fixture file exists");
         let err = parse(&bytes, &ParseOptions::default()).unwrap_err();
-        assert!(
-            matches!(err, moa_feed::FeedError::NotAFeed { .. }),
-            "{}: {err}",
-            s.file
-        );
+        assert!(matches!(err, moa_feed::FeedError::NotAFeed { .. }), "{}: {err}", s.file);
     }
     let html = b"<!DOCTYPE html><html><head><link rel=\"alternate\" type=\"application/rss+xml\" href=\"/rss\"></head><body>hi</body></html>";
-    let opts = ParseOptions {
-        url: moa_feed::Url::parse("https://blog.example.com/").ok(),
-        ..ParseOptions::default()
-    };
+    let opts = ParseOptions { url: moa_feed::Url::parse("https://blog.example.com/").ok(), ..ParseOptions::default() };
     let err = parse(html, &opts).unwrap_err().to_string();
     assert_eq!(
         err,
         "not a feed: the document is an HTML page; the page advertises the feed https://blog.example.com/rss"
     );
-    assert_eq!(
-        parse(b"   ", &opts).unwrap_err().to_string(),
-        "empty document"
-    );
-    assert!(
-        parse(b"<note><to>x</to></note>", &opts)
-            .unwrap_err()
-            .to_string()
-            .contains("root element is <note>")
-    );
+    assert_eq!(parse(b"   ", &opts).unwrap_err().to_string(), "empty document");
+    assert!(parse(b"<note><to>x</to></note>", &opts).unwrap_err().to_string().contains("root element is <note>"));
 }
