@@ -1,0 +1,13 @@
+//! The moa application: registry → crawl (fetch → parse/normalize → store) → web.
+//! The binary (`src/main.rs`) is a thin command-line layer over these modules.
+
+pub mod config;
+pub mod crawl;
+pub mod fetch;
+pub mod registry;
+pub mod web;
+
+/// Current time in Unix seconds.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}

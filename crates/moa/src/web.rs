@@ -1,0 +1,209 @@
+//! The readers' web: server-rendered HTML that works without JavaScript.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use moa_store::{Cursor, Post, PostQuery, Store};
+use serde::Deserialize;
+use time::{OffsetDateTime, UtcOffset};
+
+pub const PAGE_SIZE: u32 = 20;
+const KST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
+    Ok(o) => o,
+    Err(_) => UtcOffset::UTC,
+};
+const STYLE: &str = include_str!("../static/style.css");
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/static/style.css", get(style))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(not_found)
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+async fn security_headers(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src https: http: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    response
+}
+
+async fn style() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], STYLE)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HomeQuery {
+    company: Option<String>,
+    before: Option<String>,
+}
+
+struct Card {
+    company_id: String,
+    company_name: String,
+    title: String,
+    url: Option<String>,
+    date_kst: String,
+    datetime: String,
+    summary: Option<String>,
+    thumbnail: Option<String>,
+}
+
+struct CompanyOption {
+    id: String,
+    name: String,
+    count: i64,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    cards: Vec<Card>,
+    companies: Vec<CompanyOption>,
+    company_name: Option<String>,
+    company_homepage: Option<String>,
+    first_href: Option<String>,
+    next_href: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    title: String,
+    message: String,
+}
+
+/// `YYYY-MM-DD HH:MM` in Korea Standard Time, and the RFC 3339 form for `<time datetime>`.
+fn kst(ts: i64) -> (String, String) {
+    let Ok(t) = OffsetDateTime::from_unix_timestamp(ts) else { return (String::new(), String::new()) };
+    let t = t.to_offset(KST);
+    let (y, mo, d, h, mi) = (t.year(), t.month() as u8, t.day(), t.hour(), t.minute());
+    (
+        format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}"),
+        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{:02}+09:00", t.second()),
+    )
+}
+
+fn card(p: Post) -> Card {
+    let (date_kst, datetime) = kst(p.sort_at);
+    Card {
+        company_id: p.source_id,
+        company_name: p.source_name_ko,
+        title: p.title,
+        url: p.url,
+        date_kst,
+        datetime,
+        summary: p.summary,
+        thumbnail: p.thumbnail,
+    }
+}
+
+fn page_href(company: Option<&str>, before: Option<Cursor>) -> String {
+    let mut params = Vec::new();
+    if let Some(c) = company {
+        params.push(format!("company={c}"));
+    }
+    if let Some(b) = before {
+        params.push(format!("before={}", b.encode()));
+    }
+    if params.is_empty() { "/".into() } else { format!("/?{}", params.join("&")) }
+}
+
+async fn home(State(state): State<AppState>, Query(q): Query<HomeQuery>) -> Response {
+    match render_home(&state, q).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "home page failed");
+            message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "오류",
+                "페이지를 만드는 중 오류가 났습니다. 잠시 뒤 다시 시도해 주세요.",
+            )
+        }
+    }
+}
+
+async fn render_home(state: &AppState, q: HomeQuery) -> anyhow::Result<Response> {
+    let company = q.company.filter(|c| !c.is_empty());
+    let sources = state.store.sources().await?;
+    let selected = match &company {
+        Some(id) => match sources.iter().find(|s| &s.spec.id == id) {
+            Some(s) => Some(s),
+            None => return Ok(message(StatusCode::NOT_FOUND, "회사를 찾을 수 없습니다", "목록에 없는 회사입니다.")),
+        },
+        None => None,
+    };
+    // A malformed cursor is treated as no cursor: the reader lands on the newest posts.
+    let before = q.before.as_deref().and_then(Cursor::decode);
+    let mut posts = state.store.posts(&PostQuery { source_id: company.clone(), before, limit: PAGE_SIZE + 1 }).await?;
+    let has_more = posts.len() > PAGE_SIZE as usize;
+    posts.truncate(PAGE_SIZE as usize);
+    let next_href = has_more.then(|| page_href(company.as_deref(), posts.last().map(Post::cursor)));
+    let mut companies: Vec<CompanyOption> = sources
+        .iter()
+        .filter(|s| s.enabled || s.post_count > 0)
+        .map(|s| CompanyOption {
+            id: s.spec.id.clone(),
+            name: s.spec.name_ko.clone(),
+            count: s.post_count,
+            selected: company.as_deref() == Some(s.spec.id.as_str()),
+        })
+        .collect();
+    companies.sort_by(|a, b| a.name.cmp(&b.name));
+    let page = HomePage {
+        cards: posts.into_iter().map(card).collect(),
+        companies,
+        company_name: selected.map(|s| s.spec.name_ko.clone()),
+        company_homepage: selected.map(|s| s.spec.homepage.clone()).filter(|h| h.starts_with("http")),
+        first_href: before.map(|_| page_href(company.as_deref(), None)),
+        next_href,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+fn message(status: StatusCode, title: &str, message: &str) -> Response {
+    let page = MessagePage { title: title.into(), message: message.into() };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, message.to_string()).into_response(),
+    }
+}
+
+async fn not_found() -> Response {
+    message(StatusCode::NOT_FOUND, "페이지를 찾을 수 없습니다", "주소를 다시 확인해 주세요.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_shown_in_kst() {
+        assert_eq!(kst(1_739_149_980), ("2025-02-10 10:13".into(), "2025-02-10T10:13:00+09:00".into()));
+    }
+
+    #[test]
+    fn page_links_keep_the_filter() {
+        let c = Cursor { sort_at: 5, id: 7 };
+        assert_eq!(page_href(Some("woowahan"), Some(c)), "/?company=woowahan&before=5.7");
+        assert_eq!(page_href(None, None), "/");
+    }
+}

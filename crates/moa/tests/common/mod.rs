@@ -1,0 +1,85 @@
+//! A local feed server over real HTTP on loopback, serving real feed documents from the repo's test data.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+
+/// Korean feeds of several shapes: WordPress, Tistory, Naver, Hugo, Jekyll, Atom.
+pub const KOREAN_FEEDS: &[&str] = &[
+    "kr-wordpress-mike7dk.xml",
+    "kr-tistory-mike3dk.xml",
+    "kr-naverblog-mike3dk.xml",
+    "kr-cheese10yun-atom.xml",
+    "kr-zum-techblog.xml",
+    "kr-kakaostyle-devblog.xml",
+    "kr-shin0102.xml",
+    "kr-s0okju.xml",
+];
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/feeds/real").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+struct Served {
+    files: HashMap<String, Vec<u8>>,
+    delay: Duration,
+}
+
+/// Serves `/feeds/NAME` for each fixture, `/broken` (HTTP 500) and `/page` (an HTML page, not a feed),
+/// each response after `delay`.
+pub async fn start_feed_server(names: &[&str], delay: Duration) -> SocketAddr {
+    let files = names.iter().map(|n| (format!("/feeds/{n}"), fixture(n))).collect();
+    let state = Arc::new(Served { files, delay });
+    let app = Router::new().fallback(serve).with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
+
+async fn serve(State(state): State<Arc<Served>>, uri: Uri) -> Response {
+    tokio::time::sleep(state.delay).await;
+    match uri.path() {
+        "/broken" => (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),
+        "/page" => ([(header::CONTENT_TYPE, "text/html")], "<!doctype html><html><body>no feed here</body></html>")
+            .into_response(),
+        path => match state.files.get(path) {
+            Some(body) => ([(header::CONTENT_TYPE, "application/rss+xml")], body.clone()).into_response(),
+            None => StatusCode::NOT_FOUND.into_response(),
+        },
+    }
+}
+
+/// A registry CSV naming one source per fixture (`src0`, `src1`, …) plus the broken ones.
+pub fn registry_csv(addr: SocketAddr, names: &[&str], with_broken: bool) -> String {
+    let mut csv = String::from("id,name_ko,name_en,homepage,feed_url,platform,note\n");
+    for (i, n) in names.iter().enumerate() {
+        csv.push_str(&format!(
+            "src{i},회사{i} 기술블로그,Company {i},http://{addr}/,http://{addr}/feeds/{n},custom,\n"
+        ));
+    }
+    if with_broken {
+        csv.push_str(&format!("broken,고장난 블로그,Broken,http://{addr}/,http://{addr}/broken,custom,\n"));
+        csv.push_str(&format!("notfeed,피드 아님,Not a feed,http://{addr}/,http://{addr}/page,custom,\n"));
+    }
+    csv
+}
+
+/// How many posts the crawler should keep from a fixture when fetched from `url`.
+pub fn expected_posts(name: &str, url: &str) -> usize {
+    let options = moa_feed::ParseOptions { url: moa_feed::Url::parse(url).ok(), ..Default::default() };
+    let feed = moa_feed::parse(&fixture(name), &options).expect("fixture parses");
+    feed.entries.iter().filter(|e| !e.title.is_empty() || e.link.is_some()).count()
+}

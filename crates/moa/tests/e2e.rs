@@ -1,0 +1,133 @@
+//! End to end over loopback: a local HTTP server serves real Korean feeds, moa crawls them into a real
+//! SQLite file twice, and the page lists them newest first with company names, titles and KST dates.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{KOREAN_FEEDS, expected_posts, registry_csv, start_feed_server};
+use moa::crawl::{CrawlOptions, crawl_once};
+use moa::fetch::{FetchConfig, Fetcher};
+use moa::web;
+
+fn fetch_config(allow_private_networks: bool) -> FetchConfig {
+    FetchConfig {
+        connect_timeout: Duration::from_secs(5),
+        timeout: Duration::from_secs(10),
+        max_body_bytes: 8 << 20,
+        max_redirects: 5,
+        user_agent: "moa-test".into(),
+        allow_private_networks,
+    }
+}
+
+const OPTIONS: CrawlOptions = CrawlOptions { concurrency: 4, timezone_offset: 9 * 3600, progress: false };
+
+/// `<time datetime="…">` values of a page, in order.
+fn datetimes(html: &str) -> Vec<String> {
+    html.split("<time datetime=\"").skip(1).filter_map(|s| s.split('"').next()).map(String::from).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawl_twice_then_browse() {
+    let addr = start_feed_server(KOREAN_FEEDS, Duration::ZERO).await;
+    let dir = tempfile::tempdir().unwrap();
+    let registry_path = dir.path().join("sources.csv");
+    std::fs::write(&registry_path, registry_csv(addr, KOREAN_FEEDS, true)).unwrap();
+    let sources = moa::registry::load(&registry_path).unwrap();
+    let store = moa_store::open(&format!("sqlite://{}", dir.path().join("moa.db").display())).await.unwrap();
+    store.sync_registry(&sources, moa::now_unix()).await.unwrap();
+    let fetcher = Fetcher::new(fetch_config(true)).unwrap();
+
+    let expected: usize = KOREAN_FEEDS.iter().map(|n| expected_posts(n, &format!("http://{addr}/feeds/{n}"))).sum();
+    assert!(expected > 100, "fixtures hold {expected} posts");
+
+    let first = crawl_once(store.clone(), &fetcher, &OPTIONS).await.unwrap();
+    assert_eq!(first.sources_ok, KOREAN_FEEDS.len());
+    assert_eq!(first.sources_failed, 2, "{:?}", first.failures);
+    assert_eq!(first.new_posts as usize, expected);
+    let failures: Vec<_> = first.failures.iter().map(|(id, e)| format!("{id}: {e}")).collect();
+    assert_eq!(failures[0], "broken: HTTP status 500");
+    assert!(failures[1].starts_with("notfeed: not a feed"), "{}", failures[1]);
+
+    let second = crawl_once(store.clone(), &fetcher, &OPTIONS).await.unwrap();
+    assert_eq!((second.new_posts, second.updated_posts), (0, 0));
+    assert_eq!(store.count_posts(None).await.unwrap() as usize, expected);
+
+    let state = store.sources().await.unwrap();
+    let broken = state.iter().find(|s| s.spec.id == "broken").unwrap();
+    assert_eq!((broken.consecutive_failures, broken.last_error.as_deref()), (2, Some("HTTP status 500")));
+    assert!(state.iter().filter(|s| s.spec.id.starts_with("src")).all(|s| s.last_success_at.is_some()));
+
+    // The web page, over real HTTP.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let web_addr = listener.local_addr().unwrap();
+    let app = web::router(web::AppState { store: store.clone() });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        let client = client.clone();
+        async move {
+            let r = client.get(format!("http://{web_addr}{path}")).send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap())
+        }
+    };
+
+    let (status, home) = get("/".into()).await;
+    assert_eq!(status, 200);
+    assert!(home.contains("<title>기술 블로그 모음</title>"));
+    let newest = store.posts(&moa_store::PostQuery { limit: 20, ..Default::default() }).await.unwrap();
+    for p in &newest {
+        assert!(home.contains(&html_escape(&p.title)), "home lacks {:?}", p.title);
+        assert!(home.contains(&p.source_name_ko));
+    }
+    let times = datetimes(&home);
+    assert_eq!(times.len(), web::PAGE_SIZE as usize);
+    assert!(times.iter().all(|t| t.ends_with("+09:00")), "dates not in KST: {times:?}");
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "not newest first: {times:?}");
+
+    // Following "next" pages walks every post exactly once, newest first.
+    let mut seen = times.len();
+    let mut page = home;
+    let mut all_times = times;
+    while let Some(next) = page.split("rel=\"next\" href=\"").nth(1).and_then(|s| s.split('"').next()) {
+        let (status, body) = get(next.replace("&amp;", "&")).await;
+        assert_eq!(status, 200);
+        let t = datetimes(&body);
+        seen += t.len();
+        all_times.extend(t);
+        page = body;
+    }
+    assert_eq!(seen, expected);
+    assert!(all_times.windows(2).all(|w| w[0] >= w[1]), "pages out of order");
+
+    // The company filter shows that company's posts only.
+    let (status, filtered) = get("/?company=src3".into()).await;
+    assert_eq!(status, 200);
+    let src3_posts = store.count_posts(Some("src3")).await.unwrap() as usize;
+    assert_eq!(datetimes(&filtered).len(), src3_posts.min(20));
+    assert!(filtered.contains("<h1 class=\"company\">회사3 기술블로그"));
+    assert_eq!(filtered.matches("class=\"company\" href=\"/?company=").count(), src3_posts.min(20));
+    assert!(!filtered.contains("href=\"/?company=src4\">"), "another company's card leaked into the filter");
+    assert_eq!(get("/?company=nope".into()).await.0, 404);
+    assert_eq!(get("/nope".into()).await.0, 404);
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&#34;").replace('\'', "&#39;")
+}
+
+#[tokio::test]
+async fn loopback_is_refused_by_default() {
+    let addr = start_feed_server(&["kr-wordpress-mike7dk.xml"], Duration::ZERO).await;
+    let fetcher = Fetcher::new(fetch_config(false)).unwrap();
+    let by_ip = fetcher.get(&format!("http://{addr}/feeds/kr-wordpress-mike7dk.xml")).await;
+    let by_name = fetcher.get(&format!("http://localhost:{}/feeds/kr-wordpress-mike7dk.xml", addr.port())).await;
+    for result in [by_ip, by_name] {
+        let err = result.err().expect("loopback must be refused").to_string();
+        assert!(err.starts_with("refused:"), "{err}");
+    }
+    let allowed = Fetcher::new(fetch_config(true)).unwrap();
+    assert!(allowed.get(&format!("http://{addr}/feeds/kr-wordpress-mike7dk.xml")).await.is_ok());
+}
