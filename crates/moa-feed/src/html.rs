@@ -122,7 +122,7 @@ pub fn html_to_text(html: &str) -> String {
                     i = end;
                 }
                 Markup::Other { end } => i = end,
-                Markup::NotMarkup => {
+                Markup::Text => {
                     sink.push_char('<');
                     i += 1;
                 }
@@ -157,14 +157,14 @@ enum Markup<'a> {
     Other {
         end: usize,
     },
-    NotMarkup,
+    Text,
 }
 
 /// Reads the markup that starts at `start` (which holds `<`); `end` is the index after it.
 fn read_markup(html: &str, start: usize) -> Markup<'_> {
     let rest = &html[start..];
-    if rest.starts_with("<!--") {
-        let end = rest[4..].find("-->").map_or(html.len(), |p| start + 4 + p + 3);
+    if let Some(comment) = rest.strip_prefix("<!--") {
+        let end = comment.find("-->").map_or(html.len(), |p| start + 4 + p + 3);
         return Markup::Other { end };
     }
     if rest.starts_with("<!") || rest.starts_with("<?") {
@@ -179,7 +179,7 @@ fn read_markup(html: &str, start: usize) -> Markup<'_> {
         .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-' || **b == b':')
         .count();
     if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
-        return Markup::NotMarkup;
+        return Markup::Text;
     }
     let name = &rest[name_start..name_start + name_len];
     // Find the closing '>' outside quoted attribute values.
@@ -341,7 +341,7 @@ pub fn start_tags<'a>(html: &'a str, name: &'a str) -> impl Iterator<Item = Vec<
                     i = skip_element(html, end, &n.to_ascii_lowercase());
                 }
                 Markup::Tag { end, .. } | Markup::Other { end } => i = end,
-                Markup::NotMarkup => i = at + 1,
+                Markup::Text => i = at + 1,
             }
         }
         None

@@ -94,10 +94,11 @@ pub fn truncate(text: &str, max: usize) -> String {
     let min_space = byte_of(budget * 4 / 5);
     let sentence_end = head
         .char_indices()
+        .rev()
         .filter(|(i, c)| *i >= min_sentence && matches!(c, '.' | '!' | '?' | '。'))
         .filter(|(i, c)| head[i + c.len_utf8()..].starts_with(' '))
         .map(|(i, c)| i + c.len_utf8())
-        .last();
+        .next();
     let cut = sentence_end.or_else(|| head.rfind(' ').filter(|p| *p >= min_space)).unwrap_or(head.len());
     let mut out = head[..cut].trim_end().trim_end_matches([',', ';', ':', '-', '(', '[']).to_string();
     out.push('…');

@@ -175,24 +175,11 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
                 st.end();
             }
             (_, Event::End(_)) => st.end(),
-            (_, Event::Text(t)) => {
-                if st.capture.is_some() {
-                    let s = t.xml10_content();
-                    st.append_text(&s);
-                }
-            }
-            (_, Event::CData(t)) => {
-                if st.capture.is_some() {
-                    let s = t.xml10_content();
-                    st.append_text(&s);
-                }
-            }
-            (_, Event::GeneralRef(r)) => {
-                if st.capture.is_some() {
-                    let name = r.xml10_content();
-                    let resolved = st.resolve_entity(&name);
-                    st.append_text(&resolved);
-                }
+            (_, Event::Text(t)) if st.capture.is_some() => st.append_text(&t.xml10_content()),
+            (_, Event::CData(t)) if st.capture.is_some() => st.append_text(&t.xml10_content()),
+            (_, Event::GeneralRef(r)) if st.capture.is_some() => {
+                let resolved = st.resolve_entity(&r.xml10_content());
+                st.append_text(&resolved);
             }
             (_, Event::Eof) => {
                 if !st.stack.is_empty() {
@@ -430,21 +417,13 @@ impl State<'_> {
                 }
                 Target::Guid | Target::AtomId if !v.is_empty() => entry.id = Some(v.to_string()),
                 Target::Published if !v.is_empty() => entry.published = Some(v.to_string()),
-                Target::DcDate if !v.is_empty() => {
-                    if entry.published.is_none() {
-                        entry.published = Some(v.to_string());
-                    }
-                }
+                Target::DcDate if !v.is_empty() && entry.published.is_none() => entry.published = Some(v.to_string()),
                 Target::Updated if !v.is_empty() => entry.updated = Some(v.to_string()),
                 Target::Author if !v.is_empty() => entry.authors.push(v.to_string()),
                 Target::Category if !v.is_empty() => entry.categories.push(v.to_string()),
                 Target::Summary => entry.summary = Some(text()),
                 Target::Content => entry.content = Some(text()),
-                Target::FallbackSummary => {
-                    if entry.summary.is_none() {
-                        entry.summary = Some(text());
-                    }
-                }
+                Target::FallbackSummary if entry.summary.is_none() => entry.summary = Some(text()),
                 _ => {}
             }
         } else {

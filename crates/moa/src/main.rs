@@ -26,7 +26,8 @@ struct Cli {
     #[arg(long, env = "MOA_SOURCES", global = true, value_name = "FILE")]
     sources: Option<PathBuf>,
     /// Permit fetching private and loopback addresses (for tests and intranets).
-    #[arg(long, env = "MOA_ALLOW_PRIVATE_NETWORKS", global = true)]
+    #[arg(long, env = "MOA_ALLOW_PRIVATE_NETWORKS", global = true, action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
     allow_private_networks: bool,
     #[command(subcommand)]
     command: Command,
