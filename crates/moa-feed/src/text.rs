@@ -52,19 +52,29 @@ pub fn strip_boilerplate(text: &str) -> String {
         for marker in ["[…]", "[...]", "[&hellip;]", "[&#8230;]", "(…)", "[…"] {
             l = l.replace(marker, " ");
         }
-        for tail in ["Continue reading →", "Continue reading", "Read more »", "Read more", "계속 읽기", "더 보기"]
-        {
-            let t = l.trim_end();
-            if let Some(stripped) = t.strip_suffix(tail) {
-                l = stripped.to_string();
-            }
-        }
+        l = strip_read_more_tail(&l);
         let l = l.trim();
         if !l.is_empty() {
             kept.push(l.to_string());
         }
     }
     kept.join("\n")
+}
+
+/// "Continue reading on Medium »", "Read more →", "계속 읽기": a link label at the end of a teaser.
+fn strip_read_more_tail(line: &str) -> String {
+    const MARKERS: [&str; 6] =
+        ["Continue reading", "Read more", "Read the full", "계속 읽기", "더 보기", "전체 글 보기"];
+    for marker in MARKERS {
+        if let Some(at) = line.rfind(marker) {
+            let rest = &line[at + marker.len()..];
+            // Only a short label may follow (" on Medium »", " →"), not more prose.
+            if rest.chars().count() <= 40 && !rest.contains(['.', '!', '?']) {
+                return line[..at].trim_end().to_string();
+            }
+        }
+    }
+    line.to_string()
 }
 
 /// Collapses all whitespace, newlines included, into single spaces.
@@ -100,7 +110,9 @@ pub fn truncate(text: &str, max: usize) -> String {
         .map(|(i, c)| i + c.len_utf8())
         .next();
     let cut = sentence_end.or_else(|| head.rfind(' ').filter(|p| *p >= min_space)).unwrap_or(head.len());
-    let mut out = head[..cut].trim_end().trim_end_matches([',', ';', ':', '-', '(', '[']).to_string();
+    // "문장입니다." + "…" would read ".…": the ellipsis replaces a final period.
+    let mut out =
+        head[..cut].trim_end().trim_end_matches([',', ';', ':', '-', '(', '[', '.', '。']).trim_end().to_string();
     out.push('…');
     out
 }
@@ -131,6 +143,17 @@ mod tests {
             ""
         );
         assert_eq!(strip_boilerplate("Body text.\nContinue reading →"), "Body text.");
+        assert_eq!(
+            strip_boilerplate("Links from my talk today… Continue reading on Medium »"),
+            "Links from my talk today…"
+        );
+        assert_eq!(strip_boilerplate("Continue reading on »"), "");
+        assert_eq!(strip_boilerplate("본문입니다. 계속 읽기"), "본문입니다.");
+        // Prose that merely contains the words stays.
+        assert_eq!(
+            strip_boilerplate("Read more about it in the docs. It helps."),
+            "Read more about it in the docs. It helps."
+        );
     }
 
     #[test]
@@ -145,7 +168,7 @@ mod tests {
             "끝없이 ".repeat(40)
         );
         let t = truncate(&sentences, 200);
-        assert!(t.ends_with("둘째 문장입니다.…"), "{t}");
+        assert!(t.ends_with("둘째 문장입니다…"), "{t}");
         assert_eq!(truncate("short", 200), "short");
     }
 }

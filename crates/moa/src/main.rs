@@ -99,6 +99,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     if let Command::Parse { files, url, timezone, charset } = &cli.command {
         return parse_files(files, url.as_deref(), timezone.as_deref(), charset.as_deref());
