@@ -95,7 +95,7 @@ fn declared_encoding(bytes: &[u8]) -> Option<String> {
     String::from_utf8(value).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
-pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 

@@ -217,63 +217,48 @@ impl Store for SqliteStore {
         for p in posts {
             let hash = p.content_hash();
             let categories = serde_json::to_string(&p.categories).unwrap_or_else(|_| "[]".into());
-            match known.get(&p.entry_id) {
-                Some(old) if *old == hash => stats.unchanged += 1,
-                Some(_) => {
-                    sqlx::query(
-                        "UPDATE posts SET url = ?, title = ?, summary = ?, content_html = ?, author = ?, thumbnail = ?,
-                           categories = ?, published_at = ?, updated_at = ?,
-                           sort_at = COALESCE(?, ?, first_seen_at), content_hash = ?
-                         WHERE source_id = ? AND entry_id = ?",
-                    )
-                    .bind(&p.url)
-                    .bind(&p.title)
-                    .bind(&p.summary)
-                    .bind(&p.content_html)
-                    .bind(&p.author)
-                    .bind(&p.thumbnail)
-                    .bind(&categories)
-                    .bind(p.published_at)
-                    .bind(p.updated_at)
-                    .bind(p.published_at)
-                    .bind(p.updated_at)
-                    .bind(&hash)
-                    .bind(source_id)
-                    .bind(&p.entry_id)
-                    .execute(&mut *tx)
-                    .await?;
-                    stats.updated += 1;
+            let is_new = match known.get(&p.entry_id) {
+                Some(old) if *old == hash => {
+                    stats.unchanged += 1;
+                    continue;
                 }
-                None => {
-                    let sort_at = p.published_at.or(p.updated_at).unwrap_or(fetched_at);
-                    let done = sqlx::query(
-                        "INSERT INTO posts (source_id, entry_id, url, title, summary, content_html, author, thumbnail,
-                           categories, published_at, updated_at, first_seen_at, sort_at, content_hash)
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                         ON CONFLICT (source_id, entry_id) DO NOTHING",
-                    )
-                    .bind(source_id)
-                    .bind(&p.entry_id)
-                    .bind(&p.url)
-                    .bind(&p.title)
-                    .bind(&p.summary)
-                    .bind(&p.content_html)
-                    .bind(&p.author)
-                    .bind(&p.thumbnail)
-                    .bind(&categories)
-                    .bind(p.published_at)
-                    .bind(p.updated_at)
-                    .bind(fetched_at)
-                    .bind(sort_at)
-                    .bind(&hash)
-                    .execute(&mut *tx)
-                    .await?;
-                    if done.rows_affected() == 1 {
-                        stats.new += 1;
-                    } else {
-                        stats.unchanged += 1;
-                    }
-                }
+                Some(_) => false,
+                None => true,
+            };
+            // One statement for new and edited posts; an edit keeps the post's id and first-seen time.
+            sqlx::query(
+                "INSERT INTO posts (source_id, entry_id, url, title, summary, content_html, author, thumbnail,
+                   categories, published_at, updated_at, first_seen_at, sort_at, content_hash)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, ?, ?), ?)
+                 ON CONFLICT (source_id, entry_id) DO UPDATE SET url = excluded.url, title = excluded.title,
+                   summary = excluded.summary, content_html = excluded.content_html, author = excluded.author,
+                   thumbnail = excluded.thumbnail, categories = excluded.categories,
+                   published_at = excluded.published_at, updated_at = excluded.updated_at,
+                   sort_at = COALESCE(excluded.published_at, excluded.updated_at, posts.first_seen_at),
+                   content_hash = excluded.content_hash",
+            )
+            .bind(source_id)
+            .bind(&p.entry_id)
+            .bind(&p.url)
+            .bind(&p.title)
+            .bind(&p.summary)
+            .bind(&p.content_html)
+            .bind(&p.author)
+            .bind(&p.thumbnail)
+            .bind(&categories)
+            .bind(p.published_at)
+            .bind(p.updated_at)
+            .bind(fetched_at)
+            .bind(p.published_at)
+            .bind(p.updated_at)
+            .bind(fetched_at)
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await?;
+            if is_new {
+                stats.new += 1;
+            } else {
+                stats.updated += 1;
             }
         }
         sqlx::query(

@@ -46,12 +46,15 @@ async fn upserts_are_idempotent_and_edits_update() {
     assert_eq!((again.new, again.updated, again.unchanged), (0, 0, 5));
     assert_eq!(store.count_posts(None).await.unwrap(), 5);
 
+    let id_of = |posts: &[moa_store::Post], entry: &str| posts.iter().find(|p| p.entry_id == entry).map(|p| p.id);
+    let before = store.posts(&PostQuery { limit: 10, ..Default::default() }).await.unwrap();
     let mut edited = posts.clone();
     edited[2].title = "고친 제목".into();
     let third = store.store_fetch("a", 2200, &edited).await.unwrap();
     assert_eq!((third.new, third.updated, third.unchanged), (0, 1, 4));
     let listed = store.posts(&PostQuery { limit: 10, ..Default::default() }).await.unwrap();
     assert!(listed.iter().any(|p| p.title == "고친 제목"));
+    assert_eq!(id_of(&listed, "p2"), id_of(&before, "p2"), "an edit must keep the post's id");
     assert_eq!(store.count_posts(Some("a")).await.unwrap(), 5);
     assert_eq!(store.count_posts(Some("b")).await.unwrap(), 0);
 }

@@ -44,11 +44,12 @@ async fn crawl_twice_then_browse() {
 
     let first = crawl_once(store.clone(), &fetcher, &OPTIONS).await.unwrap();
     assert_eq!(first.sources_ok, KOREAN_FEEDS.len());
-    assert_eq!(first.sources_failed, 2, "{:?}", first.failures);
+    assert_eq!(first.sources_failed, 3, "{:?}", first.failures);
     assert_eq!(first.new_posts as usize, expected);
     let failures: Vec<_> = first.failures.iter().map(|(id, e)| format!("{id}: {e}")).collect();
     assert_eq!(failures[0], "broken: HTTP status 500");
-    assert!(failures[1].starts_with("notfeed: not a feed"), "{}", failures[1]);
+    assert!(failures[1].starts_with("dead: ") && failures[1].contains("Connection refused"), "{}", failures[1]);
+    assert!(failures[2].starts_with("notfeed: not a feed"), "{}", failures[2]);
 
     let second = crawl_once(store.clone(), &fetcher, &OPTIONS).await.unwrap();
     assert_eq!((second.new_posts, second.updated_posts), (0, 0));

@@ -62,7 +62,14 @@ async fn serve(State(state): State<Arc<Served>>, uri: Uri) -> Response {
     }
 }
 
-/// A registry CSV naming one source per fixture (`src0`, `src1`, …) plus the broken ones.
+/// A loopback port nothing listens on.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// A registry CSV naming one source per fixture (`src0`, `src1`, …) plus, with `with_broken`, a source
+/// answering 500 (`broken`), one serving an HTML page (`notfeed`) and one whose server is down (`dead`).
 pub fn registry_csv(addr: SocketAddr, names: &[&str], with_broken: bool) -> String {
     let mut csv = String::from("id,name_ko,name_en,homepage,feed_url,platform,note\n");
     for (i, n) in names.iter().enumerate() {
@@ -73,6 +80,8 @@ pub fn registry_csv(addr: SocketAddr, names: &[&str], with_broken: bool) -> Stri
     if with_broken {
         csv.push_str(&format!("broken,고장난 블로그,Broken,http://{addr}/,http://{addr}/broken,custom,\n"));
         csv.push_str(&format!("notfeed,피드 아님,Not a feed,http://{addr}/,http://{addr}/page,custom,\n"));
+        let port = closed_port();
+        csv.push_str(&format!("dead,닫힌 서버,Dead,http://127.0.0.1:{port}/,http://127.0.0.1:{port}/feed,custom,\n"));
     }
     csv
 }
