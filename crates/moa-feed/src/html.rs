@@ -219,14 +219,17 @@ fn skip_element(html: &str, from: usize, name: &str) -> usize {
 }
 
 /// Decodes the character reference at `start` (which holds `&`). Returns the text and the index after
-/// the reference, or `None` and `start + 1` when it is a bare ampersand.
+/// the reference, or `None` and `start + 1` when it is a bare ampersand or names no known character.
 pub(crate) fn decode_entity(s: &str, start: usize) -> (Option<String>, usize) {
     let rest = &s[start + 1..];
     let Some(semi) = rest.as_bytes().iter().take(40).position(|b| *b == b';') else {
         return (None, start + 1);
     };
-    let name = &rest[..semi];
-    (resolve_reference(name), start + 1 + semi + 1)
+    match resolve_reference(&rest[..semi]) {
+        Some(text) => (Some(text), start + 1 + semi + 1),
+        // Unknown: the ampersand is literal and the rest stays text.
+        None => (None, start + 1),
+    }
 }
 
 /// Resolves `name` of `&name;`: a numeric reference or any HTML5 named entity.
@@ -440,6 +443,8 @@ mod tests {
         assert_eq!(html_to_text("a&nbsp;&amp;&nbsp;b &hellip; &#8230; &#x2026; &copy;"), "a & b … … … ©");
         assert_eq!(html_to_text("  lots \n\t of   space  "), "lots of space");
         assert_eq!(html_to_text("AT&T and a < b"), "AT&T and a < b");
+        assert_eq!(html_to_text("&bogus; &#xZZ; &lt;"), "&bogus; &#xZZ; <");
+        assert_eq!(decode_entities("a=1&b=2&amp;c=&unknown;"), "a=1&b=2&c=&unknown;");
     }
 
     #[test]

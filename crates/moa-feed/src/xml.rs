@@ -261,6 +261,11 @@ impl State<'_> {
                     Some("0.91" | "0.92" | "0.93" | "0.94" | "0.9") => Format::Rss09x,
                     _ => Format::Rss20,
                 },
+                (Ns::Rdf, "RDF")
+                    if e.attributes().flatten().any(|a| a.value.contains("my.netscape.com/rdf/simple/0.9")) =>
+                {
+                    Format::Rss09x
+                }
                 (Ns::Rdf, "RDF") => Format::Rss10,
                 (Ns::Atom, "feed") => {
                     if attr_value(e, "version").as_deref() == Some("0.3")

@@ -219,12 +219,18 @@ async fn serve(settings: Settings, no_crawl: bool) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!("serving http://{addr}");
     eprintln!("moa: serving http://{addr}");
-    axum::serve(listener, web::router(web::AppState { store }))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(listener, web::router(web::AppState { store })).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM from a service manager.
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+    }
+    tracing::info!("shutting down");
 }
 
 async fn print_sources(store: &dyn Store, json: bool) -> anyhow::Result<()> {
