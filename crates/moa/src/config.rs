@@ -121,6 +121,14 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_is_valid_and_complete() {
+        let example: FileConfig = toml::from_str(include_str!("../../../moa.example.toml")).unwrap();
+        let s = Settings::resolve(example, Overrides::default()).unwrap();
+        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.crawl_interval, Duration::from_secs(30 * 60));
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_errors() {
         assert!(toml::from_str::<FileConfig>("databse_url = \"x\"").is_err());
         let bad_tz = FileConfig { timezone: Some("Mars/Base".into()), ..FileConfig::default() };
