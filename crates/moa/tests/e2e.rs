@@ -132,3 +132,20 @@ async fn loopback_is_refused_by_default() {
     let allowed = Fetcher::new(fetch_config(true)).unwrap();
     assert!(allowed.get(&format!("http://{addr}/feeds/kr-wordpress-mike7dk.xml")).await.is_ok());
 }
+
+#[tokio::test]
+async fn slow_and_oversized_responses_are_cut_off() {
+    let name = "kr-tistory-mike3dk.xml";
+    let slow = start_feed_server(&[name], Duration::from_secs(3)).await;
+    let fetcher = Fetcher::new(FetchConfig { timeout: Duration::from_millis(300), ..fetch_config(true) }).unwrap();
+    let err = fetcher.get(&format!("http://{slow}/feeds/{name}")).await.err().expect("must time out");
+    assert_eq!(err.to_string(), "timed out");
+
+    let fast = start_feed_server(&[name], Duration::ZERO).await;
+    let small = Fetcher::new(FetchConfig { max_body_bytes: 1000, ..fetch_config(true) }).unwrap();
+    let err = small.get(&format!("http://{fast}/feeds/{name}")).await.err().expect("must exceed the cap");
+    assert_eq!(err.to_string(), "response body exceeds 1000 bytes");
+    let body =
+        Fetcher::new(fetch_config(true)).unwrap().get(&format!("http://{fast}/feeds/{name}")).await.unwrap().body;
+    assert_eq!(body, common::fixture(name));
+}
