@@ -109,13 +109,9 @@ fn normalize_entry(
         link = resolve(guid, "a GUID link");
     }
 
-    let content_text = raw.content.as_ref().map(|c| strip_boilerplate(&to_text(c)));
-    let summary_text = raw
-        .summary
-        .as_ref()
-        .map(|s| strip_boilerplate(&to_text(s)))
-        .filter(|s| !s.trim().is_empty())
-        .or_else(|| content_text.clone().filter(|c| !c.trim().is_empty()));
+    // The content (often the whole article) is converted only when the description gives no summary.
+    let text_of = |t: Option<&RawText>| t.map(|t| strip_boilerplate(&to_text(t))).filter(|s| !s.trim().is_empty());
+    let summary_text = text_of(raw.summary.as_ref()).or_else(|| text_of(raw.content.as_ref()));
     let summary = summary_text.as_deref().map(|s| truncate(&one_line(s), SUMMARY_MAX_CHARS)).filter(|s| !s.is_empty());
 
     let mut title = raw.title.as_ref().map(clean_title).unwrap_or_default();
