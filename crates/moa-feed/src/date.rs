@@ -268,7 +268,7 @@ fn interpret(tokens: &[Token], default_offset: i32) -> Option<i64> {
         2 => 1900 + y as i32,
         _ => return None,
     };
-    if !(1970..=2100).contains(&y) {
+    if !(1900..=2300).contains(&y) {
         return None;
     }
     let month = Month::try_from(u8::try_from(month?).ok()?).ok()?;
@@ -291,8 +291,13 @@ fn interpret(tokens: &[Token], default_offset: i32) -> Option<i64> {
     };
     let offset = UtcOffset::from_whole_seconds(total_offset).ok()?;
     let dt = PrimitiveDateTime::new(date, t).assume_offset(offset);
-    Some(dt.unix_timestamp() + extra_day * 86_400)
+    let ts = dt.unix_timestamp() + extra_day * 86_400;
+    // The range is judged in UTC so that every accepted date formats to one that parses back.
+    (0..LATEST_TIMESTAMP).contains(&ts).then_some(ts)
 }
+
+/// 2200-01-01T00:00:00Z: later "dates" are typos or numbers, not posts.
+const LATEST_TIMESTAMP: i64 = 7_258_118_400;
 
 /// Formats Unix seconds as RFC 3339 in UTC, e.g. `2025-02-10T01:13:00Z`.
 pub fn format_rfc3339(unix: i64) -> String {
@@ -396,6 +401,10 @@ mod tests {
         assert_eq!(parse_date("", 0), None);
         assert_eq!(parse_date("Mon, 10 Foo 2025", 0), None);
         assert_eq!(parse_date("99:99", 0), None);
+        assert_eq!(parse_date("Mon, 01 Jan 0001 00:00:00 +0000", 0), None);
+        assert_eq!(parse_date("1970-01-01 00:00", KST_OFFSET_SECONDS), None, "before the epoch in UTC");
+        assert_eq!(parse_date("2199-12-31T23:00:00-05:00", 0), None, "after 2200 in UTC");
+        assert_eq!(utc("2150-06-01T00:00:00Z"), "2150-06-01T00:00:00Z");
     }
 
     #[test]
