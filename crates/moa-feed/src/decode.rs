@@ -2,16 +2,19 @@
 //! the caller, then detection. Real servers often send a wrong HTTP charset (ISO-8859-1 by default) while
 //! the document's own declaration is right, so the declaration wins over the header.
 
+use std::borrow::Cow;
+
 use encoding_rs::{Encoding, UTF_8};
 
-pub(crate) struct Decoded {
-    pub text: String,
+pub(crate) struct Decoded<'a> {
+    /// Borrowed from the input when it already is valid UTF-8: most feeds are, and this saves a copy.
+    pub text: Cow<'a, str>,
     /// The WHATWG name of the encoding used, lowercase (e.g. `utf-8`, `euc-kr`).
     pub encoding: String,
     pub warnings: Vec<String>,
 }
 
-pub(crate) fn decode(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
+pub(crate) fn decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Decoded<'a> {
     let mut warnings = Vec::new();
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         return finish(enc, &bytes[bom_len..], warnings);
@@ -39,9 +42,11 @@ pub(crate) fn decode(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
             enc
         })
     });
+    let valid_utf8 = std::str::from_utf8(bytes).ok();
     match chosen {
+        Some(enc) if enc == UTF_8 && valid_utf8.is_some() => utf8(valid_utf8, bytes, warnings),
         // UTF-8 declared but the bytes are not: a common mistake of Korean blogs serving EUC-KR.
-        Some(enc) if enc == UTF_8 && std::str::from_utf8(bytes).is_err() => {
+        Some(enc) if enc == UTF_8 => {
             let guessed = guess(bytes);
             if guessed != UTF_8 && guessed.decode_without_bom_handling_and_without_replacement(bytes).is_some() {
                 warnings.push(format!(
@@ -54,7 +59,7 @@ pub(crate) fn decode(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
             finish(UTF_8, bytes, warnings)
         }
         Some(enc) => finish(enc, bytes, warnings),
-        None if std::str::from_utf8(bytes).is_ok() => finish(UTF_8, bytes, warnings),
+        None if valid_utf8.is_some() => utf8(valid_utf8, bytes, warnings),
         None => {
             let guessed = guess(bytes);
             warnings.push(format!("no encoding declared; detected {}", guessed.name()));
@@ -70,12 +75,19 @@ fn guess(bytes: &[u8]) -> &'static Encoding {
     detector.guess(Some(b"kr"), chardetng::Utf8Detection::Allow)
 }
 
-fn finish(enc: &'static Encoding, bytes: &[u8], mut warnings: Vec<String>) -> Decoded {
+fn utf8<'a>(valid: Option<&'a str>, bytes: &'a [u8], warnings: Vec<String>) -> Decoded<'a> {
+    match valid {
+        Some(text) => Decoded { text: Cow::Borrowed(text), encoding: "utf-8".into(), warnings },
+        None => finish(UTF_8, bytes, warnings),
+    }
+}
+
+fn finish<'a>(enc: &'static Encoding, bytes: &'a [u8], mut warnings: Vec<String>) -> Decoded<'a> {
     let (text, had_errors) = enc.decode_without_bom_handling(bytes);
     if had_errors {
         warnings.push(format!("invalid {} byte sequences were replaced with U+FFFD", enc.name()));
     }
-    Decoded { text: text.into_owned(), encoding: enc.name().to_ascii_lowercase(), warnings }
+    Decoded { text, encoding: enc.name().to_ascii_lowercase(), warnings }
 }
 
 /// The `encoding` pseudo-attribute of an XML declaration at the start of the document, if any.

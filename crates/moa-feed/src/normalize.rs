@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use url::Url;
 
-use crate::html::{first_image, html_to_text, is_decorative_image_url};
+use crate::html::{first_image, html_to_text, html_to_text_prefix, is_decorative_image_url};
 use crate::link::{self, LinkError};
 use crate::raw::{RawEntry, RawFeed, RawLink, RawText, TextKind};
 use crate::text::{SUMMARY_MAX_CHARS, one_line, strip_boilerplate, truncate};
@@ -69,9 +69,17 @@ fn pick_link(links: &[RawLink]) -> Option<&RawLink> {
 }
 
 fn to_text(t: &RawText) -> String {
+    text_prefix(t, usize::MAX)
+}
+
+/// Enough text for a summary: boilerplate sits at the end of short descriptions, and a long text is cut
+/// at [`SUMMARY_MAX_CHARS`] anyway, so reading a few times that much decides the same summary.
+const SUMMARY_SOURCE_CHARS: usize = 4 * SUMMARY_MAX_CHARS;
+
+fn text_prefix(t: &RawText, max_chars: usize) -> String {
     match t.kind {
-        TextKind::Html => html_to_text(&t.value),
-        TextKind::Plain => t.value.chars().filter(|c| !c.is_control() || c.is_whitespace()).collect(),
+        TextKind::Html => html_to_text_prefix(&t.value, max_chars),
+        TextKind::Plain => t.value.chars().filter(|c| !c.is_control() || c.is_whitespace()).take(max_chars).collect(),
     }
 }
 
@@ -110,7 +118,9 @@ fn normalize_entry(
     }
 
     // The content (often the whole article) is converted only when the description gives no summary.
-    let text_of = |t: Option<&RawText>| t.map(|t| strip_boilerplate(&to_text(t))).filter(|s| !s.trim().is_empty());
+    let text_of = |t: Option<&RawText>| {
+        t.map(|t| strip_boilerplate(&text_prefix(t, SUMMARY_SOURCE_CHARS))).filter(|s| !s.trim().is_empty())
+    };
     let summary_text = text_of(raw.summary.as_ref()).or_else(|| text_of(raw.content.as_ref()));
     let summary = summary_text.as_deref().map(|s| truncate(&one_line(s), SUMMARY_MAX_CHARS)).filter(|s| !s.is_empty());
 

@@ -7,74 +7,83 @@ pub const SUMMARY_MAX_CHARS: usize = 200;
 /// Lines (blocks) that are platform boilerplate as a whole.
 fn is_boilerplate_line(line: &str) -> bool {
     let l = line.trim();
-    let lower = l.to_lowercase();
-    (lower.starts_with("the post ") && (lower.contains("appeared first on") || lower.contains("first appeared on")))
-        || (lower.contains("was originally published in")
-            && lower.contains("on medium")
-            && lower.contains("conversation"))
-        || matches!(
-            lower.trim_end_matches(['.', '→', '»', '…', ' ']),
-            "continue reading"
-                | "read more"
-                | "read the full article"
-                | "더 보기"
-                | "더보기"
-                | "계속 읽기"
-                | "계속읽기"
-                | "전체 글 보기"
-        )
+    let starts_ci = |p: &str| l.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    // WordPress writes the rest in lower case; only the first word varies.
+    (starts_ci("the post ") && (l.contains("appeared first on") || l.contains("first appeared on")))
+        // Medium's footer is its own paragraph: the title, then the conversation sentence.
+        || (l.contains("was originally published in") && l.contains("on Medium") && l.contains("conversation"))
+        || (l.len() <= 40 && {
+            let lower = l.to_lowercase();
+            matches!(
+                lower.trim_end_matches(['.', '→', '»', '…', ' ']),
+                "continue reading" | "read more" | "read the full article" | "더 보기" | "더보기" | "계속 읽기" | "계속읽기" | "전체 글 보기"
+            )
+        })
 }
 
 /// Removes boilerplate that platforms append to summaries, whether it sits in its own block or is
-/// glued to the text (as when the feed gives plain text).
+/// glued to the text (as when the feed gives plain text). Each check looks only where its boilerplate can
+/// stand, so clean text (the common case) costs one scan per marker family, not one per marker.
 pub fn strip_boilerplate(text: &str) -> String {
-    let mut kept: Vec<String> = Vec::new();
+    let mut out = String::with_capacity(text.len());
     for line in text.lines() {
         if is_boilerplate_line(line) {
             continue;
         }
-        let mut l = line.to_string();
+        let mut l: std::borrow::Cow<'_, str> = line.into();
         // WordPress: "… [&hellip;] The post X appeared first on Y." inside one paragraph.
-        for marker in ["appeared first on", "first appeared on"] {
-            if let Some(m) = l.find(marker)
-                && let Some(p) = l[..m].rfind("The post ")
-            {
-                l.truncate(p);
+        if l.contains("appeared ") {
+            for marker in ["appeared first on", "first appeared on"] {
+                if let Some(m) = l.find(marker)
+                    && let Some(p) = l[..m].rfind("The post ")
+                {
+                    l.to_mut().truncate(p);
+                }
             }
         }
         if let Some(m) = l.find(" was originally published in ")
             && l[m..].contains("on Medium")
         {
-            l.truncate(m);
-            // The title precedes the marker; without sentence punctuation we cannot find its start, so
-            // the whole tail goes only when the marker is at the end of the line.
+            l.to_mut().truncate(m);
         }
-        for marker in ["[…]", "[...]", "[&hellip;]", "[&#8230;]", "(…)", "[…"] {
-            l = l.replace(marker, " ");
+        if l.contains(['[', '(']) {
+            for marker in ["[…]", "[...]", "[&hellip;]", "[&#8230;]", "(…)", "[…"] {
+                if l.contains(marker) {
+                    l = l.replace(marker, " ").into();
+                }
+            }
         }
-        l = strip_read_more_tail(&l);
-        let l = l.trim();
-        if !l.is_empty() {
-            kept.push(l.to_string());
+        let t = strip_read_more_tail(&l).trim();
+        if !t.is_empty() {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(t);
         }
     }
-    kept.join("\n")
+    out
 }
 
 /// "Continue reading on Medium »", "Read more →", "계속 읽기": a link label at the end of a teaser.
-fn strip_read_more_tail(line: &str) -> String {
+fn strip_read_more_tail(line: &str) -> &str {
     const MARKERS: [&str; 6] =
         ["Continue reading", "Read more", "Read the full", "계속 읽기", "더 보기", "전체 글 보기"];
+    // A marker followed by at most 40 characters starts within the last 40 × 4 + 20 bytes.
+    let mut from = line.len().saturating_sub(180);
+    while !line.is_char_boundary(from) {
+        from += 1;
+    }
+    let tail = &line[from..];
     for marker in MARKERS {
-        if let Some(at) = line.rfind(marker) {
-            let rest = &line[at + marker.len()..];
+        if let Some(at) = tail.rfind(marker) {
+            let rest = &tail[at + marker.len()..];
             // Only a short label may follow (" on Medium »", " →"), not more prose.
             if rest.chars().count() <= 40 && !rest.contains(['.', '!', '?']) {
-                return line[..at].trim_end().to_string();
+                return line[..from + at].trim_end();
             }
         }
     }
-    line.to_string()
+    line
 }
 
 /// Collapses all whitespace, newlines included, into single spaces.

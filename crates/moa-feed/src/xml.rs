@@ -411,12 +411,12 @@ impl State<'_> {
         let Some(feed) = self.feed.as_mut() else {
             return;
         };
+        let kind = cap.kind;
         let value = cap.buf;
-        let text = || RawText { value: value.clone(), kind: cap.kind };
+        let v = value.trim();
         if let Some((entry, _)) = self.entry.as_mut() {
-            let v = value.trim();
             match cap.target {
-                Target::Title => entry.title = Some(text()),
+                Target::Title => entry.title = Some(RawText { value, kind }),
                 Target::LinkText if !v.is_empty() => {
                     entry.links.push(RawLink { href: v.to_string(), ..RawLink::default() })
                 }
@@ -426,19 +426,18 @@ impl State<'_> {
                 Target::Updated if !v.is_empty() => entry.updated = Some(v.to_string()),
                 Target::Author if !v.is_empty() => entry.authors.push(v.to_string()),
                 Target::Category if !v.is_empty() => entry.categories.push(v.to_string()),
-                Target::Summary => entry.summary = Some(text()),
-                Target::Content => entry.content = Some(text()),
-                Target::FallbackSummary if entry.summary.is_none() => entry.summary = Some(text()),
+                Target::Summary => entry.summary = Some(RawText { value, kind }),
+                Target::Content => entry.content = Some(RawText { value, kind }),
+                Target::FallbackSummary if entry.summary.is_none() => entry.summary = Some(RawText { value, kind }),
                 _ => {}
             }
         } else {
-            let v = value.trim();
             match cap.target {
-                Target::Title => feed.title = Some(text()),
+                Target::Title => feed.title = Some(RawText { value, kind }),
                 Target::LinkText if !v.is_empty() => {
                     feed.links.push(RawLink { href: v.to_string(), ..RawLink::default() })
                 }
-                Target::Summary => feed.description = Some(text()),
+                Target::Summary => feed.description = Some(RawText { value, kind }),
                 Target::Language if !v.is_empty() => feed.language = Some(v.to_string()),
                 _ => {}
             }
