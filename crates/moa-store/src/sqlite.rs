@@ -4,7 +4,7 @@
 //! with SQLITE_BUSY when a deferred transaction upgrades to a write lock; reads use their own pool and,
 //! thanks to WAL, never wait for a writer.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -86,6 +86,17 @@ async fn migrate(pool: &SqlitePool) -> Result<()> {
     Ok(())
 }
 
+fn spec_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<SourceSpec> {
+    Ok(SourceSpec {
+        id: r.try_get("id")?,
+        name_ko: r.try_get("name_ko")?,
+        name_en: r.try_get("name_en")?,
+        homepage: r.try_get("homepage")?,
+        feed_url: r.try_get("feed_url")?,
+        platform: r.try_get("platform")?,
+    })
+}
+
 fn post_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Post> {
     let categories: String = row.try_get("categories")?;
     Ok(Post {
@@ -109,38 +120,17 @@ fn post_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Post> {
 impl Store for SqliteStore {
     async fn sync_registry(&self, sources: &[SourceSpec], now: i64) -> Result<SyncStats> {
         let mut tx = self.writer.begin().await?;
-        let existing: HashMap<String, (String, String, String, String, String, bool)> = sqlx::query(
-            "SELECT id, name_ko, name_en, homepage, feed_url, platform, enabled FROM sources WHERE origin = 'registry'",
-        )
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|r| -> Result<_> {
-            Ok((
-                r.try_get("id")?,
-                (
-                    r.try_get("name_ko")?,
-                    r.try_get("name_en")?,
-                    r.try_get("homepage")?,
-                    r.try_get("feed_url")?,
-                    r.try_get("platform")?,
-                    r.try_get("enabled")?,
-                ),
-            ))
-        })
-        .collect::<Result<_>>()?;
+        let existing: HashMap<String, (SourceSpec, bool)> =
+            sqlx::query("SELECT * FROM sources WHERE origin = 'registry'")
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, (spec_from_row(r)?, r.try_get("enabled")?))))
+                .collect::<Result<_>>()?;
         let mut stats = SyncStats::default();
         for s in sources {
-            let current = (
-                s.name_ko.clone(),
-                s.name_en.clone(),
-                s.homepage.clone(),
-                s.feed_url.clone(),
-                s.platform.clone(),
-                true,
-            );
             match existing.get(&s.id) {
-                Some(old) if *old == current => continue,
+                Some((old, true)) if old == s => continue,
                 Some(_) => stats.updated += 1,
                 None => stats.added += 1,
             }
@@ -161,8 +151,9 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
-        for (id, old) in &existing {
-            if old.5 && !sources.iter().any(|s| &s.id == id) {
+        let listed: HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
+        for (id, (_, enabled)) in &existing {
+            if *enabled && !listed.contains(id.as_str()) {
                 sqlx::query("UPDATE sources SET enabled = 0 WHERE id = ?").bind(id).execute(&mut *tx).await?;
                 stats.disabled += 1;
             }
@@ -184,14 +175,7 @@ impl Store for SqliteStore {
         rows.iter()
             .map(|r| {
                 Ok(SourceRow {
-                    spec: SourceSpec {
-                        id: r.try_get("id")?,
-                        name_ko: r.try_get("name_ko")?,
-                        name_en: r.try_get("name_en")?,
-                        homepage: r.try_get("homepage")?,
-                        feed_url: r.try_get("feed_url")?,
-                        platform: r.try_get("platform")?,
-                    },
+                    spec: spec_from_row(r)?,
                     enabled: r.try_get("enabled")?,
                     last_attempt_at: r.try_get("last_attempt_at")?,
                     last_success_at: r.try_get("last_success_at")?,

@@ -113,6 +113,11 @@ async fn source_state_and_registry_sync() {
     assert_eq!(a.spec.feed_url, "https://a.example.com/rss.xml");
     assert_eq!((a.post_count, a.last_success_at, a.last_post_at), (1, Some(300), Some(10)));
     assert_eq!((b.consecutive_failures, b.last_error.as_deref()), (2, Some("HTTP 503")));
+
+    // Listed again, a disabled source comes back; an unchanged one is not rewritten.
+    let stats = store.sync_registry(&[a.spec.clone(), spec("b")], 500).await.unwrap();
+    assert_eq!((stats.added, stats.updated, stats.disabled), (0, 1, 0));
+    assert!(store.sources().await.unwrap().iter().all(|s| s.enabled));
 }
 
 #[tokio::test]
