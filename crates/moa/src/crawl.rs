@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use moa_feed::{Entry, ParseOptions};
 use moa_store::{NewPost, SourceRow, Store};
 
-use crate::fetch::Fetcher;
+use crate::fetch::{Fetched, Fetcher};
 use crate::now_unix;
 
 #[derive(Debug, Clone)]
@@ -98,16 +98,16 @@ pub async fn crawl_once(
 async fn crawl_source(store: &dyn Store, fetcher: &Fetcher, source: &SourceRow, options: &CrawlOptions) -> Outcome {
     let started_at = now_unix();
     let result = async {
-        let fetched = fetcher.get(&source.spec.feed_url).await.map_err(|e| e.to_string())?;
+        let Fetched { url, body, charset } = fetcher.get(&source.spec.feed_url).await.map_err(|e| e.to_string())?;
         let parse_options = ParseOptions {
-            url: Some(fetched.url.clone()),
-            http_charset: fetched.charset.clone(),
+            url: Some(url),
+            http_charset: charset,
             timezone_offset: options.timezone_offset,
             now: Some(now_unix()),
             ..ParseOptions::default()
         };
         // Parsing a large feed is CPU work: keep it off the async workers.
-        let feed = tokio::task::spawn_blocking(move || moa_feed::parse(&fetched.body, &parse_options))
+        let feed = tokio::task::spawn_blocking(move || moa_feed::parse(&body, &parse_options))
             .await
             .map_err(|e| format!("parser task failed: {e}"))?
             .map_err(|e| e.to_string())?;
