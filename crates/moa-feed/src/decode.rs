@@ -42,7 +42,8 @@ pub(crate) fn decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Decoded
             enc
         })
     });
-    let valid_utf8 = std::str::from_utf8(bytes).ok();
+    // SIMD validation: most feeds are valid UTF-8, and checking that was a twentieth of all parse time.
+    let valid_utf8 = simdutf8::basic::from_utf8(bytes).ok();
     match chosen {
         Some(enc) if enc == UTF_8 && valid_utf8.is_some() => utf8(valid_utf8, bytes, warnings),
         // UTF-8 declared but the bytes are not: a common mistake of Korean blogs serving EUC-KR.

@@ -6,6 +6,8 @@
 //! things from the markup — where blocks end and what the entities mean. This scanner never fails, never
 //! allocates more than its output, and can be fuzzed alone.
 
+use std::sync::LazyLock;
+
 use quick_xml::escape::resolve_html5_entity;
 
 /// Elements whose end starts a new line of text.
@@ -55,6 +57,35 @@ const SKIPPED: &[&str] = &[
     "textarea",
 ];
 
+enum TagClass {
+    Block,
+    Cell,
+    /// Holds the lowercase name, for finding the end tag.
+    Skipped(&'static str),
+    Inline,
+}
+
+/// What a tag means for text, without allocating: names longer than any listed one are inline.
+fn classify_tag(name: &str) -> TagClass {
+    let mut buf = [0u8; 10];
+    if name.len() > buf.len() {
+        return TagClass::Inline;
+    }
+    buf[..name.len()].copy_from_slice(name.as_bytes());
+    buf[..name.len()].make_ascii_lowercase();
+    let lower = &buf[..name.len()];
+    let is = |list: &[&str]| list.iter().position(|n| n.as_bytes() == lower);
+    if is(BLOCKS).is_some() {
+        TagClass::Block
+    } else if is(CELLS).is_some() {
+        TagClass::Cell
+    } else if let Some(k) = is(SKIPPED) {
+        TagClass::Skipped(SKIPPED[k])
+    } else {
+        TagClass::Inline
+    }
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Gap {
     None,
@@ -102,14 +133,61 @@ impl TextSink {
         self.chars >= self.limit
     }
 
+    /// Copies runs of ordinary characters whole; only separators and invisible characters go one by one.
     fn push_str(&mut self, s: &str) {
-        for c in s.chars() {
-            if self.full() {
-                return;
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() && !self.full() {
+            let wanted = self.limit - self.chars;
+            let (start, mut chars) = (i, 0);
+            while i < bytes.len() && chars < wanted {
+                let width = match bytes[i] {
+                    b if b < 0x80 => usize::from(b > b' ' && b != 0x7f),
+                    // Lead bytes of every non-ASCII space, control and invisible character: look closer.
+                    0xc2 | 0xe1 | 0xe2 | 0xe3 | 0xef => match s[i..].chars().next() {
+                        Some(c) if is_ordinary(c) => c.len_utf8(),
+                        _ => 0,
+                    },
+                    b if b >= 0xf0 => 4,
+                    b if b >= 0xe0 => 3,
+                    _ => 2,
+                };
+                if width == 0 {
+                    break;
+                }
+                i += width;
+                chars += 1;
             }
-            self.push_char(c);
+            if i == start {
+                let Some(c) = s[i..].chars().next() else { return };
+                self.push_char(c);
+                i += c.len_utf8();
+                continue;
+            }
+            if !self.out.is_empty() {
+                match self.gap {
+                    Gap::Line => self.out.push('\n'),
+                    Gap::Space => self.out.push(' '),
+                    Gap::None => {}
+                }
+            }
+            self.gap = Gap::None;
+            self.out.push_str(&s[start..i]);
+            self.chars += chars;
         }
     }
+}
+
+/// A character [`TextSink::push_char`] would write as it is: not whitespace, control or invisible.
+fn is_ordinary(c: char) -> bool {
+    if c.is_ascii() {
+        return c > ' ' && c != '\x7f';
+    }
+    // Hangul syllables, the bulk of moa's text, skip the Unicode tables.
+    ('\u{ac00}'..='\u{d7a3}').contains(&c)
+        || !(c.is_whitespace()
+            || c.is_control()
+            || matches!(c, '\u{a0}' | '\u{200b}' | '\u{feff}' | '\u{fffd}' | '\u{200e}' | '\u{200f}'))
 }
 
 /// Plain text of an HTML fragment: blocks become lines, runs of whitespace one space, entities decoded,
@@ -129,15 +207,14 @@ pub fn html_to_text_prefix(html: &str, max_chars: usize) -> String {
         match bytes[i] {
             b'<' => match read_markup(html, i) {
                 Markup::Tag { name, closing, end, .. } => {
-                    let lname = name.to_ascii_lowercase();
-                    if !closing && SKIPPED.contains(&lname.as_str()) {
-                        i = skip_element(html, end, &lname);
-                        continue;
-                    }
-                    if BLOCKS.contains(&lname.as_str()) {
-                        sink.gap(Gap::Line);
-                    } else if CELLS.contains(&lname.as_str()) {
-                        sink.gap(Gap::Space);
+                    match classify_tag(name) {
+                        TagClass::Skipped(lname) if !closing => {
+                            i = skip_element(html, end, lname);
+                            continue;
+                        }
+                        TagClass::Block => sink.gap(Gap::Line),
+                        TagClass::Cell => sink.gap(Gap::Space),
+                        _ => {}
                     }
                     i = end;
                 }
@@ -162,6 +239,23 @@ pub fn html_to_text_prefix(html: &str, max_chars: usize) -> String {
                 i = run_end;
             }
         }
+    }
+    sink.out
+}
+
+/// Plain text read the way [`html_to_text_prefix`] reads HTML, so both give the same shape: lines kept,
+/// other whitespace collapsed to single spaces, control and invisible characters dropped.
+pub fn plain_to_text_prefix(text: &str, max_chars: usize) -> String {
+    let capacity = text.len().min(max_chars.saturating_mul(4)).min(1 << 16);
+    let mut sink = TextSink { out: String::with_capacity(capacity), gap: Gap::None, chars: 0, limit: max_chars };
+    for (k, line) in text.split('\n').enumerate() {
+        if sink.full() {
+            break;
+        }
+        if k > 0 {
+            sink.gap(Gap::Line);
+        }
+        sink.push_str(line);
     }
     sink.out
 }
@@ -350,8 +444,16 @@ pub fn decode_entities(s: &str) -> String {
 pub fn start_tags<'a>(html: &'a str, name: &'a str) -> impl Iterator<Item = Vec<(String, String)>> + 'a {
     let mut i = 0;
     std::iter::from_fn(move || {
-        while let Some(p) = html[i..].find('<') {
+        while let Some(p) = memchr::memchr(b'<', &html.as_bytes()[i..]) {
             let at = i + p;
+            // Only the wanted tag, comments, scripts and styles (whose bodies are not markup) need reading;
+            // every other tag is passed by going on to the next '<'.
+            if !(tag_named(html, at, name) || tag_named(html, at, "script") || tag_named(html, at, "style"))
+                && !html[at..].starts_with("<!--")
+            {
+                i = at + 1;
+                continue;
+            }
             match read_markup(html, at) {
                 Markup::Tag { name: n, closing: false, attrs, end } if n.eq_ignore_ascii_case(name) => {
                     i = end;
@@ -369,6 +471,14 @@ pub fn start_tags<'a>(html: &'a str, name: &'a str) -> impl Iterator<Item = Vec<
         }
         None
     })
+}
+
+/// Whether a start tag named `name` (ASCII case-insensitive) begins at `at`, which holds `<`.
+fn tag_named(html: &str, at: usize, name: &str) -> bool {
+    let bytes = &html.as_bytes()[at + 1..];
+    bytes.len() > name.len()
+        && bytes[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+        && !(bytes[name.len()].is_ascii_alphanumeric() || matches!(bytes[name.len()], b'-' | b':'))
 }
 
 pub(crate) fn attr<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -399,6 +509,8 @@ pub fn first_image(html: &str) -> Option<String> {
 
 /// URLs of tracking pixels, counters, emoji and icons that feeds put into content.
 pub(crate) fn is_decorative_image_url(url: &str) -> bool {
+    static FINDERS: LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+        LazyLock::new(|| MARKERS.iter().map(memchr::memmem::Finder::new).collect());
     let u = url.to_ascii_lowercase();
     const MARKERS: &[&str] = &[
         "feeds.feedburner.com/~r/",
@@ -424,7 +536,7 @@ pub(crate) fn is_decorative_image_url(url: &str) -> bool {
         "counter.",
         "/favicon",
     ];
-    u.starts_with("data:") || MARKERS.iter().any(|m| u.contains(m))
+    u.starts_with("data:") || FINDERS.iter().any(|f| f.find(u.as_bytes()).is_some())
 }
 
 /// Feed URLs an HTML page advertises with `<link rel="alternate" type="application/rss+xml|atom+xml|feed+json">`.

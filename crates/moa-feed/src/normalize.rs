@@ -5,10 +5,10 @@ use std::collections::{HashMap, HashSet};
 
 use url::Url;
 
-use crate::html::{first_image, html_to_text, html_to_text_prefix, is_decorative_image_url};
+use crate::html::{first_image, html_to_text, html_to_text_prefix, is_decorative_image_url, plain_to_text_prefix};
 use crate::link::{self, LinkError};
 use crate::raw::{RawEntry, RawFeed, RawLink, RawText, TextKind};
-use crate::text::{SUMMARY_MAX_CHARS, one_line, strip_boilerplate, truncate};
+use crate::text::{SUMMARY_MAX_CHARS, join_lines, one_line, strip_boilerplate, truncate};
 use crate::{Entry, Feed, ParseOptions, Timestamp, parse_date};
 
 /// Dates this far after the fetch time are clock skew, not the future.
@@ -72,14 +72,15 @@ fn to_text(t: &RawText) -> String {
     text_prefix(t, usize::MAX)
 }
 
-/// Enough text for a summary: boilerplate sits at the end of short descriptions, and a long text is cut
-/// at [`SUMMARY_MAX_CHARS`] anyway, so reading a few times that much decides the same summary.
-const SUMMARY_SOURCE_CHARS: usize = 4 * SUMMARY_MAX_CHARS;
+/// Enough text for a summary. A text is cut at [`SUMMARY_MAX_CHARS`], so only boilerplate that starts
+/// before that point matters; platform footers are shorter than [`SUMMARY_MAX_CHARS`], so twice that
+/// length sees each one whole and decides the same summary as the whole text would.
+const SUMMARY_SOURCE_CHARS: usize = 2 * SUMMARY_MAX_CHARS;
 
 fn text_prefix(t: &RawText, max_chars: usize) -> String {
     match t.kind {
         TextKind::Html => html_to_text_prefix(&t.value, max_chars),
-        TextKind::Plain => t.value.chars().filter(|c| !c.is_control() || c.is_whitespace()).take(max_chars).collect(),
+        TextKind::Plain => plain_to_text_prefix(&t.value, max_chars),
     }
 }
 
@@ -122,7 +123,8 @@ fn normalize_entry(
         t.map(|t| strip_boilerplate(&text_prefix(t, SUMMARY_SOURCE_CHARS))).filter(|s| !s.trim().is_empty())
     };
     let summary_text = text_of(raw.summary.as_ref()).or_else(|| text_of(raw.content.as_ref()));
-    let summary = summary_text.as_deref().map(|s| truncate(&one_line(s), SUMMARY_MAX_CHARS)).filter(|s| !s.is_empty());
+    let summary =
+        summary_text.as_deref().map(|s| truncate(&join_lines(s), SUMMARY_MAX_CHARS)).filter(|s| !s.is_empty());
 
     let mut title = raw.title.as_ref().map(clean_title).unwrap_or_default();
     if title.is_empty()

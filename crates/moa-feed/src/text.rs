@@ -1,17 +1,37 @@
 //! Plain-text rules for titles and summaries: platform boilerplate removed, length bounded at a word or
 //! sentence boundary.
 
+use std::sync::LazyLock;
+
+use memchr::memmem::{Finder, FinderRev};
+
+static APPEARED: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("appeared"));
+/// Link labels that end teasers.
+const READ_MORE_LABELS: [&str; 6] =
+    ["Continue reading", "Read more", "Read the full", "계속 읽기", "더 보기", "전체 글 보기"];
+/// Reverse finders (with each label's length in bytes) look at a line's end; forward ones, which are
+/// vectorized, tell whether a text holds a label at all.
+static READ_MORE: LazyLock<Vec<(usize, FinderRev<'static>)>> =
+    LazyLock::new(|| READ_MORE_LABELS.iter().map(|m| (m.len(), FinderRev::new(m))).collect());
+static READ_MORE_ANYWHERE: LazyLock<Vec<Finder<'static>>> =
+    LazyLock::new(|| READ_MORE_LABELS.iter().map(Finder::new).collect());
+static ORIGINALLY_PUBLISHED: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("originally published"));
+
 /// Longest summary moa shows, in characters (not bytes).
 pub const SUMMARY_MAX_CHARS: usize = 200;
 
 /// Lines (blocks) that are platform boilerplate as a whole.
-fn is_boilerplate_line(line: &str) -> bool {
+/// `wordpress` and `medium` say whether the whole text holds those platforms' marks at all.
+fn is_boilerplate_line(line: &str, wordpress: bool, medium: bool) -> bool {
     let l = line.trim();
     let starts_ci = |p: &str| l.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
     // WordPress writes the rest in lower case; only the first word varies.
-    (starts_ci("the post ") && (l.contains("appeared first on") || l.contains("first appeared on")))
+    (wordpress && starts_ci("the post ") && (l.contains("appeared first on") || l.contains("first appeared on")))
         // Medium's footer is its own paragraph: the title, then the conversation sentence.
-        || (l.contains("was originally published in") && l.contains("on Medium") && l.contains("conversation"))
+        || (medium
+            && l.contains("was originally published in")
+            && l.contains("on Medium")
+            && l.contains("conversation"))
         || (l.len() <= 40 && {
             let lower = l.to_lowercase();
             matches!(
@@ -25,14 +45,18 @@ fn is_boilerplate_line(line: &str) -> bool {
 /// glued to the text (as when the feed gives plain text). Each check looks only where its boilerplate can
 /// stand, so clean text (the common case) costs one scan per marker family, not one per marker.
 pub fn strip_boilerplate(text: &str) -> String {
+    let wordpress = APPEARED.find(text.as_bytes()).is_some();
+    let medium = ORIGINALLY_PUBLISHED.find(text.as_bytes()).is_some();
+    let brackets = memchr::memchr2(b'[', b'(', text.as_bytes()).is_some();
+    let read_more = READ_MORE_ANYWHERE.iter().any(|f| f.find(text.as_bytes()).is_some());
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
-        if is_boilerplate_line(line) {
+        if is_boilerplate_line(line, wordpress, medium) {
             continue;
         }
         let mut l: std::borrow::Cow<'_, str> = line.into();
         // WordPress: "… [&hellip;] The post X appeared first on Y." inside one paragraph.
-        if l.contains("appeared ") {
+        if wordpress && l.contains("appeared ") {
             for marker in ["appeared first on", "first appeared on"] {
                 if let Some(m) = l.find(marker)
                     && let Some(p) = l[..m].rfind("The post ")
@@ -41,19 +65,20 @@ pub fn strip_boilerplate(text: &str) -> String {
                 }
             }
         }
-        if let Some(m) = l.find(" was originally published in ")
+        if medium
+            && let Some(m) = l.find(" was originally published in ")
             && l[m..].contains("on Medium")
         {
             l.to_mut().truncate(m);
         }
-        if l.contains(['[', '(']) {
+        if brackets && l.contains(['[', '(']) {
             for marker in ["[…]", "[...]", "[&hellip;]", "[&#8230;]", "(…)", "[…"] {
                 if l.contains(marker) {
                     l = l.replace(marker, " ").into();
                 }
             }
         }
-        let t = strip_read_more_tail(&l).trim();
+        let t = if read_more { strip_read_more_tail(&l) } else { &l }.trim();
         if !t.is_empty() {
             if !out.is_empty() {
                 out.push('\n');
@@ -66,17 +91,15 @@ pub fn strip_boilerplate(text: &str) -> String {
 
 /// "Continue reading on Medium »", "Read more →", "계속 읽기": a link label at the end of a teaser.
 fn strip_read_more_tail(line: &str) -> &str {
-    const MARKERS: [&str; 6] =
-        ["Continue reading", "Read more", "Read the full", "계속 읽기", "더 보기", "전체 글 보기"];
     // A marker followed by at most 40 characters starts within the last 40 × 4 + 20 bytes.
     let mut from = line.len().saturating_sub(180);
     while !line.is_char_boundary(from) {
         from += 1;
     }
     let tail = &line[from..];
-    for marker in MARKERS {
-        if let Some(at) = tail.rfind(marker) {
-            let rest = &tail[at + marker.len()..];
+    for (marker_len, finder) in READ_MORE.iter() {
+        if let Some(at) = finder.rfind(tail.as_bytes()) {
+            let rest = &tail[at + marker_len..];
             // Only a short label may follow (" on Medium »", " →"), not more prose.
             if rest.chars().count() <= 40 && !rest.contains(['.', '!', '?']) {
                 return line[..from + at].trim_end();
@@ -89,28 +112,78 @@ fn strip_read_more_tail(line: &str) -> &str {
 /// Collapses all whitespace, newlines included, into single spaces.
 pub fn one_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
+    let bytes = text.as_bytes();
+    let (mut i, mut word_start) = (0, 0);
+    // Words are copied whole; only bytes that can begin a whitespace character are looked at closely.
+    while i < bytes.len() {
+        let width = match bytes[i] {
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => 1,
+            // Lead bytes of the non-ASCII whitespace characters (U+0085, U+00A0, U+1680, U+2000…, U+3000).
+            0xc2 | 0xe1 | 0xe2 | 0xe3 => match text[i..].chars().next() {
+                Some(c) if c.is_whitespace() => c.len_utf8(),
+                _ => 0,
+            },
+            _ => 0,
+        };
+        if width == 0 {
+            i += 1;
+            continue;
+        }
+        if word_start < i {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&text[word_start..i]);
+        }
+        i += width;
+        word_start = i;
+    }
+    if word_start < bytes.len() {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(word);
+        out.push_str(&text[word_start..]);
     }
     out
+}
+
+/// [`one_line`] for text whose only whitespace is single spaces and newlines between trimmed lines, as
+/// the HTML→text sink and [`strip_boilerplate`] write it: newlines become spaces without a full scan.
+pub fn join_lines(text: &str) -> String {
+    if memchr::memmem::find(text.as_bytes(), b"  ").is_some() {
+        // A removed marker left a double space inside a line.
+        return one_line(text);
+    }
+    text.replace('\n', " ")
 }
 
 /// At most `max` characters, cut at a sentence end or else a word boundary, ending in "…" when cut.
 pub fn truncate(text: &str, max: usize) -> String {
     let text = text.trim();
-    if text.chars().count() <= max {
+    let budget = max.saturating_sub(1);
+    // One pass finds where the cut falls and where a sentence end (second half) or a space (last fifth)
+    // may stand, all counted in characters.
+    let (mut min_sentence, mut min_space, mut cut_byte) = (text.len(), text.len(), text.len());
+    let mut longer = false;
+    for (n, (i, _)) in text.char_indices().enumerate() {
+        if n == budget / 2 {
+            min_sentence = i;
+        }
+        if n == budget * 4 / 5 {
+            min_space = i;
+        }
+        if n == budget {
+            cut_byte = i;
+        }
+        if n == max {
+            longer = true;
+            break;
+        }
+    }
+    if !longer {
         return text.to_string();
     }
-    let budget = max.saturating_sub(1);
-    let cut_byte = text.char_indices().nth(budget).map_or(text.len(), |(i, _)| i);
     let head = &text[..cut_byte];
-    // Prefer a sentence end in the second half, then a space in the last fifth (counted in characters).
-    let byte_of = |chars: usize| head.char_indices().nth(chars).map_or(head.len(), |(i, _)| i);
-    let min_sentence = byte_of(budget / 2);
-    let min_space = byte_of(budget * 4 / 5);
     let sentence_end = head
         .char_indices()
         .rev()
@@ -163,6 +236,15 @@ mod tests {
             strip_boilerplate("Read more about it in the docs. It helps."),
             "Read more about it in the docs. It helps."
         );
+    }
+
+    #[test]
+    fn one_line_collapses_every_kind_of_whitespace() {
+        assert_eq!(one_line("  a\tb\n\nc\r\n d  "), "a b c d");
+        assert_eq!(one_line("가\u{a0}나\u{3000}다\u{2003}라\u{85}마"), "가 나 다 라 마");
+        // Lead bytes shared with ordinary characters (’ … 。) are not whitespace.
+        assert_eq!(one_line("it’s … 끝。 ok"), "it’s … 끝。 ok");
+        assert_eq!(one_line(" \u{3000} "), "");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! resolved; HTML named entities (`&nbsp;`), which feeds use without declaring, are resolved with a
 //! warning; anything else is kept literally with a warning.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::rc::Rc;
 
@@ -50,6 +51,26 @@ fn classify_uri(uri: &str) -> Ns {
     }
 }
 
+/// Namespace URIs already classified. A document uses a handful, so a short list compared by content
+/// answers for every element after the first in each namespace without the full table.
+#[derive(Default)]
+struct NsCache {
+    seen: Vec<(Box<str>, Ns)>,
+}
+
+impl NsCache {
+    fn classify(&mut self, uri: &str) -> Ns {
+        if let Some((_, ns)) = self.seen.iter().find(|(u, _)| **u == *uri) {
+            return *ns;
+        }
+        let ns = classify_uri(uri);
+        if self.seen.len() < 16 {
+            self.seen.push((uri.into(), ns));
+        }
+        ns
+    }
+}
+
 /// Undeclared prefixes are common in hand-made feeds; the conventional prefix tells what was meant.
 fn classify_prefix(prefix: &str) -> Ns {
     match prefix {
@@ -92,17 +113,17 @@ struct Capture {
     markup: bool,
 }
 
-struct Frame {
+struct Frame<'i> {
     ns: Ns,
-    local: Box<str>,
+    local: Cow<'i, str>,
     base: Option<Rc<str>>,
 }
 
-struct State<'w> {
+struct State<'i, 'w> {
     feed: Option<RawFeed>,
     entry: Option<(RawEntry, usize)>,
     capture: Option<Capture>,
-    stack: Vec<Frame>,
+    stack: Vec<Frame<'i>>,
     warnings: &'w mut Vec<String>,
     warned_entities: HashSet<String>,
 }
@@ -125,6 +146,9 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
     // Some RSS feeds put their elements in a namespace of their own making
     // (xmlns="https://cyber.harvard.edu/rss/rss.html"); the root's namespace is RSS's then.
     let mut root_ns: Option<String> = None;
+    let mut ns_cache = NsCache::default();
+    // Bytes moved past outside the reader; its own positions do not count them.
+    let mut skipped: u64 = 0;
     let mut st = State {
         feed: None,
         entry: None,
@@ -137,7 +161,7 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
         let event = match reader.read_resolved_event() {
             Ok((res, event)) => {
                 let ns = match (&event, res) {
-                    (Event::Start(_) | Event::Empty(_), ResolveResult::Bound(ns)) => match classify_uri(ns.0) {
+                    (Event::Start(_) | Event::Empty(_), ResolveResult::Bound(ns)) => match ns_cache.classify(ns.0) {
                         Ns::Other if st.feed.is_none() => {
                             root_ns = Some(ns.0.to_string());
                             Ns::Rss
@@ -152,7 +176,7 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
                 (ns, event)
             }
             Err(e) => {
-                let position = reader.error_position();
+                let position = reader.error_position() + skipped;
                 if st.feed.is_none() {
                     return Err(FeedError::Xml { position, message: e.to_string() });
                 }
@@ -169,6 +193,16 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
                     break;
                 }
                 st.start(ns, &e, text, options)?;
+                // A captured text element is read straight from the source: quick-xml reports every
+                // character reference as its own event, and escaped HTML (`&lt;p&gt;…`) is made of them.
+                if st.capture.as_ref().is_some_and(|c| !c.markup && c.depth == st.stack.len()) {
+                    let from = text.len() - reader.get_ref().len();
+                    if let Some(end) = find_text_end(text, from, e.name().as_ref().as_bytes()) {
+                        st.append_source(&text[from..end]);
+                        skipped += (end - from) as u64;
+                        *reader.get_mut() = &text.as_bytes()[end..];
+                    }
+                }
             }
             (ns, Event::Empty(e)) => {
                 st.start(ns, &e, text, options)?;
@@ -183,7 +217,7 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
             }
             (_, Event::Eof) => {
                 if !st.stack.is_empty() {
-                    let open = st.stack.last().map(|f| f.local.to_string()).unwrap_or_default();
+                    let open = st.stack.last().map_or("", |f| &*f.local);
                     st.warnings.push(format!("document ended inside <{open}>; it may be truncated"));
                     st.recover_open_entry();
                 }
@@ -195,6 +229,55 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
     st.feed.ok_or_else(|| FeedError::NotAFeed { reason: "no root element".into(), alternate: None })
 }
 
+/// Where the text of the element whose start tag ends at `from` ends: the start of its end tag `</qname>`.
+/// CDATA sections and comments are passed over whole. `None` when the end tag is missing or another end
+/// tag comes first (unescaped markup, an unclosed element): the event reader handles those.
+fn find_text_end(text: &str, from: usize, qname: &[u8]) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    loop {
+        i += memchr::memchr(b'<', &bytes[i..])?;
+        let rest = &bytes[i..];
+        if rest.starts_with(b"<![CDATA[") {
+            i += 9 + find_bytes(&rest[9..], b"]]>")? + 3;
+        } else if rest.starts_with(b"<!--") {
+            i += 4 + find_bytes(&rest[4..], b"-->")? + 3;
+        } else if rest.starts_with(b"</") {
+            let after = &rest[2..];
+            let closes = after.starts_with(qname)
+                && after[qname.len()..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'>');
+            return closes.then_some(i);
+        } else if rest.len() > 1 && (rest[1].is_ascii_alphabetic() || rest[1] == b'!' || rest[1] == b'?') {
+            return None;
+        } else {
+            i += 1;
+        }
+    }
+}
+
+fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(haystack, needle)
+}
+
+fn predefined_entity(name: &str) -> &'static str {
+    match name {
+        "lt" => "<",
+        "gt" => ">",
+        "amp" => "&",
+        "quot" => "\"",
+        _ => "'",
+    }
+}
+
+/// The name of a well-formed reference `&name;` at the start of `s`.
+fn reference_name(s: &str) -> Option<&str> {
+    let body = &s[1..];
+    let len = body.bytes().take(32).position(|b| b == b';')?;
+    let name = &body[..len];
+    let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'#');
+    valid.then_some(name)
+}
+
 fn not_a_feed_html(text: &str, options: &ParseOptions, what: &str) -> FeedError {
     let alternate = alternate_feed_links(text).into_iter().next().map(|href| match &options.url {
         Some(base) => base.join(&href).map(|u| u.to_string()).unwrap_or(href),
@@ -203,8 +286,27 @@ fn not_a_feed_html(text: &str, options: &ParseOptions, what: &str) -> FeedError 
     FeedError::NotAFeed { reason: format!("the document is {what}"), alternate }
 }
 
+/// The element's local name as a slice of the document, so the element stack allocates nothing.
+fn borrowed_local_name<'i>(e: &BytesStart, text: &'i str) -> Cow<'i, str> {
+    let local_name = e.local_name();
+    let local: &str = local_name.as_ref();
+    // A reader over a `&str` lends names from the document; find this one in it by address.
+    let offset = (local.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    match text.get(offset..offset.wrapping_add(local.len())) {
+        Some(s) if s.as_ptr() == local.as_ptr() => Cow::Borrowed(s),
+        _ => Cow::Owned(local.to_string()),
+    }
+}
+
+/// Attributes without quick-xml's duplicate check, which allocates for every element read.
+fn attributes<'a>(e: &'a BytesStart) -> impl Iterator<Item = quick_xml::events::attributes::Attribute<'a>> {
+    let mut attributes = e.attributes();
+    attributes.with_checks(false);
+    attributes.flatten()
+}
+
 fn attr_value(e: &BytesStart, name: &str) -> Option<String> {
-    e.attributes().flatten().find(|a| a.key.as_ref() == name).map(|a| decode_entities(&a.value))
+    attributes(e).find(|a| a.key.as_ref() == name).map(|a| decode_entities(&a.value))
 }
 
 fn text_kind(e: &BytesStart, default: TextKind) -> (TextKind, bool) {
@@ -221,12 +323,14 @@ fn text_kind(e: &BytesStart, default: TextKind) -> (TextKind, bool) {
     }
 }
 
-impl State<'_> {
-    fn start(&mut self, ns: Ns, e: &BytesStart, text: &str, options: &ParseOptions) -> Result<(), FeedError> {
-        let local_name = e.local_name();
-        let local: &str = local_name.as_ref();
+impl<'i> State<'i, '_> {
+    fn start(&mut self, ns: Ns, e: &BytesStart, text: &'i str, options: &ParseOptions) -> Result<(), FeedError> {
+        let name = borrowed_local_name(e, text);
+        let local: &str = &name;
         let parent_base = self.stack.last().and_then(|f| f.base.clone());
-        let base = match attr_value(e, "xml:base") {
+        // Most elements have no attributes, and almost none set a base: look for one only where it can be.
+        let declares_base = memchr::memmem::find(e.attributes_raw().as_bytes(), b"xml:base").is_some();
+        let base = match declares_base.then(|| attr_value(e, "xml:base")).flatten() {
             Some(b) => {
                 let joined = match parent_base.as_deref().and_then(|p| Url::parse(p).ok()) {
                     Some(p) => p.join(&b).map(|u| u.to_string()).unwrap_or(b),
@@ -241,7 +345,7 @@ impl State<'_> {
             // Markup inside a captured element (Atom xhtml content, or unescaped HTML in a description).
             cap.buf.push('<');
             cap.buf.push_str(local);
-            for a in e.attributes().flatten() {
+            for a in attributes(e) {
                 let key: &str = a.key.as_ref();
                 cap.buf.push(' ');
                 cap.buf.push_str(key);
@@ -250,7 +354,7 @@ impl State<'_> {
                 cap.buf.push('"');
             }
             cap.buf.push('>');
-            self.stack.push(Frame { ns, local: local.into(), base });
+            self.stack.push(Frame { ns, local: name.clone(), base });
             return Ok(());
         }
 
@@ -261,15 +365,13 @@ impl State<'_> {
                     Some("0.91" | "0.92" | "0.93" | "0.94" | "0.9") => Format::Rss09x,
                     _ => Format::Rss20,
                 },
-                (Ns::Rdf, "RDF")
-                    if e.attributes().flatten().any(|a| a.value.contains("my.netscape.com/rdf/simple/0.9")) =>
-                {
+                (Ns::Rdf, "RDF") if attributes(e).any(|a| a.value.contains("my.netscape.com/rdf/simple/0.9")) => {
                     Format::Rss09x
                 }
                 (Ns::Rdf, "RDF") => Format::Rss10,
                 (Ns::Atom, "feed") => {
                     if attr_value(e, "version").as_deref() == Some("0.3")
-                        || e.attributes().flatten().any(|a| a.value.contains("purl.org/atom/ns#"))
+                        || attributes(e).any(|a| a.value.contains("purl.org/atom/ns#"))
                     {
                         Format::Atom03
                     } else {
@@ -291,22 +393,21 @@ impl State<'_> {
             let mut feed = RawFeed::new(format);
             feed.base = base.as_deref().map(String::from);
             self.feed = Some(feed);
-            self.stack.push(Frame { ns, local: local.into(), base });
+            self.stack.push(Frame { ns, local: name.clone(), base });
             return Ok(());
         }
         let Some(feed) = self.feed.as_mut() else {
             return Ok(());
         };
         let is_atom = matches!(feed.format, Format::Atom10 | Format::Atom03);
-        if local == "channel" && ns == Ns::Rss && e.attributes().flatten().any(|a| a.value.contains("my.netscape.com"))
-        {
+        if local == "channel" && ns == Ns::Rss && attributes(e).any(|a| a.value.contains("my.netscape.com")) {
             feed.format = Format::Rss09x;
         }
 
         if self.entry.is_none() && ((ns == Ns::Rss && local == "item") || (ns == Ns::Atom && local == "entry")) {
             let entry = RawEntry { base: base.as_deref().map(String::from), ..RawEntry::default() };
             self.entry = Some((entry, depth + 1));
-            self.stack.push(Frame { ns, local: local.into(), base });
+            self.stack.push(Frame { ns, local: name.clone(), base });
             return Ok(());
         }
 
@@ -329,7 +430,7 @@ impl State<'_> {
         if let Some((target, kind, markup)) = capture {
             self.capture = Some(Capture { target, depth: depth + 1, buf: String::new(), kind, markup });
         }
-        self.stack.push(Frame { ns, local: local.into(), base });
+        self.stack.push(Frame { ns, local: name.clone(), base });
         Ok(())
     }
 
@@ -386,14 +487,47 @@ impl State<'_> {
         }
     }
 
+    /// Appends the source text of a captured element: CDATA as written, comments dropped, references
+    /// resolved as [`Self::resolve_entity`] does, a bare `&` and any markup kept as written.
+    fn append_source(&mut self, src: &str) {
+        let mut rest = src;
+        while let Some(p) = memchr::memchr2(b'&', b'<', rest.as_bytes()) {
+            self.append_text(&rest[..p]);
+            rest = &rest[p..];
+            if let Some(body) = rest.strip_prefix("<![CDATA[") {
+                let end = find_bytes(body.as_bytes(), b"]]>").unwrap_or(body.len());
+                self.append_text(&body[..end]);
+                rest = body.get(end + 3..).unwrap_or("");
+            } else if let Some(body) = rest.strip_prefix("<!--") {
+                rest = find_bytes(body.as_bytes(), b"-->").map_or("", |end| &body[end + 3..]);
+            } else if rest.starts_with('<') {
+                self.append_text("<");
+                rest = &rest[1..];
+            } else {
+                match reference_name(rest) {
+                    // Escaped HTML is mostly these: no lookup and no allocation for them.
+                    Some(name @ ("lt" | "gt" | "amp" | "quot" | "apos")) => {
+                        self.append_text(predefined_entity(name));
+                        rest = &rest[name.len() + 2..];
+                    }
+                    Some(name) => {
+                        let resolved = self.resolve_entity(name);
+                        self.append_text(&resolved);
+                        rest = &rest[name.len() + 2..];
+                    }
+                    None => {
+                        self.append_text("&");
+                        rest = &rest[1..];
+                    }
+                }
+            }
+        }
+        self.append_text(rest);
+    }
+
     fn resolve_entity(&mut self, name: &str) -> String {
-        match name {
-            "lt" => return "<".into(),
-            "gt" => return ">".into(),
-            "amp" => return "&".into(),
-            "apos" => return "'".into(),
-            "quot" => return "\"".into(),
-            _ => {}
+        if let "lt" | "gt" | "amp" | "quot" | "apos" = name {
+            return predefined_entity(name).into();
         }
         if let Some(s) = resolve_reference(name) {
             if !name.starts_with('#') && self.warned_entities.insert(name.to_string()) {
