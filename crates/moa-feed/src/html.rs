@@ -227,14 +227,15 @@ pub fn html_to_text_prefix(html: &str, max_chars: usize) -> String {
             b'&' => {
                 let (decoded, next) = decode_entity(html, i);
                 match decoded {
-                    Some(s) => sink.push_str(&s),
+                    Some(Resolved::Char(c)) => sink.push_char(c),
+                    Some(Resolved::Str(s)) => sink.push_str(s),
                     None => sink.push_char('&'),
                 }
                 i = next;
             }
             _ => {
                 // Copy the run of plain text up to the next markup character in one go.
-                let run_end = html[i..].find(['<', '&']).map_or(html.len(), |p| i + p);
+                let run_end = memchr::memchr2(b'<', b'&', &bytes[i..]).map_or(html.len(), |p| i + p);
                 sink.push_str(&html[i..run_end]);
                 i = run_end;
             }
@@ -332,9 +333,25 @@ fn skip_element(html: &str, from: usize, name: &str) -> usize {
     html.len()
 }
 
+/// The text a character reference stands for, without allocating.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Resolved {
+    Char(char),
+    Str(&'static str),
+}
+
+impl Resolved {
+    pub(crate) fn push_to(self, out: &mut String) {
+        match self {
+            Resolved::Char(c) => out.push(c),
+            Resolved::Str(s) => out.push_str(s),
+        }
+    }
+}
+
 /// Decodes the character reference at `start` (which holds `&`). Returns the text and the index after
 /// the reference, or `None` and `start + 1` when it is a bare ampersand or names no known character.
-pub(crate) fn decode_entity(s: &str, start: usize) -> (Option<String>, usize) {
+pub(crate) fn decode_entity(s: &str, start: usize) -> (Option<Resolved>, usize) {
     let rest = &s[start + 1..];
     let Some(semi) = rest.as_bytes().iter().take(40).position(|b| *b == b';') else {
         return (None, start + 1);
@@ -347,7 +364,7 @@ pub(crate) fn decode_entity(s: &str, start: usize) -> (Option<String>, usize) {
 }
 
 /// Resolves `name` of `&name;`: a numeric reference or any HTML5 named entity.
-pub(crate) fn resolve_reference(name: &str) -> Option<String> {
+pub(crate) fn resolve_reference(name: &str) -> Option<Resolved> {
     if let Some(num) = name.strip_prefix('#') {
         let code = match num.strip_prefix(['x', 'X']) {
             Some(hex) => u32::from_str_radix(hex, 16).ok()?,
@@ -365,12 +382,12 @@ pub(crate) fn resolve_reference(name: &str) -> Option<String> {
             0x97 => 0x2014,
             c => c,
         };
-        return char::from_u32(code).filter(|c| *c != '\0').map(String::from);
+        return char::from_u32(code).filter(|c| *c != '\0').map(Resolved::Char);
     }
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return None;
     }
-    resolve_html5_entity(name).map(String::from)
+    resolve_html5_entity(name).map(Resolved::Str)
 }
 
 /// Attributes of a start tag, names lowercased, values entity-decoded.
@@ -431,7 +448,7 @@ pub fn decode_entities(s: &str) -> String {
         out.push_str(&s[i..i + p]);
         let (decoded, next) = decode_entity(s, i + p);
         match decoded {
-            Some(d) => out.push_str(&d),
+            Some(d) => d.push_to(&mut out),
             None => out.push_str(&s[i + p..next]),
         }
         i = next;

@@ -150,7 +150,8 @@ pub fn one_line(text: &str) -> String {
 /// [`one_line`] for text whose only whitespace is single spaces and newlines between trimmed lines, as
 /// the HTML→text sink and [`strip_boilerplate`] write it: newlines become spaces without a full scan.
 pub fn join_lines(text: &str) -> String {
-    if memchr::memmem::find(text.as_bytes(), b"  ").is_some() {
+    static DOUBLE_SPACE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("  "));
+    if DOUBLE_SPACE.find(text.as_bytes()).is_some() {
         // A removed marker left a double space inside a line.
         return one_line(text);
     }
@@ -187,7 +188,8 @@ pub fn truncate(text: &str, max: usize) -> String {
     let sentence_end = head
         .char_indices()
         .rev()
-        .filter(|(i, c)| *i >= min_sentence && matches!(c, '.' | '!' | '?' | '。'))
+        .take_while(|(i, _)| *i >= min_sentence)
+        .filter(|(_, c)| matches!(c, '.' | '!' | '?' | '。'))
         .filter(|(i, c)| head[i + c.len_utf8()..].starts_with(' '))
         .map(|(i, c)| i + c.len_utf8())
         .next();

@@ -8,6 +8,9 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::rc::Rc;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
@@ -198,6 +201,9 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
                 if st.capture.as_ref().is_some_and(|c| !c.markup && c.depth == st.stack.len()) {
                     let from = text.len() - reader.get_ref().len();
                     if let Some(end) = find_text_end(text, from, e.name().as_ref().as_bytes()) {
+                        if let Some(cap) = &mut st.capture {
+                            cap.buf.reserve(end - from);
+                        }
                         st.append_source(&text[from..end]);
                         skipped += (end - from) as u64;
                         *reader.get_mut() = &text.as_bytes()[end..];
@@ -239,9 +245,9 @@ fn find_text_end(text: &str, from: usize, qname: &[u8]) -> Option<usize> {
         i += memchr::memchr(b'<', &bytes[i..])?;
         let rest = &bytes[i..];
         if rest.starts_with(b"<![CDATA[") {
-            i += 9 + find_bytes(&rest[9..], b"]]>")? + 3;
+            i += 9 + CDATA_END.find(&rest[9..])? + 3;
         } else if rest.starts_with(b"<!--") {
-            i += 4 + find_bytes(&rest[4..], b"-->")? + 3;
+            i += 4 + COMMENT_END.find(&rest[4..])? + 3;
         } else if rest.starts_with(b"</") {
             let after = &rest[2..];
             let closes = after.starts_with(qname)
@@ -255,9 +261,9 @@ fn find_text_end(text: &str, from: usize, qname: &[u8]) -> Option<usize> {
     }
 }
 
-fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(haystack, needle)
-}
+static CDATA_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("]]>"));
+static COMMENT_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("-->"));
+static XML_BASE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("xml:base"));
 
 fn predefined_entity(name: &str) -> &'static str {
     match name {
@@ -266,6 +272,34 @@ fn predefined_entity(name: &str) -> &'static str {
         "amp" => "&",
         "quot" => "\"",
         _ => "'",
+    }
+}
+
+/// Writes what `&name;` stands for. Predefined and numeric references are XML; an HTML named entity,
+/// which feeds use without declaring, is decoded with a warning; anything else is kept as written, with a
+/// warning. Each name is warned about once per document.
+fn resolve_entity_into(name: &str, out: &mut String, warnings: &mut Vec<String>, warned: &mut HashSet<String>) {
+    if let "lt" | "gt" | "amp" | "quot" | "apos" = name {
+        out.push_str(predefined_entity(name));
+        return;
+    }
+    let resolved = resolve_reference(name);
+    // Numeric references are XML: only an unresolvable one is worth a warning.
+    let worth_warning = resolved.is_none() || !name.starts_with('#');
+    if worth_warning && !warned.contains(name) {
+        warned.insert(name.to_string());
+        warnings.push(match resolved {
+            Some(_) => format!("HTML entity &{name}; is not defined in XML; decoded as HTML"),
+            None => format!("unknown entity &{name}; kept as written"),
+        });
+    }
+    match resolved {
+        Some(r) => r.push_to(out),
+        None => {
+            out.push('&');
+            out.push_str(name);
+            out.push(';');
+        }
     }
 }
 
@@ -305,13 +339,25 @@ fn attributes<'a>(e: &'a BytesStart) -> impl Iterator<Item = quick_xml::events::
     attributes.flatten()
 }
 
+/// The values of several attributes in one pass over the element's attributes.
+fn attr_values<const N: usize>(e: &BytesStart, names: [&str; N]) -> [Option<String>; N] {
+    let mut values = [const { None }; N];
+    for a in attributes(e) {
+        if let Some(k) = names.iter().position(|n| a.key.as_ref() == *n) {
+            values[k] = Some(decode_entities(&a.value));
+        }
+    }
+    values
+}
+
 fn attr_value(e: &BytesStart, name: &str) -> Option<String> {
     attributes(e).find(|a| a.key.as_ref() == name).map(|a| decode_entities(&a.value))
 }
 
 fn text_kind(e: &BytesStart, default: TextKind) -> (TextKind, bool) {
-    let ty = attr_value(e, "type").unwrap_or_default().to_ascii_lowercase();
-    let mode = attr_value(e, "mode").unwrap_or_default();
+    let [ty, mode] = attr_values(e, ["type", "mode"]);
+    let ty = ty.unwrap_or_default().to_ascii_lowercase();
+    let mode = mode.unwrap_or_default();
     if ty == "xhtml" || mode == "xml" {
         (TextKind::Html, true)
     } else if ty.contains("html") {
@@ -329,7 +375,7 @@ impl<'i> State<'i, '_> {
         let local: &str = &name;
         let parent_base = self.stack.last().and_then(|f| f.base.clone());
         // Most elements have no attributes, and almost none set a base: look for one only where it can be.
-        let declares_base = memchr::memmem::find(e.attributes_raw().as_bytes(), b"xml:base").is_some();
+        let declares_base = XML_BASE.find(e.attributes_raw().as_bytes()).is_some();
         let base = match declares_base.then(|| attr_value(e, "xml:base")).flatten() {
             Some(b) => {
                 let joined = match parent_base.as_deref().and_then(|p| Url::parse(p).ok()) {
@@ -487,58 +533,41 @@ impl<'i> State<'i, '_> {
         }
     }
 
-    /// Appends the source text of a captured element: CDATA as written, comments dropped, references
-    /// resolved as [`Self::resolve_entity`] does, a bare `&` and any markup kept as written.
+    /// Appends the source text of a captured element (not markup-mode): CDATA as written, comments
+    /// dropped, references resolved as [`resolve_entity_into`] does, a bare `&` and any markup kept.
     fn append_source(&mut self, src: &str) {
+        let Some(cap) = self.capture.as_mut() else {
+            return;
+        };
+        let out = &mut cap.buf;
         let mut rest = src;
         while let Some(p) = memchr::memchr2(b'&', b'<', rest.as_bytes()) {
-            self.append_text(&rest[..p]);
+            out.push_str(&rest[..p]);
             rest = &rest[p..];
             if let Some(body) = rest.strip_prefix("<![CDATA[") {
-                let end = find_bytes(body.as_bytes(), b"]]>").unwrap_or(body.len());
-                self.append_text(&body[..end]);
+                let end = CDATA_END.find(body.as_bytes()).unwrap_or(body.len());
+                out.push_str(&body[..end]);
                 rest = body.get(end + 3..).unwrap_or("");
             } else if let Some(body) = rest.strip_prefix("<!--") {
-                rest = find_bytes(body.as_bytes(), b"-->").map_or("", |end| &body[end + 3..]);
+                rest = COMMENT_END.find(body.as_bytes()).map_or("", |end| &body[end + 3..]);
             } else if rest.starts_with('<') {
-                self.append_text("<");
+                out.push('<');
                 rest = &rest[1..];
+            } else if let Some(name) = reference_name(rest) {
+                resolve_entity_into(name, out, self.warnings, &mut self.warned_entities);
+                rest = &rest[name.len() + 2..];
             } else {
-                match reference_name(rest) {
-                    // Escaped HTML is mostly these: no lookup and no allocation for them.
-                    Some(name @ ("lt" | "gt" | "amp" | "quot" | "apos")) => {
-                        self.append_text(predefined_entity(name));
-                        rest = &rest[name.len() + 2..];
-                    }
-                    Some(name) => {
-                        let resolved = self.resolve_entity(name);
-                        self.append_text(&resolved);
-                        rest = &rest[name.len() + 2..];
-                    }
-                    None => {
-                        self.append_text("&");
-                        rest = &rest[1..];
-                    }
-                }
+                out.push('&');
+                rest = &rest[1..];
             }
         }
-        self.append_text(rest);
+        out.push_str(rest);
     }
 
     fn resolve_entity(&mut self, name: &str) -> String {
-        if let "lt" | "gt" | "amp" | "quot" | "apos" = name {
-            return predefined_entity(name).into();
-        }
-        if let Some(s) = resolve_reference(name) {
-            if !name.starts_with('#') && self.warned_entities.insert(name.to_string()) {
-                self.warnings.push(format!("HTML entity &{name}; is not defined in XML; decoded as HTML"));
-            }
-            return s;
-        }
-        if self.warned_entities.insert(name.to_string()) {
-            self.warnings.push(format!("unknown entity &{name}; kept as written"));
-        }
-        format!("&{name};")
+        let mut out = String::new();
+        resolve_entity_into(name, &mut out, self.warnings, &mut self.warned_entities);
+        out
     }
 
     fn finish_capture(&mut self, cap: Capture) {
@@ -598,8 +627,8 @@ fn entry_element(
         }
         (Ns::Rss, "link") if direct => plain(Target::LinkText),
         (Ns::Atom, "link") => {
-            if let Some(href) = attr_value(e, "href") {
-                entry.links.push(RawLink { href, rel: attr_value(e, "rel"), mime: attr_value(e, "type") });
+            if let [Some(href), rel, mime] = attr_values(e, ["href", "rel", "type"]) {
+                entry.links.push(RawLink { href, rel, mime });
             } else if direct {
                 // Some feeds mix an RSS-style text link into Atom.
                 return plain(Target::LinkText);
@@ -643,8 +672,8 @@ fn entry_element(
             Some((Target::FallbackSummary, kind, markup))
         }
         (Ns::Rss, "enclosure") => {
-            if let Some(url) = attr_value(e, "url") {
-                entry.media.push(RawMedia { url, mime: attr_value(e, "type"), ..RawMedia::default() });
+            if let [Some(url), mime] = attr_values(e, ["url", "type"]) {
+                entry.media.push(RawMedia { url, mime, ..RawMedia::default() });
             }
             None
         }
@@ -655,13 +684,8 @@ fn entry_element(
             None
         }
         (Ns::Media, "content") => {
-            if let Some(url) = attr_value(e, "url") {
-                entry.media.push(RawMedia {
-                    url,
-                    mime: attr_value(e, "type"),
-                    medium: attr_value(e, "medium"),
-                    is_thumbnail: false,
-                });
+            if let [Some(url), mime, medium] = attr_values(e, ["url", "type", "medium"]) {
+                entry.media.push(RawMedia { url, mime, medium, is_thumbnail: false });
             }
             None
         }
@@ -684,8 +708,8 @@ fn feed_element(feed: &mut RawFeed, ns: Ns, local: &str, e: &BytesStart, is_atom
         }
         (Ns::Rss, "link") if !is_atom => Some((Target::LinkText, TextKind::Plain, false)),
         (Ns::Atom, "link") => {
-            if let Some(href) = attr_value(e, "href") {
-                feed.links.push(RawLink { href, rel: attr_value(e, "rel"), mime: attr_value(e, "type") });
+            if let [Some(href), rel, mime] = attr_values(e, ["href", "rel", "type"]) {
+                feed.links.push(RawLink { href, rel, mime });
             }
             None
         }
