@@ -142,9 +142,18 @@ impl TextSink {
             let (start, mut chars) = (i, 0);
             while i < bytes.len() && chars < wanted {
                 let width = match bytes[i] {
+                    // A single space between words is what the sink would write anyway: it stays in the
+                    // run, uncounted, when an ordinary character follows it.
+                    b' ' if i > start => match bytes.get(i + 1) {
+                        Some(&next) if (0x21..0x7f).contains(&next) || (next >= 0x80 && !may_be_unusual(next)) => {
+                            i += 1;
+                            continue;
+                        }
+                        _ => 0,
+                    },
                     b if b < 0x80 => usize::from(b > b' ' && b != 0x7f),
                     // Lead bytes of every non-ASCII space, control and invisible character: look closer.
-                    0xc2 | 0xe1 | 0xe2 | 0xe3 | 0xef => match s[i..].chars().next() {
+                    b if may_be_unusual(b) => match s[i..].chars().next() {
                         Some(c) if is_ordinary(c) => c.len_utf8(),
                         _ => 0,
                     },
@@ -176,6 +185,11 @@ impl TextSink {
             self.chars += chars;
         }
     }
+}
+
+/// Lead bytes of every non-ASCII space, control and invisible character.
+fn may_be_unusual(lead: u8) -> bool {
+    matches!(lead, 0xc2 | 0xe1 | 0xe2 | 0xe3 | 0xef)
 }
 
 /// A character [`TextSink::push_char`] would write as it is: not whitespace, control or invisible.

@@ -21,11 +21,11 @@ pub(crate) fn normalize(raw: RawFeed, encoding: String, mut warnings: Vec<String
     let feed_link = pick_link(&raw.links).and_then(|l| link::resolve(&l.href, &[feed_base.as_ref(), doc_url]).ok());
 
     let mut entries: Vec<Entry> = Vec::with_capacity(raw.entries.len());
-    let guid_counts = count_guids(&raw.entries);
-    for raw_entry in raw.entries {
+    let guid_unique = unique_guids(&raw.entries);
+    for (raw_entry, guid_unique) in raw.entries.into_iter().zip(guid_unique) {
         entries.push(normalize_entry(
             raw_entry,
-            &guid_counts,
+            guid_unique,
             [feed_base.as_ref(), feed_link.as_ref(), doc_url],
             options,
             &mut warnings,
@@ -49,14 +49,16 @@ pub(crate) fn normalize(raw: RawFeed, encoding: String, mut warnings: Vec<String
     }
 }
 
-fn count_guids(entries: &[RawEntry]) -> HashMap<String, usize> {
-    let mut counts = HashMap::new();
-    for e in entries {
-        if let Some(id) = &e.id {
-            *counts.entry(id.clone()).or_insert(0) += 1;
-        }
+/// For each entry, whether its GUID (trimmed) appears once in the document.
+fn unique_guids(entries: &[RawEntry]) -> Vec<bool> {
+    fn guid(e: &RawEntry) -> Option<&str> {
+        e.id.as_deref().map(str::trim).filter(|g| !g.is_empty())
     }
-    counts
+    let mut counts: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    for g in entries.iter().filter_map(guid) {
+        *counts.entry(g).or_insert(0) += 1;
+    }
+    entries.iter().map(|e| guid(e).is_some_and(|g| counts.get(g) == Some(&1))).collect()
 }
 
 fn pick_link(links: &[RawLink]) -> Option<&RawLink> {
@@ -90,7 +92,7 @@ fn clean_title(t: &RawText) -> String {
 
 fn normalize_entry(
     raw: RawEntry,
-    guid_counts: &HashMap<String, usize>,
+    guid_unique: bool,
     [feed_base, feed_link, doc_url]: [Option<&Url>; 3],
     options: &ParseOptions,
     warnings: &mut Vec<String>,
@@ -153,7 +155,7 @@ fn normalize_entry(
     let thumbnail = pick_thumbnail(&raw, &bases);
 
     let id = match raw.id.as_deref().map(str::trim) {
-        Some(g) if !g.is_empty() && guid_counts.get(g).copied().unwrap_or(0) == 1 => g.to_string(),
+        Some(g) if guid_unique => g.to_string(),
         _ => match &link {
             Some(l) => l.to_string(),
             None => format!(
@@ -163,13 +165,14 @@ fn normalize_entry(
         },
     };
 
-    let mut seen = HashSet::new();
-    let categories = raw
-        .categories
-        .iter()
-        .map(|c| one_line(&html_to_text(c)))
-        .filter(|c| !c.is_empty() && seen.insert(c.to_lowercase()))
-        .collect();
+    let mut categories: Vec<String> = Vec::with_capacity(raw.categories.len());
+    for c in &raw.categories {
+        // Most categories are plain words: only markup or references need the HTML reader.
+        let c = if c.contains(['<', '&']) { one_line(&html_to_text(c)) } else { one_line(c) };
+        if !c.is_empty() && !categories.iter().any(|kept| same_ignoring_case(kept, &c)) {
+            categories.push(c);
+        }
+    }
 
     Entry {
         id,
@@ -220,8 +223,19 @@ fn looks_like_image_url(url: &str) -> bool {
     [".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif"].iter().any(|ext| path.ends_with(ext))
 }
 
+fn same_ignoring_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase))
+}
+
 /// Duplicate ids within one document (two entries with one link and no GUID) get a numbered suffix.
 fn make_ids_unique(entries: &mut [Entry]) {
+    let mut ids: HashSet<&str> = HashSet::with_capacity(entries.len());
+    if entries.iter().all(|e| ids.insert(&e.id)) {
+        return;
+    }
     let mut seen: HashMap<String, usize> = HashMap::new();
     for e in entries.iter_mut() {
         let n = seen.entry(e.id.clone()).or_insert(0);

@@ -305,11 +305,14 @@ fn resolve_entity_into(name: &str, out: &mut String, warnings: &mut Vec<String>,
 
 /// The name of a well-formed reference `&name;` at the start of `s`.
 fn reference_name(s: &str) -> Option<&str> {
-    let body = &s[1..];
-    let len = body.bytes().take(32).position(|b| b == b';')?;
-    let name = &body[..len];
-    let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'#');
-    valid.then_some(name)
+    for (len, &b) in s.as_bytes().iter().skip(1).take(32).enumerate() {
+        match b {
+            b';' if len > 0 => return Some(&s[1..=len]),
+            b if b.is_ascii_alphanumeric() || b == b'#' => {}
+            _ => return None,
+        }
+    }
+    None
 }
 
 fn not_a_feed_html(text: &str, options: &ParseOptions, what: &str) -> FeedError {
@@ -575,37 +578,44 @@ impl<'i> State<'i, '_> {
             return;
         };
         let kind = cap.kind;
-        let value = cap.buf;
-        let v = value.trim();
+        let text = |value| Some(RawText { value, kind });
+        // Text keeps its whitespace for the normalizer; a value (link, id, date, name) is trimmed in its
+        // own buffer, so it is moved rather than copied.
+        let is_text = matches!(cap.target, Target::Title | Target::Summary | Target::Content | Target::FallbackSummary);
+        let value = if is_text { cap.buf } else { trim_in_place(cap.buf) };
+        let has_value = !value.is_empty();
         if let Some((entry, _)) = self.entry.as_mut() {
             match cap.target {
-                Target::Title => entry.title = Some(RawText { value, kind }),
-                Target::LinkText if !v.is_empty() => {
-                    entry.links.push(RawLink { href: v.to_string(), ..RawLink::default() })
-                }
-                Target::Guid | Target::AtomId if !v.is_empty() => entry.id = Some(v.to_string()),
-                Target::Published if !v.is_empty() => entry.published = Some(v.to_string()),
-                Target::DcDate if !v.is_empty() && entry.published.is_none() => entry.published = Some(v.to_string()),
-                Target::Updated if !v.is_empty() => entry.updated = Some(v.to_string()),
-                Target::Author if !v.is_empty() => entry.authors.push(v.to_string()),
-                Target::Category if !v.is_empty() => entry.categories.push(v.to_string()),
-                Target::Summary => entry.summary = Some(RawText { value, kind }),
-                Target::Content => entry.content = Some(RawText { value, kind }),
-                Target::FallbackSummary if entry.summary.is_none() => entry.summary = Some(RawText { value, kind }),
+                Target::Title => entry.title = text(value),
+                Target::LinkText if has_value => entry.links.push(RawLink { href: value, ..RawLink::default() }),
+                Target::Guid | Target::AtomId if has_value => entry.id = Some(value),
+                Target::Published if has_value => entry.published = Some(value),
+                Target::DcDate if has_value && entry.published.is_none() => entry.published = Some(value),
+                Target::Updated if has_value => entry.updated = Some(value),
+                Target::Author if has_value => entry.authors.push(value),
+                Target::Category if has_value => entry.categories.push(value),
+                Target::Summary => entry.summary = text(value),
+                Target::Content => entry.content = text(value),
+                Target::FallbackSummary if entry.summary.is_none() => entry.summary = text(value),
                 _ => {}
             }
         } else {
             match cap.target {
-                Target::Title => feed.title = Some(RawText { value, kind }),
-                Target::LinkText if !v.is_empty() => {
-                    feed.links.push(RawLink { href: v.to_string(), ..RawLink::default() })
-                }
-                Target::Summary => feed.description = Some(RawText { value, kind }),
-                Target::Language if !v.is_empty() => feed.language = Some(v.to_string()),
+                Target::Title => feed.title = text(value),
+                Target::LinkText if has_value => feed.links.push(RawLink { href: value, ..RawLink::default() }),
+                Target::Summary => feed.description = text(value),
+                Target::Language if has_value => feed.language = Some(value),
                 _ => {}
             }
         }
     }
+}
+
+fn trim_in_place(mut s: String) -> String {
+    s.truncate(s.trim_end().len());
+    let leading = s.len() - s.trim_start().len();
+    s.drain(..leading);
+    s
 }
 
 type CaptureSpec = Option<(Target, TextKind, bool)>;
