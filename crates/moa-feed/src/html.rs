@@ -380,10 +380,16 @@ pub(crate) fn decode_entity(s: &str, start: usize) -> (Option<Resolved>, usize) 
 /// Resolves `name` of `&name;`: a numeric reference or any HTML5 named entity.
 pub(crate) fn resolve_reference(name: &str) -> Option<Resolved> {
     if let Some(num) = name.strip_prefix('#') {
-        let code = match num.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-            None => num.parse().ok()?,
+        let (digits, radix) = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => (hex, 16),
+            None => (num, 10),
         };
+        // Past leading zeros, at most six hex or seven decimal digits name a code point.
+        let digits = digits.trim_start_matches('0');
+        if digits.is_empty() || digits.len() > 7 {
+            return None;
+        }
+        let code = digits.bytes().try_fold(0u32, |n, b| Some(n * radix + char::from(b).to_digit(radix)?))?;
         // Windows-1252 code points written as numeric references, as many CMSs do.
         let code = match code {
             0x80 => 0x20AC,
@@ -609,6 +615,7 @@ mod tests {
         assert_eq!(html_to_text("  lots \n\t of   space  "), "lots of space");
         assert_eq!(html_to_text("AT&T and a < b"), "AT&T and a < b");
         assert_eq!(html_to_text("&bogus; &#xZZ; &lt;"), "&bogus; &#xZZ; <");
+        assert_eq!(html_to_text("&#0000000065;&#x0041;&#X42;&#0; &#99999999;"), "AAB&#0; &#99999999;");
         assert_eq!(decode_entities("a=1&b=2&amp;c=&unknown;"), "a=1&b=2&c=&unknown;");
     }
 

@@ -6,7 +6,6 @@
 //! warning; anything else is kept literally with a warning.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::rc::Rc;
 use std::sync::LazyLock;
 
@@ -20,6 +19,9 @@ use url::Url;
 use crate::html::{alternate_feed_links, decode_entities, resolve_reference};
 use crate::raw::{RawEntry, RawFeed, RawLink, RawMedia, RawText, TextKind};
 use crate::{FeedError, Format, ParseOptions};
+
+/// Distinct entity names warned about, one by one, in a document.
+const MAX_WARNED_ENTITIES: usize = 32;
 
 /// Deeper nesting than this is not a feed anyone writes; stop there rather than grow the stack.
 const MAX_DEPTH: usize = 256;
@@ -128,7 +130,7 @@ struct State<'i, 'w> {
     capture: Option<Capture>,
     stack: Vec<Frame<'i>>,
     warnings: &'w mut Vec<String>,
-    warned_entities: HashSet<String>,
+    warned_entities: Vec<Box<str>>,
 }
 
 pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<String>) -> Result<RawFeed, FeedError> {
@@ -158,7 +160,7 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
         capture: None,
         stack: Vec::with_capacity(16),
         warnings,
-        warned_entities: HashSet::new(),
+        warned_entities: Vec::new(),
     };
     loop {
         let event = match reader.read_resolved_event() {
@@ -278,7 +280,7 @@ fn predefined_entity(name: &str) -> &'static str {
 /// Writes what `&name;` stands for. Predefined and numeric references are XML; an HTML named entity,
 /// which feeds use without declaring, is decoded with a warning; anything else is kept as written, with a
 /// warning. Each name is warned about once per document.
-fn resolve_entity_into(name: &str, out: &mut String, warnings: &mut Vec<String>, warned: &mut HashSet<String>) {
+fn resolve_entity_into(name: &str, out: &mut String, warnings: &mut Vec<String>, warned: &mut Vec<Box<str>>) {
     if let "lt" | "gt" | "amp" | "quot" | "apos" = name {
         out.push_str(predefined_entity(name));
         return;
@@ -286,12 +288,18 @@ fn resolve_entity_into(name: &str, out: &mut String, warnings: &mut Vec<String>,
     let resolved = resolve_reference(name);
     // Numeric references are XML: only an unresolvable one is worth a warning.
     let worth_warning = resolved.is_none() || !name.starts_with('#');
-    if worth_warning && !warned.contains(name) {
-        warned.insert(name.to_string());
-        warnings.push(match resolved {
-            Some(_) => format!("HTML entity &{name}; is not defined in XML; decoded as HTML"),
-            None => format!("unknown entity &{name}; kept as written"),
-        });
+    // A document uses a few entity names, so a short list beats hashing each occurrence; past the cap
+    // (hostile input with endless names) one warning stands for the rest.
+    if worth_warning && warned.len() <= MAX_WARNED_ENTITIES && !warned.iter().any(|w| **w == *name) {
+        if warned.len() == MAX_WARNED_ENTITIES {
+            warnings.push(format!("more than {MAX_WARNED_ENTITIES} undefined entity names; the rest not listed"));
+        } else {
+            warnings.push(match resolved {
+                Some(_) => format!("HTML entity &{name}; is not defined in XML; decoded as HTML"),
+                None => format!("unknown entity &{name}; kept as written"),
+            });
+        }
+        warned.push(name.into());
     }
     match resolved {
         Some(r) => r.push_to(out),
