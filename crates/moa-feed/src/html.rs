@@ -485,9 +485,13 @@ pub fn start_tags<'a>(html: &'a str, name: &'a str) -> impl Iterator<Item = Vec<
             let at = i + p;
             // Only the wanted tag, comments, scripts and styles (whose bodies are not markup) need reading;
             // every other tag is passed by going on to the next '<'.
-            if !(tag_named(html, at, name) || tag_named(html, at, "script") || tag_named(html, at, "style"))
-                && !html[at..].starts_with("<!--")
-            {
+            let wanted = match html.as_bytes().get(at + 1) {
+                Some(b'!') => html[at..].starts_with("<!--"),
+                Some(b's' | b'S') => tag_named(html, at, "script") || tag_named(html, at, "style"),
+                Some(_) => tag_named(html, at, name),
+                None => false,
+            };
+            if !wanted {
                 i = at + 1;
                 continue;
             }
