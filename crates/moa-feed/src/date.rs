@@ -217,6 +217,24 @@ fn read_number(chars: &[char], start: usize) -> Option<(u32, usize, usize)> {
 
 fn month_from_word(w: &str) -> Option<u8> {
     const NAMES: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    // Abbreviations of feeds written in Portuguese, Spanish, German and French that English lacks.
+    let other = match w {
+        "fev" | "févr" | "fevr" => Some(2),
+        "mär" | "mrz" | "mars" => Some(3),
+        "abr" | "avr" => Some(4),
+        "mai" => Some(5),
+        "juin" => Some(6),
+        "juil" => Some(7),
+        "ago" | "août" | "aout" => Some(8),
+        "set" => Some(9),
+        "out" | "okt" => Some(10),
+        "dez" | "dic" | "déc" => Some(12),
+        "ene" => Some(1),
+        _ => None,
+    };
+    if other.is_some() {
+        return other;
+    }
     if w.len() < 3 || !w.is_ascii() {
         return None;
     }
@@ -308,7 +326,16 @@ fn interpret(tokens: &[Token], default_offset: i32) -> Option<i64> {
         }
         (None, Some(_)) => {
             // RFC 822: "10 Feb 2025" or with a two-digit year "10 Feb 25".
-            let rest: Vec<_> = free.collect();
+            let mut rest: Vec<_> = free.collect();
+            // "03 Apr 02 1500 GMT": the time written as four digits, without a colon.
+            if let [_, _, (hhmm, 4)] = rest.as_slice()
+                && time.is_none()
+                && *hhmm < 2400
+                && hhmm % 100 < 60
+            {
+                time = Some((hhmm / 100, hhmm % 100, 0));
+                rest.pop();
+            }
             match rest.as_slice() {
                 [d, y] if day.is_none() && y.1 != 4 && d.1 == 4 => {
                     year = Some(*d);
@@ -480,6 +507,16 @@ mod tests {
             assert!(rfc3339(s.as_bytes()).or_else(|| rfc822(s.as_bytes())).is_none(), "{s}");
             assert_eq!(parse_date(s, 0), None, "{s}");
         }
+    }
+
+    #[test]
+    fn time_without_colon_and_other_languages_months() {
+        assert_eq!(utc("03 Apr 02 1500 GMT"), "2002-04-03T15:00:00Z");
+        assert_eq!(utc("Seg, 24 Set 2018 19:42:40 -0300"), "2018-09-24T22:42:40Z");
+        assert_eq!(utc("Di, 01 Okt 2019 08:00:00 +0200"), "2019-10-01T06:00:00Z");
+        assert_eq!(utc("12 déc 2020 10:00 +0100"), "2020-12-12T09:00:00Z");
+        // A four-digit number after a full date stays a year, never a time.
+        assert_eq!(parse_date("03 Apr 2002 2500 GMT", 0), None);
     }
 
     fn utc(s: &str) -> String {

@@ -21,7 +21,7 @@ pub(crate) fn decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Decoded
     }
     let declared = declared_encoding(bytes);
     let chosen = match declared {
-        Some(label) => match Encoding::for_label(label.as_bytes()) {
+        Some(label) => match encoding_for_label(&label) {
             // A UTF-16 declaration without a BOM in an ASCII-compatible file is a lie: the
             // declaration itself was readable as ASCII.
             Some(enc) if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE => Some(UTF_8),
@@ -35,7 +35,7 @@ pub(crate) fn decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Decoded
     };
     let chosen = chosen.or_else(|| {
         http_charset.and_then(|label| {
-            let enc = Encoding::for_label(label.trim().as_bytes());
+            let enc = encoding_for_label(label);
             if enc.is_none() {
                 warnings.push(format!("unknown HTTP charset {label:?}"));
             }
@@ -67,6 +67,16 @@ pub(crate) fn decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Decoded
             finish(guessed, bytes, warnings)
         }
     }
+}
+
+/// The WHATWG labels, plus the names Korean servers use for EUC-KR's superset that WHATWG leaves out.
+fn encoding_for_label(label: &str) -> Option<&'static Encoding> {
+    let label = label.trim();
+    let korean = ["cp949", "ms949", "x-windows-949", "uhc", "x-uhc"];
+    if korean.iter().any(|k| label.eq_ignore_ascii_case(k)) {
+        return Some(encoding_rs::EUC_KR);
+    }
+    Encoding::for_label(label.as_bytes())
 }
 
 fn guess(bytes: &[u8]) -> &'static Encoding {
@@ -132,6 +142,19 @@ mod tests {
         assert_eq!(d.encoding, "euc-kr");
         assert!(d.text.contains("안녕하세요"));
         assert!(d.warnings.is_empty());
+    }
+
+    #[test]
+    fn korean_charset_aliases_are_euc_kr() {
+        for label in ["CP949", "ms949", "x-windows-949", "UHC"] {
+            // 똠 is outside KS X 1001: only the Windows superset that WHATWG calls EUC-KR has it.
+            let doc = format!("<?xml version=\"1.0\" encoding=\"{label}\"?><a>똠방각하</a>");
+            let (bytes, _, _) = encoding_rs::EUC_KR.encode(&doc);
+            let d = decode(&bytes, None);
+            assert_eq!(d.encoding, "euc-kr", "{label}");
+            assert!(d.text.contains("똠방각하"), "{label}");
+            assert!(d.warnings.is_empty(), "{label}: {:?}", d.warnings);
+        }
     }
 
     #[test]

@@ -219,6 +219,7 @@ pub fn html_to_text_prefix(html: &str, max_chars: usize) -> String {
     let mut i = 0;
     while i < bytes.len() && !sink.full() {
         match bytes[i] {
+            b'<' if is_cut_off_tag(&html[i..]) => break,
             b'<' => match read_markup(html, i) {
                 Markup::Tag { name, closing, end, .. } => {
                     match classify_tag(name) {
@@ -270,9 +271,33 @@ pub fn plain_to_text_prefix(text: &str, max_chars: usize) -> String {
         if k > 0 {
             sink.gap(Gap::Line);
         }
-        sink.push_str(line);
+        // Publishers escape HTML entities into plain-text fields (`&amp;`, `&#8217;`): decoded, as a
+        // reader would expect; a bare `&` stays.
+        let mut rest = line;
+        while let Some(p) = memchr::memchr(b'&', rest.as_bytes()) {
+            sink.push_str(&rest[..p]);
+            let (decoded, next) = decode_entity(rest, p);
+            match decoded {
+                Some(Resolved::Char(c)) => sink.push_char(c),
+                Some(Resolved::Str(s)) => sink.push_str(s),
+                None => sink.push_char('&'),
+            }
+            rest = &rest[next..];
+        }
+        sink.push_str(rest);
     }
     sink.out
+}
+
+/// Whether `rest` (starting with `<`) is a tag cut off by the end of an excerpt (`…<a href="`, `…</`):
+/// a tag's start with no `>` after it, short enough to be a tag rather than prose with a `<` in it.
+fn is_cut_off_tag(rest: &str) -> bool {
+    let starts_tag = match rest.as_bytes().get(1) {
+        Some(b'/') => true,
+        Some(b) => b.is_ascii_alphabetic(),
+        None => false,
+    };
+    starts_tag && rest.len() <= 256 && memchr::memchr(b'>', rest.as_bytes()).is_none()
 }
 
 enum Markup<'a> {
@@ -576,6 +601,15 @@ pub(crate) fn is_decorative_image_url(url: &str) -> bool {
         "feedburner.google.com",
         "counter.",
         "/favicon",
+        // Matomo / Piwik pixels, FeedBurner's share buttons, share icons, profile pictures.
+        "piwik.php",
+        "matomo.php",
+        "/p.php?idsite",
+        "feeds.feedburner.com/~f/",
+        "twitter_icon",
+        "facebook_icon",
+        "linkedin_icon",
+        "githubusercontent.com/u/",
     ];
     u.starts_with("data:") || FINDERS.iter().any(|f| f.find(u.as_bytes()).is_some())
 }

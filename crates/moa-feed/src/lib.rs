@@ -110,6 +110,9 @@ pub enum FeedError {
     Json(String),
 }
 
+/// How far into a document an XML declaration is looked for behind junk printed before it.
+const JUNK_SEARCH_BYTES: usize = 4096;
+
 /// Parses and normalizes a feed document.
 pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<Feed, FeedError> {
     if bytes.len() > options.max_bytes {
@@ -123,9 +126,15 @@ pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<Feed, FeedError> {
     let raw = if body.starts_with('{') {
         jsonfeed::parse(body, &mut warnings)?
     } else {
-        let Some(lt) = body.find('<') else {
+        let Some(mut lt) = body.find('<') else {
             return Err(FeedError::NotAFeed { reason: "no markup and no JSON".into(), alternate: None });
         };
+        // A PHP notice or debug output printed before the feed (`<br />\n<b>Notice</b>: …<?xml`).
+        if !body[lt..].starts_with("<?xml")
+            && let Some(decl) = body[..body.len().min(JUNK_SEARCH_BYTES)].find("<?xml")
+        {
+            lt = decl;
+        }
         if lt > 0 {
             warnings.push(format!("skipped {lt} bytes of junk before the XML"));
         }

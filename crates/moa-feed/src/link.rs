@@ -9,6 +9,8 @@ pub enum LinkError {
     Invalid,
     /// A scheme other than http(s), e.g. `javascript:` or `mailto:`.
     Scheme(String),
+    /// A relative link with no base to resolve it against (no `xml:base`, feed link or document URL).
+    NoBase,
 }
 
 /// Resolves `href` against the first base that makes it absolute and canonicalizes it.
@@ -19,6 +21,9 @@ pub fn resolve(href: &str, bases: &[Option<&Url>]) -> Result<Url, LinkError> {
     }
     let url = match Url::parse(href) {
         Ok(u) => u,
+        Err(url::ParseError::RelativeUrlWithoutBase) if bases.iter().all(Option::is_none) => {
+            return Err(LinkError::NoBase);
+        }
         Err(url::ParseError::RelativeUrlWithoutBase) => {
             bases.iter().flatten().find_map(|b| b.join(href).ok()).ok_or(LinkError::Invalid)?
         }
@@ -34,7 +39,7 @@ fn is_tracking_param(name: &str, value: &str) -> bool {
         || matches!(
             n.as_str(),
             "fbclid" | "gclid" | "dclid" | "gbraid" | "wbraid" | "msclkid" | "yclid" | "igshid" | "mc_cid" | "mc_eid"
-                | "_hsenc" | "_hsmi" | "trackingcode" | "fromrss" | "ref_src"
+                | "_hsenc" | "_hsmi" | "trackingcode" | "fromrss" | "ref_src" | "xtor"
         )
         // Medium appends ?source=rss----<hash>---4 to every link of its feeds.
         || (n == "source" && value.starts_with("rss"))
@@ -87,6 +92,8 @@ mod tests {
             "https://medium.com/daangn/post-abc123"
         );
         assert_eq!(canon("https://a.com/search?source=web"), "https://a.com/search?source=web");
+        assert_eq!(canon("https://www.lemonde.fr/a.html?xtor=RSS-3208&p=1"), "https://www.lemonde.fr/a.html?p=1");
+        assert_eq!(canon("https://a.com/p?gclid=1&dclid=2&msclkid=3"), "https://a.com/p");
     }
 
     #[test]
@@ -111,6 +118,7 @@ mod tests {
             resolve("../a", &[None, base.as_ref(), doc.as_ref()]).map(|u| u.to_string()),
             Ok("https://blog.example.com/a".into())
         );
-        assert_eq!(resolve("/a", &[]), Err(LinkError::Invalid));
+        assert_eq!(resolve("/a", &[]), Err(LinkError::NoBase));
+        assert_eq!(resolve("/a", &[None, None]), Err(LinkError::NoBase));
     }
 }

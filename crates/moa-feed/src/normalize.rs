@@ -5,7 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use url::Url;
 
-use crate::html::{first_image, html_to_text, html_to_text_prefix, is_decorative_image_url, plain_to_text_prefix};
+use crate::html::{
+    decode_entities, first_image, html_to_text, html_to_text_prefix, is_decorative_image_url, plain_to_text_prefix,
+};
 use crate::link::{self, LinkError};
 use crate::raw::{RawEntry, RawFeed, RawLink, RawText, TextKind};
 use crate::text::{SUMMARY_MAX_CHARS, join_lines, one_line, strip_boilerplate, truncate};
@@ -86,6 +88,47 @@ fn text_prefix(t: &RawText, max_chars: usize) -> String {
     }
 }
 
+/// Text for a summary. HTML escaped twice (`&amp;lt;p&amp;gt;`, as Reddit's feeds do) is unescaped
+/// once more first; titles never are, since a title may speak of tags.
+fn summary_prefix(t: &RawText, max_chars: usize) -> String {
+    match t.kind {
+        TextKind::Html if is_escaped_markup(&t.value) => html_to_text_prefix(&decode_entities(&t.value), max_chars),
+        _ => text_prefix(t, max_chars),
+    }
+}
+
+/// HTML escaped twice: it opens with an escaped tag of HTML's own (or a comment) and closes one somewhere
+/// (Reddit follows it with real markup). Escaped code (`&lt;stdio.h&gt;`) is not this, and a post about
+/// HTML shows its code inside real `<pre>`/`<code>` tags, so it does not start with `&lt;`.
+fn is_escaped_markup(html: &str) -> bool {
+    const TAGS: [&str; 16] = [
+        "p",
+        "div",
+        "br",
+        "a",
+        "img",
+        "span",
+        "ul",
+        "ol",
+        "li",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "strong",
+        "em",
+        "blockquote",
+    ];
+    let Some(first) = html.trim_start().strip_prefix("&lt;") else {
+        return false;
+    };
+    let name_len = first.bytes().take_while(u8::is_ascii_alphanumeric).count();
+    let opens_with_tag = first.starts_with("!--")
+        || (TAGS.iter().any(|t| first[..name_len].eq_ignore_ascii_case(t))
+            && first[name_len..].starts_with([' ', '/', '&']));
+    opens_with_tag && html.contains("&lt;/")
+}
+
 fn clean_title(t: &RawText) -> String {
     one_line(&to_text(t))
 }
@@ -110,6 +153,10 @@ fn normalize_entry(
             warnings.push(format!("dropped {what} that is not a URL: {}", truncate(href, 80)));
             None
         }
+        Err(LinkError::NoBase) => {
+            warnings.push(format!("dropped relative {what} with no base URL to resolve it: {}", truncate(href, 80)));
+            None
+        }
     };
 
     let mut link = pick_link(&raw.links).and_then(|l| resolve(&l.href, "a link"));
@@ -122,13 +169,14 @@ fn normalize_entry(
 
     // The content (often the whole article) is converted only when the description gives no summary.
     let text_of = |t: Option<&RawText>| {
-        t.map(|t| strip_boilerplate(&text_prefix(t, SUMMARY_SOURCE_CHARS))).filter(|s| !s.trim().is_empty())
+        t.map(|t| strip_boilerplate(&summary_prefix(t, SUMMARY_SOURCE_CHARS))).filter(|s| !s.trim().is_empty())
     };
     let summary_text = text_of(raw.summary.as_ref()).or_else(|| text_of(raw.content.as_ref()));
-    let summary =
-        summary_text.as_deref().map(|s| truncate(&join_lines(s), SUMMARY_MAX_CHARS)).filter(|s| !s.is_empty());
-
     let mut title = raw.title.as_ref().map(clean_title).unwrap_or_default();
+    let summary = summary_text
+        .as_deref()
+        .map(|s| truncate(&join_lines(without_title(s, &title)), SUMMARY_MAX_CHARS))
+        .filter(|s| !s.is_empty());
     if title.is_empty()
         && let Some(text) = summary_text.as_deref()
     {
@@ -192,6 +240,18 @@ fn normalize_entry(
     }
 }
 
+/// The text without its first block when that block is the title (a post that opens with its own
+/// heading), so a card does not say it twice; kept when little text would be left.
+fn without_title<'a>(text: &'a str, title: &str) -> &'a str {
+    const MIN_REST_CHARS: usize = 20;
+    match text.split_once('\n') {
+        Some((first, rest)) if !title.is_empty() && first == title && rest.chars().nth(MIN_REST_CHARS).is_some() => {
+            rest
+        }
+        _ => text,
+    }
+}
+
 fn pick_thumbnail(raw: &RawEntry, bases: &[Option<&Url>; 3]) -> Option<String> {
     let is_image = |m: &crate::raw::RawMedia| {
         m.is_thumbnail
@@ -214,7 +274,9 @@ fn pick_thumbnail(raw: &RawEntry, bases: &[Option<&Url>; 3]) -> Option<String> {
     from_media
         .chain(from_html)
         .filter(|u| !is_decorative_image_url(u))
-        .find_map(|u| link::resolve(&u, bases).ok())
+        .filter_map(|u| link::resolve(&u, bases).ok())
+        // A site's root is a theme's default, not a picture; a local address is broken for every reader.
+        .find(|u| u.path() != "/" && !matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")))
         .map(String::from)
 }
 

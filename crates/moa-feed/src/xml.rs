@@ -658,7 +658,11 @@ fn entry_element(
                 attr_value(e, "isPermaLink").is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
             plain(Target::Guid)
         }
-        (Ns::Atom, "id") if direct => plain(Target::AtomId),
+        (Ns::Atom, "id") if direct => {
+            // An http(s) id is the entry's address when it has no usable link (WordPress: `?p=123`).
+            entry.guid_is_permalink = true;
+            plain(Target::AtomId)
+        }
         (Ns::Rss, "pubDate") | (Ns::Atom, "published" | "issued") => plain(Target::Published),
         (Ns::Dc, "date") => plain(Target::DcDate),
         (Ns::Atom, "updated" | "modified") | (Ns::Dc, "modified") => plain(Target::Updated),
