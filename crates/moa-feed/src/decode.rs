@@ -46,10 +46,14 @@ pub(crate) fn decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Decoded
     let valid_utf8 = simdutf8::basic::from_utf8(bytes).ok();
     match chosen {
         Some(enc) if enc == UTF_8 && valid_utf8.is_some() => utf8(valid_utf8, bytes, warnings),
-        // UTF-8 declared but the bytes are not: a common mistake of Korean blogs serving EUC-KR.
+        // UTF-8 declared but the bytes are not: a common mistake of Korean blogs serving EUC-KR. Only a
+        // multi-byte encoding that reads every byte is evidence; a single-byte one reads anything.
         Some(enc) if enc == UTF_8 => {
             let guessed = guess(bytes);
-            if guessed != UTF_8 && guessed.decode_without_bom_handling_and_without_replacement(bytes).is_some() {
+            if guessed != UTF_8
+                && !guessed.is_single_byte()
+                && guessed.decode_without_bom_handling_and_without_replacement(bytes).is_some()
+            {
                 warnings.push(format!(
                     "declared utf-8 but the bytes are {}; decoded as {}",
                     guessed.name(),
@@ -172,6 +176,17 @@ mod tests {
         let d = decode(&bytes, None);
         assert_eq!(d.encoding, "euc-kr");
         assert!(d.text.contains("우아한형제들"));
+    }
+
+    #[test]
+    fn euc_kr_served_as_utf8_is_read_as_korean() {
+        let (bytes, _, _) = encoding_rs::EUC_KR.encode(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><title>우아한형제들 기술블로그 새 글 안내</title></rss>",
+        );
+        let d = decode(&bytes, None);
+        assert_eq!(d.encoding, "euc-kr");
+        assert!(d.text.contains("우아한형제들"));
+        assert!(d.warnings[0].contains("declared utf-8"), "{:?}", d.warnings);
     }
 
     #[test]
