@@ -197,3 +197,137 @@ fn operators_replace_the_registry_and_bad_files_are_clear_errors() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid config file"));
 }
+
+fn hostile() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/hostile")
+}
+
+/// `moa parse` on one hostile document: the JSON, or the one line on stderr.
+fn parse_hostile(file: &str) -> Result<Value, String> {
+    let out = moa()
+        .args(["parse", "--url", "https://blog.example.com/feed.xml"])
+        .arg(hostile().join(file))
+        .output()
+        .expect("run moa");
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{file}: {e}")))
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+/// (title, link, summary, published, thumbnail) of each entry; absent values as "".
+fn cards(file: &str) -> (Vec<[String; 5]>, Vec<String>, String) {
+    let doc = parse_hostile(file).unwrap_or_else(|e| panic!("{file}: {e}"));
+    check_contract(file, &doc);
+    let s = |v: &Value| v.as_str().unwrap_or("").to_string();
+    let entries = doc["entries"]
+        .as_array()
+        .map(|es| {
+            es.iter()
+                .map(|e| [s(&e["title"]), s(&e["link"]), s(&e["summary"]), s(&e["published"]), s(&e["thumbnail"])])
+                .collect()
+        })
+        .unwrap_or_default();
+    let warnings = doc["warnings"].as_array().map(|w| w.iter().map(s).collect()).unwrap_or_default();
+    (entries, warnings, s(&doc["encoding"]))
+}
+
+#[test]
+fn hostile_documents_give_the_normalized_values() {
+    let url = |p: &str| format!("https://blog.example.com/{p}");
+
+    // Bombs and external entities: nothing is expanded or fetched; the reference stays as written.
+    let (e, w, _) = cards("billion-laughs.xml");
+    assert_eq!((e[0][0].as_str(), w), ("&lol9;", vec!["unknown entity &lol9; kept as written".to_string()]));
+    let (e, w, _) = cards("external-entity.xml");
+    assert_eq!(e[0][0], "&xxe;&remote;");
+    assert_eq!(w.len(), 2, "{w:?}");
+    let (e, w, _) = cards("deep-nesting.xml");
+    assert_eq!(e[0][0], "깊이 전의 글");
+    assert_eq!(w, ["elements nested deeper than 256; stopped reading"]);
+
+    // Korean encodings: declared, undeclared, mislabelled as UTF-8, and CP949's own label.
+    for (file, title, warning) in [
+        ("euc-kr-declared.xml", "한글 제목입니다", None),
+        ("euc-kr-undeclared.xml", "선언 없는 한글 인코딩", Some("no encoding declared; detected EUC-KR")),
+        ("euc-kr-served-as-utf8.xml", "잘못 선언된 인코딩", Some("declared utf-8 but the bytes are EUC-KR")),
+        ("cp949-label.xml", "똠방각하 확장 완성형", None),
+    ] {
+        let (e, w, encoding) = cards(file);
+        assert_eq!((encoding.as_str(), e[0][0].as_str()), ("euc-kr", title), "{file}");
+        match warning {
+            Some(text) => assert!(w.iter().any(|x| x.starts_with(text)), "{file}: {w:?}"),
+            None => assert!(w.is_empty(), "{file}: {w:?}"),
+        }
+    }
+
+    // Platform boilerplate: removed; a description that is only boilerplate gives way to the content.
+    let (e, _, _) = cards("wordpress-boilerplate.xml");
+    assert_eq!(e[0][2], "데이터 디스커버리란 조직 안의 데이터를 찾는 일입니다");
+    assert_eq!(e[1][2], "외부감사인을 선임하였음을 공고합니다.");
+    let (e, _, _) = cards("medium-footer.xml");
+    assert_eq!(e[0][1], "https://medium.com/daangn/search-1a2b3c", "Medium's source=rss removed");
+    assert_eq!(e[0][2], "당근 검색팀이 시스템을 다시 만든 이야기입니다.");
+    assert_eq!(e[1][2], "Links from my talk today…");
+
+    // Glued blocks, images in text, and a 12,000-character description.
+    let (e, _, _) = cards("glued-blocks.xml");
+    assert_eq!(e[0][2], "Impressions By: Tulika Bhatt");
+    assert_eq!(e[1][2], "이제 하나만 남았어요. 우리는 다음 단계로 갑니다. 그림처럼 구성했습니다.");
+    assert_eq!(e[1][4], url("images/diagram.png"));
+    assert!(e[2][2].chars().count() <= 200 && e[2][2].ends_with("계속됩니다…"), "{}", e[2][2]);
+
+    // Unsafe schemes are dropped with a warning; tracking parameters and fragments go.
+    let (e, w, _) = cards("javascript-links.xml");
+    assert_eq!([e[0][1].as_str(), e[1][1].as_str(), e[2][1].as_str()], ["", "", url("ok").as_str()]);
+    assert!(w.iter().any(|x| x.contains("scheme javascript")) && w.iter().any(|x| x.contains("scheme data")), "{w:?}");
+
+    // Relative URLs: the entry's xml:base, then the feed's; default ports dropped.
+    let (e, _, _) = cards("relative-urls.xml");
+    assert_eq!(e[0][1], "https://base.example.com/blog/posts/1");
+    assert_eq!(e[0][4], "https://base.example.com/blog/img/cover.png");
+    assert_eq!(e[1][1], "https://other.example.com/2");
+    assert_eq!(e[2][1], "https://base.example.com/blog/3");
+
+    // Korean and sloppy dates, read in Asia/Seoul when they name no zone; the future is clamped.
+    let (e, w, _) = cards("korean-dates.xml");
+    let dates: Vec<&str> = e.iter().map(|c| c[3].as_str()).collect();
+    assert_eq!(
+        dates[..7],
+        [
+            "2025-02-10T01:13:00Z",
+            "2025-02-10T01:13:00Z",
+            "2004-05-25T14:23:17Z",
+            "2025-02-10T01:13:00Z",
+            "2025-02-10T01:13:00Z",
+            "2025-02-02T16:13:00Z",
+            "2025-02-10T01:13:00Z"
+        ]
+    );
+    assert!(dates[7] < "2100" && dates[7] > "2025", "clamped to now: {}", dates[7]);
+    assert!(w.iter().any(|x| x.contains("in the future")), "{w:?}");
+
+    // HTML entities in XML, a bare ampersand, control characters.
+    let (e, w, _) = cards("entities-and-control-characters.xml");
+    assert_eq!(e[0][0], "A & B … © 2025 R&D");
+    assert_eq!(e[0][1], "https://blog.example.com/1?a=1&b=2");
+    assert_eq!(e[0][2], "제어문자와 “인용”");
+    assert_eq!(w.len(), 3, "one warning per HTML entity: {w:?}");
+
+    // Junk before the declaration, and a document cut off mid-entry.
+    let (e, w, _) = cards("junk-before-xml.xml");
+    assert_eq!((e[0][0].as_str(), w.len()), ("PHP 경고 뒤의 피드", 1));
+    let (e, w, _) = cards("truncated.xml");
+    assert_eq!(e.iter().map(|c| c[0].as_str()).collect::<Vec<_>>(), ["첫 글", "둘째 글"]);
+    assert!(w.iter().any(|x| x.contains("truncated")), "{w:?}");
+
+    // An HTML page: a clear error that names the feed it advertises.
+    assert_eq!(
+        parse_hostile("html-page.html").unwrap_err(),
+        format!(
+            "moa: {}: not a feed: the document is an HTML page; the page advertises the feed https://blog.example.com/feed.xml",
+            hostile().join("html-page.html").display()
+        )
+    );
+}
