@@ -610,6 +610,9 @@ pub(crate) fn is_decorative_image_url(url: &str) -> bool {
         "facebook_icon",
         "linkedin_icon",
         "githubusercontent.com/u/",
+        // Attachment-type icons of bulletin boards, emoticon sets.
+        "/filetype/",
+        "/emoticons/",
     ];
     u.starts_with("data:") || FINDERS.iter().any(|f| f.find(u.as_bytes()).is_some())
 }

@@ -39,7 +39,7 @@ fn is_tracking_param(name: &str, value: &str) -> bool {
         || matches!(
             n.as_str(),
             "fbclid" | "gclid" | "dclid" | "gbraid" | "wbraid" | "msclkid" | "yclid" | "igshid" | "mc_cid" | "mc_eid"
-                | "_hsenc" | "_hsmi" | "trackingcode" | "fromrss" | "ref_src" | "xtor"
+                | "_hsenc" | "_hsmi" | "trackingcode" | "fromrss" | "ref_src" | "xtor" | "wt_mc" | "wt_zmc"
         )
         // Medium appends ?source=rss----<hash>---4 to every link of its feeds.
         || (n == "source" && value.starts_with("rss"))
@@ -49,6 +49,16 @@ pub fn canonicalize(mut url: Url) -> Result<Url, LinkError> {
     match url.scheme() {
         "http" | "https" => {}
         other => return Err(LinkError::Scheme(other.to_string())),
+    }
+    // Google Alerts and search results wrap the article: `https://www.google.com/url?…&url=ARTICLE`.
+    if matches!(url.host_str(), Some("www.google.com" | "google.com"))
+        && url.path() == "/url"
+        && let Some(target) = url.query_pairs().find(|(k, _)| k == "url" || k == "q").map(|(_, v)| v.into_owned())
+        && let Ok(inner) = Url::parse(&target)
+        && matches!(inner.scheme(), "http" | "https")
+        && !matches!(inner.host_str(), Some("www.google.com" | "google.com"))
+    {
+        url = inner;
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(LinkError::Invalid);
@@ -94,6 +104,23 @@ mod tests {
         assert_eq!(canon("https://a.com/search?source=web"), "https://a.com/search?source=web");
         assert_eq!(canon("https://www.lemonde.fr/a.html?xtor=RSS-3208&p=1"), "https://www.lemonde.fr/a.html?p=1");
         assert_eq!(canon("https://a.com/p?gclid=1&dclid=2&msclkid=3"), "https://a.com/p");
+        assert_eq!(
+            canon("https://www.heise.de/a.html?wt_mc=rss.developer.beitrag.atom"),
+            "https://www.heise.de/a.html"
+        );
+    }
+
+    #[test]
+    fn google_redirects_unwrapped() {
+        assert_eq!(
+            canon("https://www.google.com/url?rct=j&sa=t&url=https://investorplace.com/2019/07/slack/&ct=ga&cd=x"),
+            "https://investorplace.com/2019/07/slack/"
+        );
+        assert_eq!(
+            canon("https://www.google.com/url?q=javascript:alert(1)"),
+            "https://www.google.com/url?q=javascript:alert(1)"
+        );
+        assert_eq!(canon("https://www.google.com/search?q=rust"), "https://www.google.com/search?q=rust");
     }
 
     #[test]

@@ -145,6 +145,8 @@ fn normalize_entry(
 
     let mut resolve = |href: &str, what: &str| match link::resolve(href, &bases) {
         Ok(u) => Some(u),
+        // An empty href (`<link href=""/>`) is no link rather than a bad one.
+        Err(LinkError::Invalid) if href.trim().is_empty() => None,
         Err(LinkError::Scheme(s)) => {
             warnings.push(format!("dropped {what} with scheme {s}: {}", truncate(href, 80)));
             None
@@ -159,7 +161,8 @@ fn normalize_entry(
         }
     };
 
-    let mut link = pick_link(&raw.links).and_then(|l| resolve(&l.href, "a link"));
+    let orig_link = raw.orig_link.as_deref().and_then(|l| resolve(l, "an original link"));
+    let mut link = orig_link.or_else(|| pick_link(&raw.links).and_then(|l| resolve(&l.href, "a link")));
     if link.is_none()
         && raw.guid_is_permalink
         && let Some(guid) = raw.id.as_deref().filter(|g| g.starts_with("http://") || g.starts_with("https://"))

@@ -38,6 +38,8 @@ pub(crate) struct RawEntry {
     pub guid_is_permalink: bool,
     pub title: Option<RawText>,
     pub links: Vec<RawLink>,
+    /// The address a redirecting feed service (FeedBurner) stands in front of: preferred when present.
+    pub orig_link: Option<String>,
     /// `xml:base` in effect for the entry.
     pub base: Option<String>,
     pub published: Option<String>,

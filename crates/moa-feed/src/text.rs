@@ -37,6 +37,8 @@ fn is_boilerplate_line(line: &str, wordpress: bool, medium: bool) -> bool {
             matches!(
                 lower.trim_end_matches(['.', '→', '»', '…', ' ']),
                 "continue reading" | "read more" | "read the full article" | "더 보기" | "더보기" | "계속 읽기" | "계속읽기" | "전체 글 보기"
+                    // A link to the discussion is all some aggregators put in the description.
+                    | "comments" | "댓글"
             )
         })
 }
@@ -232,6 +234,8 @@ mod tests {
             "Links from my talk today…"
         );
         assert_eq!(strip_boilerplate("Continue reading on »"), "");
+        assert_eq!(strip_boilerplate("Comments"), "");
+        assert_eq!(strip_boilerplate("Comments on the design are welcome."), "Comments on the design are welcome.");
         assert_eq!(strip_boilerplate("본문입니다. 계속 읽기"), "본문입니다.");
         // Prose that merely contains the words stays.
         assert_eq!(

@@ -36,6 +36,7 @@ enum Ns {
     Itunes,
     Rdf,
     Xhtml,
+    Feedburner,
     Other,
 }
 
@@ -52,6 +53,7 @@ fn classify_uri(uri: &str) -> Ns {
         | "http://backend.userland.com/rss2"
         | "http://backend.userland.com/rss" => Ns::Rss,
         "http://www.w3.org/1999/xhtml" => Ns::Xhtml,
+        "http://rssnamespace.org/feedburner/ext/1.0" => Ns::Feedburner,
         _ => Ns::Other,
     }
 }
@@ -86,6 +88,7 @@ fn classify_prefix(prefix: &str) -> Ns {
         "itunes" => Ns::Itunes,
         "rdf" => Ns::Rdf,
         "xhtml" => Ns::Xhtml,
+        "feedburner" => Ns::Feedburner,
         _ => Ns::Other,
     }
 }
@@ -94,6 +97,8 @@ fn classify_prefix(prefix: &str) -> Ns {
 enum Target {
     Title,
     LinkText,
+    /// FeedBurner's `origLink`: the article's own address behind its redirect link.
+    OrigLink,
     Guid,
     AtomId,
     Published,
@@ -596,6 +601,7 @@ impl<'i> State<'i, '_> {
             match cap.target {
                 Target::Title => entry.title = text(value),
                 Target::LinkText if has_value => entry.links.push(RawLink { href: value, ..RawLink::default() }),
+                Target::OrigLink if has_value => entry.orig_link = Some(value),
                 Target::Guid | Target::AtomId if has_value => entry.id = Some(value),
                 Target::Published if has_value => entry.published = Some(value),
                 Target::DcDate if has_value && entry.published.is_none() => entry.published = Some(value),
@@ -644,6 +650,7 @@ fn entry_element(
             Some((Target::Title, kind, markup))
         }
         (Ns::Rss, "link") if direct => plain(Target::LinkText),
+        (Ns::Feedburner, "origLink") => plain(Target::OrigLink),
         (Ns::Atom, "link") => {
             if let [Some(href), rel, mime] = attr_values(e, ["href", "rel", "type"]) {
                 entry.links.push(RawLink { href, rel, mime });

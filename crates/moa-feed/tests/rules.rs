@@ -447,3 +447,17 @@ fn an_html_page_names_the_feed_it_advertises() {
         "not a feed: the document is an HTML page; the page advertises the feed https://blog.example.com/atom.xml"
     );
 }
+
+#[test]
+fn the_article_behind_a_redirecting_feed_service() {
+    let doc = r#"<rss version="2.0" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"><channel><title>x</title>
+        <item><title>t</title><link>http://feedproxy.google.com/~r/blog/~3/abc/post</link>
+        <feedburner:origLink>https://blog.example.org/2025/02/post?utm_source=feedburner</feedburner:origLink></item>
+        <item><title>alert</title><link>https://www.google.com/url?rct=j&amp;sa=t&amp;url=https://news.example.kr/a/1&amp;ct=ga</link></item>
+        <item><title>empty</title><link></link><guid isPermaLink="false">x-3</guid></item></channel></rss>"#;
+    let feed = one(doc);
+    assert_eq!(feed.entries[0].link.as_deref(), Some("https://blog.example.org/2025/02/post"));
+    assert_eq!(feed.entries[1].link.as_deref(), Some("https://news.example.kr/a/1"));
+    assert_eq!(feed.entries[2].link, None);
+    assert!(!warned(&feed, "not a URL"), "an empty link is absent, not bad: {:?}", feed.warnings);
+}

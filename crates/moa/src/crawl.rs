@@ -141,7 +141,8 @@ fn to_new_post(e: Entry) -> Option<NewPost> {
         author: e.author,
         thumbnail: e.thumbnail,
         categories: e.categories,
-        published_at: e.published.map(|t| t.0),
+        // A post dated only by its last update (some Atom feeds) is shown at that date.
+        published_at: e.published.or(e.updated).map(|t| t.0),
         updated_at: e.updated.map(|t| t.0),
     })
 }
