@@ -130,8 +130,9 @@ pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<Feed, FeedError> {
             return Err(FeedError::NotAFeed { reason: "no markup and no JSON".into(), alternate: None });
         };
         // A PHP notice or debug output printed before the feed (`<br />\n<b>Notice</b>: …<?xml`).
+        // Searched as bytes: the search window may end inside a character, a match never does.
         if !body[lt..].starts_with("<?xml")
-            && let Some(decl) = body[..body.len().min(JUNK_SEARCH_BYTES)].find("<?xml")
+            && let Some(decl) = memchr::memmem::find(&body.as_bytes()[..body.len().min(JUNK_SEARCH_BYTES)], b"<?xml")
         {
             lt = decl;
         }

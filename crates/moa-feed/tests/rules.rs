@@ -461,3 +461,17 @@ fn the_article_behind_a_redirecting_feed_service() {
     assert_eq!(feed.entries[2].link, None);
     assert!(!warned(&feed, "not a URL"), "an empty link is absent, not bad: {:?}", feed.warnings);
 }
+
+#[test]
+fn junk_search_window_ending_inside_a_character() {
+    // Found by fuzzing: the window for finding `<?xml` behind junk ended inside a multi-byte character.
+    let feed = rss("<item><title>t</title><link>https://a.com/1</link></item>");
+    for pad in 0..3 {
+        let doc = format!("<br>{}{}{feed}", "x".repeat(4090 + pad), "가".repeat(4));
+        let err = parse(doc.as_bytes(), &opts()).unwrap_err();
+        assert!(matches!(err, FeedError::NotAFeed { .. }), "pad {pad}: {err}");
+    }
+    // Korean junk inside the window: the declaration after it is found.
+    let doc = format!("<br>{}{feed}", "경고".repeat(500));
+    assert_eq!(one(&doc).entries.len(), 1);
+}
