@@ -336,36 +336,35 @@ fn read_markup(html: &str, start: usize) -> Markup<'_> {
         return Markup::Text;
     }
     let name = &rest[name_start..name_start + name_len];
-    // Find the closing '>' outside quoted attribute values.
-    let mut quote = None;
+    // Find the closing '>' outside quoted attribute values, jumping from one of the three bytes that
+    // matter to the next (attribute values — styles, classes, URLs — are most of a tag).
     let mut j = name_start + name_len;
-    while j < bytes.len() {
-        let b = bytes[j];
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None if b == b'"' || b == b'\'' => quote = Some(b),
-            None if b == b'>' => {
-                let attrs = &rest[name_start + name_len..j];
-                return Markup::Tag { name, closing, attrs, end: start + j + 1 };
-            }
-            None => {}
+    while let Some(p) = memchr::memchr3(b'>', b'"', b'\'', &bytes[j..]) {
+        let at = j + p;
+        if bytes[at] == b'>' {
+            let attrs = &rest[name_start + name_len..at];
+            return Markup::Tag { name, closing, attrs, end: start + at + 1 };
         }
-        j += 1;
+        match memchr::memchr(bytes[at], &bytes[at + 1..]) {
+            Some(q) => j = at + 1 + q + 1,
+            None => break,
+        }
     }
     let attrs = &rest[name_start + name_len..];
     Markup::Tag { name, closing, attrs, end: html.len() }
 }
 
+static END_TAG_START: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new("</"));
+
 /// Index after the end tag of `name` (ASCII case-insensitive), or the end of input.
 fn skip_element(html: &str, from: usize, name: &str) -> usize {
     let bytes = html.as_bytes();
     let mut i = from;
-    while let Some(p) = html[i..].find("</") {
+    while let Some(p) = END_TAG_START.find(&bytes[i..]) {
         let at = i + p + 2;
         let candidate = &bytes[at..(at + name.len()).min(bytes.len())];
         if candidate.eq_ignore_ascii_case(name.as_bytes()) {
-            return html[at..].find('>').map_or(html.len(), |q| at + q + 1);
+            return memchr::memchr(b'>', &bytes[at..]).map_or(html.len(), |q| at + q + 1);
         }
         i = at;
     }
