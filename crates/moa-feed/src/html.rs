@@ -111,12 +111,15 @@ impl TextSink {
     fn push_char(&mut self, c: char) {
         if c.is_whitespace() || c == '\u{a0}' {
             self.gap(Gap::Space);
-            return;
+        } else if is_ordinary(c) {
+            self.start_text();
+            self.out.push(c);
+            self.chars += 1;
         }
-        // Control and zero-width characters carry no text; U+FFFD from a broken encoding does not either.
-        if c.is_control() || matches!(c, '\u{200b}' | '\u{feff}' | '\u{fffd}' | '\u{200e}' | '\u{200f}') {
-            return;
-        }
+    }
+
+    /// Writes the separator the pending gap calls for, before visible text.
+    fn start_text(&mut self) {
         if !self.out.is_empty() {
             match self.gap {
                 Gap::Line => self.out.push('\n'),
@@ -125,8 +128,6 @@ impl TextSink {
             }
         }
         self.gap = Gap::None;
-        self.out.push(c);
-        self.chars += 1;
     }
 
     fn full(&self) -> bool {
@@ -173,14 +174,7 @@ impl TextSink {
                 i += c.len_utf8();
                 continue;
             }
-            if !self.out.is_empty() {
-                match self.gap {
-                    Gap::Line => self.out.push('\n'),
-                    Gap::Space => self.out.push(' '),
-                    Gap::None => {}
-                }
-            }
-            self.gap = Gap::None;
+            self.start_text();
             self.out.push_str(&s[start..i]);
             self.chars += chars;
         }
@@ -192,7 +186,8 @@ fn may_be_unusual(lead: u8) -> bool {
     matches!(lead, 0xc2 | 0xe1 | 0xe2 | 0xe3 | 0xef)
 }
 
-/// A character [`TextSink::push_char`] would write as it is: not whitespace, control or invisible.
+/// A character [`TextSink::push_char`] would write as it is: not whitespace, control or invisible (control
+/// and zero-width characters carry no text; U+FFFD from a broken encoding does not either).
 fn is_ordinary(c: char) -> bool {
     if c.is_ascii() {
         return c > ' ' && c != '\x7f';

@@ -78,6 +78,27 @@ struct Attachment<'a> {
     mime_type: Loose<'a>,
 }
 
+/// Visitor methods for the JSON scalars a field has no use for: each gives `$value`.
+macro_rules! ignore_scalars {
+    ($value:expr) => {
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+}
+
 /// A string or number, as text; `None` for any other JSON value.
 #[derive(Default)]
 struct Loose<'a>(Option<Cow<'a, str>>);
@@ -176,21 +197,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ElementVisitor<T> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(Element(None))
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Element(None))
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Element(None))
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Element(None))
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Element(None))
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Element(None))
-    }
+    ignore_scalars!(Element(None));
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Element<T> {
@@ -218,27 +225,10 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectsVisitor<T> {
         let one = T::deserialize(de::value::MapAccessDeserializer::new(map))?;
         Ok(Objects { list: vec![one] })
     }
-    fn visit_borrowed_str<E: de::Error>(self, _: &'de str) -> Result<Self::Value, E> {
-        Ok(Objects::default())
-    }
     fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
         Ok(Objects::default())
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Objects::default())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Objects::default())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Objects::default())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Objects::default())
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Objects::default())
-    }
+    ignore_scalars!(Objects::default());
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Objects<T> {
@@ -277,27 +267,10 @@ impl<'de> Visitor<'de> for ItemsVisitor {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Items { not_a_list: true, ..Items::default() })
     }
-    fn visit_borrowed_str<E>(self, _: &'de str) -> Result<Self::Value, E> {
-        Ok(Items { not_a_list: true, ..Items::default() })
-    }
     fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
         Ok(Items { not_a_list: true, ..Items::default() })
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Items { not_a_list: true, ..Items::default() })
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Items { not_a_list: true, ..Items::default() })
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Items { not_a_list: true, ..Items::default() })
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Items { not_a_list: true, ..Items::default() })
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Items::default())
-    }
+    ignore_scalars!(Items { not_a_list: true, ..Items::default() });
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Items<'a> {

@@ -475,3 +475,25 @@ fn junk_search_window_ending_inside_a_character() {
     let doc = format!("<br>{}{feed}", "경고".repeat(500));
     assert_eq!(one(&doc).entries.len(), 1);
 }
+
+#[test]
+fn json_feed_fields_of_the_wrong_type_are_skipped_not_fatal() {
+    let doc = r#"{"version":"https://jsonfeed.org/version/1.1","title":7,"items":[
+        "not an item", 42,
+        {"id":1001,"url":"https://a.com/1","title":["no"],"summary":"요약","tags":["Rust",3,{"x":1}," Go "],
+         "authors":[{"name":"김"},"박",{"name":null}],"author":{"name":"이"},
+         "attachments":[{"url":"https://a.com/a.png","mime_type":"image/png"},"x"],"date_published":true}]}"#;
+    let feed = one(doc);
+    assert_eq!(feed.title.as_deref(), Some("7"));
+    assert_eq!(feed.warnings.iter().filter(|w| w.contains("not an object")).count(), 2, "{:?}", feed.warnings);
+    let e = &feed.entries[0];
+    assert_eq!((e.id.as_str(), e.title.as_str(), e.summary.as_deref()), ("1001", "요약", Some("요약")));
+    assert_eq!(e.categories, ["Rust", "Go"]);
+    assert_eq!(e.author.as_deref(), Some("김"));
+    assert_eq!(e.thumbnail.as_deref(), Some("https://a.com/a.png"));
+    assert_eq!(e.published, None);
+    let not_a_list = one(r#"{"version":"https://jsonfeed.org/version/1","items":{"id":"1"}}"#);
+    assert!(not_a_list.entries.is_empty() && warned(&not_a_list, "\"items\" is not an array"));
+    let err = parse(br#"{"title":"no version"}"#, &opts()).unwrap_err();
+    assert!(matches!(err, FeedError::NotAFeed { .. }), "{err}");
+}
