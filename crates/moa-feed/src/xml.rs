@@ -58,26 +58,6 @@ fn classify_uri(uri: &str) -> Ns {
     }
 }
 
-/// Namespace URIs already classified. A document uses a handful, so a short list compared by content
-/// answers for every element after the first in each namespace without the full table.
-#[derive(Default)]
-struct NsCache {
-    seen: Vec<(Box<str>, Ns)>,
-}
-
-impl NsCache {
-    fn classify(&mut self, uri: &str) -> Ns {
-        if let Some((_, ns)) = self.seen.iter().find(|(u, _)| **u == *uri) {
-            return *ns;
-        }
-        let ns = classify_uri(uri);
-        if self.seen.len() < 16 {
-            self.seen.push((uri.into(), ns));
-        }
-        ns
-    }
-}
-
 /// Undeclared prefixes are common in hand-made feeds; the conventional prefix tells what was meant.
 fn classify_prefix(prefix: &str) -> Ns {
     match prefix {
@@ -156,7 +136,6 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
     // Some RSS feeds put their elements in a namespace of their own making
     // (xmlns="https://cyber.harvard.edu/rss/rss.html"); the root's namespace is RSS's then.
     let mut root_ns: Option<String> = None;
-    let mut ns_cache = NsCache::default();
     // Bytes moved past outside the reader; its own positions do not count them.
     let mut skipped: u64 = 0;
     let mut st = State {
@@ -171,7 +150,7 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
         let event = match reader.read_resolved_event() {
             Ok((res, event)) => {
                 let ns = match (&event, res) {
-                    (Event::Start(_) | Event::Empty(_), ResolveResult::Bound(ns)) => match ns_cache.classify(ns.0) {
+                    (Event::Start(_) | Event::Empty(_), ResolveResult::Bound(ns)) => match classify_uri(ns.0) {
                         Ns::Other if st.feed.is_none() => {
                             root_ns = Some(ns.0.to_string());
                             Ns::Rss
