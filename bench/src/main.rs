@@ -61,6 +61,10 @@ fn main() {
         println!("{name}: {:?} entries", parser(&bytes));
         return;
     }
+    if args.iter().any(|a| a == "--per-file") {
+        per_file(&args);
+        return;
+    }
     let passes: usize =
         args.iter().position(|a| a == "--passes").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(5);
     let dir = args
@@ -110,5 +114,38 @@ fn main() {
             bytes as f64 / 1e6 / secs,
             entries as f64 / 1e3 / secs
         );
+    }
+}
+
+/// `--per-file [DIR]`: each document's best-of-20 time with moa-feed and feed-rs, slowest relative to
+/// feed-rs first, to find where moa-feed spends more than it should.
+fn per_file(args: &[String]) {
+    let dir = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/feeds/real"));
+    let mut rows = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("corpus directory").flatten() {
+        let path = entry.path();
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let best = |parser: Parser| {
+            (0..20)
+                .map(|_| {
+                    let started = Instant::now();
+                    std::hint::black_box(parser(std::hint::black_box(&bytes)));
+                    started.elapsed()
+                })
+                .min()
+                .unwrap_or_default()
+        };
+        let (m, f) = (best(moa), best(feed_rs));
+        rows.push((m.as_secs_f64() / f.as_secs_f64().max(1e-9), m, f, bytes.len(), path));
+    }
+    rows.sort_by(|a, b| b.1.cmp(&a.1));
+    println!("{:>8} {:>10} {:>10} {:>9}  file (largest moa-feed time first)", "moa/frs", "moa us", "feed-rs us", "KB");
+    for (ratio, m, f, len, path) in rows.iter().take(25) {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        println!("{ratio:>8.2} {:>10.0} {:>10.0} {:>9.1}  {name}", m.as_secs_f64() * 1e6, f.as_secs_f64() * 1e6, *len as f64 / 1e3);
     }
 }

@@ -10,53 +10,6 @@ use std::sync::LazyLock;
 
 use quick_xml::escape::resolve_html5_entity;
 
-/// Elements whose end starts a new line of text.
-const BLOCKS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "br",
-    "dd",
-    "details",
-    "div",
-    "dl",
-    "dt",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "tbody",
-    "thead",
-    "tfoot",
-    "tr",
-    "ul",
-];
-/// Elements whose start and end separate words, without a new line.
-const CELLS: &[&str] = &["td", "th", "caption", "option"];
-/// Elements whose whole content is not text a reader would see.
-const SKIPPED: &[&str] = &[
-    "script", "style", "noscript", "template", "head", "title", "svg", "math", "iframe", "object", "button", "select",
-    "textarea",
-];
-
 enum TagClass {
     Block,
     Cell,
@@ -65,7 +18,8 @@ enum TagClass {
     Inline,
 }
 
-/// What a tag means for text, without allocating: names longer than any listed one are inline.
+/// What a tag means for text, without allocating: one `match` on the lowercased name rather than a scan
+/// of the lists (an inline `<a>` was compared with all of them). A test keeps it equal to the lists.
 fn classify_tag(name: &str) -> TagClass {
     let mut buf = [0u8; 10];
     if name.len() > buf.len() {
@@ -73,16 +27,26 @@ fn classify_tag(name: &str) -> TagClass {
     }
     buf[..name.len()].copy_from_slice(name.as_bytes());
     buf[..name.len()].make_ascii_lowercase();
-    let lower = &buf[..name.len()];
-    let is = |list: &[&str]| list.iter().position(|n| n.as_bytes() == lower);
-    if is(BLOCKS).is_some() {
-        TagClass::Block
-    } else if is(CELLS).is_some() {
-        TagClass::Cell
-    } else if let Some(k) = is(SKIPPED) {
-        TagClass::Skipped(SKIPPED[k])
-    } else {
-        TagClass::Inline
+    match &buf[..name.len()] {
+        b"p" | b"br" | b"li" | b"div" | b"ul" | b"ol" | b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" | b"tr"
+        | b"hr" | b"dd" | b"dt" | b"dl" | b"pre" | b"nav" | b"main" | b"form" | b"table" | b"tbody" | b"thead"
+        | b"tfoot" | b"aside" | b"figure" | b"header" | b"footer" | b"section" | b"article" | b"address"
+        | b"details" | b"summary" | b"blockquote" | b"figcaption" => TagClass::Block,
+        b"td" | b"th" | b"caption" | b"option" => TagClass::Cell,
+        b"script" => TagClass::Skipped("script"),
+        b"style" => TagClass::Skipped("style"),
+        b"noscript" => TagClass::Skipped("noscript"),
+        b"template" => TagClass::Skipped("template"),
+        b"head" => TagClass::Skipped("head"),
+        b"title" => TagClass::Skipped("title"),
+        b"svg" => TagClass::Skipped("svg"),
+        b"math" => TagClass::Skipped("math"),
+        b"iframe" => TagClass::Skipped("iframe"),
+        b"object" => TagClass::Skipped("object"),
+        b"button" => TagClass::Skipped("button"),
+        b"select" => TagClass::Skipped("select"),
+        b"textarea" => TagClass::Skipped("textarea"),
+        _ => TagClass::Inline,
     }
 }
 
@@ -628,6 +592,53 @@ pub fn alternate_feed_links(html: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// What `classify_tag` must answer. Blocks: their end starts a new line of text.
+    const BLOCKS: &[&str] = &[
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "ul",
+    ];
+    /// Cells: their start and end separate words, without a new line.
+    const CELLS: &[&str] = &["td", "th", "caption", "option"];
+    /// Skipped: their whole content is not text a reader would see.
+    const SKIPPED: &[&str] = &[
+        "script", "style", "noscript", "template", "head", "title", "svg", "math", "iframe", "object", "button",
+        "select", "textarea",
+    ];
+
     #[test]
     fn blocks_are_separated_not_glued() {
         assert_eq!(html_to_text("<p>Impressions</p><p>By: Tulika Bhatt</p>"), "Impressions\nBy: Tulika Bhatt");
@@ -637,6 +648,23 @@ mod tests {
         assert_eq!(html_to_text("line<br>next<br/>last"), "line\nnext\nlast");
         assert_eq!(html_to_text_prefix("<p>하나 둘</p><p>셋 넷 다섯</p>", 5), "하나 둘\n셋 넷");
         assert_eq!(html_to_text_prefix(&"가".repeat(100_000), 10).chars().count(), 10);
+    }
+
+    #[test]
+    fn tag_classes_match_the_lists() {
+        for name in BLOCKS {
+            assert!(matches!(classify_tag(name), TagClass::Block), "{name}");
+            assert!(matches!(classify_tag(&name.to_ascii_uppercase()), TagClass::Block), "{name}");
+        }
+        for name in CELLS {
+            assert!(matches!(classify_tag(name), TagClass::Cell), "{name}");
+        }
+        for name in SKIPPED {
+            assert!(matches!(classify_tag(name), TagClass::Skipped(n) if n == *name), "{name}");
+        }
+        for name in ["a", "b", "span", "img", "strong", "blockquotes", "x-very-long-custom-element"] {
+            assert!(matches!(classify_tag(name), TagClass::Inline), "{name}");
+        }
     }
 
     #[test]

@@ -73,7 +73,8 @@ pub fn strip_boilerplate(text: &str) -> String {
         {
             l.to_mut().truncate(m);
         }
-        if brackets && l.contains(['[', '(']) {
+        // Every marker holds an ellipsis or an entity: code full of brackets skips the six searches.
+        if brackets && l.contains(['[', '(']) && (l.contains(['…', '&']) || l.contains("...")) {
             for marker in ["[…]", "[...]", "[&hellip;]", "[&#8230;]", "(…)", "[…"] {
                 if l.contains(marker) {
                     l = l.replace(marker, " ").into();

@@ -497,3 +497,26 @@ fn json_feed_fields_of_the_wrong_type_are_skipped_not_fatal() {
     let err = parse(br#"{"title":"no version"}"#, &opts()).unwrap_err();
     assert!(matches!(err, FeedError::NotAFeed { .. }), "{err}");
 }
+
+#[test]
+fn namespaces_resolve_by_scope_and_convention() {
+    // RSS in a namespace of its own making, bound again under a prefix deeper down.
+    let own = r#"<rss xmlns="https://cyber.harvard.edu/rss/rss.html" version="2.0"><channel><title>x</title>
+        <item><title>기본</title><link>https://a.com/1</link></item>
+        <r:item xmlns:r="https://cyber.harvard.edu/rss/rss.html"><r:title>접두어</r:title><r:link>https://a.com/2</r:link></r:item>
+        </channel></rss>"#;
+    let titles: Vec<_> = one(own).entries.into_iter().map(|e| e.title).collect();
+    assert_eq!(titles, ["기본", "접두어"]);
+
+    // A prefix redeclared inside one item means something else there, and its old meaning after it.
+    let scoped = r#"<rss version="2.0" xmlns:m="http://search.yahoo.com/mrss/"><channel><title>x</title>
+        <item><title>a</title><link>https://a.com/1</link>
+            <m:thumbnail xmlns:m="https://not-media.example/" url="https://a.com/not-a-thumb.png"/></item>
+        <item><title>b</title><link>https://a.com/2</link><m:thumbnail url="https://a.com/thumb.png"/></item>
+        <item><title>c</title><link>https://a.com/3</link><dc:creator>선언 없는 접두어</dc:creator></item>
+        </channel></rss>"#;
+    let feed = one(scoped);
+    assert_eq!(feed.entries[0].thumbnail, None, "m: is not Media RSS inside the first item");
+    assert_eq!(feed.entries[1].thumbnail.as_deref(), Some("https://a.com/thumb.png"));
+    assert_eq!(feed.entries[2].author.as_deref(), Some("선언 없는 접두어"), "undeclared dc: read by convention");
+}
