@@ -520,3 +520,18 @@ fn namespaces_resolve_by_scope_and_convention() {
     assert_eq!(feed.entries[1].thumbnail.as_deref(), Some("https://a.com/thumb.png"));
     assert_eq!(feed.entries[2].author.as_deref(), Some("선언 없는 접두어"), "undeclared dc: read by convention");
 }
+
+#[test]
+fn a_syntax_error_is_reported_where_it_stands() {
+    // The description is read straight from the source, outside the XML reader; the position of an error
+    // after it must still count those bytes.
+    let head = rss(
+        "<item><title>a</title><link>https://a.com/1</link><description>&lt;p&gt;본문 &amp; 더&lt;/p&gt;</description></item>",
+    );
+    let head = &head[..head.len() - "</channel></rss>".len()];
+    let doc = format!("{head}<item><title>b</title></item><!-- unclosed comment");
+    let feed = one(&doc);
+    assert_eq!(feed.entries.len(), 2);
+    let at = doc.find("<!--").expect("the comment is in the document");
+    assert!(warned(&feed, &format!("malformed XML at byte {at} ")), "error at byte {at}: {:?}", feed.warnings);
+}
