@@ -34,10 +34,19 @@ pub trait Store: Send + Sync + 'static {
     /// Every source with its state and post count, ordered by id.
     async fn sources(&self) -> Result<Vec<SourceRow>>;
 
-    /// Stores the posts of one successful fetch and the source's success, in one transaction: a crash
-    /// leaves either all of it or none. Posts are keyed by (source, entry id): an edited post is
-    /// updated, an unchanged one not written.
-    async fn store_fetch(&self, source_id: &str, fetched_at: i64, posts: &[NewPost]) -> Result<UpsertStats>;
+    /// Stores the posts of one successful fetch, the response's validators and the source's success, in
+    /// one transaction: a crash leaves either all of it or none. Posts are keyed by (source, entry id): an
+    /// edited post is updated, an unchanged one not written.
+    async fn store_fetch(
+        &self,
+        source_id: &str,
+        fetched_at: i64,
+        posts: &[NewPost],
+        validators: &Validators,
+    ) -> Result<UpsertStats>;
+
+    /// Records a fetch the server answered 304 Not Modified: the source's success, nothing else.
+    async fn record_not_modified(&self, source_id: &str, at: i64) -> Result<()>;
 
     /// Records a failed fetch.
     async fn record_failure(&self, source_id: &str, at: i64, error: &str) -> Result<()>;

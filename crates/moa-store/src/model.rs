@@ -20,8 +20,18 @@ pub struct SourceRow {
     pub last_success_at: Option<i64>,
     pub last_error: Option<String>,
     pub consecutive_failures: i64,
+    #[serde(flatten)]
+    pub validators: Validators,
     pub post_count: i64,
     pub last_post_at: Option<i64>,
+}
+
+/// The HTTP validators of a source's last full response (`ETag`, `Last-Modified`), sent back on the next
+/// fetch as `If-None-Match` / `If-Modified-Since` so an unchanged feed answers 304 with no body.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Serialize)]

@@ -14,10 +14,14 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::{
     Cursor, NewPost, Post, PostQuery, Result, SourceRow, SourceSpec, Store, StoreError, SyncStats, UpsertStats,
+    Validators,
 };
 
 /// Embedded migrations, applied in order at start-up, each in its own transaction.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, "validators", include_str!("../migrations/sqlite/0002_validators.sql")),
+];
 
 pub struct SqliteStore {
     reader: SqlitePool,
@@ -139,7 +143,10 @@ impl Store for SqliteStore {
                  VALUES (?, ?, ?, ?, ?, ?, 'registry', 1, ?)
                  ON CONFLICT (id) DO UPDATE SET name_ko = excluded.name_ko, name_en = excluded.name_en,
                    homepage = excluded.homepage, feed_url = excluded.feed_url, platform = excluded.platform,
-                   origin = 'registry', enabled = 1",
+                   origin = 'registry', enabled = 1,
+                   -- Validators belong to the URL that gave them.
+                   etag = CASE WHEN sources.feed_url = excluded.feed_url THEN sources.etag END,
+                   last_modified = CASE WHEN sources.feed_url = excluded.feed_url THEN sources.last_modified END",
             )
             .bind(&s.id)
             .bind(&s.name_ko)
@@ -181,6 +188,7 @@ impl Store for SqliteStore {
                     last_success_at: r.try_get("last_success_at")?,
                     last_error: r.try_get("last_error")?,
                     consecutive_failures: r.try_get("consecutive_failures")?,
+                    validators: Validators { etag: r.try_get("etag")?, last_modified: r.try_get("last_modified")? },
                     post_count: r.try_get("post_count")?,
                     last_post_at: r.try_get("last_post_at")?,
                 })
@@ -188,7 +196,13 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn store_fetch(&self, source_id: &str, fetched_at: i64, posts: &[NewPost]) -> Result<UpsertStats> {
+    async fn store_fetch(
+        &self,
+        source_id: &str,
+        fetched_at: i64,
+        posts: &[NewPost],
+        validators: &Validators,
+    ) -> Result<UpsertStats> {
         let mut tx = self.writer.begin().await?;
         let known: HashMap<String, String> =
             sqlx::query_as("SELECT entry_id, content_hash FROM posts WHERE source_id = ?")
@@ -246,16 +260,32 @@ impl Store for SqliteStore {
             }
         }
         sqlx::query(
-            "UPDATE sources SET last_attempt_at = ?, last_success_at = ?, last_error = NULL, consecutive_failures = 0
+            "UPDATE sources SET last_attempt_at = ?, last_success_at = ?, last_error = NULL, consecutive_failures = 0,
+               etag = ?, last_modified = ?
              WHERE id = ?",
         )
         .bind(fetched_at)
         .bind(fetched_at)
+        .bind(&validators.etag)
+        .bind(&validators.last_modified)
         .bind(source_id)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(stats)
+    }
+
+    async fn record_not_modified(&self, source_id: &str, at: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE sources SET last_attempt_at = ?, last_success_at = ?, last_error = NULL, consecutive_failures = 0
+             WHERE id = ?",
+        )
+        .bind(at)
+        .bind(at)
+        .bind(source_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
     }
 
     async fn record_failure(&self, source_id: &str, at: i64, error: &str) -> Result<()> {

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use moa_feed::{Entry, ParseOptions};
 use moa_store::{NewPost, SourceRow, Store};
 
-use crate::fetch::{Fetched, Fetcher};
+use crate::fetch::{Fetched, Fetcher, Response};
 use crate::now_unix;
 
 #[derive(Debug, Clone)]
@@ -22,6 +22,8 @@ pub struct CrawlOptions {
 #[derive(Debug, Default)]
 pub struct CrawlReport {
     pub sources_ok: usize,
+    /// Of the sources ok, those that answered 304 Not Modified.
+    pub sources_unchanged: usize,
     pub sources_failed: usize,
     pub new_posts: u32,
     pub updated_posts: u32,
@@ -32,9 +34,10 @@ pub struct CrawlReport {
 impl CrawlReport {
     pub fn summary_line(&self) -> String {
         format!(
-            "crawl finished in {:.1}s: {} sources ok, {} failed; {} new posts, {} updated",
+            "crawl finished in {:.1}s: {} sources ok ({} unchanged), {} failed; {} new posts, {} updated",
             self.elapsed.as_secs_f64(),
             self.sources_ok,
+            self.sources_unchanged,
             self.sources_failed,
             self.new_posts,
             self.updated_posts
@@ -43,7 +46,12 @@ impl CrawlReport {
 }
 
 enum Outcome {
-    Ok { new: u32, updated: u32 },
+    Ok {
+        new: u32,
+        updated: u32,
+    },
+    /// 304: nothing parsed, nothing written but the source's success.
+    NotModified,
     Failed(String),
 }
 
@@ -81,6 +89,10 @@ pub async fn crawl_once(
                 report.new_posts += new;
                 report.updated_posts += updated;
             }
+            Outcome::NotModified => {
+                report.sources_ok += 1;
+                report.sources_unchanged += 1;
+            }
             Outcome::Failed(message) => {
                 tracing::warn!(source = %id, error = %message, "fetch failed");
                 report.sources_failed += 1;
@@ -98,7 +110,12 @@ pub async fn crawl_once(
 async fn crawl_source(store: &dyn Store, fetcher: &Fetcher, source: &SourceRow, options: &CrawlOptions) -> Outcome {
     let started_at = now_unix();
     let result = async {
-        let Fetched { url, body, charset } = fetcher.get(&source.spec.feed_url).await.map_err(|e| e.to_string())?;
+        let response =
+            fetcher.get_if_changed(&source.spec.feed_url, &source.validators).await.map_err(|e| e.to_string())?;
+        let Response::Changed(Fetched { url, body, charset, validators }) = response else {
+            store.record_not_modified(&source.spec.id, started_at).await.map_err(|e| e.to_string())?;
+            return Ok(None);
+        };
         let parse_options = ParseOptions {
             url: Some(url),
             http_charset: charset,
@@ -112,11 +129,12 @@ async fn crawl_source(store: &dyn Store, fetcher: &Fetcher, source: &SourceRow, 
             .map_err(|e| format!("parser task failed: {e}"))?
             .map_err(|e| e.to_string())?;
         let posts: Vec<NewPost> = feed.entries.into_iter().filter_map(to_new_post).collect();
-        store.store_fetch(&source.spec.id, now_unix(), &posts).await.map_err(|e| e.to_string())
+        store.store_fetch(&source.spec.id, now_unix(), &posts, &validators).await.map(Some).map_err(|e| e.to_string())
     }
     .await;
     match result {
-        Ok(stats) => Outcome::Ok { new: stats.new, updated: stats.updated },
+        Ok(Some(stats)) => Outcome::Ok { new: stats.new, updated: stats.updated },
+        Ok(None) => Outcome::NotModified,
         Err(message) => {
             if let Err(e) = store.record_failure(&source.spec.id, started_at, &message).await {
                 tracing::error!(source = %source.spec.id, error = %e, "could not record the failure");

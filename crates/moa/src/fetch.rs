@@ -9,8 +9,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use moa_store::Validators;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use reqwest::redirect;
+use reqwest::{header, redirect};
 use url::{Host, Url};
 
 use crate::config::Settings;
@@ -59,6 +60,15 @@ pub struct Fetched {
     pub body: Vec<u8>,
     /// The `charset` parameter of the Content-Type header.
     pub charset: Option<String>,
+    /// `ETag` and `Last-Modified` of the response, to send back next time.
+    pub validators: Validators,
+}
+
+/// A conditional GET's answer.
+pub enum Response {
+    Changed(Fetched),
+    /// 304: the feed is as it was when the validators were given.
+    NotModified,
 }
 
 #[derive(Clone)]
@@ -97,17 +107,41 @@ impl Fetcher {
         Ok(Self { client, config: Arc::new(config) })
     }
 
+    /// An unconditional GET.
     pub async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
+        match self.get_if_changed(url, &Validators::default()).await? {
+            Response::Changed(fetched) => Ok(fetched),
+            Response::NotModified => Err(FetchError::Status(304)),
+        }
+    }
+
+    /// A conditional GET: the validators of the last full response go back as `If-None-Match` /
+    /// `If-Modified-Since`, and a server that has nothing new answers 304 with no body.
+    pub async fn get_if_changed(&self, url: &str, validators: &Validators) -> Result<Response, FetchError> {
         let parsed = Url::parse(url).map_err(|_| FetchError::InvalidUrl(url.to_string()))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(FetchError::InvalidUrl(url.to_string()));
         }
         check_literal_host(&parsed, self.config.allow_private_networks)?;
-        let mut response = self.client.get(parsed).send().await.map_err(classify)?;
+        let mut request = self.client.get(parsed);
+        if let Some(etag) = &validators.etag {
+            request = request.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(date) = &validators.last_modified {
+            request = request.header(header::IF_MODIFIED_SINCE, date);
+        }
+        let mut response = request.send().await.map_err(classify)?;
         let status = response.status();
+        let asked = validators.etag.is_some() || validators.last_modified.is_some();
+        if status == reqwest::StatusCode::NOT_MODIFIED && asked {
+            return Ok(Response::NotModified);
+        }
         if !status.is_success() {
             return Err(FetchError::Status(status.as_u16()));
         }
+        let header_text = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).map(String::from);
+        let validators =
+            Validators { etag: header_text(header::ETAG), last_modified: header_text(header::LAST_MODIFIED) };
         let charset =
             response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|ct| {
                 ct.split(';').find_map(|p| p.trim().strip_prefix("charset=").map(|c| c.trim_matches('"').to_string()))
@@ -125,7 +159,7 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Fetched { url, body, charset })
+        Ok(Response::Changed(Fetched { url, body, charset, validators }))
     }
 }
 
