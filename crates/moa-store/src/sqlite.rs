@@ -17,6 +17,14 @@ use crate::{
     Validators,
 };
 
+/// The source columns a successful fetch sets, whether it brought a body or a 304: one list, so the two
+/// paths cannot drift apart. Binds the attempt time, then the success time.
+macro_rules! fetch_succeeded {
+    () => {
+        "last_attempt_at = ?, last_success_at = ?, last_error = NULL, consecutive_failures = 0"
+    };
+}
+
 /// Embedded migrations, applied in order at start-up, each in its own transaction.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
@@ -259,32 +267,25 @@ impl Store for SqliteStore {
                 stats.updated += 1;
             }
         }
-        sqlx::query(
-            "UPDATE sources SET last_attempt_at = ?, last_success_at = ?, last_error = NULL, consecutive_failures = 0,
-               etag = ?, last_modified = ?
-             WHERE id = ?",
-        )
-        .bind(fetched_at)
-        .bind(fetched_at)
-        .bind(&validators.etag)
-        .bind(&validators.last_modified)
-        .bind(source_id)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(concat!("UPDATE sources SET ", fetch_succeeded!(), ", etag = ?, last_modified = ? WHERE id = ?"))
+            .bind(fetched_at)
+            .bind(fetched_at)
+            .bind(&validators.etag)
+            .bind(&validators.last_modified)
+            .bind(source_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(stats)
     }
 
     async fn record_not_modified(&self, source_id: &str, at: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE sources SET last_attempt_at = ?, last_success_at = ?, last_error = NULL, consecutive_failures = 0
-             WHERE id = ?",
-        )
-        .bind(at)
-        .bind(at)
-        .bind(source_id)
-        .execute(&self.writer)
-        .await?;
+        sqlx::query(concat!("UPDATE sources SET ", fetch_succeeded!(), " WHERE id = ?"))
+            .bind(at)
+            .bind(at)
+            .bind(source_id)
+            .execute(&self.writer)
+            .await?;
         Ok(())
     }
 

@@ -53,6 +53,8 @@ async fn serve(State(server): State<Arc<Server>>, uri: Uri, headers: HeaderMap) 
     let (inm, ims) = (text(header::IF_NONE_MATCH), text(header::IF_MODIFIED_SINCE));
     let feeds = server.feeds.lock().unwrap();
     let response = match feeds.get(uri.path()) {
+        // A broken cache in front of a feed: 304 whatever was asked.
+        None if uri.path() == "/always-304" => StatusCode::NOT_MODIFIED.into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
         Some(feed) => {
             let unchanged = match (&inm, &ims) {
@@ -169,4 +171,17 @@ async fn unchanged_feeds_cost_a_304_and_nothing_else() {
     assert_eq!(fourth.sources_unchanged, 2);
     let etag_request = server.take_log().into_iter().find(|(path, ..)| path == "/etag").unwrap();
     assert_eq!((etag_request.1.as_deref(), etag_request.3), (Some("\"v2\""), 304));
+}
+
+#[tokio::test]
+async fn a_304_nobody_asked_for_is_an_error() {
+    let server = Arc::new(Server::default());
+    let addr = start(server.clone()).await;
+    let url = format!("http://{addr}/always-304");
+    // Without validators there is no earlier response a 304 could refer to: the fetch fails, clearly, so a
+    // source behind a broken cache is reported failing instead of "unchanged" with no posts, forever.
+    let err = fetcher().get_if_changed(&url, &Validators::default()).await.err().expect("no earlier response");
+    assert_eq!(err.to_string(), "HTTP status 304");
+    let with = Validators { etag: Some("\"x\"".into()), last_modified: None };
+    assert!(matches!(fetcher().get_if_changed(&url, &with).await, Ok(moa::fetch::Response::NotModified)));
 }
