@@ -588,6 +588,34 @@ pub fn alternate_feed_links(html: &str) -> Vec<String> {
         .collect()
 }
 
+/// What an article page says about itself in its `<head>`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PageMeta {
+    /// `og:image`, else `twitter:image` (`twitter:image:src`), as written (possibly relative).
+    pub image: Option<String>,
+}
+
+/// Reads the page's OpenGraph and Twitter card image. Meta tags without a usable value (empty, `data:`,
+/// a tracking pixel or icon) are passed over.
+pub fn page_meta(html: &str) -> PageMeta {
+    let (mut og, mut twitter) = (None, None);
+    for attrs in start_tags(html, "meta") {
+        let key = attr(&attrs, "property").or_else(|| attr(&attrs, "name")).unwrap_or("").to_ascii_lowercase();
+        let slot = match key.as_str() {
+            "og:image" | "og:image:url" | "og:image:secure_url" => &mut og,
+            "twitter:image" | "twitter:image:src" => &mut twitter,
+            _ => continue,
+        };
+        if slot.is_some() {
+            continue;
+        }
+        if let Some(v) = attr(&attrs, "content").filter(|v| !v.starts_with("data:") && !is_decorative_image_url(v)) {
+            *slot = Some(decode_entities(v));
+        }
+    }
+    PageMeta { image: og.or(twitter) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -712,5 +740,18 @@ mod tests {
     fn alternate_links_found() {
         let html = r#"<html><head><link rel="stylesheet" href="/s.css"><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head></html>"#;
         assert_eq!(alternate_feed_links(html), vec!["/feed.xml".to_string()]);
+    }
+
+    #[test]
+    fn page_meta_prefers_og_image_and_skips_unusable_values() {
+        let page = r#"<html><head><meta name="twitter:image" content="https://t.example/a.png">
+            <meta property="og:image" content="">
+            <meta property="og:image" content="https://img.example/cover.png?a=1&amp;b=2">
+            <script>var s = '<meta property="og:image" content="https://evil.example/x.png">';</script>
+            </head><body></body></html>"#;
+        assert_eq!(page_meta(page).image.as_deref(), Some("https://img.example/cover.png?a=1&b=2"));
+        let twitter_only = r#"<meta name="twitter:image:src" content="/img/t.jpg"><meta property="og:image" content="data:image/png;base64,AAAA">"#;
+        assert_eq!(page_meta(twitter_only).image.as_deref(), Some("/img/t.jpg"));
+        assert_eq!(page_meta("<p>no head</p>").image, None);
     }
 }

@@ -26,7 +26,19 @@ struct Doc<'a> {
     #[serde(borrow, default)]
     language: Loose<'a>,
     #[serde(borrow, default)]
+    feed_url: Loose<'a>,
+    #[serde(borrow, default)]
+    hubs: Objects<Hub<'a>>,
+    #[serde(borrow, default)]
     items: Items<'a>,
+}
+
+#[derive(Deserialize, Default)]
+struct Hub<'a> {
+    #[serde(borrow, default)]
+    r#type: Loose<'a>,
+    #[serde(borrow, default)]
+    url: Loose<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -295,6 +307,13 @@ pub(crate) fn parse(text: &str, warnings: &mut Vec<String>) -> Result<RawFeed, F
     }
     feed.description = doc.description.text().map(plain);
     feed.language = doc.language.text();
+    if let Some(href) = doc.feed_url.text() {
+        feed.links.push(RawLink { href, rel: Some("self".into()), mime: None });
+    }
+    let websub = |h: &&Hub| h.r#type.text().is_some_and(|t| t.eq_ignore_ascii_case("websub"));
+    if let Some(href) = doc.hubs.list.iter().find(websub).and_then(|h| h.url.text()) {
+        feed.links.push(RawLink { href, rel: Some("hub".into()), mime: None });
+    }
     if doc.items.not_a_list {
         warnings.push("\"items\" is not an array".into());
     }

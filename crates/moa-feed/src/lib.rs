@@ -74,6 +74,16 @@ pub struct Feed {
     pub link: Option<String>,
     pub description: Option<String>,
     pub language: Option<String>,
+    /// The feed's own address as it states it (`atom:link rel="self"`, JSON Feed `feed_url`): the topic
+    /// of a WebSub subscription.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_url: Option<String>,
+    /// A WebSub hub the feed advertises (`atom:link rel="hub"`, JSON Feed `hubs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hub: Option<String>,
+    /// RSS `<ttl>`: minutes the publisher asks readers to wait between fetches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl_minutes: Option<u32>,
     pub entries: Vec<Entry>,
     pub warnings: Vec<String>,
 }

@@ -21,6 +21,14 @@ pub(crate) fn normalize(raw: RawFeed, encoding: String, mut warnings: Vec<String
     let doc_url = options.url.as_ref();
     let feed_base = raw.base.as_deref().and_then(|b| Url::parse(b).ok());
     let feed_link = pick_link(&raw.links).and_then(|l| link::resolve(&l.href, &[feed_base.as_ref(), doc_url]).ok());
+    let link_with_rel = |rel: &str| {
+        raw.links
+            .iter()
+            .filter(|l| l.rel.as_deref().is_some_and(|r| r.split_whitespace().any(|r| r.eq_ignore_ascii_case(rel))))
+            .find_map(|l| link::resolve(&l.href, &[feed_base.as_ref(), doc_url]).ok())
+            .map(String::from)
+    };
+    let (self_url, hub) = (link_with_rel("self"), link_with_rel("hub"));
 
     let mut entries: Vec<Entry> = Vec::with_capacity(raw.entries.len());
     let guid_unique = unique_guids(&raw.entries);
@@ -46,6 +54,9 @@ pub(crate) fn normalize(raw: RawFeed, encoding: String, mut warnings: Vec<String
             .map(|d| one_line(&strip_boilerplate(&to_text(d))))
             .filter(|d| !d.is_empty()),
         language: raw.language.map(|l| l.trim().to_string()),
+        self_url,
+        hub,
+        ttl_minutes: raw.ttl.as_deref().and_then(|t| t.trim().parse().ok()),
         entries,
         warnings,
     }

@@ -59,6 +59,8 @@ pub(crate) struct RawFeed {
     pub base: Option<String>,
     pub description: Option<RawText>,
     pub language: Option<String>,
+    /// RSS `<ttl>`: minutes the publisher asks readers to wait between fetches.
+    pub ttl: Option<String>,
     pub entries: Vec<RawEntry>,
 }
 
@@ -71,6 +73,7 @@ impl RawFeed {
             base: None,
             description: None,
             language: None,
+            ttl: None,
             entries: Vec::new(),
         }
     }

@@ -155,6 +155,7 @@ enum Target {
     /// `media:description` / `itunes:summary`: used only when there is no other summary.
     FallbackSummary,
     Language,
+    Ttl,
 }
 
 struct Capture {
@@ -658,6 +659,7 @@ impl<'i> State<'i, '_> {
                 Target::LinkText if has_value => feed.links.push(RawLink { href: value, ..RawLink::default() }),
                 Target::Summary => feed.description = text(value),
                 Target::Language if has_value => feed.language = Some(value),
+                Target::Ttl if has_value => feed.ttl = Some(value),
                 _ => {}
             }
         }
@@ -787,6 +789,7 @@ fn feed_element(feed: &mut RawFeed, ns: Ns, local: &str, e: &BytesStart, is_atom
             Some((Target::Summary, kind, markup))
         }
         (Ns::Rss, "language") | (Ns::Dc, "language") => Some((Target::Language, TextKind::Plain, false)),
+        (Ns::Rss, "ttl") if !is_atom => Some((Target::Ttl, TextKind::Plain, false)),
         _ => None,
     }
 }
