@@ -34,22 +34,33 @@ pub trait Store: Send + Sync + 'static {
     /// Every source with its state and post count, ordered by id.
     async fn sources(&self) -> Result<Vec<SourceRow>>;
 
-    /// Stores the posts of one successful fetch, the response's validators and the source's success, in
-    /// one transaction: a crash leaves either all of it or none. Posts are keyed by (source, entry id): an
-    /// edited post is updated, an unchanged one not written.
-    async fn store_fetch(
-        &self,
-        source_id: &str,
-        fetched_at: i64,
-        posts: &[NewPost],
-        validators: &Validators,
-    ) -> Result<UpsertStats>;
+    /// Hands sources to a crawler: each selected source's `next_check_at` is set to `lease_until` in
+    /// the same transaction, before anything is fetched, so a crash mid-fetch delays the source instead
+    /// of looping on it, and two crawlers never take one source within the lease.
+    async fn claim(&self, selection: &Selection, now: i64, lease_until: i64) -> Result<Vec<Claimed>>;
 
-    /// Records a fetch the server answered 304 Not Modified: the source's success, nothing else.
-    async fn record_not_modified(&self, source_id: &str, at: i64) -> Result<()>;
+    /// Stores the posts of one successful fetch and the source's new state (validators, schedule,
+    /// redirect) in one transaction: a crash leaves either all of it or none. Posts are keyed by
+    /// (source, entry id): an edited post is updated, an unchanged one not written, a deleted one
+    /// (tombstone) not stored again. A new post that another source already has is marked its duplicate.
+    async fn store_fetch(&self, check: &SourceCheck, posts: &[NewPost]) -> Result<UpsertStats>;
 
-    /// Records a failed fetch.
-    async fn record_failure(&self, source_id: &str, at: i64, error: &str) -> Result<()>;
+    /// Stores posts a WebSub hub pushed, leaving the source's fetch state alone.
+    async fn store_pushed(&self, source_id: &str, at: i64, posts: &[NewPost]) -> Result<UpsertStats>;
+
+    /// Records checks that brought no posts (304s and failures), many in one transaction.
+    async fn record_checks(&self, checks: &[SourceCheck]) -> Result<()>;
+
+    /// The article page of a post was read: its image, when one was found and the post has none.
+    async fn set_page_image(&self, post_id: i64, image: Option<&str>) -> Result<()>;
+
+    /// Deletes a post for good: a tombstone keeps the crawler from storing it again. False when no post
+    /// has that id.
+    async fn delete_post(&self, post_id: i64) -> Result<bool>;
+
+    async fn subscription(&self, source_id: &str) -> Result<Option<Subscription>>;
+
+    async fn save_subscription(&self, subscription: &Subscription) -> Result<()>;
 
     /// Posts newest first, after the cursor, optionally of one source.
     async fn posts(&self, query: &PostQuery) -> Result<Vec<Post>>;

@@ -9,6 +9,9 @@ pub struct SourceSpec {
     pub homepage: String,
     pub feed_url: String,
     pub platform: String,
+    /// A User-Agent for this source only, instead of moa's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -19,11 +22,147 @@ pub struct SourceRow {
     pub last_attempt_at: Option<i64>,
     pub last_success_at: Option<i64>,
     pub last_error: Option<String>,
+    pub last_error_kind: Option<ErrorKind>,
     pub consecutive_failures: i64,
+    pub disabled_reason: Option<String>,
+    pub next_check_at: i64,
+    /// Seconds between checks, as last chosen.
+    pub check_interval: Option<i64>,
+    /// The URL a permanent redirect moved the feed to (fetched instead of `feed_url`).
+    pub moved_to: Option<String>,
+    /// A permanent redirect seen on the last fetch, not yet confirmed by a second one.
+    pub redirect_candidate: Option<String>,
     #[serde(flatten)]
     pub validators: Validators,
     pub post_count: i64,
     pub last_post_at: Option<i64>,
+}
+
+impl SourceRow {
+    /// The URL to fetch: where the feed moved to, else the registry's.
+    pub fn fetch_url(&self) -> &str {
+        self.moved_to.as_deref().unwrap_or(&self.spec.feed_url)
+    }
+}
+
+/// The reason recorded when a registry no longer lists a source.
+pub const REMOVED_FROM_REGISTRY: &str = "removed from the registry";
+
+/// What kind of failure a fetch met: the health page groups by it, and backoff depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    Timeout,
+    Dns,
+    Connect,
+    Tls,
+    /// An HTTP error status (4xx/5xx) that is not one of the kinds below.
+    HttpStatus,
+    /// 429, or 503 with Retry-After: the server asked us to slow down.
+    Throttled,
+    /// A bot-protection wall (Cloudflare challenge, CAPTCHA page).
+    Blocked,
+    /// 410: the feed is gone for good.
+    Gone,
+    TooLarge,
+    Redirect,
+    PrivateNetwork,
+    NotAFeed,
+    Parse,
+    Other,
+}
+
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 14] = [
+        Self::Timeout,
+        Self::Dns,
+        Self::Connect,
+        Self::Tls,
+        Self::HttpStatus,
+        Self::Throttled,
+        Self::Blocked,
+        Self::Gone,
+        Self::TooLarge,
+        Self::Redirect,
+        Self::PrivateNetwork,
+        Self::NotAFeed,
+        Self::Parse,
+        Self::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Timeout => "timeout",
+            Self::Dns => "dns",
+            Self::Connect => "connect",
+            Self::Tls => "tls",
+            Self::HttpStatus => "http_status",
+            Self::Throttled => "throttled",
+            Self::Blocked => "blocked",
+            Self::Gone => "gone",
+            Self::TooLarge => "too_large",
+            Self::Redirect => "redirect",
+            Self::PrivateNetwork => "private_network",
+            Self::NotAFeed => "not_a_feed",
+            Self::Parse => "parse",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// A source the scheduler handed to a crawler: claimed, its `next_check_at` already moved past the fetch.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: String,
+    pub name: String,
+    pub fetch_url: String,
+    pub user_agent: Option<String>,
+    pub validators: Validators,
+    pub check_interval: Option<i64>,
+    pub consecutive_failures: i64,
+}
+
+/// Which sources a crawl takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Enabled sources whose `next_check_at` has come, oldest due first.
+    Due { limit: u32 },
+    /// Every enabled source.
+    All,
+    /// These sources, enabled or not.
+    Ids(Vec<String>),
+}
+
+/// The outcome of one check of a source, to record.
+#[derive(Debug, Clone)]
+pub struct SourceCheck {
+    pub source_id: String,
+    pub at: i64,
+    pub next_check_at: i64,
+    /// Seconds between checks chosen from this outcome.
+    pub interval: i64,
+    /// Where the fetch ended when every redirect on the way was permanent (301/308).
+    pub permanent_redirect: Option<String>,
+    pub result: CheckResult,
+}
+
+#[derive(Debug, Clone)]
+pub enum CheckResult {
+    /// A full response, parsed; its validators are kept for the next conditional GET.
+    Fetched {
+        validators: Validators,
+    },
+    /// 304 Not Modified.
+    NotModified,
+    Failed {
+        kind: ErrorKind,
+        message: String,
+        disable: bool,
+    },
 }
 
 /// The HTTP validators of a source's last full response (`ETag`, `Last-Modified`), sent back on the next
@@ -80,12 +219,89 @@ impl NewPost {
     }
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
 pub struct UpsertStats {
     pub new: u32,
     pub updated: u32,
     pub unchanged: u32,
+    /// Entries an operator deleted, not stored again.
+    pub tombstoned: u32,
+    /// The posts this fetch created: their ids, and their index in the fetch's list.
+    pub created: Vec<Created>,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Created {
+    pub id: i64,
+    pub index: usize,
+    /// Another source's post with the same article, shown in its place.
+    pub duplicate_of: Option<i64>,
+}
+
+/// A WebSub subscription of one source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Subscription {
+    pub source_id: String,
+    pub hub: String,
+    pub topic: String,
+    #[serde(skip)]
+    pub secret: String,
+    pub state: SubscriptionState,
+    pub lease_expires_at: Option<i64>,
+    pub requested_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionState {
+    Pending,
+    Active,
+    Denied,
+}
+
+impl SubscriptionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Active => "active",
+            Self::Denied => "denied",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Active, Self::Denied].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// The key two copies of one article share when reached through two feeds: the URL without scheme,
+/// `www.`, fragment and trailing slash, host lowercased.
+pub fn url_key(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    let rest = rest.split('#').next().unwrap_or("");
+    let (host, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    if host.is_empty() {
+        return None;
+    }
+    let path = path.strip_suffix('/').unwrap_or(path);
+    Some(format!("{host}{path}"))
+}
+
+/// Titles compared across feeds: letters and digits only, lowercased. Short titles ("회고", "Weekly")
+/// say too little to call two posts one article, so they have no key.
+pub fn title_key(title: &str) -> Option<String> {
+    let key: String = title.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+    (key.chars().count() >= TITLE_KEY_MIN_CHARS).then_some(key)
+}
+
+const TITLE_KEY_MIN_CHARS: usize = 10;
+
+/// Two posts with one title key are one article only when published this close together.
+pub const SAME_ARTICLE_WINDOW_SECONDS: i64 = 3 * 24 * 3600;
 
 /// A position in the newest-first list: the (sort time, id) of the last post shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +324,9 @@ impl Cursor {
 #[derive(Debug, Clone, Default)]
 pub struct PostQuery {
     pub source_id: Option<String>,
+    /// Lists of all sources hide the second copy of an article reached through two feeds; set this to
+    /// see them too. A source's own list always shows its copies.
+    pub include_duplicates: bool,
     pub before: Option<Cursor>,
     pub limit: u32,
 }
@@ -132,5 +351,20 @@ pub struct Post {
 impl Post {
     pub fn cursor(&self) -> Cursor {
         Cursor { sort_at: self.sort_at, id: self.id }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_of_one_article() {
+        assert_eq!(url_key("https://www.Example.com/a/b/#top"), url_key("http://example.com/a/b"));
+        assert_ne!(url_key("https://example.com/a?p=1"), url_key("https://example.com/a?p=2"));
+        assert_eq!(url_key("https://example.com"), Some("example.com".into()));
+        assert_eq!(url_key("mailto:"), None);
+        assert_eq!(title_key("쿠버네티스 도입기: 1년의 기록!"), title_key("쿠버네티스 도입기 — 1년의 기록"));
+        assert_eq!(title_key("2024 회고"), None);
     }
 }

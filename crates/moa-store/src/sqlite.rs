@@ -13,15 +13,19 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::{
-    Cursor, NewPost, Post, PostQuery, Result, SourceRow, SourceSpec, Store, StoreError, SyncStats, UpsertStats,
-    Validators,
+    CheckResult, Claimed, Created, Cursor, ErrorKind, NewPost, Post, PostQuery, REMOVED_FROM_REGISTRY, Result,
+    SAME_ARTICLE_WINDOW_SECONDS, Selection, SourceCheck, SourceRow, SourceSpec, Store, StoreError, Subscription,
+    SubscriptionState, SyncStats, UpsertStats, Validators, title_key, url_key,
 };
 
 /// The source columns a successful fetch sets, whether it brought a body or a 304: one list, so the two
 /// paths cannot drift apart. Binds the attempt time, then the success time.
 macro_rules! fetch_succeeded {
     () => {
-        "last_attempt_at = ?, last_success_at = ?, last_error = NULL, consecutive_failures = 0"
+        "last_attempt_at = ?1, last_success_at = ?1, last_error = NULL, last_error_kind = NULL,
+         consecutive_failures = 0, next_check_at = ?2, check_interval = ?3,
+         moved_to = CASE WHEN ?4 IS NOT NULL AND redirect_candidate = ?4 THEN ?4 ELSE moved_to END,
+         redirect_candidate = CASE WHEN ?4 IS NOT NULL AND redirect_candidate = ?4 THEN NULL ELSE ?4 END"
     };
 }
 
@@ -29,6 +33,7 @@ macro_rules! fetch_succeeded {
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
     (2, "validators", include_str!("../migrations/sqlite/0002_validators.sql")),
+    (3, "crawler", include_str!("../migrations/sqlite/0003_crawler.sql")),
 ];
 
 pub struct SqliteStore {
@@ -86,6 +91,9 @@ async fn migrate(pool: &SqlitePool) -> Result<()> {
         let wrap = |source| StoreError::Migration { version: *version, name, source };
         let mut tx = pool.begin().await.map_err(wrap)?;
         sqlx::raw_sql(*sql).execute(&mut *tx).await.map_err(wrap)?;
+        if *version == 3 {
+            backfill_article_keys(&mut tx).await.map_err(wrap)?;
+        }
         sqlx::query("INSERT INTO moa_migrations (version, name, applied_at) VALUES (?, ?, unixepoch())")
             .bind(version)
             .bind(*name)
@@ -98,6 +106,21 @@ async fn migrate(pool: &SqlitePool) -> Result<()> {
     Ok(())
 }
 
+/// Posts stored before migration 3 get their article keys, so new posts can be matched against them.
+async fn backfill_article_keys(tx: &mut sqlx::SqliteConnection) -> std::result::Result<(), sqlx::Error> {
+    let rows: Vec<(i64, Option<String>, String)> =
+        sqlx::query_as("SELECT id, url, title FROM posts").fetch_all(&mut *tx).await?;
+    for (id, url, title) in rows {
+        sqlx::query("UPDATE posts SET url_key = ?, title_key = ? WHERE id = ?")
+            .bind(url.as_deref().and_then(url_key))
+            .bind(title_key(&title))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
 fn spec_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<SourceSpec> {
     Ok(SourceSpec {
         id: r.try_get("id")?,
@@ -106,6 +129,25 @@ fn spec_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<SourceSpec> {
         homepage: r.try_get("homepage")?,
         feed_url: r.try_get("feed_url")?,
         platform: r.try_get("platform")?,
+        user_agent: r.try_get("user_agent")?,
+    })
+}
+
+fn error_kind(name: Option<String>) -> Result<Option<ErrorKind>> {
+    name.map(|n| ErrorKind::from_name(&n).ok_or_else(|| StoreError::Corrupt(format!("error kind {n:?}")))).transpose()
+}
+
+fn subscription_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Subscription> {
+    let state: String = r.try_get("state")?;
+    Ok(Subscription {
+        source_id: r.try_get("source_id")?,
+        hub: r.try_get("hub")?,
+        topic: r.try_get("topic")?,
+        secret: r.try_get("secret")?,
+        state: SubscriptionState::from_name(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("subscription state {state:?}")))?,
+        lease_expires_at: r.try_get("lease_expires_at")?,
+        requested_at: r.try_get("requested_at")?,
     })
 }
 
@@ -128,33 +170,189 @@ fn post_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Post> {
     })
 }
 
+/// Upserts one fetch's posts inside the caller's transaction.
+async fn upsert_posts(
+    tx: &mut sqlx::SqliteConnection,
+    source_id: &str,
+    at: i64,
+    posts: &[NewPost],
+) -> Result<UpsertStats> {
+    let known: HashMap<String, String> = sqlx::query_as("SELECT entry_id, content_hash FROM posts WHERE source_id = ?")
+        .bind(source_id)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+    let tombstones: HashSet<String> = sqlx::query_scalar("SELECT entry_id FROM tombstones WHERE source_id = ?")
+        .bind(source_id)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+    let mut stats = UpsertStats::default();
+    for (index, p) in posts.iter().enumerate() {
+        let hash = p.content_hash();
+        let is_new = match known.get(&p.entry_id) {
+            Some(old) if *old == hash => {
+                stats.unchanged += 1;
+                continue;
+            }
+            Some(_) => false,
+            None if tombstones.contains(&p.entry_id) => {
+                stats.tombstoned += 1;
+                continue;
+            }
+            None => true,
+        };
+        let categories = serde_json::to_string(&p.categories).unwrap_or_else(|_| "[]".into());
+        let (ukey, tkey) = (p.url.as_deref().and_then(url_key), title_key(&p.title));
+        let sort_at = p.published_at.or(p.updated_at).unwrap_or(at);
+        let duplicate_of: Option<i64> = if is_new && (ukey.is_some() || tkey.is_some()) {
+            sqlx::query_scalar(
+                "SELECT id FROM posts WHERE source_id <> ?1 AND duplicate_of IS NULL
+                   AND (url_key = ?2 OR (title_key = ?3 AND sort_at BETWEEN ?4 - ?5 AND ?4 + ?5))
+                 ORDER BY id LIMIT 1",
+            )
+            .bind(source_id)
+            .bind(&ukey)
+            .bind(&tkey)
+            .bind(sort_at)
+            .bind(SAME_ARTICLE_WINDOW_SECONDS)
+            .fetch_optional(&mut *tx)
+            .await?
+        } else {
+            None
+        };
+        // One statement for new and edited posts; an edit keeps the post's id, first-seen time and
+        // duplicate mark, and a thumbnail read from the article page when the feed still has none.
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO posts (source_id, entry_id, url, title, summary, content_html, author, thumbnail,
+               categories, published_at, updated_at, first_seen_at, sort_at, content_hash, url_key, title_key,
+               duplicate_of)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (source_id, entry_id) DO UPDATE SET url = excluded.url, title = excluded.title,
+               summary = excluded.summary, content_html = excluded.content_html, author = excluded.author,
+               thumbnail = COALESCE(excluded.thumbnail, CASE WHEN posts.page_checked THEN posts.thumbnail END),
+               categories = excluded.categories,
+               published_at = excluded.published_at, updated_at = excluded.updated_at,
+               sort_at = COALESCE(excluded.published_at, excluded.updated_at, posts.first_seen_at),
+               content_hash = excluded.content_hash, url_key = excluded.url_key, title_key = excluded.title_key
+             RETURNING id",
+        )
+        .bind(source_id)
+        .bind(&p.entry_id)
+        .bind(&p.url)
+        .bind(&p.title)
+        .bind(&p.summary)
+        .bind(&p.content_html)
+        .bind(&p.author)
+        .bind(&p.thumbnail)
+        .bind(&categories)
+        .bind(p.published_at)
+        .bind(p.updated_at)
+        .bind(at)
+        .bind(sort_at)
+        .bind(&hash)
+        .bind(&ukey)
+        .bind(&tkey)
+        .bind(duplicate_of)
+        .fetch_one(&mut *tx)
+        .await?;
+        if is_new {
+            stats.new += 1;
+            stats.created.push(Created { id, index, duplicate_of });
+        } else {
+            stats.updated += 1;
+        }
+    }
+    Ok(stats)
+}
+
+/// Writes one check's outcome to its source.
+async fn record_check(tx: &mut sqlx::SqliteConnection, check: &SourceCheck) -> Result<()> {
+    let query = match &check.result {
+        CheckResult::Fetched { validators } => sqlx::query(concat!(
+            "UPDATE sources SET ",
+            fetch_succeeded!(),
+            ", etag = ?5, last_modified = ?6 WHERE id = ?7"
+        ))
+        .bind(check.at)
+        .bind(check.next_check_at)
+        .bind(check.interval)
+        .bind(&check.permanent_redirect)
+        .bind(&validators.etag)
+        .bind(&validators.last_modified)
+        .bind(&check.source_id),
+        CheckResult::NotModified => sqlx::query(concat!("UPDATE sources SET ", fetch_succeeded!(), " WHERE id = ?5"))
+            .bind(check.at)
+            .bind(check.next_check_at)
+            .bind(check.interval)
+            .bind(&check.permanent_redirect)
+            .bind(&check.source_id),
+        CheckResult::Failed { kind, message, disable } => sqlx::query(
+            "UPDATE sources SET last_attempt_at = ?1, last_error = ?2, last_error_kind = ?3,
+               consecutive_failures = consecutive_failures + 1, next_check_at = ?4, check_interval = ?5,
+               enabled = CASE WHEN ?6 THEN 0 ELSE enabled END,
+               disabled_reason = CASE WHEN ?6 THEN ?2 ELSE disabled_reason END
+             WHERE id = ?7",
+        )
+        .bind(check.at)
+        .bind(message)
+        .bind(kind.as_str())
+        .bind(check.next_check_at)
+        .bind(check.interval)
+        .bind(*disable)
+        .bind(&check.source_id),
+    };
+    query.execute(&mut *tx).await?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn sync_registry(&self, sources: &[SourceSpec], now: i64) -> Result<SyncStats> {
         let mut tx = self.writer.begin().await?;
-        let existing: HashMap<String, (SourceSpec, bool)> =
+        let existing: HashMap<String, (SourceSpec, bool, Option<String>)> =
             sqlx::query("SELECT * FROM sources WHERE origin = 'registry'")
                 .fetch_all(&mut *tx)
                 .await?
                 .iter()
-                .map(|r| Ok((r.try_get("id")?, (spec_from_row(r)?, r.try_get("enabled")?))))
+                .map(|r| {
+                    Ok((r.try_get("id")?, (spec_from_row(r)?, r.try_get("enabled")?, r.try_get("disabled_reason")?)))
+                })
                 .collect::<Result<_>>()?;
         let mut stats = SyncStats::default();
         for s in sources {
             match existing.get(&s.id) {
-                Some((old, true)) if old == s => continue,
+                // A source the crawler disabled (410 Gone) or an operator disabled stays disabled until
+                // the registry gives it another feed URL.
+                Some((old, enabled, reason))
+                    if old == s && (*enabled || reason.as_deref().is_some_and(|r| r != REMOVED_FROM_REGISTRY)) =>
+                {
+                    continue;
+                }
                 Some(_) => stats.updated += 1,
                 None => stats.added += 1,
             }
             sqlx::query(
-                "INSERT INTO sources (id, name_ko, name_en, homepage, feed_url, platform, origin, enabled, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, 'registry', 1, ?)
+                "INSERT INTO sources (id, name_ko, name_en, homepage, feed_url, platform, user_agent, origin, enabled,
+                   created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, 'registry', 1, ?)
                  ON CONFLICT (id) DO UPDATE SET name_ko = excluded.name_ko, name_en = excluded.name_en,
-                   homepage = excluded.homepage, feed_url = excluded.feed_url, platform = excluded.platform,
-                   origin = 'registry', enabled = 1,
-                   -- Validators belong to the URL that gave them.
+                   homepage = excluded.homepage, platform = excluded.platform, user_agent = excluded.user_agent,
+                   origin = 'registry',
+                   enabled = CASE WHEN sources.feed_url <> excluded.feed_url OR sources.disabled_reason IS NULL
+                     OR sources.disabled_reason = ? THEN 1 ELSE sources.enabled END,
+                   disabled_reason = CASE WHEN sources.feed_url <> excluded.feed_url OR sources.disabled_reason = ?
+                     THEN NULL ELSE sources.disabled_reason END,
+                   -- Validators and redirects belong to the URL that gave them.
                    etag = CASE WHEN sources.feed_url = excluded.feed_url THEN sources.etag END,
-                   last_modified = CASE WHEN sources.feed_url = excluded.feed_url THEN sources.last_modified END",
+                   last_modified = CASE WHEN sources.feed_url = excluded.feed_url THEN sources.last_modified END,
+                   moved_to = CASE WHEN sources.feed_url = excluded.feed_url THEN sources.moved_to END,
+                   redirect_candidate =
+                     CASE WHEN sources.feed_url = excluded.feed_url THEN sources.redirect_candidate END,
+                   next_check_at = CASE WHEN sources.feed_url = excluded.feed_url THEN sources.next_check_at ELSE 0 END,
+                   feed_url = excluded.feed_url",
             )
             .bind(&s.id)
             .bind(&s.name_ko)
@@ -162,14 +360,21 @@ impl Store for SqliteStore {
             .bind(&s.homepage)
             .bind(&s.feed_url)
             .bind(&s.platform)
+            .bind(&s.user_agent)
             .bind(now)
+            .bind(REMOVED_FROM_REGISTRY)
+            .bind(REMOVED_FROM_REGISTRY)
             .execute(&mut *tx)
             .await?;
         }
         let listed: HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
-        for (id, (_, enabled)) in &existing {
+        for (id, (_, enabled, _)) in &existing {
             if *enabled && !listed.contains(id.as_str()) {
-                sqlx::query("UPDATE sources SET enabled = 0 WHERE id = ?").bind(id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE sources SET enabled = 0, disabled_reason = ? WHERE id = ?")
+                    .bind(REMOVED_FROM_REGISTRY)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
                 stats.disabled += 1;
             }
         }
@@ -195,7 +400,13 @@ impl Store for SqliteStore {
                     last_attempt_at: r.try_get("last_attempt_at")?,
                     last_success_at: r.try_get("last_success_at")?,
                     last_error: r.try_get("last_error")?,
+                    last_error_kind: error_kind(r.try_get("last_error_kind")?)?,
                     consecutive_failures: r.try_get("consecutive_failures")?,
+                    disabled_reason: r.try_get("disabled_reason")?,
+                    next_check_at: r.try_get("next_check_at")?,
+                    check_interval: r.try_get("check_interval")?,
+                    moved_to: r.try_get("moved_to")?,
+                    redirect_candidate: r.try_get("redirect_candidate")?,
                     validators: Validators { etag: r.try_get("etag")?, last_modified: r.try_get("last_modified")? },
                     post_count: r.try_get("post_count")?,
                     last_post_at: r.try_get("last_post_at")?,
@@ -204,99 +415,143 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn store_fetch(
-        &self,
-        source_id: &str,
-        fetched_at: i64,
-        posts: &[NewPost],
-        validators: &Validators,
-    ) -> Result<UpsertStats> {
-        let mut tx = self.writer.begin().await?;
-        let known: HashMap<String, String> =
-            sqlx::query_as("SELECT entry_id, content_hash FROM posts WHERE source_id = ?")
-                .bind(source_id)
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .collect();
-        let mut stats = UpsertStats::default();
-        for p in posts {
-            let hash = p.content_hash();
-            let categories = serde_json::to_string(&p.categories).unwrap_or_else(|_| "[]".into());
-            let is_new = match known.get(&p.entry_id) {
-                Some(old) if *old == hash => {
-                    stats.unchanged += 1;
-                    continue;
+    async fn claim(&self, selection: &Selection, now: i64, lease_until: i64) -> Result<Vec<Claimed>> {
+        // Most overdue first: after a crash, sources never fetched come before those fetched just now.
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT id, name_ko, COALESCE(moved_to, feed_url) AS fetch_url, user_agent, etag, last_modified,
+               check_interval, consecutive_failures FROM sources WHERE ",
+        );
+        match selection {
+            Selection::Due { .. } => {
+                qb.push("enabled AND next_check_at <= ").push_bind(now);
+            }
+            Selection::All => {
+                qb.push("enabled");
+            }
+            Selection::Ids(ids) => {
+                qb.push("id IN (");
+                let mut list = qb.separated(", ");
+                for id in ids {
+                    list.push_bind(id.clone());
                 }
-                Some(_) => false,
-                None => true,
-            };
-            // One statement for new and edited posts; an edit keeps the post's id and first-seen time.
-            sqlx::query(
-                "INSERT INTO posts (source_id, entry_id, url, title, summary, content_html, author, thumbnail,
-                   categories, published_at, updated_at, first_seen_at, sort_at, content_hash)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, ?, ?), ?)
-                 ON CONFLICT (source_id, entry_id) DO UPDATE SET url = excluded.url, title = excluded.title,
-                   summary = excluded.summary, content_html = excluded.content_html, author = excluded.author,
-                   thumbnail = excluded.thumbnail, categories = excluded.categories,
-                   published_at = excluded.published_at, updated_at = excluded.updated_at,
-                   sort_at = COALESCE(excluded.published_at, excluded.updated_at, posts.first_seen_at),
-                   content_hash = excluded.content_hash",
-            )
-            .bind(source_id)
-            .bind(&p.entry_id)
-            .bind(&p.url)
-            .bind(&p.title)
-            .bind(&p.summary)
-            .bind(&p.content_html)
-            .bind(&p.author)
-            .bind(&p.thumbnail)
-            .bind(&categories)
-            .bind(p.published_at)
-            .bind(p.updated_at)
-            .bind(fetched_at)
-            .bind(p.published_at)
-            .bind(p.updated_at)
-            .bind(fetched_at)
-            .bind(&hash)
-            .execute(&mut *tx)
-            .await?;
-            if is_new {
-                stats.new += 1;
-            } else {
-                stats.updated += 1;
+                qb.push(")");
             }
         }
-        sqlx::query(concat!("UPDATE sources SET ", fetch_succeeded!(), ", etag = ?, last_modified = ? WHERE id = ?"))
-            .bind(fetched_at)
-            .bind(fetched_at)
-            .bind(&validators.etag)
-            .bind(&validators.last_modified)
-            .bind(source_id)
-            .execute(&mut *tx)
-            .await?;
+        qb.push(" ORDER BY next_check_at, id");
+        if let Selection::Due { limit } = selection {
+            qb.push(" LIMIT ").push_bind(i64::from(*limit));
+        }
+        let mut tx = self.writer.begin().await?;
+        let rows = qb.build().fetch_all(&mut *tx).await?;
+        let claimed: Vec<Claimed> = rows
+            .iter()
+            .map(|r| {
+                Ok(Claimed {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name_ko")?,
+                    fetch_url: r.try_get("fetch_url")?,
+                    user_agent: r.try_get("user_agent")?,
+                    validators: Validators { etag: r.try_get("etag")?, last_modified: r.try_get("last_modified")? },
+                    check_interval: r.try_get("check_interval")?,
+                    consecutive_failures: r.try_get("consecutive_failures")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        for chunk in claimed.chunks(500) {
+            let mut update: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE sources SET next_check_at = ");
+            update.push_bind(lease_until).push(" WHERE id IN (");
+            let mut list = update.separated(", ");
+            for c in chunk {
+                list.push_bind(c.id.as_str());
+            }
+            update.push(")");
+            update.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    async fn store_fetch(&self, check: &SourceCheck, posts: &[NewPost]) -> Result<UpsertStats> {
+        let mut tx = self.writer.begin().await?;
+        let stats = upsert_posts(&mut tx, &check.source_id, check.at, posts).await?;
+        record_check(&mut tx, check).await?;
         tx.commit().await?;
         Ok(stats)
     }
 
-    async fn record_not_modified(&self, source_id: &str, at: i64) -> Result<()> {
-        sqlx::query(concat!("UPDATE sources SET ", fetch_succeeded!(), " WHERE id = ?"))
-            .bind(at)
-            .bind(at)
-            .bind(source_id)
+    async fn store_pushed(&self, source_id: &str, at: i64, posts: &[NewPost]) -> Result<UpsertStats> {
+        let mut tx = self.writer.begin().await?;
+        let stats = upsert_posts(&mut tx, source_id, at, posts).await?;
+        tx.commit().await?;
+        Ok(stats)
+    }
+
+    async fn record_checks(&self, checks: &[SourceCheck]) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        for check in checks {
+            record_check(&mut tx, check).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_page_image(&self, post_id: i64, image: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE posts SET page_checked = 1, thumbnail = COALESCE(thumbnail, ?) WHERE id = ?")
+            .bind(image)
+            .bind(post_id)
             .execute(&self.writer)
             .await?;
         Ok(())
     }
 
-    async fn record_failure(&self, source_id: &str, at: i64, error: &str) -> Result<()> {
+    async fn delete_post(&self, post_id: i64) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let Some((source_id, entry_id)): Option<(String, String)> =
+            sqlx::query_as("SELECT source_id, entry_id FROM posts WHERE id = ?")
+                .bind(post_id)
+                .fetch_optional(&mut *tx)
+                .await?
+        else {
+            return Ok(false);
+        };
+        sqlx::query("INSERT OR IGNORE INTO tombstones (source_id, entry_id, deleted_at) VALUES (?, ?, unixepoch())")
+            .bind(&source_id)
+            .bind(&entry_id)
+            .execute(&mut *tx)
+            .await?;
+        // Copies of the article in other feeds were hidden behind this post; they are shown again.
+        sqlx::query("UPDATE posts SET duplicate_of = NULL WHERE duplicate_of = ?")
+            .bind(post_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM posts WHERE id = ?").bind(post_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn subscription(&self, source_id: &str) -> Result<Option<Subscription>> {
+        let row = sqlx::query("SELECT * FROM websub WHERE source_id = ?")
+            .bind(source_id)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(subscription_from_row).transpose()
+    }
+
+    async fn save_subscription(&self, s: &Subscription) -> Result<()> {
         sqlx::query(
-            "UPDATE sources SET last_attempt_at = ?, last_error = ?, consecutive_failures = consecutive_failures + 1
-             WHERE id = ?",
+            "INSERT INTO websub (source_id, hub, topic, secret, state, lease_expires_at, requested_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (source_id) DO UPDATE SET hub = excluded.hub, topic = excluded.topic,
+               secret = excluded.secret, state = excluded.state, lease_expires_at = excluded.lease_expires_at,
+               requested_at = excluded.requested_at",
         )
-        .bind(at)
-        .bind(error)
-        .bind(source_id)
+        .bind(&s.source_id)
+        .bind(&s.hub)
+        .bind(&s.topic)
+        .bind(&s.secret)
+        .bind(s.state.as_str())
+        .bind(s.lease_expires_at)
+        .bind(s.requested_at)
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -308,8 +563,14 @@ impl Store for SqliteStore {
                     p.thumbnail, p.categories, p.published_at, p.sort_at
              FROM posts p JOIN sources s ON s.id = p.source_id WHERE 1 = 1",
         );
-        if let Some(source) = &query.source_id {
-            qb.push(" AND p.source_id = ").push_bind(source.clone());
+        match &query.source_id {
+            Some(source) => {
+                qb.push(" AND p.source_id = ").push_bind(source.clone());
+            }
+            None if !query.include_duplicates => {
+                qb.push(" AND p.duplicate_of IS NULL");
+            }
+            None => {}
         }
         if let Some(Cursor { sort_at, id }) = query.before {
             qb.push(" AND (p.sort_at < ").push_bind(sort_at);

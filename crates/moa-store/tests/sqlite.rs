@@ -1,6 +1,8 @@
 //! The SQLite store on a real file: idempotent upserts, edits, pagination, source state.
 
-use moa_store::{NewPost, PostQuery, SourceSpec, Store, Validators, open};
+use moa_store::{
+    CheckResult, ErrorKind, NewPost, PostQuery, Selection, SourceCheck, SourceSpec, Store, Validators, open,
+};
 
 fn spec(id: &str) -> SourceSpec {
     SourceSpec {
@@ -10,7 +12,31 @@ fn spec(id: &str) -> SourceSpec {
         homepage: format!("https://{id}.example.com"),
         feed_url: format!("https://{id}.example.com/feed"),
         platform: "custom".into(),
+        user_agent: None,
     }
+}
+
+fn check(source: &str, at: i64, result: CheckResult) -> SourceCheck {
+    SourceCheck {
+        source_id: source.into(),
+        at,
+        next_check_at: at + 1800,
+        interval: 1800,
+        permanent_redirect: None,
+        result,
+    }
+}
+
+fn fetched(source: &str, at: i64, validators: Validators) -> SourceCheck {
+    check(source, at, CheckResult::Fetched { validators })
+}
+
+fn not_modified(source: &str, at: i64) -> SourceCheck {
+    check(source, at, CheckResult::NotModified)
+}
+
+fn failed(source: &str, at: i64, message: &str) -> SourceCheck {
+    check(source, at, CheckResult::Failed { kind: ErrorKind::HttpStatus, message: message.into(), disable: false })
 }
 
 fn post(entry: &str, published: i64) -> NewPost {
@@ -40,9 +66,9 @@ async fn upserts_are_idempotent_and_edits_update() {
     let (_dir, store) = store().await;
     store.sync_registry(&[spec("a"), spec("b")], 100).await.unwrap();
     let posts: Vec<_> = (0..5).map(|i| post(&format!("p{i}"), 1000 + i)).collect();
-    let first = store.store_fetch("a", 2000, &posts, &Validators::default()).await.unwrap();
+    let first = store.store_fetch(&fetched("a", 2000, Validators::default()), &posts).await.unwrap();
     assert_eq!((first.new, first.updated, first.unchanged), (5, 0, 0));
-    let again = store.store_fetch("a", 2100, &posts, &Validators::default()).await.unwrap();
+    let again = store.store_fetch(&fetched("a", 2100, Validators::default()), &posts).await.unwrap();
     assert_eq!((again.new, again.updated, again.unchanged), (0, 0, 5));
     assert_eq!(store.count_posts(None).await.unwrap(), 5);
 
@@ -50,7 +76,7 @@ async fn upserts_are_idempotent_and_edits_update() {
     let before = store.posts(&PostQuery { limit: 10, ..Default::default() }).await.unwrap();
     let mut edited = posts.clone();
     edited[2].title = "고친 제목".into();
-    let third = store.store_fetch("a", 2200, &edited, &Validators::default()).await.unwrap();
+    let third = store.store_fetch(&fetched("a", 2200, Validators::default()), &edited).await.unwrap();
     assert_eq!((third.new, third.updated, third.unchanged), (0, 1, 4));
     let listed = store.posts(&PostQuery { limit: 10, ..Default::default() }).await.unwrap();
     assert!(listed.iter().any(|p| p.title == "고친 제목"));
@@ -65,19 +91,15 @@ async fn newest_first_with_cursor_and_source_filter() {
     store.sync_registry(&[spec("a"), spec("b")], 100).await.unwrap();
     store
         .store_fetch(
-            "a",
-            5000,
+            &fetched("a", 5000, Validators::default()),
             &(0..7).map(|i| post(&format!("a{i}"), 1000 + i * 10)).collect::<Vec<_>>(),
-            &Validators::default(),
         )
         .await
         .unwrap();
     store
         .store_fetch(
-            "b",
-            5000,
+            &fetched("b", 5000, Validators::default()),
             &(0..4).map(|i| post(&format!("b{i}"), 1005 + i * 10)).collect::<Vec<_>>(),
-            &Validators::default(),
         )
         .await
         .unwrap();
@@ -85,7 +107,7 @@ async fn newest_first_with_cursor_and_source_filter() {
     let mut seen = Vec::new();
     let mut before = None;
     loop {
-        let page = store.posts(&PostQuery { source_id: None, before, limit: 3 }).await.unwrap();
+        let page = store.posts(&PostQuery { before, limit: 3, ..Default::default() }).await.unwrap();
         if page.is_empty() {
             break;
         }
@@ -97,7 +119,8 @@ async fn newest_first_with_cursor_and_source_filter() {
     assert_eq!(seen[0].entry_id, "a6");
     assert_eq!(seen[0].source_name_ko, "a 기술블로그");
 
-    let only_b = store.posts(&PostQuery { source_id: Some("b".into()), before: None, limit: 50 }).await.unwrap();
+    let only_b =
+        store.posts(&PostQuery { source_id: Some("b".into()), limit: 50, ..Default::default() }).await.unwrap();
     assert_eq!(only_b.len(), 4);
     assert!(only_b.iter().all(|p| p.source_id == "b"));
 }
@@ -107,9 +130,9 @@ async fn source_state_and_registry_sync() {
     let (_dir, store) = store().await;
     let stats = store.sync_registry(&[spec("a"), spec("b")], 100).await.unwrap();
     assert_eq!((stats.added, stats.updated, stats.disabled), (2, 0, 0));
-    store.record_failure("b", 200, "HTTP 500").await.unwrap();
-    store.record_failure("b", 300, "HTTP 503").await.unwrap();
-    store.store_fetch("a", 300, &[post("x", 10)], &Validators::default()).await.unwrap();
+    store.record_checks(&[failed("b", 200, "HTTP 500")]).await.unwrap();
+    store.record_checks(&[failed("b", 300, "HTTP 503")]).await.unwrap();
+    store.store_fetch(&fetched("a", 300, Validators::default()), &[post("x", 10)]).await.unwrap();
 
     let mut changed = spec("a");
     changed.feed_url = "https://a.example.com/rss.xml".into();
@@ -137,7 +160,7 @@ async fn reopening_keeps_everything() {
     {
         let store = open(&url).await.unwrap();
         store.sync_registry(&[spec("a")], 1).await.unwrap();
-        store.store_fetch("a", 2, &[post("x", 10)], &Validators::default()).await.unwrap();
+        store.store_fetch(&fetched("a", 2, Validators::default()), &[post("x", 10)]).await.unwrap();
     }
     let store = open(&url).await.unwrap();
     assert_eq!(store.count_posts(None).await.unwrap(), 1);
@@ -151,10 +174,10 @@ async fn validators_are_kept_per_url_and_survive_a_reopen() {
     let store = open(&url).await.unwrap();
     store.sync_registry(&[spec("a")], 1).await.unwrap();
     let v1 = Validators { etag: Some("\"v1\"".into()), last_modified: Some("Mon, 10 Feb 2025 01:13:00 GMT".into()) };
-    store.store_fetch("a", 100, &[post("x", 10)], &v1).await.unwrap();
-    store.record_failure("a", 150, "timeout").await.unwrap();
+    store.store_fetch(&fetched("a", 100, v1.clone()), &[post("x", 10)]).await.unwrap();
+    store.record_checks(&[failed("a", 150, "timeout")]).await.unwrap();
     // A 304 is a success that changes nothing else: validators and posts stay, the failure streak ends.
-    store.record_not_modified("a", 200).await.unwrap();
+    store.record_checks(&[not_modified("a", 200)]).await.unwrap();
     let a = &store.sources().await.unwrap()[0];
     assert_eq!(a.validators, v1);
     assert_eq!((a.last_success_at, a.last_attempt_at, a.consecutive_failures), (Some(200), Some(200), 0));
@@ -172,4 +195,166 @@ async fn validators_are_kept_per_url_and_survive_a_reopen() {
     renamed.feed_url = "https://a.example.com/new-feed".into();
     store.sync_registry(&[renamed], 400).await.unwrap();
     assert_eq!(store.sources().await.unwrap()[0].validators, Validators::default());
+}
+
+#[tokio::test]
+async fn claims_take_due_sources_and_move_their_next_check_first() {
+    let (_dir, store) = store().await;
+    store.sync_registry(&[spec("a"), spec("b"), spec("c")], 100).await.unwrap();
+    // New sources are due at once; a claim hands out at most `limit`, oldest due first, and leases them.
+    let first = store.claim(&Selection::Due { limit: 2 }, 1000, 1900).await.unwrap();
+    assert_eq!(first.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    let second = store.claim(&Selection::Due { limit: 2 }, 1000, 1900).await.unwrap();
+    assert_eq!(second.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["c"]);
+    assert!(store.claim(&Selection::Due { limit: 2 }, 1000, 1900).await.unwrap().is_empty(), "all leased");
+    // A crawler killed after claiming: the lease expires and the source is due again, not before.
+    assert!(store.claim(&Selection::Due { limit: 10 }, 1899, 2800).await.unwrap().is_empty());
+    assert_eq!(store.claim(&Selection::Due { limit: 10 }, 1900, 2800).await.unwrap().len(), 3);
+
+    // The outcome sets the next check; --all and --source ignore it.
+    store.store_fetch(&fetched("a", 2000, Validators::default()), &[post("x", 10)]).await.unwrap();
+    let a = store.sources().await.unwrap().into_iter().find(|s| s.spec.id == "a").unwrap();
+    assert_eq!((a.next_check_at, a.check_interval), (3800, Some(1800)));
+    assert_eq!(store.claim(&Selection::All, 2000, 2900).await.unwrap().len(), 3);
+    let one = store.claim(&Selection::Ids(vec!["b".into()]), 2000, 2900).await.unwrap();
+    assert_eq!((one.len(), one[0].fetch_url.as_str()), (1, "https://b.example.com/feed"));
+}
+
+#[tokio::test]
+async fn a_permanent_redirect_seen_twice_moves_the_feed() {
+    let (_dir, store) = store().await;
+    store.sync_registry(&[spec("a")], 100).await.unwrap();
+    let moved = |at, to: Option<&str>| {
+        let mut c = not_modified("a", at);
+        c.permanent_redirect = to.map(String::from);
+        c
+    };
+    let state = || async {
+        let a = store.sources().await.unwrap().remove(0);
+        let url = a.fetch_url().to_string();
+        (a.redirect_candidate, a.moved_to, url)
+    };
+    store.record_checks(&[moved(200, Some("https://new.example.com/feed"))]).await.unwrap();
+    assert_eq!(state().await, (Some("https://new.example.com/feed".into()), None, "https://a.example.com/feed".into()));
+    // A different target, then none: nothing moves.
+    store.record_checks(&[moved(300, Some("https://other.example.com/feed"))]).await.unwrap();
+    store.record_checks(&[moved(400, None)]).await.unwrap();
+    assert_eq!(state().await, (None, None, "https://a.example.com/feed".into()));
+    store.record_checks(&[moved(500, Some("https://new.example.com/feed"))]).await.unwrap();
+    store.record_checks(&[moved(600, Some("https://new.example.com/feed"))]).await.unwrap();
+    assert_eq!(
+        state().await,
+        (None, Some("https://new.example.com/feed".into()), "https://new.example.com/feed".into())
+    );
+    assert_eq!(store.claim(&Selection::All, 700, 800).await.unwrap()[0].fetch_url, "https://new.example.com/feed");
+    // The registry naming another URL wins over the move.
+    let mut changed = spec("a");
+    changed.feed_url = "https://a.example.com/rss".into();
+    store.sync_registry(&[changed], 900).await.unwrap();
+    assert_eq!(state().await, (None, None, "https://a.example.com/rss".into()));
+}
+
+#[tokio::test]
+async fn a_gone_source_stays_disabled_until_the_registry_changes_it() {
+    let (_dir, store) = store().await;
+    store.sync_registry(&[spec("a"), spec("b")], 100).await.unwrap();
+    let gone =
+        check("a", 200, CheckResult::Failed { kind: ErrorKind::Gone, message: "HTTP 410 Gone".into(), disable: true });
+    store.record_checks(&[gone]).await.unwrap();
+    let a = || async { store.sources().await.unwrap().into_iter().find(|s| s.spec.id == "a").unwrap() };
+    let row = a().await;
+    assert!(!row.enabled);
+    assert_eq!((row.disabled_reason.as_deref(), row.last_error_kind), (Some("HTTP 410 Gone"), Some(ErrorKind::Gone)));
+    assert!(store.claim(&Selection::Due { limit: 10 }, 10_000, 20_000).await.unwrap().iter().all(|c| c.id != "a"));
+    // Syncing the same registry again does not bring it back…
+    let stats = store.sync_registry(&[spec("a"), spec("b")], 300).await.unwrap();
+    assert_eq!((stats.updated, stats.disabled), (0, 0));
+    assert!(!a().await.enabled);
+    // …a new feed URL does.
+    let mut fixed = spec("a");
+    fixed.feed_url = "https://a.example.com/new-feed".into();
+    store.sync_registry(&[fixed, spec("b")], 400).await.unwrap();
+    let row = a().await;
+    assert!(row.enabled && row.disabled_reason.is_none());
+}
+
+#[tokio::test]
+async fn a_deleted_post_stays_deleted() {
+    let (_dir, store) = store().await;
+    store.sync_registry(&[spec("a")], 100).await.unwrap();
+    let posts = [post("x", 10), post("y", 20)];
+    store.store_fetch(&fetched("a", 200, Validators::default()), &posts).await.unwrap();
+    let listed = store.posts(&PostQuery { limit: 10, ..Default::default() }).await.unwrap();
+    let x = listed.iter().find(|p| p.entry_id == "x").unwrap().id;
+    assert!(store.delete_post(x).await.unwrap());
+    assert!(!store.delete_post(x).await.unwrap(), "already gone");
+    let mut edited = posts.clone();
+    edited[0].title = "다시 나타난 제목".into();
+    let stats = store.store_fetch(&fetched("a", 300, Validators::default()), &edited).await.unwrap();
+    assert_eq!((stats.new, stats.tombstoned), (0, 1));
+    let listed = store.posts(&PostQuery { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(listed.iter().map(|p| p.entry_id.as_str()).collect::<Vec<_>>(), ["y"]);
+}
+
+#[tokio::test]
+async fn one_article_in_two_feeds_is_listed_once() {
+    let (_dir, store) = store().await;
+    store.sync_registry(&[spec("a"), spec("medium"), spec("c")], 100).await.unwrap();
+    let mut original = post("own-1", 1_000_000);
+    original.title = "쿠버네티스 도입기: 1년의 기록".into();
+    original.url = Some("https://tech.a.example.com/k8s/".into());
+    let a = store.store_fetch(&fetched("a", 200, Validators::default()), &[original.clone()]).await.unwrap();
+    // The Medium mirror: another URL, the same title, a day later.
+    let mut mirror = original.clone();
+    mirror.entry_id = "https://medium.com/p/abc".into();
+    mirror.url = Some("https://medium.com/a-tech/k8s-abc".into());
+    mirror.published_at = Some(1_000_000 + 86_400);
+    // The same URL through a third feed (scheme and trailing slash differ).
+    let mut same_url = post("c-1", 2_000_000);
+    same_url.url = Some("http://tech.a.example.com/k8s".into());
+    // Same title long after: another article.
+    let mut later = mirror.clone();
+    later.entry_id = "later".into();
+    later.url = Some("https://medium.com/a-tech/k8s-again".into());
+    later.published_at = Some(1_000_000 + 30 * 86_400);
+    let m = store.store_fetch(&fetched("medium", 300, Validators::default()), &[mirror, later]).await.unwrap();
+    let c = store.store_fetch(&fetched("c", 300, Validators::default()), &[same_url]).await.unwrap();
+    let original_id = a.created[0].id;
+    assert_eq!(m.created[0].duplicate_of, Some(original_id));
+    assert_eq!(m.created[1].duplicate_of, None);
+    assert_eq!(c.created[0].duplicate_of, Some(original_id));
+
+    let all = store.posts(&PostQuery { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(all.len(), 2, "the mirror and the third feed's copy are hidden: {all:?}");
+    let with = store.posts(&PostQuery { limit: 10, include_duplicates: true, ..Default::default() }).await.unwrap();
+    assert_eq!(with.len(), 4);
+    let medium = PostQuery { source_id: Some("medium".into()), limit: 10, ..Default::default() };
+    assert_eq!(store.posts(&medium).await.unwrap().len(), 2, "a company's own list shows its copies");
+    // Deleting the original shows the copies again.
+    store.delete_post(original_id).await.unwrap();
+    assert_eq!(store.posts(&PostQuery { limit: 10, ..Default::default() }).await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_page_image_fills_a_missing_thumbnail_once() {
+    let (_dir, store) = store().await;
+    store.sync_registry(&[spec("a")], 100).await.unwrap();
+    let mut with_thumb = post("t", 20);
+    with_thumb.thumbnail = Some("https://a.example.com/feed-thumb.png".into());
+    let posts = [post("x", 10), with_thumb];
+    let stats = store.store_fetch(&fetched("a", 200, Validators::default()), &posts).await.unwrap();
+    for c in &stats.created {
+        store.set_page_image(c.id, Some("https://a.example.com/og.png")).await.unwrap();
+    }
+    let thumbs = || async {
+        let mut l = store.posts(&PostQuery { limit: 10, ..Default::default() }).await.unwrap();
+        l.sort_by(|a, b| a.entry_id.cmp(&b.entry_id));
+        l.into_iter().map(|p| p.thumbnail.unwrap_or_default()).collect::<Vec<_>>()
+    };
+    assert_eq!(thumbs().await, ["https://a.example.com/feed-thumb.png", "https://a.example.com/og.png"]);
+    // An edit from the feed, still without a thumbnail, keeps the page's image.
+    let mut edited = posts.clone();
+    edited[0].title = "고친 제목".into();
+    store.store_fetch(&fetched("a", 300, Validators::default()), &edited).await.unwrap();
+    assert_eq!(thumbs().await[1], "https://a.example.com/og.png");
 }

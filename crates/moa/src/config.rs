@@ -18,14 +18,44 @@ pub struct FileConfig {
     pub listen: Option<String>,
     pub sources: Option<PathBuf>,
     pub allow_private_networks: Option<bool>,
-    pub crawl_interval_minutes: Option<u64>,
+    pub min_check_interval_minutes: Option<u64>,
+    pub max_check_interval_minutes: Option<u64>,
     pub concurrency: Option<usize>,
+    pub per_host_concurrency: Option<usize>,
+    pub per_host_spacing_ms: Option<u64>,
     pub connect_timeout_seconds: Option<u64>,
     pub fetch_timeout_seconds: Option<u64>,
     pub max_body_bytes: Option<usize>,
     pub max_redirects: Option<usize>,
     pub user_agent: Option<String>,
     pub timezone: Option<String>,
+    pub page_images: Option<bool>,
+    pub public_url: Option<String>,
+    pub webhook_attempts: Option<u32>,
+    pub webhook_retry_base_ms: Option<u64>,
+    #[serde(default)]
+    pub webhooks: Vec<Webhook>,
+}
+
+/// Where new posts are announced.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    pub url: String,
+    #[serde(default)]
+    pub format: WebhookFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    /// moa's own JSON: the source and the new posts.
+    #[default]
+    Json,
+    /// `{"text": …}` for Slack incoming webhooks (and Mattermost, Rocket.Chat).
+    Slack,
+    /// `{"content": …}` for Discord webhooks.
+    Discord,
 }
 
 impl FileConfig {
@@ -49,8 +79,14 @@ pub struct Settings {
     pub listen: String,
     pub sources: Option<PathBuf>,
     pub allow_private_networks: bool,
-    pub crawl_interval: Duration,
+    /// Bounds of the adaptive interval between checks of one source.
+    pub min_check_interval: Duration,
+    pub max_check_interval: Duration,
+    /// Fetches at once, over all hosts.
     pub concurrency: usize,
+    /// Fetches at once to one host, and the least time between two of them starting.
+    pub per_host_concurrency: usize,
+    pub per_host_spacing: Duration,
     pub connect_timeout: Duration,
     pub fetch_timeout: Duration,
     pub max_body_bytes: usize,
@@ -58,6 +94,13 @@ pub struct Settings {
     pub user_agent: String,
     /// Offset from UTC in seconds for feed dates written without a zone.
     pub timezone_offset: i32,
+    /// Read new posts' article pages for an og:image when the feed gives no picture.
+    pub page_images: bool,
+    /// The address readers and hubs reach this server at; WebSub needs it for its callback.
+    pub public_url: Option<url::Url>,
+    pub webhooks: Vec<Webhook>,
+    pub webhook_attempts: u32,
+    pub webhook_retry_base: Duration,
 }
 
 /// What the command line (flags and their environment variables) said; `None` means "not given".
@@ -67,7 +110,7 @@ pub struct Overrides {
     pub listen: Option<String>,
     pub sources: Option<PathBuf>,
     pub allow_private_networks: bool,
-    pub crawl_interval_minutes: Option<u64>,
+    pub public_url: Option<String>,
 }
 
 impl Settings {
@@ -75,26 +118,51 @@ impl Settings {
         let timezone = file.timezone.as_deref().unwrap_or("Asia/Seoul");
         let timezone_offset = moa_feed::parse_timezone(timezone)
             .with_context(|| format!("unknown timezone {timezone:?} (use e.g. Asia/Seoul, UTC or +09:00)"))?;
-        let minutes = cli.crawl_interval_minutes.or(file.crawl_interval_minutes).unwrap_or(30);
-        anyhow::ensure!(minutes >= 1, "the crawl interval must be at least 1 minute");
+        let min_minutes = file.min_check_interval_minutes.unwrap_or(15);
+        let max_minutes = file.max_check_interval_minutes.unwrap_or(24 * 60);
+        anyhow::ensure!(
+            min_minutes >= 1 && min_minutes <= max_minutes,
+            "check intervals: need 1 <= min_check_interval_minutes ({min_minutes}) <= max_check_interval_minutes ({max_minutes})"
+        );
+        let public_url = cli
+            .public_url
+            .or(file.public_url)
+            .map(|u| url::Url::parse(&u).with_context(|| format!("public_url {u:?} is not an absolute URL")))
+            .transpose()?;
+        for hook in &file.webhooks {
+            url::Url::parse(&hook.url).with_context(|| format!("webhook url {:?} is not an absolute URL", hook.url))?;
+        }
         Ok(Self {
             database_url: cli.database_url.or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             listen: cli.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
             sources: cli.sources.or(file.sources),
             allow_private_networks: cli.allow_private_networks || file.allow_private_networks.unwrap_or(false),
-            crawl_interval: Duration::from_secs(minutes * 60),
-            concurrency: file.concurrency.unwrap_or(16).max(1),
+            min_check_interval: Duration::from_secs(min_minutes * 60),
+            max_check_interval: Duration::from_secs(max_minutes * 60),
+            concurrency: file.concurrency.unwrap_or(32).max(1),
+            per_host_concurrency: file.per_host_concurrency.unwrap_or(2).max(1),
+            per_host_spacing: Duration::from_millis(file.per_host_spacing_ms.unwrap_or(1000)),
             connect_timeout: Duration::from_secs(file.connect_timeout_seconds.unwrap_or(10)),
             fetch_timeout: Duration::from_secs(file.fetch_timeout_seconds.unwrap_or(30)),
             max_body_bytes: file.max_body_bytes.unwrap_or(16 << 20),
             max_redirects: file.max_redirects.unwrap_or(5),
-            user_agent: file.user_agent.unwrap_or_else(|| {
-                format!("moa/{} (Korean tech blog aggregator; feed reader)", env!("CARGO_PKG_VERSION"))
-            }),
+            user_agent: file.user_agent.unwrap_or_else(default_user_agent),
             timezone_offset,
+            page_images: file.page_images.unwrap_or(true),
+            public_url,
+            webhooks: file.webhooks,
+            webhook_attempts: file.webhook_attempts.unwrap_or(6).max(1),
+            webhook_retry_base: Duration::from_millis(file.webhook_retry_base_ms.unwrap_or(2000)),
         })
     }
 }
+
+/// Names moa, its version and where to learn about it, as polite crawlers do.
+pub fn default_user_agent() -> String {
+    format!("moa/{} (+{HOMEPAGE}; Korean tech-blog aggregator)", env!("CARGO_PKG_VERSION"))
+}
+
+pub const HOMEPAGE: &str = "https://github.com/moa-aggregator/moa";
 
 #[cfg(test)]
 mod tests {
@@ -103,7 +171,7 @@ mod tests {
     #[test]
     fn flags_beat_file_beats_defaults() {
         let file: FileConfig = toml::from_str(
-            "database_url = \"sqlite://file.db\"\nlisten = \"0.0.0.0:9000\"\nallow_private_networks = true\ncrawl_interval_minutes = 5",
+            "database_url = \"sqlite://file.db\"\nlisten = \"0.0.0.0:9000\"\nallow_private_networks = true\nmin_check_interval_minutes = 5",
         )
         .unwrap();
         let cli = Overrides { database_url: Some("sqlite://flag.db".into()), ..Overrides::default() };
@@ -111,7 +179,7 @@ mod tests {
         assert_eq!(s.database_url, "sqlite://flag.db");
         assert_eq!(s.listen, "0.0.0.0:9000");
         assert!(s.allow_private_networks);
-        assert_eq!(s.crawl_interval, Duration::from_secs(300));
+        assert_eq!(s.min_check_interval, Duration::from_secs(300));
 
         let d = Settings::resolve(FileConfig::default(), Overrides::default()).unwrap();
         assert_eq!(d.database_url, DEFAULT_DATABASE_URL);
@@ -123,9 +191,17 @@ mod tests {
     #[test]
     fn the_example_config_is_valid_and_complete() {
         let example: FileConfig = toml::from_str(include_str!("../../../moa.example.toml")).unwrap();
+        assert!(example.webhooks.is_empty());
+        let with_hooks = format!(
+            "{}\n[[webhooks]]\nurl = \"https://a.example/hook\"\n[[webhooks]]\nurl = \"https://hooks.slack.com/x\"\nformat = \"slack\"\n",
+            include_str!("../../../moa.example.toml")
+        );
+        let example: FileConfig = toml::from_str(&with_hooks).unwrap();
         let s = Settings::resolve(example, Overrides::default()).unwrap();
         assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
-        assert_eq!(s.crawl_interval, Duration::from_secs(30 * 60));
+        assert_eq!(s.max_check_interval, Duration::from_secs(24 * 3600));
+        assert_eq!(s.webhooks.len(), 2);
+        assert_eq!(s.webhooks[1].format, WebhookFormat::Slack);
     }
 
     #[test]

@@ -1,22 +1,42 @@
-//! One crawl: every enabled source fetched concurrently, parsed, and stored — each source in its own
-//! transaction, so a failure or a kill affects only the source it hit.
+//! Crawling: the scheduler hands out due sources in batches (their next check written before the fetch),
+//! each is fetched politely, parsed and stored in its own transaction, so a failure or a kill affects
+//! only the source it hit. After a fetch: article pages are read for missing pictures, webhooks are
+//! told of new posts, and a WebSub hub the feed advertises is subscribed to.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use moa_feed::{Entry, ParseOptions};
-use moa_store::{NewPost, SourceRow, Store};
+use moa_feed::{Entry, Feed, FeedError, ParseOptions};
+use moa_store::{CheckResult, Claimed, ErrorKind, NewPost, Selection, SourceCheck, Store, UpsertStats};
 
-use crate::fetch::{Fetched, Fetcher, Response};
+use crate::fetch::{Content, Fetched, Fetcher, Get, Response, bot_wall};
 use crate::now_unix;
+use crate::schedule::{Hints, Schedule};
+use crate::webhook::{AnnouncedPost, Notifier};
+use crate::websub::WebSub;
+
+/// An article page is read this far for its `og:image`: the `<head>` is at the start.
+pub const PAGE_PREFIX_BYTES: usize = 256 * 1024;
+/// Due sources claimed per batch.
+pub const DUE_BATCH: u32 = 256;
+/// How often a running scheduler looks for due sources.
+pub const SCHEDULER_TICK: Duration = Duration::from_secs(20);
+/// 304s and failures are written this many at a time, in one transaction.
+const RECORD_BATCH: usize = 128;
 
 #[derive(Debug, Clone)]
 pub struct CrawlOptions {
-    pub concurrency: usize,
     pub timezone_offset: i32,
     pub progress: bool,
+    pub schedule: Schedule,
+    /// Read new posts' article pages for an og:image when the feed gives no picture.
+    pub page_images: bool,
+    /// Sources fetched at once (each fetch also waits for its host's and the global politeness slots).
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Default)]
@@ -27,6 +47,7 @@ pub struct CrawlReport {
     pub sources_failed: usize,
     pub new_posts: u32,
     pub updated_posts: u32,
+    pub images_found: u32,
     pub failures: Vec<(String, String)>,
     pub elapsed: Duration,
 }
@@ -34,114 +55,338 @@ pub struct CrawlReport {
 impl CrawlReport {
     pub fn summary_line(&self) -> String {
         format!(
-            "crawl finished in {:.1}s: {} sources ok ({} unchanged), {} failed; {} new posts, {} updated",
+            "crawl finished in {:.1}s: {} sources ok ({} unchanged), {} failed; {} new posts, {} updated, {} pictures from article pages",
             self.elapsed.as_secs_f64(),
             self.sources_ok,
             self.sources_unchanged,
             self.sources_failed,
             self.new_posts,
-            self.updated_posts
+            self.updated_posts,
+            self.images_found,
         )
     }
 }
 
 enum Outcome {
-    Ok {
-        new: u32,
-        updated: u32,
+    Stored {
+        stats: UpsertStats,
+        images: u32,
     },
-    /// 304: nothing parsed, nothing written but the source's success.
+    /// 304: nothing parsed, nothing written but the source's state.
     NotModified,
     Failed(String),
 }
 
-pub async fn crawl_once(
-    store: Arc<dyn Store>,
-    fetcher: &Fetcher,
-    options: &CrawlOptions,
-) -> anyhow::Result<CrawlReport> {
-    let started = Instant::now();
-    let sources: Vec<SourceRow> = store.sources().await?.into_iter().filter(|s| s.enabled).collect();
-    let bar = if options.progress {
-        let bar = ProgressBar::with_draw_target(Some(sources.len() as u64), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} sources {msg}") {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-    let mut report = CrawlReport::default();
-    let mut results = futures_util::stream::iter(sources)
-        .map(|source| {
-            let store = store.clone();
-            async move {
-                let outcome = crawl_source(store.as_ref(), fetcher, &source, options).await;
-                (source.spec.id, outcome)
-            }
-        })
-        .buffer_unordered(options.concurrency.max(1));
-    while let Some((id, outcome)) = results.next().await {
-        bar.inc(1);
-        match outcome {
-            Outcome::Ok { new, updated } => {
-                report.sources_ok += 1;
-                report.new_posts += new;
-                report.updated_posts += updated;
-            }
-            Outcome::NotModified => {
-                report.sources_ok += 1;
-                report.sources_unchanged += 1;
-            }
-            Outcome::Failed(message) => {
-                tracing::warn!(source = %id, error = %message, "fetch failed");
-                report.sources_failed += 1;
-                report.failures.push((id, message));
-            }
-        }
-        bar.set_message(format!("{} new", report.new_posts));
-    }
-    bar.finish_and_clear();
-    report.failures.sort();
-    report.elapsed = started.elapsed();
-    Ok(report)
+pub struct Crawler {
+    pub store: Arc<dyn Store>,
+    pub fetcher: Fetcher,
+    pub options: CrawlOptions,
+    pub notifier: Option<Notifier>,
+    pub websub: Option<WebSub>,
 }
 
-async fn crawl_source(store: &dyn Store, fetcher: &Fetcher, source: &SourceRow, options: &CrawlOptions) -> Outcome {
-    let started_at = now_unix();
-    let result = async {
-        let response =
-            fetcher.get_if_changed(&source.spec.feed_url, &source.validators).await.map_err(|e| e.to_string())?;
-        let Response::Changed(Fetched { url, body, charset, validators }) = response else {
-            store.record_not_modified(&source.spec.id, started_at).await.map_err(|e| e.to_string())?;
-            return Ok(None);
+/// Checks of sources that brought no posts, written in batches.
+struct Recorder<'a> {
+    store: &'a dyn Store,
+    pending: Mutex<Vec<SourceCheck>>,
+}
+
+impl Recorder<'_> {
+    async fn push(&self, check: SourceCheck) {
+        let batch = {
+            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            pending.push(check);
+            if pending.len() < RECORD_BATCH {
+                return;
+            }
+            std::mem::take(&mut *pending)
         };
+        self.write(batch).await;
+    }
+
+    async fn flush(&self) {
+        let batch = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        if !batch.is_empty() {
+            self.write(batch).await;
+        }
+    }
+
+    async fn write(&self, batch: Vec<SourceCheck>) {
+        // Unrecorded, the sources keep their claimed next check and are simply checked again then.
+        if let Err(e) = self.store.record_checks(&batch).await {
+            tracing::error!(error = %e, sources = batch.len(), "could not record source checks");
+        }
+    }
+}
+
+impl Crawler {
+    /// Runs for ever: whatever is due, every [`SCHEDULER_TICK`].
+    pub async fn run_scheduler(&self) {
+        loop {
+            match self.run(Selection::Due { limit: DUE_BATCH }).await {
+                Ok(report) if report.sources_ok + report.sources_failed > 0 => {
+                    tracing::info!("{}", report.summary_line())
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "crawl failed"),
+            }
+            tokio::time::sleep(SCHEDULER_TICK).await;
+        }
+    }
+
+    /// Crawls the selected sources: for [`Selection::Due`], batch after batch until none is due.
+    pub async fn run(&self, selection: Selection) -> anyhow::Result<CrawlReport> {
+        let started = Instant::now();
+        let now = now_unix();
+        // The lease: a source whose fetch never reports (the process died) is due again after it.
+        let lease_until = now + self.options.schedule.min.as_secs() as i64;
+        let bar = if self.options.progress {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {pos} sources {msg}") {
+                bar.set_style(style);
+            }
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        let recorder = Recorder { store: self.store.as_ref(), pending: Mutex::new(Vec::new()) };
+        let concurrency = self.options.concurrency.max(1);
+        let mut queue: VecDeque<Claimed> = VecDeque::new();
+        let mut next_claim = Some(selection);
+        let mut in_flight = FuturesUnordered::new();
+        let mut report = CrawlReport::default();
+        let mut claim_error = None;
+        loop {
+            // Keep `concurrency` sources in flight, claiming the next batch when the queue runs dry.
+            while in_flight.len() < concurrency {
+                if queue.is_empty()
+                    && let Some(selection) = next_claim.take()
+                {
+                    match self.store.claim(&selection, now, lease_until).await {
+                        Ok(claimed) => {
+                            let full = matches!(selection, Selection::Due { limit } if claimed.len() == limit as usize);
+                            queue.extend(claimed);
+                            if full {
+                                next_claim = Some(selection);
+                            }
+                        }
+                        Err(e) => claim_error = Some(e),
+                    }
+                }
+                let Some(source) = queue.pop_front() else { break };
+                in_flight.push(self.crawl_source(source, &recorder));
+            }
+            let Some((id, outcome)) = in_flight.next().await else { break };
+            bar.inc(1);
+            match outcome {
+                Outcome::Stored { stats, images } => {
+                    report.sources_ok += 1;
+                    report.new_posts += stats.new;
+                    report.updated_posts += stats.updated;
+                    report.images_found += images;
+                }
+                Outcome::NotModified => {
+                    report.sources_ok += 1;
+                    report.sources_unchanged += 1;
+                }
+                Outcome::Failed(message) => {
+                    tracing::warn!(source = %id, error = %message, "fetch failed");
+                    report.sources_failed += 1;
+                    report.failures.push((id, message));
+                }
+            }
+            bar.set_message(format!("{} new posts", report.new_posts));
+        }
+        recorder.flush().await;
+        bar.finish_and_clear();
+        if let Some(e) = claim_error {
+            return Err(e.into());
+        }
+        report.failures.sort();
+        report.elapsed = started.elapsed();
+        Ok(report)
+    }
+
+    async fn crawl_source(&self, source: Claimed, recorder: &Recorder<'_>) -> (String, Outcome) {
+        let outcome = self.check_source(&source, recorder).await;
+        (source.id, outcome)
+    }
+
+    async fn check_source(&self, source: &Claimed, recorder: &Recorder<'_>) -> Outcome {
+        let at = now_unix();
+        let schedule = &self.options.schedule;
+        let how =
+            Get { validators: Some(&source.validators), user_agent: source.user_agent.as_deref(), prefix_bytes: None };
+        let check = |interval: Duration, hints: Hints, redirect: Option<String>, result| {
+            let wait = schedule.next_wait(interval, &hints, &source.id, at);
+            SourceCheck {
+                source_id: source.id.clone(),
+                at,
+                next_check_at: at + wait.as_secs() as i64,
+                interval: interval.as_secs() as i64,
+                permanent_redirect: redirect,
+                result,
+            }
+        };
+        let failed = |kind: ErrorKind, message: String, retry_after: Option<Duration>, redirect| {
+            let interval = schedule.after_failures(source.consecutive_failures + 1);
+            let hints = Hints { retry_after, ..Hints::default() };
+            let disable = kind == ErrorKind::Gone;
+            check(interval, hints, redirect, CheckResult::Failed { kind, message, disable })
+        };
+        let response = match self.fetcher.get_with(&source.fetch_url, how).await {
+            Ok(r) => r,
+            Err(e) => {
+                let message = e.to_string();
+                recorder.push(failed(e.kind(), message.clone(), e.retry_after(), None)).await;
+                return Outcome::Failed(message);
+            }
+        };
+        let Response { content, permanent_redirect, fresh_for } = response;
+        let redirect = permanent_redirect.map(String::from);
+        let fetched = match content {
+            Content::NotModified => {
+                let interval = source.check_interval.map_or(schedule.min, |s| Duration::from_secs(s as u64));
+                let hints = Hints { fresh_for, ..Hints::default() };
+                recorder
+                    .push(check(interval.clamp(schedule.min, schedule.max), hints, redirect, CheckResult::NotModified))
+                    .await;
+                return Outcome::NotModified;
+            }
+            Content::Changed(fetched) => fetched,
+        };
+        let Fetched { url, body, charset, validators } = fetched;
         let parse_options = ParseOptions {
-            url: Some(url),
+            url: Some(url.clone()),
             http_charset: charset,
-            timezone_offset: options.timezone_offset,
-            now: Some(now_unix()),
+            timezone_offset: self.options.timezone_offset,
+            now: Some(at),
             ..ParseOptions::default()
         };
         // Parsing a large feed is CPU work: keep it off the async workers.
-        let feed = tokio::task::spawn_blocking(move || moa_feed::parse(&body, &parse_options))
-            .await
-            .map_err(|e| format!("parser task failed: {e}"))?
-            .map_err(|e| e.to_string())?;
-        let posts: Vec<NewPost> = feed.entries.into_iter().filter_map(to_new_post).collect();
-        store.store_fetch(&source.spec.id, now_unix(), &posts, &validators).await.map(Some).map_err(|e| e.to_string())
-    }
-    .await;
-    match result {
-        Ok(Some(stats)) => Outcome::Ok { new: stats.new, updated: stats.updated },
-        Ok(None) => Outcome::NotModified,
-        Err(message) => {
-            if let Err(e) = store.record_failure(&source.spec.id, started_at, &message).await {
-                tracing::error!(source = %source.spec.id, error = %e, "could not record the failure");
+        let parsed = tokio::task::spawn_blocking(move || {
+            let result = moa_feed::parse(&body, &parse_options);
+            let wall = match &result {
+                Err(FeedError::NotAFeed { .. }) => bot_wall(&reqwest::header::HeaderMap::new(), &body),
+                _ => None,
+            };
+            (result, wall)
+        })
+        .await;
+        let feed: Feed = match parsed {
+            Ok((Ok(feed), _)) => feed,
+            Ok((Err(e), wall)) => {
+                let (kind, message) = match (wall, &e) {
+                    (Some(by), _) => (ErrorKind::Blocked, format!("blocked by bot protection ({by})")),
+                    (None, FeedError::NotAFeed { .. } | FeedError::Empty) => (ErrorKind::NotAFeed, e.to_string()),
+                    (None, FeedError::TooLarge { .. }) => (ErrorKind::TooLarge, e.to_string()),
+                    (None, _) => (ErrorKind::Parse, e.to_string()),
+                };
+                recorder.push(failed(kind, message.clone(), None, redirect)).await;
+                return Outcome::Failed(message);
             }
-            Outcome::Failed(message)
+            Err(e) => {
+                let message = format!("parser task failed: {e}");
+                recorder.push(failed(ErrorKind::Other, message.clone(), None, redirect)).await;
+                return Outcome::Failed(message);
+            }
+        };
+        let published: Vec<i64> = feed.entries.iter().filter_map(|e| e.published.or(e.updated)).map(|t| t.0).collect();
+        let interval = schedule.from_posts(&published, at);
+        let ttl = feed.ttl_minutes.map(|m| Duration::from_secs(u64::from(m) * 60));
+        let hints = Hints { ttl, fresh_for, retry_after: None };
+        let (hub, topic) = (feed.hub.clone(), feed.self_url.clone().unwrap_or_else(|| url.to_string()));
+        let posts = posts_of(feed);
+        let check = check(interval, hints, redirect, CheckResult::Fetched { validators });
+        let stats = match self.store.store_fetch(&check, &posts).await {
+            Ok(stats) => stats,
+            Err(e) => {
+                let message = format!("cannot store: {e}");
+                recorder.push(failed(ErrorKind::Other, message.clone(), None, None)).await;
+                return Outcome::Failed(message);
+            }
+        };
+        let images = self.fill_page_images(&stats, &posts, source.user_agent.as_deref()).await;
+        if let Some(notifier) = &self.notifier {
+            notifier.announce(&source.id, &source.name, announced(&stats, &posts));
         }
+        if let (Some(websub), Some(hub)) = (&self.websub, hub) {
+            websub.ensure_subscribed(&source.id, &hub, &topic).await;
+        }
+        Outcome::Stored { stats, images }
     }
+
+    /// Reads the article page of each new post that has no picture, for its og:image. Each page is read
+    /// once (marked checked whatever it held), at most [`PAGE_PREFIX_BYTES`] of it, politely.
+    async fn fill_page_images(&self, stats: &UpsertStats, posts: &[NewPost], user_agent: Option<&str>) -> u32 {
+        if !self.options.page_images {
+            return 0;
+        }
+        let mut pages = FuturesUnordered::new();
+        let mut found = 0;
+        for c in &stats.created {
+            let post = &posts[c.index];
+            if let (None, None, Some(url)) = (&post.thumbnail, c.duplicate_of, &post.url) {
+                pages.push(self.fill_page_image(c.id, url, user_agent));
+                // A few at a time: the host's politeness slots are shared with other sources.
+                if pages.len() >= 4 && pages.next().await == Some(true) {
+                    found += 1;
+                }
+            }
+        }
+        while let Some(f) = pages.next().await {
+            found += u32::from(f);
+        }
+        found
+    }
+
+    async fn fill_page_image(&self, post_id: i64, url: &str, user_agent: Option<&str>) -> bool {
+        let how = Get { user_agent, prefix_bytes: Some(PAGE_PREFIX_BYTES), ..Get::default() };
+        let image = match self.fetcher.get_with(url, how).await {
+            Ok(Response { content: Content::Changed(page), .. }) => {
+                let html = String::from_utf8_lossy(&page.body);
+                moa_feed::html::page_meta(&html)
+                    .image
+                    .and_then(|src| page.url.join(&src).ok())
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .map(String::from)
+            }
+            Ok(_) => None,
+            Err(e) => {
+                tracing::debug!(url, error = %e, "article page not read");
+                None
+            }
+        };
+        if let Err(e) = self.store.set_page_image(post_id, image.as_deref()).await {
+            tracing::error!(post = post_id, error = %e, "could not store the page image");
+        }
+        image.is_some()
+    }
+}
+
+/// The posts of a parsed feed worth storing.
+pub fn posts_of(feed: Feed) -> Vec<NewPost> {
+    feed.entries.into_iter().filter_map(to_new_post).collect()
+}
+
+/// New posts as webhooks announce them: duplicates of posts already shown are not news.
+pub fn announced(stats: &UpsertStats, posts: &[NewPost]) -> Vec<AnnouncedPost> {
+    stats
+        .created
+        .iter()
+        .filter(|c| c.duplicate_of.is_none())
+        .map(|c| {
+            let p = &posts[c.index];
+            AnnouncedPost {
+                id: c.id,
+                title: p.title.clone(),
+                url: p.url.clone(),
+                summary: p.summary.clone(),
+                thumbnail: p.thumbnail.clone(),
+                published_at: p.published_at.map(moa_feed::format_rfc3339),
+            }
+        })
+        .collect()
 }
 
 /// An entry worth storing has something to show: a title or a link.

@@ -1,20 +1,23 @@
-//! HTTP fetching for the crawler: timeouts, a body cap applied after decompression, a redirect limit,
-//! and a guard against requests to private networks (SSRF).
+//! HTTP fetching for the crawler: conditional GET, timeouts, a body cap applied after decompression,
+//! redirects followed one hop at a time (to spot loops and permanent moves), politeness per host, and a
+//! guard against requests to private networks (SSRF).
 //!
 //! The guard sits in the DNS resolver, so it judges the addresses actually connected to — for the
 //! first request and for every redirect — not the host name; URLs with an IP literal never reach a
-//! resolver, so they are checked before the request and in the redirect policy.
+//! resolver, so they are checked before each hop.
 
+use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use moa_store::Validators;
+use moa_store::{ErrorKind, Validators};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use reqwest::{header, redirect};
+use reqwest::{StatusCode, header, redirect};
 use url::{Host, Url};
 
 use crate::config::Settings;
+use crate::politeness::Politeness;
 
 #[derive(Debug, Clone)]
 pub struct FetchConfig {
@@ -24,6 +27,9 @@ pub struct FetchConfig {
     pub max_redirects: usize,
     pub user_agent: String,
     pub allow_private_networks: bool,
+    pub concurrency: usize,
+    pub per_host_concurrency: usize,
+    pub per_host_spacing: Duration,
 }
 
 impl From<&Settings> for FetchConfig {
@@ -35,6 +41,9 @@ impl From<&Settings> for FetchConfig {
             max_redirects: s.max_redirects,
             user_agent: s.user_agent.clone(),
             allow_private_networks: s.allow_private_networks,
+            concurrency: s.concurrency,
+            per_host_concurrency: s.per_host_concurrency,
+            per_host_spacing: s.per_host_spacing,
         }
     }
 }
@@ -47,12 +56,56 @@ pub enum FetchError {
     PrivateNetwork(String),
     #[error("timed out")]
     Timeout,
-    #[error("HTTP status {0}")]
-    Status(u16),
+    #[error("DNS: {0}")]
+    Dns(String),
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    #[error("HTTP {status}{}", retry_after.map(|d| format!(" (Retry-After {}s)", d.as_secs())).unwrap_or_default())]
+    Status { status: u16, retry_after: Option<Duration> },
+    #[error("HTTP {status}: blocked by bot protection ({by})")]
+    Blocked { status: u16, by: String },
+    #[error("host paused for {}s after it asked to slow down", .0.as_secs())]
+    HostPaused(Duration),
     #[error("response body exceeds {0} bytes")]
     TooLarge(usize),
+    #[error("redirect loop at {0}")]
+    RedirectLoop(String),
+    #[error("more than {0} redirects")]
+    TooManyRedirects(usize),
     #[error("{0}")]
     Network(String),
+}
+
+impl FetchError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidUrl(_) => ErrorKind::Other,
+            Self::PrivateNetwork(_) => ErrorKind::PrivateNetwork,
+            Self::Timeout => ErrorKind::Timeout,
+            Self::Dns(_) => ErrorKind::Dns,
+            Self::Tls(_) => ErrorKind::Tls,
+            Self::Connect(_) => ErrorKind::Connect,
+            Self::Status { status: 410, .. } => ErrorKind::Gone,
+            Self::Status { status: 429, .. } | Self::HostPaused(_) => ErrorKind::Throttled,
+            Self::Status { status: 503, retry_after: Some(_) } => ErrorKind::Throttled,
+            Self::Status { .. } => ErrorKind::HttpStatus,
+            Self::Blocked { .. } => ErrorKind::Blocked,
+            Self::TooLarge(_) => ErrorKind::TooLarge,
+            Self::RedirectLoop(_) | Self::TooManyRedirects(_) => ErrorKind::Redirect,
+            Self::Network(_) => ErrorKind::Other,
+        }
+    }
+
+    /// How long the server asked us to wait before asking again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Status { retry_after, .. } => *retry_after,
+            Self::HostPaused(d) => Some(*d),
+            _ => None,
+        }
+    }
 }
 
 pub struct Fetched {
@@ -65,16 +118,40 @@ pub struct Fetched {
 }
 
 /// A conditional GET's answer.
-pub enum Response {
+pub enum Content {
     Changed(Fetched),
     /// 304: the feed is as it was when the validators were given.
     NotModified,
 }
 
+pub struct Response {
+    pub content: Content,
+    /// Where the request ended when it was redirected and every hop was permanent (301/308).
+    pub permanent_redirect: Option<Url>,
+    /// How long the server says the response stays fresh (`Cache-Control: max-age`, else `Expires`).
+    pub fresh_for: Option<Duration>,
+}
+
+/// How one GET is made.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Get<'a> {
+    pub validators: Option<&'a Validators>,
+    /// Instead of moa's own User-Agent.
+    pub user_agent: Option<&'a str>,
+    /// Read at most this much and stop there, instead of failing at the body cap (an HTML page's head).
+    pub prefix_bytes: Option<usize>,
+}
+
+/// Bodies of error responses are read this far, to recognise bot-protection pages.
+const ERROR_BODY_BYTES: usize = 16 * 1024;
+/// A host that says 429/503 without Retry-After is left alone this long.
+const DEFAULT_PAUSE: Duration = Duration::from_secs(60);
+
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
     config: Arc<FetchConfig>,
+    politeness: Arc<Politeness>,
 }
 
 /// Installs the TLS crypto provider (ring) once per process; reqwest is built without one so that only a
@@ -86,81 +163,208 @@ pub fn install_tls_provider() {
 impl Fetcher {
     pub fn new(config: FetchConfig) -> anyhow::Result<Self> {
         install_tls_provider();
-        let allow = config.allow_private_networks;
-        let max_redirects = config.max_redirects;
-        let policy = redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() > max_redirects {
-                return attempt.error(format!("more than {max_redirects} redirects"));
-            }
-            if let Err(e) = check_literal_host(attempt.url(), allow) {
-                return attempt.error(e.to_string());
-            }
-            attempt.follow()
-        });
         let client = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
-            .redirect(policy)
-            .dns_resolver(GuardedResolver { allow_private_networks: allow })
+            // Followed by hand, one hop at a time: see `get_with`.
+            .redirect(redirect::Policy::none())
+            .dns_resolver(GuardedResolver { allow_private_networks: config.allow_private_networks })
+            .pool_idle_timeout(Duration::from_secs(30))
             .build()?;
-        Ok(Self { client, config: Arc::new(config) })
+        let politeness = Politeness::new(config.concurrency, config.per_host_concurrency, config.per_host_spacing);
+        Ok(Self { client, config: Arc::new(config), politeness: Arc::new(politeness) })
     }
 
     /// An unconditional GET.
     pub async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
-        match self.get_if_changed(url, &Validators::default()).await? {
-            Response::Changed(fetched) => Ok(fetched),
-            Response::NotModified => Err(FetchError::Status(304)),
+        match self.get_with(url, Get::default()).await?.content {
+            Content::Changed(fetched) => Ok(fetched),
+            Content::NotModified => Err(FetchError::Status { status: 304, retry_after: None }),
         }
     }
 
     /// A conditional GET: the validators of the last full response go back as `If-None-Match` /
     /// `If-Modified-Since`, and a server that has nothing new answers 304 with no body.
     pub async fn get_if_changed(&self, url: &str, validators: &Validators) -> Result<Response, FetchError> {
+        self.get_with(url, Get { validators: Some(validators), ..Get::default() }).await
+    }
+
+    pub async fn get_with(&self, url: &str, how: Get<'_>) -> Result<Response, FetchError> {
+        let mut url = Url::parse(url).map_err(|_| FetchError::InvalidUrl(url.to_string()))?;
+        let validators = how.validators.cloned().unwrap_or_default();
+        let asked = validators.etag.is_some() || validators.last_modified.is_some();
+        let mut seen = HashSet::from([url.clone()]);
+        let mut all_permanent = true;
+        let mut hops = 0;
+        loop {
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(FetchError::InvalidUrl(url.to_string()));
+            }
+            check_literal_host(&url, self.config.allow_private_networks)?;
+            let host = url.host_str().unwrap_or("").to_string();
+            let permit = self.politeness.acquire(&host).await.map_err(FetchError::HostPaused)?;
+            let mut request = self.client.get(url.clone());
+            if let Some(ua) = how.user_agent {
+                request = request.header(header::USER_AGENT, ua);
+            }
+            if let Some(etag) = &validators.etag {
+                request = request.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(date) = &validators.last_modified {
+                request = request.header(header::IF_MODIFIED_SINCE, date);
+            }
+            let mut response = request.send().await.map_err(classify)?;
+            let status = response.status();
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                drop(permit);
+                let location = header_text(response.headers(), header::LOCATION)
+                    .ok_or(FetchError::Status { status: status.as_u16(), retry_after: None })?;
+                let next = url.join(&location).map_err(|_| FetchError::InvalidUrl(location.clone()))?;
+                if !seen.insert(next.clone()) {
+                    return Err(FetchError::RedirectLoop(next.to_string()));
+                }
+                hops += 1;
+                if hops > self.config.max_redirects {
+                    return Err(FetchError::TooManyRedirects(self.config.max_redirects));
+                }
+                all_permanent &= matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT);
+                url = next;
+                continue;
+            }
+            let permanent_redirect = (hops > 0 && all_permanent).then(|| url.clone());
+            let fresh_for = freshness(response.headers());
+            if status == StatusCode::NOT_MODIFIED && asked {
+                return Ok(Response { content: Content::NotModified, permanent_redirect, fresh_for });
+            }
+            if !status.is_success() {
+                let retry_after =
+                    header_text(response.headers(), header::RETRY_AFTER).and_then(|v| parse_retry_after(&v));
+                let headers = response.headers().clone();
+                let body = read_body(&mut response, ERROR_BODY_BYTES, true).await.unwrap_or_default();
+                if let Some(by) = bot_wall(&headers, &body) {
+                    return Err(FetchError::Blocked { status: status.as_u16(), by });
+                }
+                if matches!(status.as_u16(), 429 | 503) {
+                    self.politeness.pause(&host, retry_after.unwrap_or(DEFAULT_PAUSE));
+                }
+                return Err(FetchError::Status { status: status.as_u16(), retry_after });
+            }
+            let validators = Validators {
+                etag: header_text(response.headers(), header::ETAG),
+                last_modified: header_text(response.headers(), header::LAST_MODIFIED),
+            };
+            let charset = header_text(response.headers(), header::CONTENT_TYPE).and_then(|ct| {
+                ct.split(';').find_map(|p| p.trim().strip_prefix("charset=").map(|c| c.trim_matches('"').to_string()))
+            });
+            let (cap, truncate) = match how.prefix_bytes {
+                Some(n) => (n, true),
+                None => (self.config.max_body_bytes, false),
+            };
+            let body = read_body(&mut response, cap, truncate).await?;
+            drop(permit);
+            let fetched = Fetched { url, body, charset, validators };
+            return Ok(Response { content: Content::Changed(fetched), permanent_redirect, fresh_for });
+        }
+    }
+
+    /// POSTs a form (a WebSub subscription request), with the same guard and politeness as a GET.
+    pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<u16, FetchError> {
         let parsed = Url::parse(url).map_err(|_| FetchError::InvalidUrl(url.to_string()))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(FetchError::InvalidUrl(url.to_string()));
         }
         check_literal_host(&parsed, self.config.allow_private_networks)?;
-        let mut request = self.client.get(parsed);
-        if let Some(etag) = &validators.etag {
-            request = request.header(header::IF_NONE_MATCH, etag);
-        }
-        if let Some(date) = &validators.last_modified {
-            request = request.header(header::IF_MODIFIED_SINCE, date);
-        }
-        let mut response = request.send().await.map_err(classify)?;
-        let status = response.status();
-        let asked = validators.etag.is_some() || validators.last_modified.is_some();
-        if status == reqwest::StatusCode::NOT_MODIFIED && asked {
-            return Ok(Response::NotModified);
-        }
-        if !status.is_success() {
-            return Err(FetchError::Status(status.as_u16()));
-        }
-        let header_text = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).map(String::from);
-        let validators =
-            Validators { etag: header_text(header::ETAG), last_modified: header_text(header::LAST_MODIFIED) };
-        let charset =
-            response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|ct| {
-                ct.split(';').find_map(|p| p.trim().strip_prefix("charset=").map(|c| c.trim_matches('"').to_string()))
-            });
-        let url = response.url().clone();
-        let cap = self.config.max_body_bytes;
-        if response.content_length().is_some_and(|n| n > cap as u64) {
+        let host = parsed.host_str().unwrap_or("").to_string();
+        let _permit = self.politeness.acquire(&host).await.map_err(FetchError::HostPaused)?;
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let response = self
+            .client
+            .post(parsed)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(response.status().as_u16())
+    }
+}
+
+fn header_text(headers: &header::HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// Reads the body up to `cap` bytes, counted after decompression so a small gzip bomb stops at the cap:
+/// past it, the body is cut there (`truncate`) or the fetch fails.
+async fn read_body(response: &mut reqwest::Response, cap: usize, truncate: bool) -> Result<Vec<u8>, FetchError> {
+    if !truncate && response.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(FetchError::TooLarge(cap));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(classify)? {
+        if body.len() + chunk.len() > cap {
+            if truncate {
+                body.extend_from_slice(&chunk[..cap - body.len()]);
+                break;
+            }
             return Err(FetchError::TooLarge(cap));
         }
-        // Counted after decompression, so a small gzip bomb stops at the cap.
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if body.len() + chunk.len() > cap {
-                return Err(FetchError::TooLarge(cap));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Response::Changed(Fetched { url, body, charset, validators }))
+        body.extend_from_slice(&chunk);
     }
+    Ok(body)
+}
+
+/// `Retry-After`: seconds, or an HTTP date.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    if let Ok(seconds) = value.trim().parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = moa_feed::parse_date(value, 0)?;
+    Some(Duration::from_secs(u64::try_from(at - crate::now_unix()).unwrap_or(0)))
+}
+
+/// How long a response stays fresh: `Cache-Control: max-age` (unless `no-cache`/`no-store`), else
+/// `Expires` measured against the server's `Date`.
+pub fn freshness(headers: &header::HeaderMap) -> Option<Duration> {
+    if let Some(cc) = header_text(headers, header::CACHE_CONTROL) {
+        let directives: Vec<String> = cc.split(',').map(|d| d.trim().to_ascii_lowercase()).collect();
+        if directives.iter().any(|d| d == "no-cache" || d == "no-store") {
+            return None;
+        }
+        if let Some(age) = directives.iter().find_map(|d| d.strip_prefix("max-age=")?.trim_matches('"').parse().ok()) {
+            return Some(Duration::from_secs(age));
+        }
+    }
+    let expires = moa_feed::parse_date(&header_text(headers, header::EXPIRES)?, 0)?;
+    let now =
+        header_text(headers, header::DATE).and_then(|d| moa_feed::parse_date(&d, 0)).unwrap_or_else(crate::now_unix);
+    u64::try_from(expires - now).ok().filter(|s| *s > 0).map(Duration::from_secs)
+}
+
+/// Bot-protection walls: Cloudflare's challenge (its `cf-mitigated` header or its page), and CAPTCHA
+/// pages served in place of the feed.
+pub fn bot_wall(headers: &header::HeaderMap, body: &[u8]) -> Option<String> {
+    if headers.get("cf-mitigated").is_some() {
+        return Some("Cloudflare challenge".into());
+    }
+    let head = String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_BYTES)]).to_ascii_lowercase();
+    let server = header_text(headers, header::SERVER).unwrap_or_default().to_ascii_lowercase();
+    if head.contains("cf-chl")
+        || head.contains("challenge-platform")
+        || (server == "cloudflare" && head.contains("just a moment"))
+    {
+        return Some("Cloudflare challenge".into());
+    }
+    if head.contains("attention required! | cloudflare") {
+        return Some("Cloudflare block".into());
+    }
+    if head.contains("g-recaptcha") || head.contains("hcaptcha") || head.contains("captcha-delivery") {
+        return Some("CAPTCHA".into());
+    }
+    if server.contains("ddos-guard") || head.contains("sucuri website firewall") {
+        return Some("web application firewall".into());
+    }
+    None
 }
 
 fn classify(e: reqwest::Error) -> FetchError {
@@ -175,12 +379,25 @@ fn classify(e: reqwest::Error) -> FetchError {
         if let Some(rest) = text.strip_prefix(PRIVATE_PREFIX) {
             return FetchError::PrivateNetwork(rest.to_string());
         }
+        if s.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut) {
+            return FetchError::Timeout;
+        }
         if !chain.iter().any(|c: &String| c.contains(&text)) {
             chain.push(text);
         }
         source = s.source();
     }
-    FetchError::Network(chain.join(": "))
+    let message = chain.join(": ");
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        FetchError::Dns(message)
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        FetchError::Tls(message)
+    } else if e.is_connect() {
+        FetchError::Connect(message)
+    } else {
+        FetchError::Network(message)
+    }
 }
 
 const PRIVATE_PREFIX: &str = "moa-ssrf-guard: ";
@@ -278,5 +495,33 @@ mod tests {
         for public in ["1.1.1.1", "211.249.220.24", "2606:4700::1111"] {
             assert!(is_public(public.parse().unwrap()), "{public} should be allowed");
         }
+    }
+
+    #[test]
+    fn server_hints() {
+        assert_eq!(parse_retry_after(" 120 "), Some(Duration::from_secs(120)));
+        let later = moa_feed::format_rfc3339(crate::now_unix() + 600);
+        let in_ten_minutes = parse_retry_after(&later).unwrap().as_secs();
+        assert!((595..=600).contains(&in_ten_minutes), "{in_ten_minutes}");
+        assert_eq!(parse_retry_after("soon"), None);
+
+        let headers = |pairs: &[(&'static str, &str)]| {
+            let mut h = header::HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, v.parse().unwrap());
+            }
+            h
+        };
+        assert_eq!(freshness(&headers(&[("cache-control", "public, max-age=3600")])), Some(Duration::from_secs(3600)));
+        assert_eq!(freshness(&headers(&[("cache-control", "no-cache, max-age=3600")])), None);
+        let expires =
+            headers(&[("date", "Mon, 10 Feb 2025 01:00:00 GMT"), ("expires", "Mon, 10 Feb 2025 03:00:00 GMT")]);
+        assert_eq!(freshness(&expires), Some(Duration::from_secs(7200)));
+        assert_eq!(freshness(&headers(&[("expires", "0")])), None);
+
+        assert!(bot_wall(&headers(&[("cf-mitigated", "challenge")]), b"").is_some());
+        let page = b"<html><title>Just a moment...</title><script src=/cdn-cgi/challenge-platform/x.js>";
+        assert_eq!(bot_wall(&headers(&[("server", "cloudflare")]), page).as_deref(), Some("Cloudflare challenge"));
+        assert_eq!(bot_wall(&headers(&[("server", "nginx")]), b"<h1>Service Unavailable</h1>"), None);
     }
 }

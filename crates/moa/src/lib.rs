@@ -4,8 +4,12 @@
 pub mod config;
 pub mod crawl;
 pub mod fetch;
+pub mod politeness;
 pub mod registry;
+pub mod schedule;
 pub mod web;
+pub mod webhook;
+pub mod websub;
 
 /// Current time in Unix seconds.
 pub fn now_unix() -> i64 {

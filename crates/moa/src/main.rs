@@ -8,10 +8,13 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use moa::config::{FileConfig, Overrides, Settings};
-use moa::crawl::{CrawlOptions, crawl_once};
+use moa::crawl::{CrawlOptions, Crawler, DUE_BATCH};
 use moa::fetch::{FetchConfig, Fetcher};
+use moa::schedule::Schedule;
+use moa::webhook::{Delivery, Notifier};
+use moa::websub::WebSub;
 use moa::{now_unix, registry, web};
-use moa_store::Store;
+use moa_store::{Selection, Store};
 
 #[derive(Parser)]
 #[command(name = "moa", version, about = "Korean tech-blog posts, gathered in one place")]
@@ -29,6 +32,9 @@ struct Cli {
     #[arg(long, env = "MOA_ALLOW_PRIVATE_NETWORKS", global = true, action = clap::ArgAction::SetTrue,
           value_parser = clap::builder::BoolishValueParser::new())]
     allow_private_networks: bool,
+    /// The address this server is reached at (WebSub callbacks).
+    #[arg(long, env = "MOA_PUBLIC_URL", global = true, value_name = "URL")]
+    public_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -40,24 +46,26 @@ enum Command {
         /// Address to listen on. Default: 127.0.0.1:8080
         #[arg(long, env = "MOA_LISTEN", value_name = "ADDR")]
         listen: Option<String>,
-        /// Minutes between crawls. Default: 30
-        #[arg(long, env = "MOA_CRAWL_INTERVAL", value_name = "MINUTES")]
-        interval: Option<u64>,
         /// Serve only; do not crawl.
         #[arg(long)]
         no_crawl: bool,
     },
-    /// Fetch the sources and store their posts.
+    /// Fetch the sources and store their posts: on their schedule until stopped, or once.
     Crawl {
-        /// Crawl once and exit (without it, crawl on a schedule until stopped).
+        /// Fetch what is due once and exit.
         #[arg(long)]
         once: bool,
-        /// Fetch every enabled source, not only those that are due.
-        #[arg(long)]
+        /// With --once: fetch every enabled source, due or not.
+        #[arg(long, requires = "once", conflicts_with = "source")]
         all: bool,
-        /// Minutes between crawls when running on a schedule. Default: 30
-        #[arg(long, env = "MOA_CRAWL_INTERVAL", value_name = "MINUTES")]
-        interval: Option<u64>,
+        /// With --once: fetch this source (repeatable), due or not, enabled or not.
+        #[arg(long, requires = "once", value_name = "ID")]
+        source: Vec<String>,
+    },
+    /// Manage stored posts.
+    Posts {
+        #[command(subcommand)]
+        command: PostsCommand,
     },
     /// Parse feed documents and print them as JSON, one object per file.
     Parse {
@@ -77,6 +85,15 @@ enum Command {
     Sources {
         #[command(subcommand)]
         command: SourcesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PostsCommand {
+    /// Delete posts for good: the crawler will not store them again.
+    Rm {
+        #[arg(required = true, value_name = "POST_ID")]
+        ids: Vec<i64>,
     },
 }
 
@@ -122,10 +139,9 @@ fn main() -> ExitCode {
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
     let file = FileConfig::load(cli.config.as_deref())?;
-    let (listen, interval) = match &cli.command {
-        Command::Serve { listen, interval, .. } => (listen.clone(), *interval),
-        Command::Crawl { interval, .. } => (None, *interval),
-        _ => (None, None),
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => listen.clone(),
+        _ => None,
     };
     Settings::resolve(
         file,
@@ -134,7 +150,7 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
             listen,
             sources: cli.sources.clone(),
             allow_private_networks: cli.allow_private_networks,
-            crawl_interval_minutes: interval,
+            public_url: cli.public_url.clone(),
         },
     )
 }
@@ -163,26 +179,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = settings(&cli)?;
     match cli.command {
         Command::Serve { no_crawl, .. } => serve(settings, no_crawl).await,
-        Command::Crawl { once, all: _, .. } => {
-            // Every enabled source is due until per-source scheduling exists, so --all changes nothing yet.
+        Command::Crawl { once, all, source } => {
             let store = open_store(&settings).await?;
-            let fetcher = Fetcher::new(FetchConfig::from(&settings))?;
-            let options = CrawlOptions {
-                concurrency: settings.concurrency,
-                timezone_offset: settings.timezone_offset,
-                progress: std::io::stderr().is_terminal(),
-            };
-            loop {
-                let report = crawl_once(store.clone(), &fetcher, &options).await?;
-                for (id, error) in &report.failures {
-                    eprintln!("failed: {id}: {error}");
+            let crawler = crawler(&settings, store, std::io::stderr().is_terminal())?;
+            if !once {
+                tokio::select! {
+                    _ = crawler.run_scheduler() => {}
+                    _ = shutdown_signal() => {}
                 }
-                println!("{}", report.summary_line());
-                if once {
-                    return Ok(());
-                }
-                tokio::time::sleep(settings.crawl_interval).await;
+                return Ok(());
             }
+            let selection = if all {
+                Selection::All
+            } else if !source.is_empty() {
+                Selection::Ids(source)
+            } else {
+                Selection::Due { limit: DUE_BATCH }
+            };
+            let report = crawler.run(selection).await?;
+            if let Some(notifier) = &crawler.notifier {
+                notifier.close(WEBHOOK_DRAIN).await;
+            }
+            for (id, error) in &report.failures {
+                eprintln!("failed: {id}: {error}");
+            }
+            println!("{}", report.summary_line());
+            Ok(())
+        }
+        Command::Posts { command: PostsCommand::Rm { ids } } => {
+            let store = open_store(&settings).await?;
+            for id in ids {
+                anyhow::ensure!(store.delete_post(id).await?, "no post has the id {id}");
+                println!("deleted post {id}; the crawler will not store it again");
+            }
+            Ok(())
         }
         Command::Sources { command: SourcesCommand::List { json } } => {
             let store = open_store(&settings).await?;
@@ -192,26 +222,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// How long `crawl --once` waits at exit for webhook deliveries still being retried.
+const WEBHOOK_DRAIN: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn crawler(settings: &Settings, store: Arc<dyn Store>, progress: bool) -> anyhow::Result<Crawler> {
+    let fetcher = Fetcher::new(FetchConfig::from(settings))?;
+    let delivery = Delivery {
+        attempts: settings.webhook_attempts,
+        retry_base: settings.webhook_retry_base,
+        timeout: settings.fetch_timeout,
+        user_agent: settings.user_agent.clone(),
+    };
+    let notifier = Notifier::start(settings.webhooks.clone(), delivery)?;
+    let websub = settings.public_url.clone().map(|public_url| WebSub {
+        store: store.clone(),
+        fetcher: fetcher.clone(),
+        public_url,
+    });
+    let options = CrawlOptions {
+        timezone_offset: settings.timezone_offset,
+        progress,
+        schedule: Schedule { min: settings.min_check_interval, max: settings.max_check_interval },
+        page_images: settings.page_images,
+        // Enough sources in flight to fill every politeness slot, some of them waiting on busy hosts.
+        concurrency: settings.concurrency * 2,
+    };
+    Ok(Crawler { store, fetcher, options, notifier, websub })
+}
+
 async fn serve(settings: Settings, no_crawl: bool) -> anyhow::Result<()> {
     let store = open_store(&settings).await?;
+    let crawler = Arc::new(crawler(&settings, store.clone(), false)?);
     if !no_crawl {
-        let fetcher = Fetcher::new(FetchConfig::from(&settings))?;
-        let store = store.clone();
-        let options = CrawlOptions {
-            concurrency: settings.concurrency,
-            timezone_offset: settings.timezone_offset,
-            progress: false,
-        };
-        let interval = settings.crawl_interval;
-        tokio::spawn(async move {
-            loop {
-                match crawl_once(store.clone(), &fetcher, &options).await {
-                    Ok(report) => tracing::info!("{}", report.summary_line()),
-                    Err(e) => tracing::error!(error = %e, "crawl failed"),
-                }
-                tokio::time::sleep(interval).await;
-            }
-        });
+        let crawler = crawler.clone();
+        tokio::spawn(async move { crawler.run_scheduler().await });
     }
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
@@ -219,7 +263,8 @@ async fn serve(settings: Settings, no_crawl: bool) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!("serving http://{addr}");
     eprintln!("moa: serving http://{addr}");
-    axum::serve(listener, web::router(web::AppState { store })).with_graceful_shutdown(shutdown_signal()).await?;
+    let state = web::AppState { store, timezone_offset: settings.timezone_offset, notifier: crawler.notifier.clone() };
+    axum::serve(listener, web::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
 }
 
@@ -239,7 +284,13 @@ async fn print_sources(store: &dyn Store, json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&sources)?);
         return Ok(());
     }
-    println!("{:<24} {:<10} {:>6}  {:<20} NAME", "ID", "STATE", "POSTS", "LAST SUCCESS (UTC)");
+    let time = |t: Option<i64>| {
+        t.map(|t| moa_feed::format_rfc3339(t).replace('T', " ").replace('Z', "")).unwrap_or_else(|| "-".into())
+    };
+    println!(
+        "{:<24} {:<14} {:>6}  {:<19}  {:<19} NAME",
+        "ID", "STATE", "POSTS", "LAST SUCCESS (UTC)", "NEXT CHECK (UTC)"
+    );
     for s in &sources {
         let state = if !s.enabled {
             "disabled".to_string()
@@ -250,13 +301,24 @@ async fn print_sources(store: &dyn Store, json: bool) -> anyhow::Result<()> {
         } else {
             "new".to_string()
         };
-        let last = s
-            .last_success_at
-            .map(|t| moa_feed::format_rfc3339(t).replace('T', " ").replace('Z', ""))
-            .unwrap_or_else(|| "-".into());
-        println!("{:<24} {:<10} {:>6}  {:<20} {}", s.spec.id, state, s.post_count, last, s.spec.name_ko);
-        if let Some(err) = s.last_error.as_deref().filter(|_| s.consecutive_failures > 0) {
-            println!("{:<24} └ {}", "", err);
+        let next = if s.enabled { time(Some(s.next_check_at).filter(|t| *t > 0)) } else { "-".into() };
+        println!(
+            "{:<24} {:<14} {:>6}  {:<19}  {:<19} {}",
+            s.spec.id,
+            state,
+            s.post_count,
+            time(s.last_success_at),
+            next,
+            s.spec.name_ko
+        );
+        if let Some(reason) = s.disabled_reason.as_deref().filter(|_| !s.enabled) {
+            println!("{:<24} └ disabled: {reason}", "");
+        } else if let Some(err) = s.last_error.as_deref().filter(|_| s.consecutive_failures > 0) {
+            let kind = s.last_error_kind.map_or("error", |k| k.as_str());
+            println!("{:<24} └ {kind}: {err}", "");
+        }
+        if let Some(moved) = &s.moved_to {
+            println!("{:<24} └ moved to {moved}", "");
         }
     }
     Ok(())

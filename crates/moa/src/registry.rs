@@ -45,6 +45,7 @@ fn parse_csv(text: &str, path: &str) -> Result<Vec<SourceSpec>, RegistryError> {
         })?);
     }
     let platform = column("platform");
+    let user_agent = column("user_agent");
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for record in reader.records() {
@@ -58,6 +59,7 @@ fn parse_csv(text: &str, path: &str) -> Result<Vec<SourceSpec>, RegistryError> {
             homepage: get(idx[3]),
             feed_url: get(idx[4]),
             platform: platform.map(get).unwrap_or_default(),
+            user_agent: user_agent.map(get).filter(|ua| !ua.is_empty()),
         };
         let invalid = |message: String| RegistryError::Invalid { path: path.into(), line, message };
         if spec.id.is_empty() || !spec.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
@@ -121,6 +123,7 @@ fn from_opml(text: &str, path: &str) -> Result<Vec<SourceSpec>, RegistryError> {
             homepage,
             feed_url: o.xml_url,
             platform: String::new(),
+            user_agent: None,
         });
     }
     if out.is_empty() {

@@ -8,7 +8,9 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use moa_store::{Cursor, Post, PostQuery, Store};
+use moa_store::{Cursor, Post, PostQuery, Store, SubscriptionState};
+
+use crate::webhook::Notifier;
 use serde::Deserialize;
 use time::{OffsetDateTime, UtcOffset};
 
@@ -22,6 +24,9 @@ const STYLE: &str = include_str!("../static/style.css");
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// For dates without a zone in pushed (WebSub) feeds.
+    pub timezone_offset: i32,
+    pub notifier: Option<Notifier>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -29,9 +34,86 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home))
         .route("/static/style.css", get(style))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/websub/{source_id}", get(websub_verify).post(websub_push))
         .fallback(not_found)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// A hub verifying a subscription: the challenge echoed, or 404 for one moa did not ask for.
+async fn websub_verify(
+    State(state): State<AppState>,
+    axum::extract::Path(source_id): axum::extract::Path<String>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    match crate::websub::verify(state.store.as_ref(), &source_id, &query).await {
+        Some(challenge) => ([(header::CONTENT_TYPE, "text/plain")], challenge).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A hub pushing new content. Signed with the subscription's secret, it is stored at once; otherwise it
+/// is ignored — yet answered 2xx, as WebSub asks, so a forger learns nothing.
+async fn websub_push(
+    State(state): State<AppState>,
+    axum::extract::Path(source_id): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let subscription = match state.store.subscription(&source_id).await {
+        Ok(Some(s)) if s.state == SubscriptionState::Active => s,
+        Ok(_) => return StatusCode::NOT_FOUND.into_response(),
+        Err(e) => return internal_error(e),
+    };
+    let signature = headers.get("x-hub-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !crate::websub::signature_valid(&subscription.secret, signature, &body) {
+        tracing::warn!(source = %source_id, "WebSub push with a bad signature ignored");
+        return StatusCode::ACCEPTED.into_response();
+    }
+    let charset = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|ct| {
+        ct.split(';').find_map(|p| p.trim().strip_prefix("charset=").map(|c| c.trim_matches('"').to_string()))
+    });
+    let now = crate::now_unix();
+    let options = moa_feed::ParseOptions {
+        url: moa_feed::Url::parse(&subscription.topic).ok(),
+        http_charset: charset,
+        timezone_offset: state.timezone_offset,
+        now: Some(now),
+        ..moa_feed::ParseOptions::default()
+    };
+    let feed = match moa_feed::parse(&body, &options) {
+        Ok(feed) => feed,
+        Err(e) => {
+            tracing::warn!(source = %source_id, error = %e, "WebSub push is not a feed");
+            return StatusCode::ACCEPTED.into_response();
+        }
+    };
+    let posts = crate::crawl::posts_of(feed);
+    match state.store.store_pushed(&source_id, now, &posts).await {
+        Ok(stats) => {
+            tracing::info!(source = %source_id, new = stats.new, updated = stats.updated, "WebSub push stored");
+            if let Some(notifier) = &state.notifier {
+                let name = state
+                    .store
+                    .sources()
+                    .await
+                    .ok()
+                    .and_then(|all| all.into_iter().find(|s| s.spec.id == source_id).map(|s| s.spec.name_ko));
+                notifier.announce(
+                    &source_id,
+                    &name.unwrap_or_else(|| source_id.clone()),
+                    crate::crawl::announced(&stats, &posts),
+                );
+            }
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => internal_error(e),
+    }
+}
+
+fn internal_error(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "request failed");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
 
 async fn security_headers(mut response: Response) -> Response {
@@ -153,7 +235,10 @@ async fn render_home(state: &AppState, q: HomeQuery) -> anyhow::Result<Response>
     };
     // A malformed cursor is treated as no cursor: the reader lands on the newest posts.
     let before = q.before.as_deref().and_then(Cursor::decode);
-    let mut posts = state.store.posts(&PostQuery { source_id: company.clone(), before, limit: PAGE_SIZE + 1 }).await?;
+    let mut posts = state
+        .store
+        .posts(&PostQuery { source_id: company.clone(), before, limit: PAGE_SIZE + 1, ..PostQuery::default() })
+        .await?;
     let has_more = posts.len() > PAGE_SIZE as usize;
     posts.truncate(PAGE_SIZE as usize);
     let next_href = has_more.then(|| page_href(company.as_deref(), posts.last().map(Post::cursor)));

@@ -44,12 +44,19 @@ fn is_nonempty_string_or_null(v: &Value) -> bool {
 /// Checks one `moa parse` object against the contract.
 fn check_contract(file: &str, doc: &Value) {
     let keys = ["format", "encoding", "title", "link", "description", "language", "entries", "warnings"];
+    // Present only when the feed states them.
+    let optional = ["self_url", "hub", "ttl_minutes"];
     let obj = doc.as_object().unwrap_or_else(|| panic!("{file}: not an object"));
     assert_eq!(
-        obj.keys().map(String::as_str).collect::<std::collections::BTreeSet<_>>(),
+        obj.keys().map(String::as_str).filter(|k| !optional.contains(k)).collect::<std::collections::BTreeSet<_>>(),
         keys.into_iter().collect(),
         "{file}"
     );
+    assert!(obj.keys().all(|k| keys.contains(&k.as_str()) || optional.contains(&k.as_str())), "{file}");
+    for k in ["self_url", "hub"] {
+        assert!(is_absolute_url_or_null(&doc[k]), "{file}: {k} {}", doc[k]);
+    }
+    assert!(doc["ttl_minutes"].is_null() || doc["ttl_minutes"].as_u64().is_some(), "{file}");
     assert!(
         ["rss2.0", "rss1.0", "rss0.9x", "atom1.0", "atom0.3", "jsonfeed1"].contains(&doc["format"].as_str().unwrap())
     );

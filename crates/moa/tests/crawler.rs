@@ -11,12 +11,9 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use common::fixture;
-use moa::crawl::{CrawlOptions, crawl_once};
-use moa::fetch::{FetchConfig, Fetcher};
+use common::{crawl_all, fixture};
+use moa::fetch::Fetcher;
 use moa_store::Validators;
-
-const OPTIONS: CrawlOptions = CrawlOptions { concurrency: 4, timezone_offset: 9 * 3600, progress: false };
 
 struct Feed {
     body: Vec<u8>,
@@ -91,15 +88,7 @@ async fn start(server: Arc<Server>) -> SocketAddr {
 }
 
 fn fetcher() -> Fetcher {
-    Fetcher::new(FetchConfig {
-        connect_timeout: Duration::from_secs(5),
-        timeout: Duration::from_secs(10),
-        max_body_bytes: 8 << 20,
-        max_redirects: 5,
-        user_agent: "moa-test".into(),
-        allow_private_networks: true,
-    })
-    .unwrap()
+    Fetcher::new(common::fetch_config()).unwrap()
 }
 
 const MONDAY: &str = "Mon, 10 Feb 2025 01:13:00 GMT";
@@ -125,7 +114,7 @@ async fn unchanged_feeds_cost_a_304_and_nothing_else() {
     store.sync_registry(&moa::registry::load(&csv).unwrap(), 1).await.unwrap();
 
     // First crawl: nothing to send back yet; every feed comes whole and its validators are kept.
-    let first = crawl_once(store.clone(), &fetcher(), &OPTIONS).await.unwrap();
+    let first = crawl_all(store.clone()).await;
     assert_eq!((first.sources_ok, first.sources_unchanged, first.sources_failed), (3, 0, 0), "{:?}", first.failures);
     assert!(server.take_log().iter().all(|(_, inm, ims, status)| inm.is_none() && ims.is_none() && *status == 200));
     let validators: HashMap<String, Validators> =
@@ -139,7 +128,7 @@ async fn unchanged_feeds_cost_a_304_and_nothing_else() {
 
     // Second crawl: the validators go back, the two servers that can answer 304 do, and nothing is written.
     tokio::time::sleep(Duration::from_millis(1100)).await; // a new second, so a success is visibly newer
-    let second = crawl_once(store.clone(), &fetcher(), &OPTIONS).await.unwrap();
+    let second = crawl_all(store.clone()).await;
     assert_eq!((second.sources_ok, second.sources_unchanged), (3, 2));
     assert_eq!((second.new_posts, second.updated_posts), (0, 0));
     assert_eq!(
@@ -160,14 +149,14 @@ async fn unchanged_feeds_cost_a_304_and_nothing_else() {
     // The feed changes: a new ETag, a full answer, the new post stored and the new validator kept, and the
     // store, reopened as after a restart, still sends it.
     server.set("/etag", Feed { body: fixture("kr-tistory-mike3dk.xml"), etag: Some("\"v2\""), last_modified: None });
-    let third = crawl_once(store.clone(), &fetcher(), &OPTIONS).await.unwrap();
+    let third = crawl_all(store.clone()).await;
     assert_eq!((third.sources_unchanged, third.new_posts), (1, 1));
     drop(store);
     let store = moa_store::open(&db).await.unwrap();
     let etag = store.sources().await.unwrap().into_iter().find(|s| s.spec.id == "etag").unwrap().validators;
     assert_eq!(etag, Validators { etag: Some("\"v2\"".into()), last_modified: None });
     server.take_log();
-    let fourth = crawl_once(store.clone(), &fetcher(), &OPTIONS).await.unwrap();
+    let fourth = crawl_all(store.clone()).await;
     assert_eq!(fourth.sources_unchanged, 2);
     let etag_request = server.take_log().into_iter().find(|(path, ..)| path == "/etag").unwrap();
     assert_eq!((etag_request.1.as_deref(), etag_request.3), (Some("\"v2\""), 304));
@@ -181,7 +170,10 @@ async fn a_304_nobody_asked_for_is_an_error() {
     // Without validators there is no earlier response a 304 could refer to: the fetch fails, clearly, so a
     // source behind a broken cache is reported failing instead of "unchanged" with no posts, forever.
     let err = fetcher().get_if_changed(&url, &Validators::default()).await.err().expect("no earlier response");
-    assert_eq!(err.to_string(), "HTTP status 304");
+    assert_eq!(err.to_string(), "HTTP 304");
     let with = Validators { etag: Some("\"x\"".into()), last_modified: None };
-    assert!(matches!(fetcher().get_if_changed(&url, &with).await, Ok(moa::fetch::Response::NotModified)));
+    assert!(matches!(
+        fetcher().get_if_changed(&url, &with).await,
+        Ok(moa::fetch::Response { content: moa::fetch::Content::NotModified, .. })
+    ));
 }

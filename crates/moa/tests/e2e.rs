@@ -5,23 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{KOREAN_FEEDS, expected_posts, registry_csv, start_feed_server};
-use moa::crawl::{CrawlOptions, crawl_once};
+use common::{KOREAN_FEEDS, crawl_all, expected_posts, fetch_config, registry_csv, start_feed_server};
 use moa::fetch::{FetchConfig, Fetcher};
 use moa::web;
-
-fn fetch_config(allow_private_networks: bool) -> FetchConfig {
-    FetchConfig {
-        connect_timeout: Duration::from_secs(5),
-        timeout: Duration::from_secs(10),
-        max_body_bytes: 8 << 20,
-        max_redirects: 5,
-        user_agent: "moa-test".into(),
-        allow_private_networks,
-    }
-}
-
-const OPTIONS: CrawlOptions = CrawlOptions { concurrency: 4, timezone_offset: 9 * 3600, progress: false };
 
 /// `<time datetime="…">` values of a page, in order.
 fn datetimes(html: &str) -> Vec<String> {
@@ -37,33 +23,32 @@ async fn crawl_twice_then_browse() {
     let sources = moa::registry::load(&registry_path).unwrap();
     let store = moa_store::open(&format!("sqlite://{}", dir.path().join("moa.db").display())).await.unwrap();
     store.sync_registry(&sources, moa::now_unix()).await.unwrap();
-    let fetcher = Fetcher::new(fetch_config(true)).unwrap();
 
     let expected: usize = KOREAN_FEEDS.iter().map(|n| expected_posts(n, &format!("http://{addr}/feeds/{n}"))).sum();
     assert!(expected > 100, "fixtures hold {expected} posts");
 
-    let first = crawl_once(store.clone(), &fetcher, &OPTIONS).await.unwrap();
+    let first = crawl_all(store.clone()).await;
     assert_eq!(first.sources_ok, KOREAN_FEEDS.len());
     assert_eq!(first.sources_failed, 3, "{:?}", first.failures);
     assert_eq!(first.new_posts as usize, expected);
     let failures: Vec<_> = first.failures.iter().map(|(id, e)| format!("{id}: {e}")).collect();
-    assert_eq!(failures[0], "broken: HTTP status 500");
+    assert_eq!(failures[0], "broken: HTTP 500");
     assert!(failures[1].starts_with("dead: ") && failures[1].contains("Connection refused"), "{}", failures[1]);
     assert!(failures[2].starts_with("notfeed: not a feed"), "{}", failures[2]);
 
-    let second = crawl_once(store.clone(), &fetcher, &OPTIONS).await.unwrap();
+    let second = crawl_all(store.clone()).await;
     assert_eq!((second.new_posts, second.updated_posts), (0, 0));
     assert_eq!(store.count_posts(None).await.unwrap() as usize, expected);
 
     let state = store.sources().await.unwrap();
     let broken = state.iter().find(|s| s.spec.id == "broken").unwrap();
-    assert_eq!((broken.consecutive_failures, broken.last_error.as_deref()), (2, Some("HTTP status 500")));
+    assert_eq!((broken.consecutive_failures, broken.last_error.as_deref()), (2, Some("HTTP 500")));
     assert!(state.iter().filter(|s| s.spec.id.starts_with("src")).all(|s| s.last_success_at.is_some()));
 
     // The web page, over real HTTP.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let web_addr = listener.local_addr().unwrap();
-    let app = web::router(web::AppState { store: store.clone() });
+    let app = web::router(web::AppState { store: store.clone(), timezone_offset: 9 * 3600, notifier: None });
     tokio::spawn(async move { axum::serve(listener, app).await });
     let client = reqwest::Client::new();
     let get = |path: String| {
@@ -100,7 +85,21 @@ async fn crawl_twice_then_browse() {
         all_times.extend(t);
         page = body;
     }
-    assert_eq!(seen, expected);
+    // The same article in two of the fixture feeds (one author's Tistory and WordPress blogs) is listed once.
+    let listed = store.posts(&moa_store::PostQuery { limit: 10_000, ..Default::default() }).await.unwrap();
+    let all = moa_store::PostQuery { limit: 10_000, include_duplicates: true, ..Default::default() };
+    let all = store.posts(&all).await.unwrap();
+    let hidden: Vec<_> = all.iter().filter(|p| !listed.iter().any(|l| l.id == p.id)).collect();
+    for p in &hidden {
+        assert!(
+            listed.iter().any(|l| l.title == p.title && l.source_id != p.source_id),
+            "{} hidden for no twin",
+            p.title
+        );
+    }
+    eprintln!("hidden duplicates: {:?}", hidden.iter().map(|p| (&p.source_id, &p.title)).collect::<Vec<_>>());
+    assert_eq!(all.len(), expected);
+    assert_eq!(seen, listed.len());
     assert!(all_times.windows(2).all(|w| w[0] >= w[1]), "pages out of order");
 
     // The company filter shows that company's posts only.
@@ -122,14 +121,14 @@ fn html_escape(s: &str) -> String {
 #[tokio::test]
 async fn loopback_is_refused_by_default() {
     let addr = start_feed_server(&["kr-wordpress-mike7dk.xml"], Duration::ZERO).await;
-    let fetcher = Fetcher::new(fetch_config(false)).unwrap();
+    let fetcher = Fetcher::new(FetchConfig { allow_private_networks: false, ..fetch_config() }).unwrap();
     let by_ip = fetcher.get(&format!("http://{addr}/feeds/kr-wordpress-mike7dk.xml")).await;
     let by_name = fetcher.get(&format!("http://localhost:{}/feeds/kr-wordpress-mike7dk.xml", addr.port())).await;
     for result in [by_ip, by_name] {
         let err = result.err().expect("loopback must be refused").to_string();
         assert!(err.starts_with("refused:"), "{err}");
     }
-    let allowed = Fetcher::new(fetch_config(true)).unwrap();
+    let allowed = Fetcher::new(fetch_config()).unwrap();
     assert!(allowed.get(&format!("http://{addr}/feeds/kr-wordpress-mike7dk.xml")).await.is_ok());
 }
 
@@ -137,15 +136,14 @@ async fn loopback_is_refused_by_default() {
 async fn slow_and_oversized_responses_are_cut_off() {
     let name = "kr-tistory-mike3dk.xml";
     let slow = start_feed_server(&[name], Duration::from_secs(3)).await;
-    let fetcher = Fetcher::new(FetchConfig { timeout: Duration::from_millis(300), ..fetch_config(true) }).unwrap();
+    let fetcher = Fetcher::new(FetchConfig { timeout: Duration::from_millis(300), ..fetch_config() }).unwrap();
     let err = fetcher.get(&format!("http://{slow}/feeds/{name}")).await.err().expect("must time out");
     assert_eq!(err.to_string(), "timed out");
 
     let fast = start_feed_server(&[name], Duration::ZERO).await;
-    let small = Fetcher::new(FetchConfig { max_body_bytes: 1000, ..fetch_config(true) }).unwrap();
+    let small = Fetcher::new(FetchConfig { max_body_bytes: 1000, ..fetch_config() }).unwrap();
     let err = small.get(&format!("http://{fast}/feeds/{name}")).await.err().expect("must exceed the cap");
     assert_eq!(err.to_string(), "response body exceeds 1000 bytes");
-    let body =
-        Fetcher::new(fetch_config(true)).unwrap().get(&format!("http://{fast}/feeds/{name}")).await.unwrap().body;
+    let body = Fetcher::new(fetch_config()).unwrap().get(&format!("http://{fast}/feeds/{name}")).await.unwrap().body;
     assert_eq!(body, common::fixture(name));
 }

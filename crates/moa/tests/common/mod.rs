@@ -92,3 +92,44 @@ pub fn expected_posts(name: &str, url: &str) -> usize {
     let feed = moa_feed::parse(&fixture(name), &options).expect("fixture parses");
     feed.entries.iter().filter(|e| !e.title.is_empty() || e.link.is_some()).count()
 }
+
+/// Fetch limits for tests: loopback allowed, no spacing between requests to one host.
+pub fn fetch_config() -> moa::fetch::FetchConfig {
+    moa::fetch::FetchConfig {
+        connect_timeout: Duration::from_secs(5),
+        timeout: Duration::from_secs(10),
+        max_body_bytes: 8 << 20,
+        max_redirects: 5,
+        user_agent: "moa-test".into(),
+        allow_private_networks: true,
+        concurrency: 16,
+        per_host_concurrency: 4,
+        per_host_spacing: Duration::ZERO,
+    }
+}
+
+pub fn crawl_options() -> moa::crawl::CrawlOptions {
+    moa::crawl::CrawlOptions {
+        timezone_offset: 9 * 3600,
+        progress: false,
+        schedule: moa::schedule::Schedule { min: Duration::from_secs(15 * 60), max: Duration::from_secs(24 * 3600) },
+        // Fixture posts link to the real internet, which tests never reach.
+        page_images: false,
+        concurrency: 8,
+    }
+}
+
+pub fn crawler(store: Arc<dyn moa_store::Store>, config: moa::fetch::FetchConfig) -> moa::crawl::Crawler {
+    moa::crawl::Crawler {
+        store,
+        fetcher: moa::fetch::Fetcher::new(config).expect("fetcher"),
+        options: crawl_options(),
+        notifier: None,
+        websub: None,
+    }
+}
+
+/// Crawls every enabled source once, due or not, with the test fetch limits.
+pub async fn crawl_all(store: Arc<dyn moa_store::Store>) -> moa::crawl::CrawlReport {
+    crawler(store, fetch_config()).run(moa_store::Selection::All).await.expect("crawl")
+}
