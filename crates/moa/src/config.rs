@@ -18,6 +18,8 @@ pub struct FileConfig {
     pub listen: Option<String>,
     pub sources: Option<PathBuf>,
     pub allow_private_networks: Option<bool>,
+    #[serde(default)]
+    pub allowed_private_addresses: Vec<std::net::IpAddr>,
     pub min_check_interval_minutes: Option<u64>,
     pub max_check_interval_minutes: Option<u64>,
     pub concurrency: Option<usize>,
@@ -79,6 +81,8 @@ pub struct Settings {
     pub listen: String,
     pub sources: Option<PathBuf>,
     pub allow_private_networks: bool,
+    /// Private addresses fetched even when private networks are refused (an intranet mirror).
+    pub allowed_private_addresses: Vec<std::net::IpAddr>,
     /// Bounds of the adaptive interval between checks of one source.
     pub min_check_interval: Duration,
     pub max_check_interval: Duration,
@@ -137,6 +141,7 @@ impl Settings {
             listen: cli.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
             sources: cli.sources.or(file.sources),
             allow_private_networks: cli.allow_private_networks || file.allow_private_networks.unwrap_or(false),
+            allowed_private_addresses: file.allowed_private_addresses,
             min_check_interval: Duration::from_secs(min_minutes * 60),
             max_check_interval: Duration::from_secs(max_minutes * 60),
             concurrency: file.concurrency.unwrap_or(32).max(1),

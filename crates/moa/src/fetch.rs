@@ -27,6 +27,8 @@ pub struct FetchConfig {
     pub max_redirects: usize,
     pub user_agent: String,
     pub allow_private_networks: bool,
+    /// Private addresses allowed even so (an intranet mirror), when private networks are not.
+    pub allowed_private_addresses: Vec<IpAddr>,
     pub concurrency: usize,
     pub per_host_concurrency: usize,
     pub per_host_spacing: Duration,
@@ -41,6 +43,7 @@ impl From<&Settings> for FetchConfig {
             max_redirects: s.max_redirects,
             user_agent: s.user_agent.clone(),
             allow_private_networks: s.allow_private_networks,
+            allowed_private_addresses: s.allowed_private_addresses.clone(),
             concurrency: s.concurrency,
             per_host_concurrency: s.per_host_concurrency,
             per_host_spacing: s.per_host_spacing,
@@ -169,7 +172,7 @@ impl Fetcher {
             .timeout(config.timeout)
             // Followed by hand, one hop at a time: see `get_with`.
             .redirect(redirect::Policy::none())
-            .dns_resolver(GuardedResolver { allow_private_networks: config.allow_private_networks })
+            .dns_resolver(GuardedResolver { guard: guard(&config) })
             .pool_idle_timeout(Duration::from_secs(30))
             .build()?;
         let politeness = Politeness::new(config.concurrency, config.per_host_concurrency, config.per_host_spacing);
@@ -201,7 +204,7 @@ impl Fetcher {
             if !matches!(url.scheme(), "http" | "https") {
                 return Err(FetchError::InvalidUrl(url.to_string()));
             }
-            check_literal_host(&url, self.config.allow_private_networks)?;
+            check_literal_host(&url, &guard(&self.config))?;
             let host = url.host_str().unwrap_or("").to_string();
             let permit = self.politeness.acquire(&host).await.map_err(FetchError::HostPaused)?;
             let mut request = self.client.get(url.clone());
@@ -274,7 +277,7 @@ impl Fetcher {
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(FetchError::InvalidUrl(url.to_string()));
         }
-        check_literal_host(&parsed, self.config.allow_private_networks)?;
+        check_literal_host(&parsed, &guard(&self.config))?;
         let host = parsed.host_str().unwrap_or("").to_string();
         let _permit = self.politeness.acquire(&host).await.map_err(FetchError::HostPaused)?;
         let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
@@ -382,6 +385,9 @@ fn classify(e: reqwest::Error) -> FetchError {
         if s.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut) {
             return FetchError::Timeout;
         }
+        if is_tls_error(s) {
+            return FetchError::Tls(text);
+        }
         if !chain.iter().any(|c: &String| c.contains(&text)) {
             chain.push(text);
         }
@@ -400,19 +406,44 @@ fn classify(e: reqwest::Error) -> FetchError {
     }
 }
 
+/// Whether a rustls error is inside: rustls reports through `io::Error`s (nested), whose `source()`
+/// skips the error they wrap, so each is opened with `get_ref`.
+fn is_tls_error(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.is::<rustls::Error>() {
+        return true;
+    }
+    match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        Some(inner) => is_tls_error(inner),
+        None => false,
+    }
+}
+
 const PRIVATE_PREFIX: &str = "moa-ssrf-guard: ";
 
-fn check_literal_host(url: &Url, allow: bool) -> Result<(), FetchError> {
+/// Which addresses may be connected to.
+#[derive(Debug, Clone)]
+struct Guard {
+    allow_private_networks: bool,
+    allowed: Vec<IpAddr>,
+}
+
+impl Guard {
+    fn permits(&self, ip: IpAddr) -> bool {
+        self.allow_private_networks || is_public(ip) || self.allowed.contains(&ip)
+    }
+}
+
+fn guard(config: &FetchConfig) -> Guard {
+    Guard { allow_private_networks: config.allow_private_networks, allowed: config.allowed_private_addresses.clone() }
+}
+
+fn check_literal_host(url: &Url, guard: &Guard) -> Result<(), FetchError> {
     let ip = match url.host() {
         Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
         Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
         _ => return Ok(()),
     };
-    if allow || is_public(ip) {
-        Ok(())
-    } else {
-        Err(FetchError::PrivateNetwork(format!("{ip} is not a public address")))
-    }
+    if guard.permits(ip) { Ok(()) } else { Err(FetchError::PrivateNetwork(format!("{ip} is not a public address"))) }
 }
 
 /// Addresses on the public internet. Everything else — loopback, private ranges, link-local, CGNAT,
@@ -451,16 +482,16 @@ pub fn is_public(ip: IpAddr) -> bool {
 }
 
 struct GuardedResolver {
-    allow_private_networks: bool,
+    guard: Guard,
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let allow = self.allow_private_networks;
+        let guard = self.guard.clone();
         let host = name.as_str().to_string();
         Box::pin(async move {
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let allowed: Vec<SocketAddr> = addrs.iter().copied().filter(|a| allow || is_public(a.ip())).collect();
+            let allowed: Vec<SocketAddr> = addrs.iter().copied().filter(|a| guard.permits(a.ip())).collect();
             if allowed.is_empty() && !addrs.is_empty() {
                 let msg = format!("{PRIVATE_PREFIX}{host} resolves to a non-public address ({})", addrs[0].ip());
                 return Err(msg.into());

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -102,6 +104,7 @@ pub fn fetch_config() -> moa::fetch::FetchConfig {
         max_redirects: 5,
         user_agent: "moa-test".into(),
         allow_private_networks: true,
+        allowed_private_addresses: Vec::new(),
         concurrency: 16,
         per_host_concurrency: 4,
         per_host_spacing: Duration::ZERO,

@@ -1,0 +1,126 @@
+//! `moa crawl` and `moa sources list` as an operator runs them: due sources only by default, `--all`,
+//! `--source`, the next check written before a fetch (so a killed crawl never loops), health shown in
+//! the list, and posts deleted for good.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::fixture;
+use common::server::{Reply, TestServer};
+use moa_store::PostQuery;
+
+struct Setup {
+    dir: tempfile::TempDir,
+    db: String,
+}
+
+impl Setup {
+    fn new(rows: &[(&str, String)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut csv = String::from("id,name_ko,name_en,homepage,feed_url\n");
+        for (id, url) in rows {
+            csv.push_str(&format!("{id},회사 {id},{id},https://{id}.example.com/,{url}\n"));
+        }
+        std::fs::write(dir.path().join("sources.csv"), csv).unwrap();
+        std::fs::write(
+            dir.path().join("moa.toml"),
+            "per_host_spacing_ms = 0\nper_host_concurrency = 4\npage_images = false\n",
+        )
+        .unwrap();
+        let db = format!("sqlite://{}", dir.path().join("moa.db").display());
+        Self { dir, db }
+    }
+
+    fn moa(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_moa"));
+        c.args(args)
+            .env("MOA_CONFIG", self.dir.path().join("moa.toml"))
+            .env("MOA_DATABASE_URL", &self.db)
+            .env("MOA_SOURCES", self.dir.path().join("sources.csv"))
+            .env("MOA_ALLOW_PRIVATE_NETWORKS", "1")
+            .env("MOA_LOG", "off");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = self.moa(args).output().unwrap();
+        assert!(out.status.success(), "moa {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_fetches_what_is_due_all_forces_and_source_picks_one() {
+    let server = Arc::new(TestServer::default());
+    let a = server.start("127.0.0.1").await;
+    server.route("/a", Reply::feed(fixture("kr-s0okju.xml")));
+    server.route("/b", Reply::feed(fixture("kr-shin0102.xml")));
+    server.route("/c", Reply::status(429).with("retry-after", "86400"));
+    let setup =
+        Setup::new(&[("a", format!("http://{a}/a")), ("b", format!("http://{a}/b")), ("c", format!("http://{a}/c"))]);
+
+    let first = setup.run(&["crawl", "--once"]);
+    assert!(first.contains("2 sources ok (0 unchanged), 1 failed"), "{first}");
+    // Nothing is due a moment later.
+    let second = setup.run(&["crawl", "--once"]);
+    assert!(second.contains("0 sources ok (0 unchanged), 0 failed"), "{second}");
+    assert_eq!(server.hits().len(), 3);
+    let one = setup.run(&["crawl", "--once", "--source", "b"]);
+    assert!(one.contains("1 sources ok"), "{one}");
+    assert_eq!((server.hits_of("/b").len(), server.hits_of("/a").len()), (2, 1));
+    let all = setup.run(&["crawl", "--once", "--all"]);
+    assert!(all.contains("2 sources ok") && all.contains("1 failed"), "{all}");
+    assert_eq!(server.hits().len(), 7);
+
+    let list = setup.run(&["sources", "list"]);
+    let c_line = list.lines().position(|l| l.starts_with("c ")).unwrap();
+    assert!(list.lines().nth(c_line).unwrap().contains("failing×2"), "{list}");
+    assert_eq!(list.lines().nth(c_line + 1).unwrap().trim(), "└ throttled: HTTP 429 (Retry-After 86400s)");
+    let json: serde_json::Value = serde_json::from_str(&setup.run(&["sources", "list", "--json"])).unwrap();
+    let c = json.as_array().unwrap().iter().find(|s| s["id"] == "c").unwrap();
+    assert_eq!(c["last_error_kind"], "throttled");
+    assert!(c["next_check_at"].as_i64().unwrap() >= moa::now_unix() + 86_000);
+
+    // An operator deletes a post; the next crawl does not bring it back.
+    let store = moa_store::open(&setup.db).await.unwrap();
+    let victim = store.posts(&PostQuery { source_id: Some("a".into()), limit: 1, ..Default::default() }).await.unwrap();
+    let before = store.count_posts(Some("a")).await.unwrap();
+    let out = setup.run(&["posts", "rm", &victim[0].id.to_string()]);
+    assert!(out.contains("will not store it again"));
+    setup.run(&["crawl", "--once", "--all"]);
+    assert_eq!(store.count_posts(Some("a")).await.unwrap(), before - 1);
+    let missing = setup.moa(&["posts", "rm", "999999"]).output().unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no post has the id 999999"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_check_is_written_before_the_fetch_so_a_killed_crawl_does_not_loop() {
+    let server = Arc::new(TestServer::default());
+    let a = server.start("127.0.0.1").await;
+    let never = Arc::new(tokio::sync::Notify::new());
+    server.route("/hangs", Reply::Hold(never, Box::new(Reply::status(200))));
+    let setup = Setup::new(&[("hangs", format!("http://{a}/hangs"))]);
+    let mut child = setup.moa(&["crawl", "--once"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    for _ in 0..200 {
+        if !server.hits_of("/hangs").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(server.hits_of("/hangs").len(), 1, "the fetch started");
+    child.kill().unwrap(); // SIGKILL mid-fetch
+    child.wait().unwrap();
+
+    let store = moa_store::open(&setup.db).await.unwrap();
+    let s = store.sources().await.unwrap().remove(0);
+    assert_eq!(s.last_attempt_at, None, "the fetch never finished");
+    assert!(s.next_check_at >= moa::now_unix() + 14 * 60, "the lease was written first: {}", s.next_check_at);
+    // Restarted, the crawler does not go straight back to it.
+    let again = setup.run(&["crawl", "--once"]);
+    assert!(again.contains("0 sources ok (0 unchanged), 0 failed"), "{again}");
+    assert_eq!(server.hits_of("/hangs").len(), 1);
+}
