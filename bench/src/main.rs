@@ -146,6 +146,11 @@ fn per_file(args: &[String]) {
     println!("{:>8} {:>10} {:>10} {:>9}  file (largest moa-feed time first)", "moa/frs", "moa us", "feed-rs us", "KB");
     for (ratio, m, f, len, path) in rows.iter().take(25) {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
-        println!("{ratio:>8.2} {:>10.0} {:>10.0} {:>9.1}  {name}", m.as_secs_f64() * 1e6, f.as_secs_f64() * 1e6, *len as f64 / 1e3);
+        println!(
+            "{ratio:>8.2} {:>10.0} {:>10.0} {:>9.1}  {name}",
+            m.as_secs_f64() * 1e6,
+            f.as_secs_f64() * 1e6,
+            *len as f64 / 1e3
+        );
     }
 }
