@@ -127,6 +127,8 @@ struct Measured {
 /// Runs a command to its end, measuring it with wait4.
 fn measure(cmd: &mut Command) -> Measured {
     let started = Instant::now();
+    // Reaped by wait4 below, which also reports its resource use.
+    #[allow(clippy::zombie_processes)]
     let child = cmd.spawn().expect("spawn");
     let pid = child.id() as libc::pid_t;
     let mut status = 0;

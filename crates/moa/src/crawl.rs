@@ -140,9 +140,6 @@ impl Crawler {
     /// Crawls the selected sources: for [`Selection::Due`], batch after batch until none is due.
     pub async fn run(&self, selection: Selection) -> anyhow::Result<CrawlReport> {
         let started = Instant::now();
-        let now = now_unix();
-        // The lease: a source whose fetch never reports (the process died) is due again after it.
-        let lease_until = now + self.options.schedule.min.as_secs() as i64;
         let bar = if self.options.progress {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             if let Ok(style) = ProgressStyle::with_template("{spinner} {pos} sources {msg}") {
@@ -166,6 +163,9 @@ impl Crawler {
                 if queue.is_empty()
                     && let Some(selection) = next_claim.take()
                 {
+                    // The lease: a source whose fetch never reports (the process died) is due again after it.
+                    let now = now_unix();
+                    let lease_until = now + self.options.schedule.min.as_secs() as i64;
                     match self.store.claim(&selection, now, lease_until).await {
                         Ok(claimed) => {
                             let full = matches!(selection, Selection::Due { limit } if claimed.len() == limit as usize);

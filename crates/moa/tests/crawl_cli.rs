@@ -124,3 +124,45 @@ async fn the_next_check_is_written_before_the_fetch_so_a_killed_crawl_does_not_l
     assert!(again.contains("0 sources ok (0 unchanged), 0 failed"), "{again}");
     assert_eq!(server.hits_of("/hangs").len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_runs_the_scheduler_and_shows_what_it_crawled() {
+    use std::io::{BufRead, BufReader};
+    let server = Arc::new(TestServer::default());
+    let a = server.start("127.0.0.1").await;
+    server.route("/a", Reply::feed(fixture("kr-s0okju.xml")));
+    let setup = Setup::new(&[("a", format!("http://{a}/a"))]);
+    let mut child = setup
+        .moa(&["serve", "--listen", "127.0.0.1:0"])
+        .env("MOA_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = lines
+        .find_map(|l| l.ok()?.split("moa: serving http://").nth(1).map(String::from))
+        .expect("serve prints its address");
+    std::thread::spawn(move || lines.for_each(drop));
+    let store = moa_store::open(&setup.db).await.unwrap();
+    let title = store_titles_after_crawl(&store).await;
+    moa::fetch::install_tls_provider();
+    let page = reqwest::get(format!("http://{addr}/")).await.unwrap().text().await.unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(page.contains(&title), "the page shows the crawled post {title:?}");
+    assert_eq!(server.hits_of("/a").len(), 1, "fetched once, then not again before it is due");
+}
+
+/// Waits for the scheduler's first crawl to store posts; the newest title.
+async fn store_titles_after_crawl(store: &std::sync::Arc<dyn moa_store::Store>) -> String {
+    for _ in 0..250 {
+        if let Ok(posts) = store.posts(&PostQuery { limit: 1, ..Default::default() }).await
+            && let Some(p) = posts.first()
+        {
+            return p.title.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("nothing crawled within 5 s");
+}
