@@ -83,6 +83,10 @@ async fn upserts_are_idempotent_and_edits_update() {
     assert_eq!(id_of(&listed, "p2"), id_of(&before, "p2"), "an edit must keep the post's id");
     assert_eq!(store.count_posts(Some("a")).await.unwrap(), 5);
     assert_eq!(store.count_posts(Some("b")).await.unwrap(), 0);
+    // Posts that left the feed (it shows only the newest) are kept.
+    let fourth = store.store_fetch(&fetched("a", 2300, Validators::default()), &edited[3..]).await.unwrap();
+    assert_eq!((fourth.new, fourth.updated, fourth.unchanged), (0, 0, 2));
+    assert_eq!(store.count_posts(Some("a")).await.unwrap(), 5);
 }
 
 #[tokio::test]

@@ -151,7 +151,7 @@ impl Settings {
             fetch_timeout: Duration::from_secs(file.fetch_timeout_seconds.unwrap_or(30)),
             max_body_bytes: file.max_body_bytes.unwrap_or(16 << 20),
             max_redirects: file.max_redirects.unwrap_or(5),
-            user_agent: file.user_agent.unwrap_or_else(default_user_agent),
+            user_agent: file.user_agent.unwrap_or_else(|| default_user_agent(public_url.as_ref())),
             timezone_offset,
             page_images: file.page_images.unwrap_or(true),
             public_url,
@@ -162,9 +162,11 @@ impl Settings {
     }
 }
 
-/// Names moa, its version and where to learn about it, as polite crawlers do.
-pub fn default_user_agent() -> String {
-    format!("moa/{} (+{HOMEPAGE}; Korean tech-blog aggregator)", env!("CARGO_PKG_VERSION"))
+/// Names moa, its version and where to learn about it, as polite crawlers do: the site this instance
+/// serves when it is known (a blog's owner can see who is reading), else moa's own homepage.
+pub fn default_user_agent(public_url: Option<&url::Url>) -> String {
+    let about = public_url.map_or(HOMEPAGE, url::Url::as_str);
+    format!("moa/{} (+{about}; Korean tech-blog aggregator)", env!("CARGO_PKG_VERSION"))
 }
 
 pub const HOMEPAGE: &str = "https://github.com/moa-aggregator/moa";
@@ -191,6 +193,10 @@ mod tests {
         assert_eq!(d.listen, DEFAULT_LISTEN);
         assert!(!d.allow_private_networks);
         assert_eq!(d.timezone_offset, 9 * 3600);
+        assert!(d.user_agent.starts_with("moa/") && d.user_agent.contains(HOMEPAGE), "{}", d.user_agent);
+        let site = Overrides { public_url: Some("https://moa.example.kr/".into()), ..Overrides::default() };
+        let s = Settings::resolve(FileConfig::default(), site).unwrap();
+        assert!(s.user_agent.contains("(+https://moa.example.kr/;"), "{}", s.user_agent);
     }
 
     #[test]
