@@ -218,8 +218,14 @@ async fn limits_and_failure_kinds_and_a_broken_feed_stops_nothing() {
     };
     let bomb = gzip(&vec![b' '; 256 << 20]);
     assert!(bomb.len() < 1 << 20, "a bomb: {} bytes expanding to 256 MiB", bomb.len());
-    server.route("/bomb", Reply::Gzip(bomb));
-    server.route("/gzip-ok", Reply::Gzip(gzip(&fixture("kr-s0okju.xml"))));
+    server.route("/bomb", Reply::Encoded("gzip", bomb));
+    server.route("/gzip-ok", Reply::Encoded("gzip", gzip(&fixture("kr-s0okju.xml"))));
+    let mut br = Vec::new();
+    brotli::BrotliCompress(&mut &fixture("kr-zum-techblog.xml")[..], &mut br, &Default::default()).unwrap();
+    server.route("/br-ok", Reply::Encoded("br", br));
+    let mut deflate = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    deflate.write_all(&fixture("kr-cheese10yun-atom.xml")).unwrap();
+    server.route("/deflate-ok", Reply::Encoded("deflate", deflate.finish().unwrap()));
     server.route(
         "/blocked",
         Reply::Status {
@@ -252,6 +258,8 @@ async fn limits_and_failure_kinds_and_a_broken_feed_stops_nothing() {
         ("endless", format!("http://{a}/endless")),
         ("bomb", format!("http://{a}/bomb")),
         ("gzip-ok", format!("http://{a}/gzip-ok")),
+        ("br-ok", format!("http://{a}/br-ok")),
+        ("deflate-ok", format!("http://{a}/deflate-ok")),
         ("blocked", format!("http://{a}/blocked")),
         ("challenge", format!("http://{a}/challenge-page")),
         ("html", format!("http://{a}/html")),
@@ -265,7 +273,7 @@ async fn limits_and_failure_kinds_and_a_broken_feed_stops_nothing() {
     let (_dir, store) = store_with(&sources).await;
     let config = FetchConfig { timeout: Duration::from_millis(1500), max_body_bytes: 1 << 20, ..fetch_config() };
     let report = crawler(store.clone(), config).run(Selection::All).await.unwrap();
-    assert_eq!(report.sources_ok, 2, "{:?}", report.failures);
+    assert_eq!(report.sources_ok, 4, "{:?}", report.failures);
     let kinds: HashMap<String, (Option<ErrorKind>, String)> = store
         .sources()
         .await
@@ -292,7 +300,7 @@ async fn limits_and_failure_kinds_and_a_broken_feed_stops_nothing() {
     }
     assert_eq!(kinds["bomb"].1, "response body exceeds 1048576 bytes");
     assert_eq!(kinds["blocked"].1, "HTTP 403: blocked by bot protection (Cloudflare challenge)");
-    for id in ["good", "gzip-ok"] {
+    for id in ["good", "gzip-ok", "br-ok", "deflate-ok"] {
         assert_eq!(kinds[id].0, None);
         assert!(store.count_posts(Some(id)).await.unwrap() > 5, "{id}");
     }

@@ -33,8 +33,8 @@ pub enum Reply {
         delay: Duration,
         then: Box<Reply>,
     },
-    /// Bytes already gzip-compressed, sent with `Content-Encoding: gzip`.
-    Gzip(Vec<u8>),
+    /// Bytes already compressed, sent with this `Content-Encoding` (gzip, br, deflate).
+    Encoded(&'static str, Vec<u8>),
     /// A body of this many bytes, sent in chunks without a Content-Length.
     Endless(usize),
     /// Nothing until the test releases it.
@@ -188,7 +188,7 @@ fn render(reply: Reply) -> std::pin::Pin<Box<dyn std::future::Future<Output = Re
                 tokio::time::sleep(delay).await;
                 render(*then).await
             }
-            Reply::Gzip(bytes) => ([(header::CONTENT_ENCODING, "gzip")], bytes).into_response(),
+            Reply::Encoded(encoding, bytes) => ([(header::CONTENT_ENCODING, encoding)], bytes).into_response(),
             Reply::Endless(total) => {
                 let chunks = (0..total.div_ceil(65536)).map(move |i| {
                     let n = 65536.min(total - i * 65536);
