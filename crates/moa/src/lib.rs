@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod politeness;
 pub mod registry;
 pub mod schedule;
+pub mod syndication;
 pub mod web;
 pub mod webhook;
 pub mod websub;

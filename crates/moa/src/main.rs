@@ -263,7 +263,12 @@ async fn serve(settings: Settings, no_crawl: bool) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!("serving http://{addr}");
     eprintln!("moa: serving http://{addr}");
-    let state = web::AppState { store, timezone_offset: settings.timezone_offset, notifier: crawler.notifier.clone() };
+    let state = web::AppState {
+        store,
+        timezone_offset: settings.timezone_offset,
+        notifier: crawler.notifier.clone(),
+        public_url: settings.public_url.clone(),
+    };
     axum::serve(listener, web::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
 }

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -27,6 +28,8 @@ pub struct AppState {
     /// For dates without a zone in pushed (WebSub) feeds.
     pub timezone_offset: i32,
     pub notifier: Option<Notifier>,
+    /// The address readers reach this site at, for absolute links in feeds; else taken from `Host`.
+    pub public_url: Option<url::Url>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -35,9 +38,116 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", get(style))
         .route("/healthz", get(|| async { "ok" }))
         .route("/websub/{source_id}", get(websub_verify).post(websub_push))
+        .route("/feed.xml", get(|s: State<AppState>, h: HeaderMap| feed_out(s, h, None, FeedFormat::Rss)))
+        .route("/atom.xml", get(|s: State<AppState>, h: HeaderMap| feed_out(s, h, None, FeedFormat::Atom)))
+        .route("/feed.json", get(|s: State<AppState>, h: HeaderMap| feed_out(s, h, None, FeedFormat::Json)))
+        .route(
+            "/company/{id}/feed.xml",
+            get(|s: State<AppState>, h: HeaderMap, Path(id): Path<String>| feed_out(s, h, Some(id), FeedFormat::Rss)),
+        )
+        .route(
+            "/company/{id}/atom.xml",
+            get(|s: State<AppState>, h: HeaderMap, Path(id): Path<String>| feed_out(s, h, Some(id), FeedFormat::Atom)),
+        )
+        .route(
+            "/company/{id}/feed.json",
+            get(|s: State<AppState>, h: HeaderMap, Path(id): Path<String>| feed_out(s, h, Some(id), FeedFormat::Json)),
+        )
         .fallback(not_found)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// Posts in a feed out.
+const FEED_SIZE: u32 = 50;
+
+#[derive(Debug, Clone, Copy)]
+enum FeedFormat {
+    Rss,
+    Atom,
+    Json,
+}
+
+impl FeedFormat {
+    fn file(self) -> &'static str {
+        match self {
+            Self::Rss => "feed.xml",
+            Self::Atom => "atom.xml",
+            Self::Json => "feed.json",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::Rss => "application/rss+xml; charset=utf-8",
+            Self::Atom => "application/atom+xml; charset=utf-8",
+            Self::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+}
+
+/// This site's address: the configured public URL, else the `Host` the reader asked for.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    match &state.public_url {
+        Some(u) => u.as_str().trim_end_matches('/').to_string(),
+        None => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+            format!("http://{host}")
+        }
+    }
+}
+
+/// The newest posts of all companies, or of one, as RSS 2.0, Atom 1.0 or JSON Feed 1.1.
+async fn feed_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    company: Option<String>,
+    format: FeedFormat,
+) -> Response {
+    let base = base_url(&state, &headers);
+    let (channel, source_id) = match &company {
+        None => (
+            crate::syndication::Channel {
+                title: "기술 블로그 모음".into(),
+                description: "국내 IT 기업들의 기술 블로그 글을 한 곳에서 모아보세요".into(),
+                site_url: format!("{base}/"),
+                self_url: format!("{base}/{}", format.file()),
+                language: "ko",
+            },
+            None,
+        ),
+        Some(id) => {
+            let sources = match state.store.sources().await {
+                Ok(s) => s,
+                Err(e) => return internal_error(e),
+            };
+            let Some(source) = sources.into_iter().find(|s| &s.spec.id == id) else {
+                return not_found().await;
+            };
+            (
+                crate::syndication::Channel {
+                    title: format!("{} — 기술 블로그 모음", source.spec.name_ko),
+                    description: format!("{}의 기술 블로그 새 글", source.spec.name_ko),
+                    site_url: format!("{base}/?company={id}"),
+                    self_url: format!("{base}/company/{id}/{}", format.file()),
+                    language: "ko",
+                },
+                Some(id.clone()),
+            )
+        }
+    };
+    let query = PostQuery { source_id, limit: FEED_SIZE, ..PostQuery::default() };
+    let posts = match state.store.posts(&query).await {
+        Ok(p) => p,
+        Err(e) => return internal_error(e),
+    };
+    let body = match format {
+        FeedFormat::Rss => crate::syndication::rss(&channel, &posts),
+        FeedFormat::Atom => crate::syndication::atom(&channel, &posts),
+        FeedFormat::Json => crate::syndication::json_feed(&channel, &posts),
+    };
+    ([(header::CONTENT_TYPE, format.content_type()), (header::CACHE_CONTROL, "public, max-age=300")], body)
+        .into_response()
 }
 
 /// A hub verifying a subscription: the challenge echoed, or 404 for one moa did not ask for.

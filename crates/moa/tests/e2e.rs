@@ -48,7 +48,12 @@ async fn crawl_twice_then_browse() {
     // The web page, over real HTTP.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let web_addr = listener.local_addr().unwrap();
-    let app = web::router(web::AppState { store: store.clone(), timezone_offset: 9 * 3600, notifier: None });
+    let app = web::router(web::AppState {
+        store: store.clone(),
+        timezone_offset: 9 * 3600,
+        notifier: None,
+        public_url: None,
+    });
     tokio::spawn(async move { axum::serve(listener, app).await });
     let client = reqwest::Client::new();
     let get = |path: String| {
@@ -112,6 +117,32 @@ async fn crawl_twice_then_browse() {
     assert!(!filtered.contains("href=\"/?company=src4\">"), "another company's card leaked into the filter");
     assert_eq!(get("/?company=nope".into()).await.0, 404);
     assert_eq!(get("/nope".into()).await.0, 404);
+
+    // Feeds out read back with moa's own parser: the newest 50 posts, in order, with their links.
+    let newest = store.posts(&moa_store::PostQuery { limit: 50, ..Default::default() }).await.unwrap();
+    let of_src3 = moa_store::PostQuery { source_id: Some("src3".into()), limit: 50, ..Default::default() };
+    let src3 = store.posts(&of_src3).await.unwrap();
+    for (path, expected) in [
+        ("/feed.xml", &newest),
+        ("/atom.xml", &newest),
+        ("/feed.json", &newest),
+        ("/company/src3/feed.xml", &src3),
+        ("/company/src3/atom.xml", &src3),
+        ("/company/src3/feed.json", &src3),
+    ] {
+        let (status, body) = get(path.into()).await;
+        assert_eq!(status, 200, "{path}");
+        let feed = moa_feed::parse(body.as_bytes(), &moa_feed::ParseOptions::default()).unwrap();
+        assert!(feed.warnings.is_empty(), "{path}: {:?}", feed.warnings);
+        assert_eq!(feed.self_url.as_deref(), Some(&*format!("http://{web_addr}{path}")), "{path}");
+        let links: Vec<_> = feed.entries.iter().map(|e| e.link.clone()).collect();
+        let want: Vec<_> = expected.iter().map(|p| p.url.clone()).collect();
+        assert_eq!(links, want, "{path}");
+        let titles: Vec<_> = feed.entries.iter().map(|e| e.title.clone()).collect();
+        assert_eq!(titles, expected.iter().map(|p| p.title.clone()).collect::<Vec<_>>(), "{path}");
+    }
+    assert_eq!(get("/company/nope/feed.xml".into()).await.0, 404);
+    assert!(filtered.contains("<link rel=\"alternate\" type=\"application/rss+xml\""), "pages name the feed");
 }
 
 fn html_escape(s: &str) -> String {

@@ -1,0 +1,308 @@
+//! Feeds out: the posts a reader sees, as RSS 2.0, Atom 1.0 and JSON Feed 1.1.
+//!
+//! Every text goes through one escaper that also drops the characters XML 1.0 forbids (a control
+//! character in a title would make the whole document unreadable to strict readers).
+
+use moa_store::Post;
+use serde::Serialize;
+
+/// What a feed says about itself.
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub title: String,
+    pub description: String,
+    /// The page the feed mirrors (absolute).
+    pub site_url: String,
+    /// The feed's own address (absolute).
+    pub self_url: String,
+    pub language: &'static str,
+}
+
+/// Text for XML content and attribute values: escaped, XML-forbidden characters removed.
+pub fn xml_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || matches!(c, '\u{fffe}' | '\u{ffff}') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// RSS 2.0 readers take `<title>` and `<description>` as HTML, so text goes in HTML-escaped (then
+/// XML-escaped): `<script>` in a title reads back as those characters, never as markup.
+fn rss_text(s: &str) -> String {
+    xml_text(&s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"))
+}
+
+/// The same text as in the XML feeds: control characters are noise in a title or summary.
+fn without_controls(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r')).collect()
+}
+
+fn rfc2822(ts: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ts)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc2822).ok())
+        .unwrap_or_default()
+}
+
+fn rfc3339(ts: i64) -> String {
+    moa_feed::format_rfc3339(ts)
+}
+
+/// A post's permanent id in feeds: moa's own, so it stays when the original URL changes.
+fn post_id(channel: &Channel, p: &Post) -> String {
+    let base = channel.site_url.trim_end_matches('/');
+    format!("{base}/posts/{}", p.id)
+}
+
+fn newest(posts: &[Post]) -> i64 {
+    posts.iter().map(|p| p.sort_at).max().unwrap_or(0)
+}
+
+pub fn rss(channel: &Channel, posts: &[Post]) -> String {
+    let mut x = String::with_capacity(1024 + posts.len() * 768);
+    x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    x.push_str("<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:media=\"http://search.yahoo.com/mrss/\">\n<channel>\n");
+    x.push_str(&format!("<title>{}</title>\n", rss_text(&channel.title)));
+    x.push_str(&format!("<link>{}</link>\n", xml_text(&channel.site_url)));
+    x.push_str(&format!("<description>{}</description>\n", rss_text(&channel.description)));
+    x.push_str(&format!("<language>{}</language>\n", channel.language));
+    x.push_str(&format!(
+        "<atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n",
+        xml_text(&channel.self_url)
+    ));
+    if !posts.is_empty() {
+        x.push_str(&format!("<lastBuildDate>{}</lastBuildDate>\n", rfc2822(newest(posts))));
+    }
+    for p in posts {
+        x.push_str("<item>\n");
+        x.push_str(&format!("<title>{}</title>\n", rss_text(&p.title)));
+        if let Some(url) = &p.url {
+            x.push_str(&format!("<link>{}</link>\n", xml_text(url)));
+        }
+        x.push_str(&format!("<guid isPermaLink=\"false\">{}</guid>\n", xml_text(&post_id(channel, p))));
+        x.push_str(&format!("<pubDate>{}</pubDate>\n", rfc2822(p.sort_at)));
+        x.push_str(&format!("<dc:creator>{}</dc:creator>\n", xml_text(&creator(p))));
+        x.push_str(&format!(
+            "<source url=\"{}\">{}</source>\n",
+            xml_text(&channel.self_url),
+            xml_text(&p.source_name_ko)
+        ));
+        for c in &p.categories {
+            x.push_str(&format!("<category>{}</category>\n", xml_text(c)));
+        }
+        if let Some(s) = &p.summary {
+            x.push_str(&format!("<description>{}</description>\n", rss_text(s)));
+        }
+        if let Some(t) = &p.thumbnail {
+            x.push_str(&format!("<media:thumbnail url=\"{}\"/>\n", xml_text(t)));
+        }
+        x.push_str("</item>\n");
+    }
+    x.push_str("</channel>\n</rss>\n");
+    x
+}
+
+/// The company, and the author when the feed named one.
+fn creator(p: &Post) -> String {
+    match &p.author {
+        Some(a) if !a.is_empty() => format!("{} ({})", a, p.source_name_ko),
+        _ => p.source_name_ko.clone(),
+    }
+}
+
+pub fn atom(channel: &Channel, posts: &[Post]) -> String {
+    let mut x = String::with_capacity(1024 + posts.len() * 768);
+    x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    x.push_str(&format!(
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:media=\"http://search.yahoo.com/mrss/\" xml:lang=\"{}\">\n",
+        channel.language
+    ));
+    x.push_str(&format!("<title>{}</title>\n", xml_text(&channel.title)));
+    x.push_str(&format!("<subtitle>{}</subtitle>\n", xml_text(&channel.description)));
+    x.push_str(&format!("<id>{}</id>\n", xml_text(&channel.self_url)));
+    x.push_str(&format!("<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", xml_text(&channel.site_url)));
+    x.push_str(&format!(
+        "<link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n",
+        xml_text(&channel.self_url)
+    ));
+    x.push_str(&format!("<updated>{}</updated>\n", rfc3339(newest(posts))));
+    x.push_str("<generator>moa</generator>\n");
+    for p in posts {
+        x.push_str("<entry>\n");
+        x.push_str(&format!("<title type=\"text\">{}</title>\n", xml_text(&p.title)));
+        x.push_str(&format!("<id>{}</id>\n", xml_text(&post_id(channel, p))));
+        if let Some(url) = &p.url {
+            x.push_str(&format!("<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", xml_text(url)));
+        }
+        if let Some(published) = p.published_at {
+            x.push_str(&format!("<published>{}</published>\n", rfc3339(published)));
+        }
+        x.push_str(&format!("<updated>{}</updated>\n", rfc3339(p.sort_at)));
+        x.push_str(&format!("<author><name>{}</name></author>\n", xml_text(&creator(p))));
+        for c in &p.categories {
+            x.push_str(&format!("<category term=\"{}\"/>\n", xml_text(c)));
+        }
+        if let Some(s) = &p.summary {
+            x.push_str(&format!("<summary type=\"text\">{}</summary>\n", xml_text(s)));
+        }
+        if let Some(t) = &p.thumbnail {
+            x.push_str(&format!("<media:thumbnail url=\"{}\"/>\n", xml_text(t)));
+        }
+        x.push_str("</entry>\n");
+    }
+    x.push_str("</feed>\n");
+    x
+}
+
+#[derive(Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    title: &'a str,
+    home_page_url: &'a str,
+    feed_url: &'a str,
+    description: &'a str,
+    language: &'static str,
+    items: Vec<JsonItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonItem<'a> {
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<String>,
+    /// JSON Feed requires content_html or content_text: the summary, or the title when there is none.
+    content_text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a str>,
+    date_published: String,
+    authors: Vec<JsonAuthor>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    tags: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonAuthor {
+    name: String,
+}
+
+pub fn json_feed(channel: &Channel, posts: &[Post]) -> String {
+    let feed = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: &channel.title,
+        home_page_url: &channel.site_url,
+        feed_url: &channel.self_url,
+        description: &channel.description,
+        language: channel.language,
+        items: posts
+            .iter()
+            .map(|p| JsonItem {
+                id: post_id(channel, p),
+                url: p.url.as_deref(),
+                title: without_controls(&p.title),
+                summary: p.summary.as_deref().map(without_controls),
+                content_text: without_controls(p.summary.as_deref().unwrap_or(&p.title)),
+                image: p.thumbnail.as_deref(),
+                date_published: rfc3339(p.sort_at),
+                authors: vec![JsonAuthor { name: creator(p) }],
+                tags: &p.categories,
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&feed).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(id: i64, title: &str, summary: &str) -> Post {
+        Post {
+            id,
+            source_id: "toss".into(),
+            source_name_ko: "토스 & 친구들".into(),
+            source_name_en: "Toss".into(),
+            entry_id: format!("e{id}"),
+            url: Some(format!("https://toss.tech/article/{id}?a=1&b=2")),
+            title: title.into(),
+            summary: Some(summary.into()),
+            author: Some("김개발".into()),
+            thumbnail: Some("https://static.toss.im/a.png?w=1&h=2".into()),
+            categories: vec!["Backend".into(), "C++ & Rust".into()],
+            published_at: Some(1_764_460_800 - id * 3600),
+            sort_at: 1_764_460_800 - id * 3600,
+        }
+    }
+
+    fn channel() -> Channel {
+        Channel {
+            title: "기술 블로그 모음".into(),
+            description: "국내 IT 기업 기술 블로그 <새 글>".into(),
+            site_url: "https://moa.example.kr/".into(),
+            self_url: "https://moa.example.kr/feed.xml".into(),
+            language: "ko",
+        }
+    }
+
+    /// Titles and summaries that try to break out of their element, with characters XML forbids.
+    fn hostile() -> Vec<Post> {
+        vec![
+            post(1, "<script>alert(1)</script> & \"따옴표\" 'apos'", "<img src=x onerror=alert(1)> ]]> 끝"),
+            post(2, "제어\u{1}문자\u{b}가 든 제목", "javascript:alert(1) 요약\u{0}"),
+            post(3, "평범한 제목", "평범한 요약입니다."),
+        ]
+    }
+
+    #[test]
+    fn every_format_reads_back_the_same_posts() {
+        let posts = hostile();
+        for (name, doc) in [
+            ("rss", rss(&channel(), &posts)),
+            ("atom", atom(&channel(), &posts)),
+            ("json", json_feed(&channel(), &posts)),
+        ] {
+            let feed = moa_feed::parse(doc.as_bytes(), &moa_feed::ParseOptions::default())
+                .unwrap_or_else(|e| panic!("{name}: {e}\n{doc}"));
+            assert!(feed.warnings.is_empty(), "{name}: {:?}", feed.warnings);
+            assert_eq!(feed.title.as_deref(), Some("기술 블로그 모음"), "{name}");
+            assert_eq!(feed.entries.len(), 3, "{name}");
+            let first = &feed.entries[0];
+            assert_eq!(first.title, "<script>alert(1)</script> & \"따옴표\" 'apos'", "{name}");
+            assert_eq!(first.summary.as_deref(), Some("<img src=x onerror=alert(1)> ]]> 끝"), "{name}");
+            assert_eq!(first.link.as_deref(), Some("https://toss.tech/article/1?a=1&b=2"), "{name}");
+            assert_eq!(first.published.map(|t| t.0), Some(1_764_460_800 - 3600), "{name}");
+            assert_eq!(first.thumbnail.as_deref(), Some("https://static.toss.im/a.png?w=1&h=2"), "{name}");
+            assert_eq!(first.categories, ["Backend", "C++ & Rust"], "{name}");
+            assert_eq!(first.id, "https://moa.example.kr/posts/1", "{name}");
+            assert_eq!(feed.entries[1].title, "제어문자가 든 제목", "{name}: forbidden characters dropped");
+        }
+    }
+
+    #[test]
+    fn xml_is_well_formed_for_a_strict_reader() {
+        for doc in [rss(&channel(), &hostile()), atom(&channel(), &hostile())] {
+            let mut reader = quick_xml::Reader::from_str(&doc);
+            reader.config_mut().check_end_names = true;
+            loop {
+                match reader.read_event() {
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(_) => {}
+                    Err(e) => panic!("not well-formed at {}: {e}\n{doc}", reader.buffer_position()),
+                }
+            }
+            assert!(!doc.contains('\u{1}') && !doc.contains('\u{0}'));
+        }
+    }
+}
