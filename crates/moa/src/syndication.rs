@@ -224,6 +224,42 @@ pub fn json_feed(channel: &Channel, posts: &[Post]) -> String {
     serde_json::to_string_pretty(&feed).unwrap_or_default()
 }
 
+/// The sources as OPML 2.0, for importing into a feed reader.
+pub fn opml(title: &str, sources: &[moa_store::SourceRow]) -> String {
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n<head>\n");
+    x.push_str(&format!("<title>{}</title>\n</head>\n<body>\n", xml_text(title)));
+    for s in sources.iter().filter(|s| s.enabled) {
+        x.push_str(&format!(
+            "<outline type=\"rss\" text=\"{name}\" title=\"{name}\" xmlUrl=\"{feed}\" htmlUrl=\"{home}\"/>\n",
+            name = xml_text(&s.spec.name_ko),
+            feed = xml_text(s.fetch_url()),
+            home = xml_text(&s.spec.homepage),
+        ));
+    }
+    x.push_str("</body>\n</opml>\n");
+    x
+}
+
+/// A sitemap of the site's pages: home, then each company's page with its last post date.
+pub fn sitemap(base: &str, sources: &[moa_store::SourceRow]) -> String {
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    x.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let newest = sources.iter().filter_map(|s| s.last_post_at).max();
+    let url = |x: &mut String, loc: &str, lastmod: Option<i64>| {
+        x.push_str(&format!("<url><loc>{}</loc>", xml_text(loc)));
+        if let Some(t) = lastmod {
+            x.push_str(&format!("<lastmod>{}</lastmod>", rfc3339(t)));
+        }
+        x.push_str("</url>\n");
+    };
+    url(&mut x, &format!("{base}/"), newest);
+    for s in sources.iter().filter(|s| s.post_count > 0) {
+        url(&mut x, &format!("{base}/?company={}", s.spec.id), s.last_post_at);
+    }
+    x.push_str("</urlset>\n");
+    x
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,7 +53,11 @@ pub fn router(state: AppState) -> Router {
             "/company/{id}/feed.json",
             get(|s: State<AppState>, h: HeaderMap, Path(id): Path<String>| feed_out(s, h, Some(id), FeedFormat::Json)),
         )
+        .route("/sources.opml", get(sources_opml))
+        .route("/sitemap.xml", get(sitemap))
+        .route("/robots.txt", get(robots))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(conditional_get))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
@@ -148,6 +152,80 @@ async fn feed_out(
     };
     ([(header::CONTENT_TYPE, format.content_type()), (header::CACHE_CONTROL, "public, max-age=300")], body)
         .into_response()
+}
+
+async fn sources_opml(State(state): State<AppState>) -> Response {
+    match state.store.sources().await {
+        Ok(sources) => (
+            [(header::CONTENT_TYPE, "text/x-opml; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+            crate::syndication::opml("기술 블로그 모음", &sources),
+        )
+            .into_response(),
+        Err(e) => internal_error(e),
+    }
+}
+
+async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match state.store.sources().await {
+        Ok(sources) => (
+            [(header::CONTENT_TYPE, "application/xml; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+            crate::syndication::sitemap(&base_url(&state, &headers), &sources),
+        )
+            .into_response(),
+        Err(e) => internal_error(e),
+    }
+}
+
+async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let base = base_url(&state, &headers);
+    let body = format!("User-agent: *\nAllow: /\nDisallow: /go/\nDisallow: /websub/\n\nSitemap: {base}/sitemap.xml\n");
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+/// Responses bigger than this are sent without an ETag rather than buffered to hash them.
+const ETAG_MAX_BYTES: usize = 8 << 20;
+
+/// `ETag` on every successful GET (a hash of the body, so every web process computes the same one) and a
+/// bodiless 304 when the reader already has it. HTML pages default to a minute of caching.
+async fn conditional_get(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let is_get = request.method() == axum::http::Method::GET || request.method() == axum::http::Method::HEAD;
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let response = next.run(request).await;
+    if !is_get || response.status() != StatusCode::OK || response.headers().contains_key(header::ETAG) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, ETAG_MAX_BYTES).await {
+        Ok(b) => b,
+        Err(e) => return internal_error(e),
+    };
+    let etag = format!("\"{}\"", fnv1a(&bytes));
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        parts.headers.insert(header::ETAG, value);
+    }
+    let html = parts.headers.get(header::CONTENT_TYPE).is_some_and(|ct| ct.as_bytes().starts_with(b"text/html"));
+    if html && !parts.headers.contains_key(header::CACHE_CONTROL) {
+        parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    }
+    let matches = if_none_match
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*"));
+    if matches {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, axum::body::Body::empty());
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// 64-bit FNV-1a, hex: stable across processes and versions, enough to tell bodies apart.
+fn fnv1a(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }
 
 /// A hub verifying a subscription: the challenge echoed, or 404 for one moa did not ask for.

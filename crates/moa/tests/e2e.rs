@@ -143,6 +143,33 @@ async fn crawl_twice_then_browse() {
     }
     assert_eq!(get("/company/nope/feed.xml".into()).await.0, 404);
     assert!(filtered.contains("<link rel=\"alternate\" type=\"application/rss+xml\""), "pages name the feed");
+
+    // The registry as OPML, the sitemap, robots.txt.
+    let (status, opml) = get("/sources.opml".into()).await;
+    assert_eq!(status, 200);
+    let outlines = moa_feed::opml::parse_opml(&opml).unwrap();
+    let enabled: Vec<_> = store.sources().await.unwrap().into_iter().filter(|s| s.enabled).collect();
+    assert_eq!(outlines.len(), enabled.len());
+    assert!(outlines.iter().any(|o| o.xml_url == format!("http://{addr}/feeds/{}", KOREAN_FEEDS[0])));
+    let (_, sitemap) = get("/sitemap.xml".into()).await;
+    assert!(sitemap.contains(&format!("<loc>http://{web_addr}/</loc>")));
+    assert!(sitemap.contains(&format!("<loc>http://{web_addr}/?company=src3</loc>")));
+    assert!(!sitemap.contains("company=broken"), "companies without posts are left out");
+    let (_, robots) = get("/robots.txt".into()).await;
+    assert!(robots.contains(&format!("Sitemap: http://{web_addr}/sitemap.xml")));
+
+    // Conditional requests: an ETag on pages and feeds, and a bodiless 304 when the reader has it.
+    for path in ["/", "/feed.xml", "/?company=src3", "/sources.opml"] {
+        let url = format!("http://{web_addr}{path}");
+        let first = client.get(&url).send().await.unwrap();
+        let etag = first.headers().get("etag").expect("an ETag").to_str().unwrap().to_string();
+        assert!(first.headers().get("cache-control").is_some(), "{path}");
+        let again = client.get(&url).header("if-none-match", &etag).send().await.unwrap();
+        assert_eq!(again.status().as_u16(), 304, "{path}");
+        assert!(again.bytes().await.unwrap().is_empty());
+        let stale = client.get(&url).header("if-none-match", "\"other\"").send().await.unwrap();
+        assert_eq!(stale.status().as_u16(), 200, "{path}");
+    }
 }
 
 fn html_escape(s: &str) -> String {
