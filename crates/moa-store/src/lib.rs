@@ -66,6 +66,15 @@ pub trait Store: Send + Sync + 'static {
     async fn posts(&self, query: &PostQuery) -> Result<Vec<Post>>;
 
     async fn count_posts(&self, source_id: Option<&str>) -> Result<i64>;
+
+    async fn post(&self, id: i64) -> Result<Option<Post>>;
+
+    /// Counts an outbound click on a post, unless the same client's last counted click on it was less
+    /// than `window` seconds ago. True when counted; false too when no post has that id.
+    async fn record_click(&self, post_id: i64, client: &str, at: i64, window: i64) -> Result<bool>;
+
+    /// Posts since `since` with at least one click, most clicked first: the candidates for "popular".
+    async fn clicked_posts(&self, since: i64, limit: u32) -> Result<Vec<Post>>;
 }
 
 /// Opens the store a database URL names, creating and migrating it as needed.

@@ -346,6 +346,8 @@ pub struct Post {
     pub categories: Vec<String>,
     pub published_at: Option<i64>,
     pub sort_at: i64,
+    /// Outbound clicks counted through `/go/ID`.
+    pub clicks: i64,
 }
 
 impl Post {

@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
     (2, "validators", include_str!("../migrations/sqlite/0002_validators.sql")),
     (3, "crawler", include_str!("../migrations/sqlite/0003_crawler.sql")),
+    (4, "clicks", include_str!("../migrations/sqlite/0004_clicks.sql")),
 ];
 
 pub struct SqliteStore {
@@ -167,6 +168,7 @@ fn post_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Post> {
         categories: serde_json::from_str(&categories).map_err(|e| StoreError::Corrupt(format!("categories: {e}")))?,
         published_at: row.try_get("published_at")?,
         sort_at: row.try_get("sort_at")?,
+        clicks: row.try_get("clicks")?,
     })
 }
 
@@ -631,7 +633,7 @@ impl Store for SqliteStore {
     async fn posts(&self, query: &PostQuery) -> Result<Vec<Post>> {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
             "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.entry_id, p.url, p.title, p.summary, p.author,
-                    p.thumbnail, p.categories, p.published_at, p.sort_at
+                    p.thumbnail, p.categories, p.published_at, p.sort_at, p.clicks
              FROM posts p JOIN sources s ON s.id = p.source_id WHERE 1 = 1",
         );
         match &query.source_id {
@@ -649,6 +651,61 @@ impl Store for SqliteStore {
         }
         qb.push(" ORDER BY p.sort_at DESC, p.id DESC LIMIT ").push_bind(i64::from(query.limit.max(1)));
         let rows = qb.build().fetch_all(&self.reader).await?;
+        rows.iter().map(post_from_row).collect()
+    }
+
+    async fn post(&self, id: i64) -> Result<Option<Post>> {
+        let row = sqlx::query(
+            "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.entry_id, p.url, p.title, p.summary, p.author,
+                    p.thumbnail, p.categories, p.published_at, p.sort_at, p.clicks
+             FROM posts p JOIN sources s ON s.id = p.source_id WHERE p.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(post_from_row).transpose()
+    }
+
+    async fn record_click(&self, post_id: i64, client: &str, at: i64, window: i64) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let counted = sqlx::query(
+            "INSERT INTO clicks (post_id, client, counted_at) SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM posts WHERE id = ?1)
+             ON CONFLICT (post_id, client) DO UPDATE SET counted_at = excluded.counted_at
+             WHERE clicks.counted_at <= excluded.counted_at - ?4",
+        )
+        .bind(post_id)
+        .bind(client)
+        .bind(at)
+        .bind(window)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if counted {
+            sqlx::query("UPDATE posts SET clicks = clicks + 1 WHERE id = ?").bind(post_id).execute(&mut *tx).await?;
+            // Only the window matters: older rows of this post are dropped as it is clicked.
+            sqlx::query("DELETE FROM clicks WHERE post_id = ? AND counted_at < ?")
+                .bind(post_id)
+                .bind(at - window)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(counted)
+    }
+
+    async fn clicked_posts(&self, since: i64, limit: u32) -> Result<Vec<Post>> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.entry_id, p.url, p.title, p.summary, p.author,
+                    p.thumbnail, p.categories, p.published_at, p.sort_at, p.clicks
+             FROM posts p JOIN sources s ON s.id = p.source_id
+             WHERE p.clicks > 0 AND p.sort_at >= ? AND p.duplicate_of IS NULL
+             ORDER BY p.clicks DESC, p.id DESC LIMIT ?",
+        )
+        .bind(since)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
         rows.iter().map(post_from_row).collect()
     }
 

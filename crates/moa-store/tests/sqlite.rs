@@ -362,3 +362,27 @@ async fn a_page_image_fills_a_missing_thumbnail_once() {
     store.store_fetch(&fetched("a", 300, Validators::default()), &edited).await.unwrap();
     assert_eq!(thumbs().await[1], "https://a.example.com/og.png");
 }
+
+#[tokio::test]
+async fn clicks_are_counted_once_per_client_and_window() {
+    let (_dir, store) = store().await;
+    store.sync_registry(&[spec("a")], 100).await.unwrap();
+    let stats =
+        store.store_fetch(&fetched("a", 200, Validators::default()), &[post("x", 10), post("y", 20)]).await.unwrap();
+    let (x, y) = (stats.created[0].id, stats.created[1].id);
+    const WINDOW: i64 = 1800;
+    assert!(store.record_click(x, "reader-1", 1000, WINDOW).await.unwrap());
+    assert!(!store.record_click(x, "reader-1", 1000 + WINDOW - 1, WINDOW).await.unwrap(), "a repeat inside the window");
+    assert!(store.record_click(x, "reader-2", 1001, WINDOW).await.unwrap());
+    assert!(store.record_click(x, "reader-1", 1000 + WINDOW, WINDOW).await.unwrap(), "the window has passed");
+    assert!(store.record_click(y, "reader-1", 1002, WINDOW).await.unwrap());
+    assert!(!store.record_click(999_999, "reader-1", 1003, WINDOW).await.unwrap(), "no such post");
+    assert_eq!(store.post(x).await.unwrap().unwrap().clicks, 3);
+    let clicked = store.clicked_posts(0, 10).await.unwrap();
+    assert_eq!(clicked.iter().map(|p| (p.id, p.clicks)).collect::<Vec<_>>(), [(x, 3), (y, 1)]);
+    assert!(store.clicked_posts(15, 10).await.unwrap().iter().all(|p| p.id == y), "x was published before 15");
+    // Deleting a post takes its clicks along.
+    assert!(store.delete_post(x).await.unwrap());
+    assert!(store.post(x).await.unwrap().is_none());
+    assert_eq!(store.clicked_posts(0, 10).await.unwrap().len(), 1);
+}

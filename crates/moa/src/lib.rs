@@ -5,6 +5,7 @@ pub mod config;
 pub mod crawl;
 pub mod fetch;
 pub mod politeness;
+pub mod popular;
 pub mod registry;
 pub mod schedule;
 pub mod syndication;

@@ -269,7 +269,9 @@ async fn serve(settings: Settings, no_crawl: bool) -> anyhow::Result<()> {
         notifier: crawler.notifier.clone(),
         public_url: settings.public_url.clone(),
     };
-    axum::serve(listener, web::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    // The peer address counts outbound clicks once per reader.
+    let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
 }
 

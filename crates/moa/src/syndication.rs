@@ -279,6 +279,7 @@ mod tests {
             categories: vec!["Backend".into(), "C++ & Rust".into()],
             published_at: Some(1_764_460_800 - id * 3600),
             sort_at: 1_764_460_800 - id * 3600,
+            clicks: 0,
         }
     }
 

@@ -54,6 +54,8 @@ pub fn router(state: AppState) -> Router {
             get(|s: State<AppState>, h: HeaderMap, Path(id): Path<String>| feed_out(s, h, Some(id), FeedFormat::Json)),
         )
         .route("/sources.opml", get(sources_opml))
+        .route("/go/{id}", get(go))
+        .route("/popular", get(popular))
         .route("/sitemap.xml", get(sitemap))
         .route("/robots.txt", get(robots))
         .fallback(not_found)
@@ -152,6 +154,74 @@ async fn feed_out(
     };
     ([(header::CONTENT_TYPE, format.content_type()), (header::CACHE_CONTROL, "public, max-age=300")], body)
         .into_response()
+}
+
+/// A click is counted once per client in this window.
+const CLICK_WINDOW_SECONDS: i64 = 30 * 60;
+/// Candidates read for the popular list, most clicked first.
+const POPULAR_CANDIDATES: u32 = 500;
+
+/// An outbound link: counts the click (not for bots, once per client per window) and sends the reader on.
+async fn go(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+) -> Response {
+    let post = match state.store.post(id).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return not_found().await,
+        Err(e) => return internal_error(e),
+    };
+    let Some(url) = post.url.filter(|u| u.starts_with("http://") || u.starts_with("https://")) else {
+        return not_found().await;
+    };
+    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !crate::popular::is_bot(user_agent) {
+        let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+        let client = fnv1a(format!("{}\n{user_agent}", client_address(peer, &headers)).as_bytes());
+        if let Err(e) = state.store.record_click(id, &client, crate::now_unix(), CLICK_WINDOW_SECONDS).await {
+            tracing::error!(post = id, error = %e, "could not count a click");
+        }
+    }
+    let mut response = (StatusCode::FOUND, [(header::LOCATION, url)]).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Who clicked: the peer's address, or — when the peer is a proxy on a private address — the first
+/// address of its `X-Forwarded-For` (a public client cannot pass itself off as another this way).
+fn client_address(peer: Option<std::net::IpAddr>, headers: &HeaderMap) -> String {
+    let forwarded = || {
+        headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|v| v.trim().to_string())
+    };
+    match peer {
+        Some(ip) if !crate::fetch::is_public(ip) => forwarded().unwrap_or_else(|| ip.to_string()),
+        Some(ip) => ip.to_string(),
+        None => forwarded().unwrap_or_default(),
+    }
+}
+
+async fn popular(State(state): State<AppState>) -> Response {
+    let now = crate::now_unix();
+    let since = now - crate::popular::WINDOW_DAYS * 86_400;
+    match state.store.clicked_posts(since, POPULAR_CANDIDATES).await {
+        Ok(posts) => {
+            let mut ranked = crate::popular::rank(posts, now);
+            ranked.truncate(PAGE_SIZE as usize);
+            let page =
+                PopularPage { cards: ranked.into_iter().map(card).collect(), window_days: crate::popular::WINDOW_DAYS };
+            match page.render() {
+                Ok(html) => Html(html).into_response(),
+                Err(e) => internal_error(e),
+            }
+        }
+        Err(e) => internal_error(e),
+    }
 }
 
 async fn sources_opml(State(state): State<AppState>) -> Response {
@@ -326,6 +396,7 @@ pub struct HomeQuery {
 }
 
 struct Card {
+    id: i64,
     company_id: String,
     company_name: String,
     title: String,
@@ -355,6 +426,13 @@ struct HomePage {
 }
 
 #[derive(Template)]
+#[template(path = "popular.html")]
+struct PopularPage {
+    cards: Vec<Card>,
+    window_days: i64,
+}
+
+#[derive(Template)]
 #[template(path = "message.html")]
 struct MessagePage {
     title: String,
@@ -375,6 +453,7 @@ fn kst(ts: i64) -> (String, String) {
 fn card(p: Post) -> Card {
     let (date_kst, datetime) = kst(p.sort_at);
     Card {
+        id: p.id,
         company_id: p.source_id,
         company_name: p.source_name_ko,
         title: p.title,

@@ -158,6 +158,39 @@ async fn crawl_twice_then_browse() {
     let (_, robots) = get("/robots.txt".into()).await;
     assert!(robots.contains(&format!("Sitemap: http://{web_addr}/sitemap.xml")));
 
+    // Outbound links go through /go/ID: counted once per reader per window, never for bots, then 302.
+    let home_now = get("/".into()).await.1;
+    let (first, second) = (&newest[0], &newest[1]);
+    assert!(home_now.contains(&format!("href=\"/go/{}\"", first.id)), "cards link through /go/");
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let click = |id: i64, ua: &'static str| {
+        let c = no_redirects.clone();
+        async move {
+            let r = c.get(format!("http://{web_addr}/go/{id}")).header("user-agent", ua).send().await.unwrap();
+            let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+            (r.status().as_u16(), location)
+        }
+    };
+    const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+    const SAFARI: &str =
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile Safari/604.1";
+    assert_eq!(click(first.id, FIREFOX).await, (302, first.url.clone()));
+    assert_eq!(click(first.id, FIREFOX).await.0, 302, "a repeat still goes through");
+    assert_eq!(click(first.id, "Googlebot/2.1 (+http://www.google.com/bot.html)").await.0, 302);
+    assert_eq!(click(first.id, SAFARI).await.0, 302);
+    assert_eq!(click(second.id, FIREFOX).await.0, 302);
+    assert_eq!(click(999_999_999, FIREFOX).await.0, 404);
+    assert_eq!(
+        store.post(first.id).await.unwrap().unwrap().clicks,
+        2,
+        "two readers; the repeat and the bot not counted"
+    );
+    assert_eq!(store.post(second.id).await.unwrap().unwrap().clicks, 1);
+    // The fixtures' posts are years old: clicked or not, they are past the popular list's 30 days.
+    let (status, popular) = get("/popular".into()).await;
+    assert_eq!(status, 200);
+    assert!(popular.contains("아직 인기 글이 없습니다") && !popular.contains(&html_escape(&first.title)));
+
     // Conditional requests: an ETag on pages and feeds, and a bodiless 304 when the reader has it.
     for path in ["/", "/feed.xml", "/?company=src3", "/sources.opml"] {
         let url = format!("http://{web_addr}{path}");
@@ -204,4 +237,60 @@ async fn slow_and_oversized_responses_are_cut_off() {
     assert_eq!(err.to_string(), "response body exceeds 1000 bytes");
     let body = Fetcher::new(fetch_config()).unwrap().get(&format!("http://{fast}/feeds/{name}")).await.unwrap().body;
     assert_eq!(body, common::fixture(name));
+}
+
+#[tokio::test]
+async fn popular_ranks_clicks_with_time_decay() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = moa_store::open(&format!("sqlite://{}", dir.path().join("moa.db").display())).await.unwrap();
+    let spec = moa_store::SourceSpec {
+        id: "a".into(),
+        name_ko: "회사".into(),
+        name_en: "A".into(),
+        homepage: "https://a.example.com/".into(),
+        feed_url: "https://a.example.com/feed".into(),
+        platform: String::new(),
+        user_agent: None,
+    };
+    store.sync_registry(&[spec], 1).await.unwrap();
+    let now = moa::now_unix();
+    let post = |entry: &str, title: &str, hours_ago: i64| moa_store::NewPost {
+        entry_id: entry.into(),
+        url: Some(format!("https://a.example.com/{entry}")),
+        title: title.into(),
+        summary: None,
+        content_html: None,
+        author: None,
+        thumbnail: None,
+        categories: Vec::new(),
+        published_at: Some(now - hours_ago * 3600),
+        updated_at: None,
+    };
+    let posts =
+        [post("fresh", "두 시간 전 글 열 번", 2), post("old", "사흘 전 글 백 번", 72), post("quiet", "안 읽힌 글", 1)];
+    let check = moa_store::SourceCheck {
+        source_id: "a".into(),
+        at: now,
+        next_check_at: now,
+        interval: 900,
+        permanent_redirect: None,
+        result: moa_store::CheckResult::Fetched { validators: Default::default() },
+    };
+    let stats = store.store_fetch(&check, &posts).await.unwrap();
+    let (fresh, old) = (stats.created[0].id, stats.created[1].id);
+    for i in 0..10 {
+        store.record_click(fresh, &format!("reader-{i}"), now, 1800).await.unwrap();
+    }
+    for i in 0..100 {
+        store.record_click(old, &format!("reader-{i}"), now, 1800).await.unwrap();
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = web::router(web::AppState { store, timezone_offset: 9 * 3600, notifier: None, public_url: None });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    moa::fetch::install_tls_provider();
+    let page = reqwest::get(format!("http://{addr}/popular")).await.unwrap().text().await.unwrap();
+    let (f, o) = (page.find("두 시간 전 글 열 번").unwrap(), page.find("사흘 전 글 백 번").unwrap());
+    assert!(f < o, "10 clicks in two hours rank above 100 in three days");
+    assert!(!page.contains("안 읽힌 글"), "a post nobody clicked is not popular");
 }
