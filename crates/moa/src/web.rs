@@ -213,8 +213,11 @@ async fn popular(State(state): State<AppState>) -> Response {
         Ok(posts) => {
             let mut ranked = crate::popular::rank(posts, now);
             ranked.truncate(PAGE_SIZE as usize);
-            let page =
-                PopularPage { cards: ranked.into_iter().map(card).collect(), window_days: crate::popular::WINDOW_DAYS };
+            let page = PopularPage {
+                cards: ranked.into_iter().map(card).collect(),
+                empty_message: "아직 인기 글이 없습니다. 글을 읽으면 여기에 모입니다.",
+                window_days: crate::popular::WINDOW_DAYS,
+            };
             match page.render() {
                 Ok(html) => Html(html).into_response(),
                 Err(e) => internal_error(e),
@@ -418,6 +421,7 @@ struct CompanyOption {
 #[template(path = "home.html")]
 struct HomePage {
     cards: Vec<Card>,
+    empty_message: &'static str,
     companies: Vec<CompanyOption>,
     company_name: Option<String>,
     company_homepage: Option<String>,
@@ -429,6 +433,7 @@ struct HomePage {
 #[template(path = "popular.html")]
 struct PopularPage {
     cards: Vec<Card>,
+    empty_message: &'static str,
     window_days: i64,
 }
 
@@ -522,6 +527,7 @@ async fn render_home(state: &AppState, q: HomeQuery) -> anyhow::Result<Response>
     companies.sort_by(|a, b| a.name.cmp(&b.name));
     let page = HomePage {
         cards: posts.into_iter().map(card).collect(),
+        empty_message: "아직 모은 글이 없습니다. 수집이 끝나면 여기에 표시됩니다.",
         companies,
         company_name: selected.map(|s| s.spec.name_ko.clone()),
         company_homepage: selected.map(|s| s.spec.homepage.clone()).filter(|h| h.starts_with("http")),
