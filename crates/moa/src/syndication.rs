@@ -240,7 +240,7 @@ pub fn opml(title: &str, sources: &[moa_store::SourceRow]) -> String {
     x
 }
 
-/// A sitemap of the site's pages: home, then each company's page with its last post date.
+/// A sitemap of the site's pages: home, the directory, then each company's page with its last post date.
 pub fn sitemap(base: &str, sources: &[moa_store::SourceRow]) -> String {
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     x.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
@@ -253,8 +253,9 @@ pub fn sitemap(base: &str, sources: &[moa_store::SourceRow]) -> String {
         x.push_str("</url>\n");
     };
     url(&mut x, &format!("{base}/"), newest);
+    url(&mut x, &format!("{base}/companies"), newest);
     for s in sources.iter().filter(|s| s.post_count > 0) {
-        url(&mut x, &format!("{base}/?company={}", s.spec.id), s.last_post_at);
+        url(&mut x, &format!("{base}/company/{}", s.spec.id), s.last_post_at);
     }
     x.push_str("</urlset>\n");
     x

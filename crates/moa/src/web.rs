@@ -35,6 +35,8 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(home))
+        .route("/company/{id}", get(company_page))
+        .route("/companies", get(companies))
         .route("/static/style.css", get(style))
         .route("/healthz", get(|| async { "ok" }))
         .route("/websub/{source_id}", get(websub_verify).post(websub_push))
@@ -134,7 +136,7 @@ async fn feed_out(
                 crate::syndication::Channel {
                     title: format!("{} — 기술 블로그 모음", source.spec.name_ko),
                     description: format!("{}의 기술 블로그 새 글", source.spec.name_ko),
-                    site_url: format!("{base}/?company={id}"),
+                    site_url: format!("{base}/company/{id}"),
                     self_url: format!("{base}/company/{id}/{}", format.file()),
                     language: "ko",
                 },
@@ -223,6 +225,47 @@ async fn popular(State(state): State<AppState>) -> Response {
                 Err(e) => internal_error(e),
             }
         }
+        Err(e) => internal_error(e),
+    }
+}
+
+struct DirectoryEntry {
+    id: String,
+    name: String,
+    posts: i64,
+    last_post: String,
+    last_post_datetime: String,
+}
+
+#[derive(Template)]
+#[template(path = "companies.html")]
+struct CompaniesPage {
+    entries: Vec<DirectoryEntry>,
+}
+
+/// Every company with posts, the most recently active first.
+async fn companies(State(state): State<AppState>) -> Response {
+    let mut sources = match state.store.sources().await {
+        Ok(s) => s,
+        Err(e) => return internal_error(e),
+    };
+    sources.retain(|s| s.post_count > 0);
+    sources.sort_by(|a, b| b.last_post_at.cmp(&a.last_post_at).then(a.spec.name_ko.cmp(&b.spec.name_ko)));
+    let entries = sources
+        .into_iter()
+        .map(|s| {
+            let (last_post, last_post_datetime) = s.last_post_at.map(kst).unwrap_or_default();
+            DirectoryEntry {
+                id: s.spec.id,
+                name: s.spec.name_ko,
+                posts: s.post_count,
+                last_post: last_post.split(' ').next().unwrap_or("").to_string(),
+                last_post_datetime,
+            }
+        })
+        .collect();
+    match (CompaniesPage { entries }).render() {
+        Ok(html) => Html(html).into_response(),
         Err(e) => internal_error(e),
     }
 }
@@ -425,6 +468,8 @@ struct HomePage {
     companies: Vec<CompanyOption>,
     company_name: Option<String>,
     company_homepage: Option<String>,
+    company_id: Option<String>,
+    company_posts: i64,
     first_href: Option<String>,
     next_href: Option<String>,
 }
@@ -471,18 +516,34 @@ fn card(p: Post) -> Card {
 }
 
 fn page_href(company: Option<&str>, before: Option<Cursor>) -> String {
-    let mut params = Vec::new();
-    if let Some(c) = company {
-        params.push(format!("company={c}"));
+    let path = company.map_or_else(|| "/".to_string(), |c| format!("/company/{c}"));
+    match before {
+        Some(b) => format!("{path}?before={}", b.encode()),
+        None => path,
     }
-    if let Some(b) = before {
-        params.push(format!("before={}", b.encode()));
-    }
-    if params.is_empty() { "/".into() } else { format!("/?{}", params.join("&")) }
 }
 
 async fn home(State(state): State<AppState>, Query(q): Query<HomeQuery>) -> Response {
-    match render_home(&state, q).await {
+    // The company filter of the first version lives on at its own address.
+    if let Some(company) = q.company.as_deref().filter(|c| !c.is_empty()) {
+        let before = q.before.as_deref().and_then(Cursor::decode);
+        return axum::response::Redirect::permanent(&page_href(Some(company), before)).into_response();
+    }
+    page(&state, q).await
+}
+
+/// A company's page: its name, homepage, feed and post count, then its posts.
+async fn company_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(mut q): Query<HomeQuery>,
+) -> Response {
+    q.company = Some(id);
+    page(&state, q).await
+}
+
+async fn page(state: &AppState, q: HomeQuery) -> Response {
+    match render_home(state, q).await {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "home page failed");
@@ -531,6 +592,8 @@ async fn render_home(state: &AppState, q: HomeQuery) -> anyhow::Result<Response>
         companies,
         company_name: selected.map(|s| s.spec.name_ko.clone()),
         company_homepage: selected.map(|s| s.spec.homepage.clone()).filter(|h| h.starts_with("http")),
+        company_id: selected.map(|s| s.spec.id.clone()),
+        company_posts: selected.map_or(0, |s| s.post_count),
         first_href: before.map(|_| page_href(company.as_deref(), None)),
         next_href,
     };
@@ -561,7 +624,8 @@ mod tests {
     #[test]
     fn page_links_keep_the_filter() {
         let c = Cursor { sort_at: 5, id: 7 };
-        assert_eq!(page_href(Some("woowahan"), Some(c)), "/?company=woowahan&before=5.7");
+        assert_eq!(page_href(Some("woowahan"), Some(c)), "/company/woowahan?before=5.7");
+        assert_eq!(page_href(None, Some(c)), "/?before=5.7");
         assert_eq!(page_href(None, None), "/");
     }
 }

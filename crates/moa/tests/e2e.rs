@@ -108,14 +108,22 @@ async fn crawl_twice_then_browse() {
     assert!(all_times.windows(2).all(|w| w[0] >= w[1]), "pages out of order");
 
     // The company filter shows that company's posts only.
-    let (status, filtered) = get("/?company=src3".into()).await;
+    let (status, filtered) = get("/company/src3".into()).await;
     assert_eq!(status, 200);
     let src3_posts = store.count_posts(Some("src3")).await.unwrap() as usize;
     assert_eq!(datetimes(&filtered).len(), src3_posts.min(20));
     assert!(filtered.contains("<h1 class=\"company\">회사3 기술블로그"));
-    assert_eq!(filtered.matches("class=\"company\" href=\"/?company=").count(), src3_posts.min(20));
-    assert!(!filtered.contains("href=\"/?company=src4\">"), "another company's card leaked into the filter");
-    assert_eq!(get("/?company=nope".into()).await.0, 404);
+    assert_eq!(filtered.matches("class=\"company\" href=\"/company/").count(), src3_posts.min(20));
+    assert!(!filtered.contains("href=\"/company/src4\">"), "another company's card leaked into the filter");
+    assert!(filtered.contains(&format!("글 {src3_posts}개 · <a href=\"/company/src3/feed.xml\">RSS</a>")));
+    assert_eq!(get("/company/nope".into()).await.0, 404);
+    // The first version's filter address still leads there.
+    assert_eq!(get("/?company=src3".into()).await.1, filtered);
+    // The directory: every company with posts, with its count.
+    let (status, directory) = get("/companies".into()).await;
+    assert_eq!(status, 200);
+    assert!(directory.contains(&format!("<a href=\"/company/src3\">회사3 기술블로그</a></td><td>{src3_posts}</td>")));
+    assert!(!directory.contains("/company/broken"), "a company without posts is not listed");
     assert_eq!(get("/nope".into()).await.0, 404);
 
     // Feeds out read back with moa's own parser: the newest 50 posts, in order, with their links.
@@ -153,8 +161,8 @@ async fn crawl_twice_then_browse() {
     assert!(outlines.iter().any(|o| o.xml_url == format!("http://{addr}/feeds/{}", KOREAN_FEEDS[0])));
     let (_, sitemap) = get("/sitemap.xml".into()).await;
     assert!(sitemap.contains(&format!("<loc>http://{web_addr}/</loc>")));
-    assert!(sitemap.contains(&format!("<loc>http://{web_addr}/?company=src3</loc>")));
-    assert!(!sitemap.contains("company=broken"), "companies without posts are left out");
+    assert!(sitemap.contains(&format!("<loc>http://{web_addr}/company/src3</loc>")));
+    assert!(!sitemap.contains("company/broken"), "companies without posts are left out");
     let (_, robots) = get("/robots.txt".into()).await;
     assert!(robots.contains(&format!("Sitemap: http://{web_addr}/sitemap.xml")));
 
@@ -192,7 +200,7 @@ async fn crawl_twice_then_browse() {
     assert!(popular.contains("아직 인기 글이 없습니다") && !popular.contains(&html_escape(&first.title)));
 
     // Conditional requests: an ETag on pages and feeds, and a bodiless 304 when the reader has it.
-    for path in ["/", "/feed.xml", "/?company=src3", "/sources.opml"] {
+    for path in ["/", "/feed.xml", "/company/src3", "/sources.opml"] {
         let url = format!("http://{web_addr}{path}");
         let first = client.get(&url).send().await.unwrap();
         let etag = first.headers().get("etag").expect("an ETag").to_str().unwrap().to_string();
