@@ -1,6 +1,7 @@
 //! The moa application: registry → crawl (fetch → parse/normalize → store) → web.
 //! The binary (`src/main.rs`) is a thin command-line layer over these modules.
 
+pub mod api;
 pub mod config;
 pub mod crawl;
 pub mod fetch;

@@ -1,0 +1,187 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI 3.1 document served at `/api/openapi.json`
+//! (tests check real responses against it).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use moa_store::{Cursor, Post, PostQuery, SourceRow};
+use serde::{Deserialize, Serialize};
+
+use crate::web::AppState;
+
+pub const OPENAPI: &str = include_str!("../static/openapi.json");
+const DEFAULT_LIMIT: u32 = 20;
+const MAX_LIMIT: u32 = 100;
+
+#[derive(Serialize)]
+struct Company {
+    id: String,
+    name: String,
+    name_en: String,
+}
+
+#[derive(Serialize)]
+pub struct PostJson {
+    id: i64,
+    company: Company,
+    title: String,
+    url: Option<String>,
+    summary: Option<String>,
+    author: Option<String>,
+    thumbnail: Option<String>,
+    tags: Vec<String>,
+    published_at: Option<String>,
+    sorted_at: String,
+    clicks: i64,
+}
+
+impl From<Post> for PostJson {
+    fn from(p: Post) -> Self {
+        Self {
+            id: p.id,
+            company: Company { id: p.source_id, name: p.source_name_ko, name_en: p.source_name_en },
+            title: p.title,
+            url: p.url,
+            summary: p.summary,
+            author: p.author,
+            thumbnail: p.thumbnail,
+            tags: p.categories,
+            published_at: p.published_at.map(moa_feed::format_rfc3339),
+            sorted_at: moa_feed::format_rfc3339(p.sort_at),
+            clicks: p.clicks,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PostPage {
+    posts: Vec<PostJson>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SourceJson {
+    id: String,
+    name: String,
+    name_en: String,
+    homepage: String,
+    feed_url: String,
+    state: &'static str,
+    post_count: i64,
+    last_post_at: Option<String>,
+    last_attempt_at: Option<String>,
+    last_success_at: Option<String>,
+    consecutive_failures: i64,
+    last_error_kind: Option<&'static str>,
+    last_error: Option<String>,
+    next_check_at: Option<String>,
+    disabled_reason: Option<String>,
+}
+
+/// `new`, `ok`, `failing` or `disabled`: what the health page and `moa sources list` call it.
+pub fn state_of(s: &SourceRow) -> &'static str {
+    if !s.enabled {
+        "disabled"
+    } else if s.consecutive_failures > 0 {
+        "failing"
+    } else if s.last_success_at.is_some() {
+        "ok"
+    } else {
+        "new"
+    }
+}
+
+impl From<SourceRow> for SourceJson {
+    fn from(s: SourceRow) -> Self {
+        let time = |t: Option<i64>| t.map(moa_feed::format_rfc3339);
+        Self {
+            state: state_of(&s),
+            feed_url: s.fetch_url().to_string(),
+            id: s.spec.id,
+            name: s.spec.name_ko,
+            name_en: s.spec.name_en,
+            homepage: s.spec.homepage,
+            post_count: s.post_count,
+            last_post_at: time(s.last_post_at),
+            last_attempt_at: time(s.last_attempt_at),
+            last_success_at: time(s.last_success_at),
+            consecutive_failures: s.consecutive_failures,
+            last_error_kind: s.last_error_kind.map(|k| k.as_str()),
+            last_error: s.last_error.filter(|_| s.consecutive_failures > 0),
+            next_check_at: time(Some(s.next_check_at).filter(|t| *t > 0 && s.enabled)),
+            disabled_reason: s.disabled_reason.filter(|_| !s.enabled),
+        }
+    }
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "API request failed");
+    error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+}
+
+#[derive(Deserialize)]
+pub struct PostsQuery {
+    company: Option<String>,
+    before: Option<String>,
+    limit: Option<u32>,
+}
+
+pub async fn posts(State(state): State<AppState>, Query(q): Query<PostsQuery>) -> Response {
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return error(StatusCode::BAD_REQUEST, &format!("limit must be between 1 and {MAX_LIMIT}"));
+    }
+    let before = match q.before.as_deref().filter(|b| !b.is_empty()) {
+        Some(b) => match Cursor::decode(b) {
+            Some(c) => Some(c),
+            None => return error(StatusCode::BAD_REQUEST, "before is not a cursor this API gave"),
+        },
+        None => None,
+    };
+    let company = q.company.filter(|c| !c.is_empty());
+    if let Some(id) = &company {
+        match state.store.sources().await {
+            Ok(sources) if sources.iter().any(|s| &s.spec.id == id) => {}
+            Ok(_) => return error(StatusCode::NOT_FOUND, "no such company"),
+            Err(e) => return internal(e),
+        }
+    }
+    let query = PostQuery { source_id: company, before, limit: limit + 1, ..PostQuery::default() };
+    let mut posts = match state.store.posts(&query).await {
+        Ok(p) => p,
+        Err(e) => return internal(e),
+    };
+    let more = posts.len() > limit as usize;
+    posts.truncate(limit as usize);
+    let next_cursor = more.then(|| posts.last().map(|p| p.cursor().encode())).flatten();
+    Json(PostPage { posts: posts.into_iter().map(PostJson::from).collect(), next_cursor }).into_response()
+}
+
+pub async fn post(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error(StatusCode::NOT_FOUND, "no such post");
+    };
+    match state.store.post(id).await {
+        Ok(Some(p)) => Json(PostJson::from(p)).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, "no such post"),
+        Err(e) => internal(e),
+    }
+}
+
+pub async fn sources(State(state): State<AppState>) -> Response {
+    match state.store.sources().await {
+        Ok(s) => Json(serde_json::json!({ "sources": s.into_iter().map(SourceJson::from).collect::<Vec<_>>() }))
+            .into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "public, max-age=3600")], OPENAPI)
+        .into_response()
+}
