@@ -220,7 +220,7 @@ async fn popular(State(state): State<AppState>) -> Response {
             let mut ranked = crate::popular::rank(posts, now);
             ranked.truncate(PAGE_SIZE as usize);
             let page = PopularPage {
-                cards: ranked.into_iter().map(card).collect(),
+                cards: ranked.into_iter().map(|p| card(p, now)).collect(),
                 empty_message: "아직 인기 글이 없습니다. 글을 읽으면 여기에 모입니다.",
                 window_days: crate::popular::WINDOW_DAYS,
             };
@@ -453,8 +453,26 @@ struct Card {
     url: Option<String>,
     date_kst: String,
     datetime: String,
+    /// "3시간 전"; the absolute date once it is more than a month old.
+    ago: String,
     summary: Option<String>,
     thumbnail: Option<String>,
+    tags: Vec<String>,
+}
+
+/// Cards show at most this many of a post's tags.
+const CARD_TAGS: usize = 3;
+
+/// How long ago, as a Korean reader says it; past 30 days, the date itself.
+fn ago_ko(ts: i64, now: i64, date_kst: &str) -> String {
+    let s = (now - ts).max(0);
+    match s {
+        0..60 => "방금".into(),
+        60..3600 => format!("{}분 전", s / 60),
+        3600..86_400 => format!("{}시간 전", s / 3600),
+        86_400..2_592_000 => format!("{}일 전", s / 86_400),
+        _ => date_kst.split(' ').next().unwrap_or(date_kst).to_string(),
+    }
 }
 
 struct CompanyOption {
@@ -504,9 +522,11 @@ fn kst(ts: i64) -> (String, String) {
     )
 }
 
-fn card(p: Post) -> Card {
+fn card(p: Post, now: i64) -> Card {
     let (date_kst, datetime) = kst(p.sort_at);
     Card {
+        ago: ago_ko(p.sort_at, now, &date_kst),
+        tags: p.categories.into_iter().take(CARD_TAGS).collect(),
         id: p.id,
         company_id: p.source_id,
         company_name: p.source_name_ko,
@@ -591,7 +611,7 @@ async fn render_home(state: &AppState, q: HomeQuery) -> anyhow::Result<Response>
         .collect();
     companies.sort_by(|a, b| a.name.cmp(&b.name));
     let page = HomePage {
-        cards: posts.into_iter().map(card).collect(),
+        cards: posts.into_iter().map(|p| card(p, crate::now_unix())).collect(),
         empty_message: "아직 모은 글이 없습니다. 수집이 끝나면 여기에 표시됩니다.",
         companies,
         company_name: selected.map(|s| s.spec.name_ko.clone()),
@@ -623,6 +643,16 @@ mod tests {
     #[test]
     fn dates_are_shown_in_kst() {
         assert_eq!(kst(1_739_149_980), ("2025-02-10 10:13".into(), "2025-02-10T10:13:00+09:00".into()));
+    }
+
+    #[test]
+    fn relative_times_in_korean() {
+        let now = 1_750_000_000;
+        let at = |ago: i64| ago_ko(now - ago, now, "2025-02-10 10:13");
+        assert_eq!(
+            [at(5), at(90), at(3 * 3600 + 5), at(2 * 86_400), at(40 * 86_400), at(-30)],
+            ["방금", "1분 전", "3시간 전", "2일 전", "2025-02-10", "방금"]
+        );
     }
 
     #[test]

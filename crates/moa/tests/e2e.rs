@@ -77,6 +77,11 @@ async fn crawl_twice_then_browse() {
     assert_eq!(times.len(), web::PAGE_SIZE as usize);
     assert!(times.iter().all(|t| t.ends_with("+09:00")), "dates not in KST: {times:?}");
     assert!(times.windows(2).all(|w| w[0] >= w[1]), "not newest first: {times:?}");
+    // Relative time on the card, the absolute KST date on hover; a post's tags (at most three).
+    assert_eq!(home.matches("\" title=\"20").count(), web::PAGE_SIZE as usize, "absolute dates on hover");
+    if let Some(tag) = newest.iter().find_map(|p| p.categories.first()) {
+        assert!(home.contains(&format!("<li>{}</li>", html_escape(tag))), "tags shown: {tag}");
+    }
 
     // Following "next" pages walks every post exactly once, newest first.
     let mut seen = times.len();
