@@ -360,7 +360,7 @@ async fn per_host_limits_spacing_and_user_agents() {
     let (_dir, store) = store_with(&sources).await;
     let config = FetchConfig {
         per_host_concurrency: 2,
-        per_host_spacing: Duration::from_millis(40),
+        per_host_spacing: Duration::from_millis(100),
         concurrency: 16,
         ..fetch_config()
     };
@@ -373,7 +373,7 @@ async fn per_host_limits_spacing_and_user_agents() {
     let mut starts: Vec<_> = one.hits().iter().map(|h| h.at).collect();
     starts.sort();
     for w in starts.windows(2) {
-        assert!(w[1] - w[0] >= Duration::from_millis(35), "starts {:?} apart", w[1] - w[0]);
+        assert!(w[1] - w[0] >= Duration::from_millis(60), "starts {:?} apart", w[1] - w[0]);
     }
     let uas: Vec<String> = one.hits().iter().map(|h| h.user_agent.clone()).collect();
     assert_eq!(uas.iter().filter(|u| *u == "moa-test").count(), 10);

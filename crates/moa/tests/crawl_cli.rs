@@ -58,22 +58,25 @@ async fn once_fetches_what_is_due_all_forces_and_source_picks_one() {
     let a = server.start("127.0.0.1").await;
     server.route("/a", Reply::feed(fixture("kr-s0okju.xml")));
     server.route("/b", Reply::feed(fixture("kr-shin0102.xml")));
-    server.route("/c", Reply::status(429).with("retry-after", "86400"));
+    // A 429 pauses its whole host, so the throttled source lives on a host of its own.
+    let throttled = Arc::new(TestServer::default());
+    let t = throttled.start("127.0.0.2").await;
+    throttled.route("/c", Reply::status(429).with("retry-after", "86400"));
     let setup =
-        Setup::new(&[("a", format!("http://{a}/a")), ("b", format!("http://{a}/b")), ("c", format!("http://{a}/c"))]);
+        Setup::new(&[("a", format!("http://{a}/a")), ("b", format!("http://{a}/b")), ("c", format!("http://{t}/c"))]);
 
     let first = setup.run(&["crawl", "--once"]);
     assert!(first.contains("2 sources ok (0 unchanged), 1 failed"), "{first}");
     // Nothing is due a moment later.
     let second = setup.run(&["crawl", "--once"]);
     assert!(second.contains("0 sources ok (0 unchanged), 0 failed"), "{second}");
-    assert_eq!(server.hits().len(), 3);
+    assert_eq!(server.hits().len() + throttled.hits().len(), 3);
     let one = setup.run(&["crawl", "--once", "--source", "b"]);
     assert!(one.contains("1 sources ok"), "{one}");
     assert_eq!((server.hits_of("/b").len(), server.hits_of("/a").len()), (2, 1));
     let all = setup.run(&["crawl", "--once", "--all"]);
     assert!(all.contains("2 sources ok") && all.contains("1 failed"), "{all}");
-    assert_eq!(server.hits().len(), 7);
+    assert_eq!(server.hits().len() + throttled.hits().len(), 7);
 
     let list = setup.run(&["sources", "list"]);
     let c_line = list.lines().position(|l| l.starts_with("c ")).unwrap();
