@@ -66,6 +66,8 @@ pub fn router(state: AppState) -> Router {
         .route("/robots.txt", get(robots))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(conditional_get))
+        // Outside the ETag: the tag names the content, the same whatever its encoding (hence weak).
+        .layer(tower_http::compression::CompressionLayer::new().br(true).gzip(true))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
@@ -305,8 +307,9 @@ async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Response {
 /// Responses bigger than this are sent without an ETag rather than buffered to hash them.
 const ETAG_MAX_BYTES: usize = 8 << 20;
 
-/// `ETag` on every successful GET (a hash of the body, so every web process computes the same one) and a
-/// bodiless 304 when the reader already has it. HTML pages default to a minute of caching.
+/// `ETag` on every successful GET (a hash of the body, so every web process computes the same one; weak,
+/// since br and gzip encodings of the body share it) and a bodiless 304 when the reader already has it.
+/// HTML pages default to a minute of caching.
 async fn conditional_get(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let is_get = request.method() == axum::http::Method::GET || request.method() == axum::http::Method::HEAD;
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
@@ -319,7 +322,8 @@ async fn conditional_get(request: axum::extract::Request, next: axum::middleware
         Ok(b) => b,
         Err(e) => return internal_error(e),
     };
-    let etag = format!("\"{}\"", fnv1a(&bytes));
+    let tag = format!("\"{}\"", fnv1a(&bytes));
+    let etag = format!("W/{tag}");
     if let Ok(value) = HeaderValue::from_str(&etag) {
         parts.headers.insert(header::ETAG, value);
     }
@@ -330,7 +334,7 @@ async fn conditional_get(request: axum::extract::Request, next: axum::middleware
     let matches = if_none_match
         .as_ref()
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*"));
+        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == tag || t.trim() == "*"));
     if matches {
         parts.status = StatusCode::NOT_MODIFIED;
         parts.headers.remove(header::CONTENT_LENGTH);

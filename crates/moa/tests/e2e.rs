@@ -204,6 +204,39 @@ async fn crawl_twice_then_browse() {
     assert_eq!(status, 200);
     assert!(popular.contains("아직 인기 글이 없습니다") && !popular.contains(&html_escape(&first.title)));
 
+    // br and gzip when the reader accepts them; the same bytes once decoded.
+    let raw = reqwest::Client::builder().no_gzip().no_brotli().no_deflate().build().unwrap();
+    for path in ["/", "/feed.xml", "/api/v1/posts"] {
+        let url = format!("http://{web_addr}{path}");
+        let fetch = |encoding: &'static str| {
+            let (raw, url) = (raw.clone(), url.clone());
+            async move {
+                let r = raw.get(url).header("accept-encoding", encoding).send().await.unwrap();
+                let got = r.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_string());
+                (got, r.bytes().await.unwrap().to_vec())
+            }
+        };
+        let (none, plain) = fetch("identity").await;
+        assert_eq!(none, None, "{path}");
+        let (br, compressed) = fetch("br").await;
+        assert_eq!(br.as_deref(), Some("br"), "{path}");
+        let mut decoded = Vec::new();
+        brotli::BrotliDecompress(&mut &compressed[..], &mut decoded).unwrap();
+        assert!(compressed.len() < plain.len() / 2, "{path}: {} of {} bytes", compressed.len(), plain.len());
+        let (gzip, compressed) = fetch("gzip").await;
+        assert_eq!(gzip.as_deref(), Some("gzip"), "{path}");
+        let mut gunzipped = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&compressed[..]), &mut gunzipped).unwrap();
+        // A page renders the relative times of its moment ("방금" may have become "1분 전"); feeds do not move.
+        if path == "/" {
+            assert!(String::from_utf8(decoded).unwrap().starts_with("<!doctype html>"));
+            assert!(String::from_utf8(gunzipped).unwrap().starts_with("<!doctype html>"));
+        } else {
+            assert_eq!(decoded, plain, "{path}");
+            assert_eq!(gunzipped, plain, "{path}");
+        }
+    }
+
     // Conditional requests: an ETag on pages and feeds, and a bodiless 304 when the reader has it.
     for path in ["/", "/feed.xml", "/company/src3", "/sources.opml"] {
         let url = format!("http://{web_addr}{path}");
