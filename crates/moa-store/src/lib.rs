@@ -69,6 +69,10 @@ pub trait Store: Send + Sync + 'static {
 
     async fn post(&self, id: i64) -> Result<Option<Post>>;
 
+    /// Posts whose title, summary or company name contains every word (case-insensitive for Latin
+    /// letters), newest first: the plain fallback until a full-text index answers searches.
+    async fn search_posts(&self, words: &[String], limit: u32) -> Result<Vec<Post>>;
+
     /// Counts an outbound click on a post, unless the same client's last counted click on it was less
     /// than `window` seconds ago. True when counted; false too when no post has that id.
     async fn record_click(&self, post_id: i64, client: &str, at: i64, window: i64) -> Result<bool>;

@@ -666,6 +666,25 @@ impl Store for SqliteStore {
         row.as_ref().map(post_from_row).transpose()
     }
 
+    async fn search_posts(&self, words: &[String], limit: u32) -> Result<Vec<Post>> {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.entry_id, p.url, p.title, p.summary, p.author,
+                    p.thumbnail, p.categories, p.published_at, p.sort_at, p.clicks
+             FROM posts p JOIN sources s ON s.id = p.source_id WHERE p.duplicate_of IS NULL",
+        );
+        for word in words {
+            // LIKE's wildcards in the word are matched literally.
+            let pattern = format!("%{}%", word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            qb.push(" AND (p.title LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+            qb.push(" OR p.summary LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+            qb.push(" OR s.name_ko LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+            qb.push(" OR s.name_en LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
+        }
+        qb.push(" ORDER BY p.sort_at DESC, p.id DESC LIMIT ").push_bind(i64::from(limit.max(1)));
+        let rows = qb.build().fetch_all(&self.reader).await?;
+        rows.iter().map(post_from_row).collect()
+    }
+
     async fn record_click(&self, post_id: i64, client: &str, at: i64, window: i64) -> Result<bool> {
         let mut tx = self.writer.begin().await?;
         let counted = sqlx::query(

@@ -386,3 +386,30 @@ async fn clicks_are_counted_once_per_client_and_window() {
     assert!(store.post(x).await.unwrap().is_none());
     assert_eq!(store.clicked_posts(0, 10).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_fallback_search_matches_every_word_literally() {
+    let (_dir, store) = store().await;
+    store.sync_registry(&[spec("a"), spec("b")], 100).await.unwrap();
+    let titled = |entry: &str, title: &str, published: i64| NewPost { title: title.into(), ..post(entry, published) };
+    let a = [
+        titled("k8s", "쿠버네티스 도입기", 30),
+        titled("pct", "100% 자동화 배포", 20),
+        titled("java", "Java_17 이전", 10),
+    ];
+    store.store_fetch(&fetched("a", 200, Validators::default()), &a).await.unwrap();
+    store.store_fetch(&fetched("b", 200, Validators::default()), &[titled("b1", "배포 파이프라인", 40)]).await.unwrap();
+    let find = |words: &[&str]| {
+        let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        let store = store.clone();
+        async move { store.search_posts(&words, 10).await.unwrap().into_iter().map(|p| p.entry_id).collect::<Vec<_>>() }
+    };
+    assert_eq!(find(&["배포"]).await, ["b1", "pct"], "newest first");
+    assert_eq!(find(&["배포", "자동화"]).await, ["pct"], "every word");
+    assert_eq!(find(&["쿠버네티스를"]).await, Vec::<String>::new(), "no stemming in the fallback");
+    assert_eq!(find(&["100%"]).await, ["pct"]);
+    assert_eq!(find(&["%"]).await, ["pct"], "% is a character, not a wildcard");
+    assert_eq!(find(&["_"]).await, ["java"], "_ too");
+    assert_eq!(find(&["JAVA"]).await, ["java"], "Latin letters in any case");
+    assert_eq!(find(&["b tech blog"]).await, ["b1"], "the company's name");
+}

@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sources", get(crate::api::sources))
         .route("/api/openapi.json", get(crate::api::openapi))
         .route("/popular", get(popular))
+        .route("/search", get(search))
         .route("/sitemap.xml", get(sitemap))
         .route("/robots.txt", get(robots))
         .fallback(not_found)
@@ -271,6 +272,50 @@ async fn companies(State(state): State<AppState>) -> Response {
         })
         .collect();
     match (CompaniesPage { entries }).render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => internal_error(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    q: String,
+    cards: Vec<Card>,
+    empty_message: &'static str,
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    q: Option<String>,
+}
+
+/// Words of a query taken at most, and characters of each.
+const SEARCH_WORDS: usize = 8;
+const SEARCH_WORD_CHARS: usize = 64;
+const SEARCH_RESULTS: u32 = 50;
+
+/// The search page: every word must appear in the title, summary or company name (the full-text index
+/// of the search issue replaces this plain match).
+async fn search(State(state): State<AppState>, Query(query): Query<SearchQuery>) -> Response {
+    let q = query.q.unwrap_or_default().trim().chars().take(200).collect::<String>();
+    let words: Vec<String> =
+        q.split_whitespace().take(SEARCH_WORDS).map(|w| w.chars().take(SEARCH_WORD_CHARS).collect()).collect();
+    let posts = if words.is_empty() {
+        Vec::new()
+    } else {
+        match state.store.search_posts(&words, SEARCH_RESULTS).await {
+            Ok(p) => p,
+            Err(e) => return internal_error(e),
+        }
+    };
+    let now = crate::now_unix();
+    let page = SearchPage {
+        q,
+        cards: posts.into_iter().map(|p| card(p, now)).collect(),
+        empty_message: "찾는 낱말이 든 글이 없습니다. 다른 낱말로 찾아 보세요.",
+    };
+    match page.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => internal_error(e),
     }

@@ -204,6 +204,21 @@ async fn crawl_twice_then_browse() {
     assert_eq!(status, 200);
     assert!(popular.contains("아직 인기 글이 없습니다") && !popular.contains(&html_escape(&first.title)));
 
+    // The search box on every page, and its fallback search.
+    assert!(home_now.contains("<form class=\"search\" role=\"search\" action=\"/search\""));
+    let word = newest[3].title.split_whitespace().max_by_key(|w| w.chars().count()).unwrap().to_string();
+    let (status, results) =
+        get(format!("/search?q={}", url::form_urlencoded::byte_serialize(word.as_bytes()).collect::<String>())).await;
+    assert_eq!(status, 200);
+    assert!(results.contains(&html_escape(&newest[3].title)), "searching {word:?} finds its post");
+    assert!(results.contains(&format!("value=\"{}\"", html_escape(&word))), "the box keeps the query");
+    let (_, hostile) = get("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E".into()).await;
+    assert!(
+        !hostile.contains("<script>alert(1)") && hostile.contains("&#60;script&#62;alert(1)"),
+        "the query is escaped"
+    );
+    assert!(get("/search?q=".into()).await.1.contains("찾을 낱말을 입력해 주세요"));
+
     // br and gzip when the reader accepts them; the same bytes once decoded.
     let raw = reqwest::Client::builder().no_gzip().no_brotli().no_deflate().build().unwrap();
     for path in ["/", "/feed.xml", "/api/v1/posts"] {
