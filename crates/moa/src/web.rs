@@ -21,6 +21,7 @@ const KST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
     Err(_) => UtcOffset::UTC,
 };
 const STYLE: &str = include_str!("../static/style.css");
+const THEME_JS: &str = include_str!("../static/theme.js");
 
 #[derive(Clone)]
 pub struct AppState {
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/company/{id}", get(company_page))
         .route("/companies", get(companies))
         .route("/static/style.css", get(style))
+        .route("/static/theme.js", get(theme_js))
         .route("/healthz", get(|| async { "ok" }))
         .route("/websub/{source_id}", get(websub_verify).post(websub_push))
         .route("/feed.xml", get(|s: State<AppState>, h: HeaderMap| feed_out(s, h, None, FeedFormat::Rss)))
@@ -477,11 +479,18 @@ async fn security_headers(mut response: Response) -> Response {
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src https: http: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
+        HeaderValue::from_static("default-src 'none'; script-src 'self'; style-src 'self'; img-src https: http: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
     );
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
     response
+}
+
+async fn theme_js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        THEME_JS,
+    )
 }
 
 async fn style() -> impl IntoResponse {

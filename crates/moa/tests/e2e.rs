@@ -204,6 +204,19 @@ async fn crawl_twice_then_browse() {
     assert_eq!(status, 200);
     assert!(popular.contains("아직 인기 글이 없습니다") && !popular.contains(&html_escape(&first.title)));
 
+    // Dark mode: the system's by default, a toggle script from this site only (the CSP allows no other).
+    assert!(home_now.contains("<script src=\"/static/theme.js\"></script>"));
+    assert!(
+        home_now.contains("id=\"theme-toggle\"") && home_now.contains(" hidden>"),
+        "the toggle waits for its script"
+    );
+    let (status, js) = get("/static/theme.js".into()).await;
+    assert_eq!(status, 200);
+    assert!(js.contains("localStorage") && !js.contains("document.cookie"));
+    let csp = client.get(format!("http://{web_addr}/")).send().await.unwrap();
+    let csp = csp.headers().get("content-security-policy").unwrap().to_str().unwrap().to_string();
+    assert!(csp.contains("script-src 'self'") && csp.contains("default-src 'none'"), "{csp}");
+
     // The search box on every page, and its fallback search.
     assert!(home_now.contains("<form class=\"search\" role=\"search\" action=\"/search\""));
     let word = newest[3].title.split_whitespace().max_by_key(|w| w.chars().count()).unwrap().to_string();
