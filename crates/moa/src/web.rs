@@ -390,13 +390,17 @@ async fn conditional_get(request: axum::extract::Request, next: axum::middleware
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-/// 64-bit FNV-1a, hex: stable across processes and versions, enough to tell bodies apart.
-fn fnv1a(bytes: &[u8]) -> String {
+/// 64-bit FNV-1a: stable across processes and versions, enough to tell bodies apart.
+fn fnv1a_u64(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
         h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
     }
-    format!("{h:016x}")
+    h
+}
+
+fn fnv1a(bytes: &[u8]) -> String {
+    format!("{:016x}", fnv1a_u64(bytes))
 }
 
 /// A hub verifying a subscription: the challenge echoed, or 404 for one moa did not ask for.
@@ -513,6 +517,9 @@ struct Card {
     datetime: String,
     /// "3시간 전"; the absolute date once it is more than a month old.
     ago: String,
+    /// The company's generated badge: its first letter, and one of the badge colours.
+    initial: String,
+    badge: u8,
     summary: Option<String>,
     thumbnail: Option<String>,
     tags: Vec<String>,
@@ -580,9 +587,22 @@ fn kst(ts: i64) -> (String, String) {
     )
 }
 
+/// Badge colours defined in the stylesheet (`.badge.c0` …).
+const BADGE_COLOURS: u64 = 8;
+
+/// A company's badge: the first letter of its name (uppercased if Latin) and a colour fixed by its id.
+fn badge(id: &str, name: &str) -> (String, u8) {
+    let initial = name.chars().find(|c| c.is_alphanumeric()).map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    let colour = fnv1a_u64(id.as_bytes()) % BADGE_COLOURS;
+    (initial, colour as u8)
+}
+
 fn card(p: Post, now: i64) -> Card {
     let (date_kst, datetime) = kst(p.sort_at);
+    let (initial, badge) = badge(&p.source_id, &p.source_name_ko);
     Card {
+        initial,
+        badge,
         ago: ago_ko(p.sort_at, now, &date_kst),
         tags: p.categories.into_iter().take(CARD_TAGS).collect(),
         id: p.id,
@@ -701,6 +721,18 @@ mod tests {
     #[test]
     fn dates_are_shown_in_kst() {
         assert_eq!(kst(1_739_149_980), ("2025-02-10 10:13".into(), "2025-02-10T10:13:00+09:00".into()));
+    }
+
+    #[test]
+    fn badges_take_the_first_letter_and_a_stable_colour() {
+        assert_eq!(badge("woowahan", "우아한형제들").0, "우");
+        assert_eq!(badge("line", "line engineering").0, "L");
+        assert_eq!(badge("x", "(주)카카오").0, "주");
+        assert_eq!(badge("toss", "토스"), badge("toss", "토스"));
+        assert!((0..8).contains(&badge("toss", "토스").1));
+        let colours: std::collections::HashSet<u8> =
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"].iter().map(|id| badge(id, "x").1).collect();
+        assert!(colours.len() > 3, "ids spread over the colours: {colours:?}");
     }
 
     #[test]

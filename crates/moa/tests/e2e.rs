@@ -79,6 +79,11 @@ async fn crawl_twice_then_browse() {
     assert!(times.windows(2).all(|w| w[0] >= w[1]), "not newest first: {times:?}");
     // Relative time on the card, the absolute KST date on hover; a post's tags (at most three).
     assert_eq!(home.matches("\" title=\"20").count(), web::PAGE_SIZE as usize, "absolute dates on hover");
+    assert_eq!(home.matches("<span class=\"badge c").count(), web::PAGE_SIZE as usize, "a company badge per card");
+    assert!(
+        home.contains("aria-hidden=\"true\">회</span> <a class=\"company\""),
+        "the badge is the name's first letter"
+    );
     if let Some(tag) = newest.iter().find_map(|p| p.categories.first()) {
         assert!(home.contains(&format!("<li>{}</li>", html_escape(tag))), "tags shown: {tag}");
     }
