@@ -29,6 +29,15 @@ macro_rules! fetch_succeeded {
     };
 }
 
+/// The columns `post_from_row` reads, for every query that lists posts.
+macro_rules! select_posts {
+    () => {
+        "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.entry_id, p.url, p.title, p.summary, p.author,
+                p.thumbnail, p.categories, p.published_at, p.sort_at, p.clicks
+         FROM posts p JOIN sources s ON s.id = p.source_id"
+    };
+}
+
 /// Embedded migrations, applied in order at start-up, each in its own transaction.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
@@ -631,11 +640,7 @@ impl Store for SqliteStore {
     }
 
     async fn posts(&self, query: &PostQuery) -> Result<Vec<Post>> {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.entry_id, p.url, p.title, p.summary, p.author,
-                    p.thumbnail, p.categories, p.published_at, p.sort_at, p.clicks
-             FROM posts p JOIN sources s ON s.id = p.source_id WHERE 1 = 1",
-        );
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(concat!(select_posts!(), " WHERE 1 = 1"));
         match &query.source_id {
             Some(source) => {
                 qb.push(" AND p.source_id = ").push_bind(source.clone());
@@ -655,23 +660,13 @@ impl Store for SqliteStore {
     }
 
     async fn post(&self, id: i64) -> Result<Option<Post>> {
-        let row = sqlx::query(
-            "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.entry_id, p.url, p.title, p.summary, p.author,
-                    p.thumbnail, p.categories, p.published_at, p.sort_at, p.clicks
-             FROM posts p JOIN sources s ON s.id = p.source_id WHERE p.id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.reader)
-        .await?;
+        let row =
+            sqlx::query(concat!(select_posts!(), " WHERE p.id = ?")).bind(id).fetch_optional(&self.reader).await?;
         row.as_ref().map(post_from_row).transpose()
     }
 
     async fn search_posts(&self, words: &[String], limit: u32) -> Result<Vec<Post>> {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.entry_id, p.url, p.title, p.summary, p.author,
-                    p.thumbnail, p.categories, p.published_at, p.sort_at, p.clicks
-             FROM posts p JOIN sources s ON s.id = p.source_id WHERE p.duplicate_of IS NULL",
-        );
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(concat!(select_posts!(), " WHERE p.duplicate_of IS NULL"));
         for word in words {
             // LIKE's wildcards in the word are matched literally.
             let pattern = format!("%{}%", word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
@@ -715,11 +710,10 @@ impl Store for SqliteStore {
 
     async fn clicked_posts(&self, since: i64, limit: u32) -> Result<Vec<Post>> {
         let rows = sqlx::query(
-            "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.entry_id, p.url, p.title, p.summary, p.author,
-                    p.thumbnail, p.categories, p.published_at, p.sort_at, p.clicks
-             FROM posts p JOIN sources s ON s.id = p.source_id
-             WHERE p.clicks > 0 AND p.sort_at >= ? AND p.duplicate_of IS NULL
-             ORDER BY p.clicks DESC, p.id DESC LIMIT ?",
+            concat!(
+                select_posts!(),
+                " WHERE p.clicks > 0 AND p.sort_at >= ? AND p.duplicate_of IS NULL ORDER BY p.clicks DESC, p.id DESC LIMIT ?"
+            ),
         )
         .bind(since)
         .bind(i64::from(limit))
