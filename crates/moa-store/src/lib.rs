@@ -34,6 +34,9 @@ pub trait Store: Send + Sync + 'static {
     /// Every source with its state and post count, ordered by id.
     async fn sources(&self) -> Result<Vec<SourceRow>>;
 
+    /// One source with its state and post count.
+    async fn source(&self, id: &str) -> Result<Option<SourceRow>>;
+
     /// Hands sources to a crawler: each selected source's `next_check_at` is set to `lease_until` in
     /// the same transaction, before anything is fetched, so a crash mid-fetch delays the source instead
     /// of looping on it, and two crawlers never take one source within the lease.

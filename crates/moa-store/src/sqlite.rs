@@ -143,6 +143,26 @@ fn spec_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<SourceSpec> {
     })
 }
 
+fn source_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<SourceRow> {
+    Ok(SourceRow {
+        spec: spec_from_row(r)?,
+        enabled: r.try_get("enabled")?,
+        last_attempt_at: r.try_get("last_attempt_at")?,
+        last_success_at: r.try_get("last_success_at")?,
+        last_error: r.try_get("last_error")?,
+        last_error_kind: error_kind(r.try_get("last_error_kind")?)?,
+        consecutive_failures: r.try_get("consecutive_failures")?,
+        disabled_reason: r.try_get("disabled_reason")?,
+        next_check_at: r.try_get("next_check_at")?,
+        check_interval: r.try_get("check_interval")?,
+        moved_to: r.try_get("moved_to")?,
+        redirect_candidate: r.try_get("redirect_candidate")?,
+        validators: Validators { etag: r.try_get("etag")?, last_modified: r.try_get("last_modified")? },
+        post_count: r.try_get("post_count")?,
+        last_post_at: r.try_get("last_post_at")?,
+    })
+}
+
 fn error_kind(name: Option<String>) -> Result<Option<ErrorKind>> {
     name.map(|n| ErrorKind::from_name(&n).ok_or_else(|| StoreError::Corrupt(format!("error kind {n:?}")))).transpose()
 }
@@ -474,27 +494,20 @@ impl Store for SqliteStore {
         )
         .fetch_all(&self.reader)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SourceRow {
-                    spec: spec_from_row(r)?,
-                    enabled: r.try_get("enabled")?,
-                    last_attempt_at: r.try_get("last_attempt_at")?,
-                    last_success_at: r.try_get("last_success_at")?,
-                    last_error: r.try_get("last_error")?,
-                    last_error_kind: error_kind(r.try_get("last_error_kind")?)?,
-                    consecutive_failures: r.try_get("consecutive_failures")?,
-                    disabled_reason: r.try_get("disabled_reason")?,
-                    next_check_at: r.try_get("next_check_at")?,
-                    check_interval: r.try_get("check_interval")?,
-                    moved_to: r.try_get("moved_to")?,
-                    redirect_candidate: r.try_get("redirect_candidate")?,
-                    validators: Validators { etag: r.try_get("etag")?, last_modified: r.try_get("last_modified")? },
-                    post_count: r.try_get("post_count")?,
-                    last_post_at: r.try_get("last_post_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(source_from_row).collect()
+    }
+
+    async fn source(&self, id: &str) -> Result<Option<SourceRow>> {
+        // Counted over this source's posts only (its index), not grouped over all of them.
+        let row = sqlx::query(
+            "SELECT s.*, (SELECT COUNT(*) FROM posts WHERE source_id = s.id) AS post_count,
+                    (SELECT MAX(sort_at) FROM posts WHERE source_id = s.id) AS last_post_at
+             FROM sources s WHERE s.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(source_from_row).transpose()
     }
 
     async fn claim(&self, selection: &Selection, now: i64, lease_until: i64) -> Result<Vec<Claimed>> {

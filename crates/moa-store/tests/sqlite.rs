@@ -413,3 +413,17 @@ async fn the_fallback_search_matches_every_word_literally() {
     assert_eq!(find(&["JAVA"]).await, ["java"], "Latin letters in any case");
     assert_eq!(find(&["b tech blog"]).await, ["b1"], "the company's name");
 }
+
+#[tokio::test]
+async fn one_source_reads_as_in_the_list() {
+    let (_dir, store) = store().await;
+    store.sync_registry(&[spec("a"), spec("b")], 100).await.unwrap();
+    store.store_fetch(&fetched("a", 200, Validators::default()), &[post("x", 10), post("y", 20)]).await.unwrap();
+    for id in ["a", "b"] {
+        let one = store.source(id).await.unwrap().unwrap();
+        let listed = store.sources().await.unwrap().into_iter().find(|s| s.spec.id == id).unwrap();
+        assert_eq!(serde_json::to_value(&one).unwrap(), serde_json::to_value(&listed).unwrap(), "{id}");
+    }
+    assert_eq!(store.source("a").await.unwrap().unwrap().post_count, 2);
+    assert!(store.source("nope").await.unwrap().is_none());
+}

@@ -145,9 +145,9 @@ pub async fn posts(State(state): State<AppState>, Query(q): Query<PostsQuery>) -
     };
     let company = q.company.filter(|c| !c.is_empty());
     if let Some(id) = &company {
-        match state.store.sources().await {
-            Ok(sources) if sources.iter().any(|s| &s.spec.id == id) => {}
-            Ok(_) => return error(StatusCode::NOT_FOUND, "no such company"),
+        match state.store.source(id).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return error(StatusCode::NOT_FOUND, "no such company"),
             Err(e) => return internal(e),
         }
     }

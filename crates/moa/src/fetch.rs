@@ -257,9 +257,7 @@ impl Fetcher {
                 etag: header_text(response.headers(), header::ETAG),
                 last_modified: header_text(response.headers(), header::LAST_MODIFIED),
             };
-            let charset = header_text(response.headers(), header::CONTENT_TYPE).and_then(|ct| {
-                ct.split(';').find_map(|p| p.trim().strip_prefix("charset=").map(|c| c.trim_matches('"').to_string()))
-            });
+            let charset = header_text(response.headers(), header::CONTENT_TYPE).and_then(|ct| charset_of(&ct));
             let (cap, truncate) = match how.prefix_bytes {
                 Some(n) => (n, true),
                 None => (self.config.max_body_bytes, false),
@@ -291,6 +289,11 @@ impl Fetcher {
             .map_err(classify)?;
         Ok(response.status().as_u16())
     }
+}
+
+/// The `charset` parameter of a Content-Type value.
+pub fn charset_of(content_type: &str) -> Option<String> {
+    content_type.split(';').find_map(|p| p.trim().strip_prefix("charset=").map(|c| c.trim_matches('"').to_string()))
 }
 
 fn header_text(headers: &header::HeaderMap, name: header::HeaderName) -> Option<String> {

@@ -299,14 +299,9 @@ async fn print_sources(store: &dyn Store, json: bool) -> anyhow::Result<()> {
         "ID", "STATE", "POSTS", "LAST SUCCESS (UTC)", "NEXT CHECK (UTC)"
     );
     for s in &sources {
-        let state = if !s.enabled {
-            "disabled".to_string()
-        } else if s.consecutive_failures > 0 {
-            format!("failing×{}", s.consecutive_failures)
-        } else if s.last_success_at.is_some() {
-            "ok".to_string()
-        } else {
-            "new".to_string()
+        let state = match moa::api::state_of(s) {
+            "failing" => format!("failing×{}", s.consecutive_failures),
+            other => other.to_string(),
         };
         let next = if s.enabled { time(Some(s.next_check_at).filter(|t| *t > 0)) } else { "-".into() };
         println!(

@@ -134,12 +134,10 @@ async fn feed_out(
             None,
         ),
         Some(id) => {
-            let sources = match state.store.sources().await {
-                Ok(s) => s,
+            let source = match state.store.source(id).await {
+                Ok(Some(s)) => s,
+                Ok(None) => return not_found().await,
                 Err(e) => return internal_error(e),
-            };
-            let Some(source) = sources.into_iter().find(|s| &s.spec.id == id) else {
-                return not_found().await;
             };
             (
                 crate::syndication::Channel {
@@ -433,9 +431,7 @@ async fn websub_push(
         tracing::warn!(source = %source_id, "WebSub push with a bad signature ignored");
         return StatusCode::ACCEPTED.into_response();
     }
-    let charset = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|ct| {
-        ct.split(';').find_map(|p| p.trim().strip_prefix("charset=").map(|c| c.trim_matches('"').to_string()))
-    });
+    let charset = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(crate::fetch::charset_of);
     let now = crate::now_unix();
     let options = moa_feed::ParseOptions {
         url: moa_feed::Url::parse(&subscription.topic).ok(),
@@ -456,12 +452,7 @@ async fn websub_push(
         Ok(stats) => {
             tracing::info!(source = %source_id, new = stats.new, updated = stats.updated, "WebSub push stored");
             if let Some(notifier) = &state.notifier {
-                let name = state
-                    .store
-                    .sources()
-                    .await
-                    .ok()
-                    .and_then(|all| all.into_iter().find(|s| s.spec.id == source_id).map(|s| s.spec.name_ko));
+                let name = state.store.source(&source_id).await.ok().flatten().map(|s| s.spec.name_ko);
                 notifier.announce(
                     &source_id,
                     &name.unwrap_or_else(|| source_id.clone()),
