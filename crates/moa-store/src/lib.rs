@@ -82,6 +82,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Posts since `since` with at least one click, most clicked first: the candidates for "popular".
     async fn clicked_posts(&self, since: i64, limit: u32) -> Result<Vec<Post>>;
+
+    /// A number that grows with every write this process commits: caches in front of the store compare
+    /// it to drop what a write made stale. Writes by other processes do not move it.
+    fn version(&self) -> u64;
 }
 
 /// Opens the store a database URL names, creating and migrating it as needed.

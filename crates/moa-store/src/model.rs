@@ -327,6 +327,8 @@ pub struct PostQuery {
     /// Lists of all sources hide the second copy of an article reached through two feeds; set this to
     /// see them too. A source's own list always shows its copies.
     pub include_duplicates: bool,
+    /// Only posts carrying this category (compared without regard to case).
+    pub tag: Option<String>,
     pub before: Option<Cursor>,
     pub limit: u32,
 }

@@ -49,6 +49,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 pub struct SqliteStore {
     reader: SqlitePool,
     writer: SqlitePool,
+    /// Bumped after every commit this process makes; see `Store::version`.
+    version: std::sync::atomic::AtomicU64,
 }
 
 /// The file path of a `sqlite://PATH` URL (`sqlite:///abs/path` for an absolute path).
@@ -65,6 +67,10 @@ fn path_of(url: &str) -> Result<&str> {
 }
 
 impl SqliteStore {
+    fn changed(&self) {
+        self.version.fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+
     pub async fn open(url: &str) -> Result<Self> {
         let path = path_of(url)?;
         if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -83,7 +89,7 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         migrate(&writer).await?;
         let reader = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
-        Ok(Self { reader, writer })
+        Ok(Self { reader, writer, version: std::sync::atomic::AtomicU64::new(0) })
     }
 }
 
@@ -481,6 +487,7 @@ impl Store for SqliteStore {
             }
         }
         tx.commit().await?;
+        self.changed();
         Ok(stats)
     }
 
@@ -563,6 +570,7 @@ impl Store for SqliteStore {
             update.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        self.changed();
         Ok(claimed)
     }
 
@@ -571,6 +579,7 @@ impl Store for SqliteStore {
         let stats = upsert_posts(&mut tx, &check.source_id, check.at, posts).await?;
         record_check(&mut tx, check).await?;
         tx.commit().await?;
+        self.changed();
         Ok(stats)
     }
 
@@ -578,6 +587,7 @@ impl Store for SqliteStore {
         let mut tx = self.writer.begin().await?;
         let stats = upsert_posts(&mut tx, source_id, at, posts).await?;
         tx.commit().await?;
+        self.changed();
         Ok(stats)
     }
 
@@ -587,6 +597,7 @@ impl Store for SqliteStore {
             record_check(&mut tx, check).await?;
         }
         tx.commit().await?;
+        self.changed();
         Ok(())
     }
 
@@ -596,6 +607,7 @@ impl Store for SqliteStore {
             .bind(post_id)
             .execute(&self.writer)
             .await?;
+        self.changed();
         Ok(())
     }
 
@@ -621,6 +633,7 @@ impl Store for SqliteStore {
             .await?;
         sqlx::query("DELETE FROM posts WHERE id = ?").bind(post_id).execute(&mut *tx).await?;
         tx.commit().await?;
+        self.changed();
         Ok(true)
     }
 
@@ -662,6 +675,12 @@ impl Store for SqliteStore {
                 qb.push(" AND p.duplicate_of IS NULL");
             }
             None => {}
+        }
+        if let Some(tag) = &query.tag {
+            // Categories are stored as a JSON array; lower() matches what the card dedupe treats as one tag.
+            qb.push(" AND EXISTS (SELECT 1 FROM json_each(p.categories) WHERE lower(json_each.value) = lower(")
+                .push_bind(tag.clone())
+                .push("))");
         }
         if let Some(Cursor { sort_at, id }) = query.before {
             qb.push(" AND (p.sort_at < ").push_bind(sort_at);
@@ -718,7 +737,12 @@ impl Store for SqliteStore {
                 .await?;
         }
         tx.commit().await?;
+        self.changed();
         Ok(counted)
+    }
+
+    fn version(&self) -> u64 {
+        self.version.load(std::sync::atomic::Ordering::Acquire)
     }
 
     async fn clicked_posts(&self, since: i64, limit: u32) -> Result<Vec<Post>> {

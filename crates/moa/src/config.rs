@@ -35,6 +35,8 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     pub webhook_attempts: Option<u32>,
     pub webhook_retry_base_ms: Option<u64>,
+    /// Seconds a built page, feed or API answer is served again (0: build every answer).
+    pub page_cache_seconds: Option<u64>,
     #[serde(default)]
     pub webhooks: Vec<Webhook>,
 }
@@ -105,6 +107,7 @@ pub struct Settings {
     pub webhooks: Vec<Webhook>,
     pub webhook_attempts: u32,
     pub webhook_retry_base: Duration,
+    pub page_cache_ttl: Duration,
 }
 
 /// What the command line (flags and their environment variables) said; `None` means "not given".
@@ -158,6 +161,7 @@ impl Settings {
             webhooks: file.webhooks,
             webhook_attempts: file.webhook_attempts.unwrap_or(6).max(1),
             webhook_retry_base: Duration::from_millis(file.webhook_retry_base_ms.unwrap_or(2000)),
+            page_cache_ttl: file.page_cache_seconds.map_or(crate::web::DEFAULT_CACHE_TTL, Duration::from_secs),
         })
     }
 }

@@ -2,9 +2,11 @@
 //! The binary (`src/main.rs`) is a thin command-line layer over these modules.
 
 pub mod api;
+pub mod cache;
 pub mod config;
 pub mod crawl;
 pub mod fetch;
+pub mod i18n;
 pub mod politeness;
 pub mod popular;
 pub mod registry;

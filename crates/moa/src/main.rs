@@ -268,6 +268,7 @@ async fn serve(settings: Settings, no_crawl: bool) -> anyhow::Result<()> {
         timezone_offset: settings.timezone_offset,
         notifier: crawler.notifier.clone(),
         public_url: settings.public_url.clone(),
+        cache_ttl: settings.page_cache_ttl,
     };
     // The peer address counts outbound clicks once per reader.
     let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -58,10 +58,11 @@ fn rfc3339(ts: i64) -> String {
     moa_feed::format_rfc3339(ts)
 }
 
-/// A post's permanent id in feeds: moa's own, so it stays when the original URL changes.
+/// A post's permanent id in feeds: moa's own, so it stays when the original URL changes, and the same in
+/// every feed that lists the post (all posts, its company, a tag, a search).
 fn post_id(channel: &Channel, p: &Post) -> String {
-    let base = channel.site_url.trim_end_matches('/');
-    format!("{base}/posts/{}", p.id)
+    let origin = url::Url::parse(&channel.self_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    format!("{origin}/posts/{}", p.id)
 }
 
 fn newest(posts: &[Post]) -> i64 {

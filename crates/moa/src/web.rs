@@ -4,13 +4,14 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use moa_store::{Cursor, Post, PostQuery, Store, SubscriptionState};
 
+use crate::i18n::Ui;
 use crate::webhook::Notifier;
 use serde::Deserialize;
 use time::{OffsetDateTime, UtcOffset};
@@ -31,48 +32,140 @@ pub struct AppState {
     pub notifier: Option<Notifier>,
     /// The address readers reach this site at, for absolute links in feeds; else taken from `Host`.
     pub public_url: Option<url::Url>,
+    /// How long a built page, feed or API answer is served again; zero builds every answer afresh.
+    pub cache_ttl: std::time::Duration,
 }
 
+impl AppState {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store, timezone_offset: 9 * 3600, notifier: None, public_url: None, cache_ttl: DEFAULT_CACHE_TTL }
+    }
+}
+
+pub const DEFAULT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let cache = Arc::new(crate::cache::PageCache::new(state.store.clone(), state.cache_ttl));
+    let router = Router::new()
         .route("/", get(home))
         .route("/company/{id}", get(company_page))
+        .route("/company/{id}/{file}", get(company_feed))
         .route("/companies", get(companies))
+        .route("/tag/{tag}", get(tag_page))
+        .route("/tag/{tag}/{file}", get(tag_feed))
         .route("/static/style.css", get(style))
         .route("/static/theme.js", get(theme_js))
         .route("/healthz", get(|| async { "ok" }))
         .route("/websub/{source_id}", get(websub_verify).post(websub_push))
-        .route("/feed.xml", get(|s: State<AppState>, h: HeaderMap| feed_out(s, h, None, FeedFormat::Rss)))
-        .route("/atom.xml", get(|s: State<AppState>, h: HeaderMap| feed_out(s, h, None, FeedFormat::Atom)))
-        .route("/feed.json", get(|s: State<AppState>, h: HeaderMap| feed_out(s, h, None, FeedFormat::Json)))
-        .route(
-            "/company/{id}/feed.xml",
-            get(|s: State<AppState>, h: HeaderMap, Path(id): Path<String>| feed_out(s, h, Some(id), FeedFormat::Rss)),
-        )
-        .route(
-            "/company/{id}/atom.xml",
-            get(|s: State<AppState>, h: HeaderMap, Path(id): Path<String>| feed_out(s, h, Some(id), FeedFormat::Atom)),
-        )
-        .route(
-            "/company/{id}/feed.json",
-            get(|s: State<AppState>, h: HeaderMap, Path(id): Path<String>| feed_out(s, h, Some(id), FeedFormat::Json)),
-        )
+        .route("/feed.xml", get(|s: State<AppState>, c: PageCtx| feed_out(s, c, Scope::All, FeedFormat::Rss)))
+        .route("/atom.xml", get(|s: State<AppState>, c: PageCtx| feed_out(s, c, Scope::All, FeedFormat::Atom)))
+        .route("/feed.json", get(|s: State<AppState>, c: PageCtx| feed_out(s, c, Scope::All, FeedFormat::Json)))
         .route("/sources.opml", get(sources_opml))
         .route("/go/{id}", get(go))
+        // The id of a post in moa's feeds names this address; it leads to the article.
+        .route(
+            "/posts/{id}",
+            get(|Path(id): Path<i64>| async move { axum::response::Redirect::permanent(&format!("/go/{id}")) }),
+        )
         .route("/api/v1/posts", get(crate::api::posts))
         .route("/api/v1/posts/{id}", get(crate::api::post))
         .route("/api/v1/sources", get(crate::api::sources))
         .route("/api/openapi.json", get(crate::api::openapi))
         .route("/popular", get(popular))
         .route("/search", get(search))
+        .route("/search/{file}", get(search_feed))
         .route("/sitemap.xml", get(sitemap))
         .route("/robots.txt", get(robots))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(conditional_get))
         // Outside the ETag: the tag names the content, the same whatever its encoding (hence weak).
-        .layer(tower_http::compression::CompressionLayer::new().br(true).gzip(true))
-        .layer(axum::middleware::map_response(security_headers))
-        .with_state(state)
+        .layer(tower_http::compression::CompressionLayer::new().br(true).gzip(true));
+    let router = if state.cache_ttl.is_zero() {
+        router
+    } else {
+        // Outside the compression, so a kept answer is not compressed again.
+        router.layer(axum::middleware::from_fn_with_state(cache, crate::cache::layer))
+    };
+    router.layer(axum::middleware::map_response(security_headers)).with_state(state)
+}
+
+/// What a list of posts holds.
+#[derive(Debug, Clone)]
+enum Scope {
+    All,
+    Company(String),
+    Tag(String),
+}
+
+impl Scope {
+    /// The list's page, relative to the site.
+    fn path(&self) -> String {
+        match self {
+            Self::All => "/".into(),
+            Self::Company(id) => format!("/company/{}", encode_segment(id)),
+            Self::Tag(tag) => format!("/tag/{}", encode_segment(tag)),
+        }
+    }
+}
+
+fn encode_segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+/// What every page needs besides its content: the reader's language, this site's address, and the
+/// page's canonical and other-language addresses.
+pub struct PageCtx {
+    pub ui: Ui,
+    pub base: String,
+    pub head: Head,
+}
+
+pub struct Head {
+    pub canonical: String,
+    pub switch_href: String,
+}
+
+impl FromRequestParts<AppState> for PageCtx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let pairs: Vec<(String, String)> = parts
+            .uri
+            .query()
+            .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        let lang = pairs.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.as_str());
+        let ui = crate::i18n::negotiate(lang, &parts.headers);
+        let base = base_url(state, &parts.headers);
+        let with_lang = |lang: Option<&str>| {
+            let mut q = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in pairs.iter().filter(|(k, _)| k != "lang") {
+                q.append_pair(k, v);
+            }
+            if let Some(lang) = lang {
+                q.append_pair("lang", lang);
+            }
+            let q = q.finish();
+            if q.is_empty() { parts.uri.path().to_string() } else { format!("{}?{q}", parts.uri.path()) }
+        };
+        let canonical_lang = (ui.lang == crate::i18n::Lang::En).then_some("en");
+        let head = Head {
+            canonical: format!("{base}{}", with_lang(canonical_lang)),
+            switch_href: with_lang(Some(ui.other_lang)),
+        };
+        Ok(Self { ui, base, head })
+    }
+}
+
+/// A rendered page; its language follows `Accept-Language`, which caches must know.
+fn html_page(page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => ([(header::VARY, "Accept-Language")], Html(html)).into_response(),
+        Err(e) => internal_error(e),
+    }
 }
 
 /// Posts in a feed out.
@@ -86,6 +179,15 @@ enum FeedFormat {
 }
 
 impl FeedFormat {
+    fn from_file(file: &str) -> Option<Self> {
+        match file {
+            "feed.xml" => Some(Self::Rss),
+            "atom.xml" => Some(Self::Atom),
+            "feed.json" => Some(Self::Json),
+            _ => None,
+        }
+    }
+
     fn file(self) -> &'static str {
         match self {
             Self::Rss => "feed.xml",
@@ -114,52 +216,78 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     }
 }
 
-/// The newest posts of all companies, or of one, as RSS 2.0, Atom 1.0 or JSON Feed 1.1.
-async fn feed_out(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    company: Option<String>,
-    format: FeedFormat,
-) -> Response {
-    let base = base_url(&state, &headers);
-    let (channel, source_id) = match &company {
-        None => (
-            crate::syndication::Channel {
-                title: "기술 블로그 모음".into(),
-                description: "국내 IT 기업들의 기술 블로그 글을 한 곳에서 모아보세요".into(),
-                site_url: format!("{base}/"),
-                self_url: format!("{base}/{}", format.file()),
-                language: "ko",
-            },
-            None,
-        ),
-        Some(id) => {
+const SITE_TITLE: &str = "기술 블로그 모음";
+
+async fn company_feed(state: State<AppState>, ctx: PageCtx, Path((id, file)): Path<(String, String)>) -> Response {
+    match FeedFormat::from_file(&file) {
+        Some(format) => feed_out(state, ctx, Scope::Company(id), format).await,
+        None => not_found(ctx).await,
+    }
+}
+
+async fn tag_feed(state: State<AppState>, ctx: PageCtx, Path((tag, file)): Path<(String, String)>) -> Response {
+    match FeedFormat::from_file(&file) {
+        Some(format) => feed_out(state, ctx, Scope::Tag(tag), format).await,
+        None => not_found(ctx).await,
+    }
+}
+
+/// The newest posts of all companies, of one, or of one tag, as RSS 2.0, Atom 1.0 or JSON Feed 1.1.
+async fn feed_out(State(state): State<AppState>, ctx: PageCtx, scope: Scope, format: FeedFormat) -> Response {
+    let base = &ctx.base;
+    let list = format!("{base}{}", scope.path());
+    let self_url = format!("{}/{}", list.trim_end_matches('/'), format.file());
+    let channel = match &scope {
+        Scope::All => crate::syndication::Channel {
+            title: SITE_TITLE.into(),
+            description: "국내 IT 기업들의 기술 블로그 글을 한 곳에서 모아보세요".into(),
+            site_url: list,
+            self_url,
+            language: "ko",
+        },
+        Scope::Company(id) => {
             let source = match state.store.source(id).await {
                 Ok(Some(s)) => s,
-                Ok(None) => return not_found().await,
+                Ok(None) => return not_found(ctx).await,
                 Err(e) => return internal_error(e),
             };
-            (
-                crate::syndication::Channel {
-                    title: format!("{} — 기술 블로그 모음", source.spec.name_ko),
-                    description: format!("{}의 기술 블로그 새 글", source.spec.name_ko),
-                    site_url: format!("{base}/company/{id}"),
-                    self_url: format!("{base}/company/{id}/{}", format.file()),
-                    language: "ko",
-                },
-                Some(id.clone()),
-            )
+            crate::syndication::Channel {
+                title: format!("{} — {SITE_TITLE}", source.spec.name_ko),
+                description: format!("{}의 기술 블로그 새 글", source.spec.name_ko),
+                site_url: list,
+                self_url,
+                language: "ko",
+            }
         }
+        Scope::Tag(tag) => crate::syndication::Channel {
+            title: format!("#{tag} — {SITE_TITLE}"),
+            description: format!("‘{tag}’ 태그가 붙은 기술 블로그 새 글"),
+            site_url: list,
+            self_url,
+            language: "ko",
+        },
     };
-    let query = PostQuery { source_id, limit: FEED_SIZE, ..PostQuery::default() };
-    let posts = match state.store.posts(&query).await {
-        Ok(p) => p,
-        Err(e) => return internal_error(e),
+    let query = scope_query(&scope, None, FEED_SIZE);
+    match state.store.posts(&query).await {
+        Ok(posts) => feed_response(format, &channel, &posts),
+        Err(e) => internal_error(e),
+    }
+}
+
+fn scope_query(scope: &Scope, before: Option<Cursor>, limit: u32) -> PostQuery {
+    let (source_id, tag) = match scope {
+        Scope::All => (None, None),
+        Scope::Company(id) => (Some(id.clone()), None),
+        Scope::Tag(tag) => (None, Some(tag.clone())),
     };
+    PostQuery { source_id, tag, before, limit, ..PostQuery::default() }
+}
+
+fn feed_response(format: FeedFormat, channel: &crate::syndication::Channel, posts: &[Post]) -> Response {
     let body = match format {
-        FeedFormat::Rss => crate::syndication::rss(&channel, &posts),
-        FeedFormat::Atom => crate::syndication::atom(&channel, &posts),
-        FeedFormat::Json => crate::syndication::json_feed(&channel, &posts),
+        FeedFormat::Rss => crate::syndication::rss(channel, posts),
+        FeedFormat::Atom => crate::syndication::atom(channel, posts),
+        FeedFormat::Json => crate::syndication::json_feed(channel, posts),
     };
     ([(header::CONTENT_TYPE, format.content_type()), (header::CACHE_CONTROL, "public, max-age=300")], body)
         .into_response()
@@ -173,17 +301,18 @@ const POPULAR_CANDIDATES: u32 = 500;
 /// An outbound link: counts the click (not for bots, once per client per window) and sends the reader on.
 async fn go(
     State(state): State<AppState>,
+    ctx: PageCtx,
     Path(id): Path<i64>,
     headers: HeaderMap,
     extensions: axum::http::Extensions,
 ) -> Response {
     let post = match state.store.post(id).await {
         Ok(Some(p)) => p,
-        Ok(None) => return not_found().await,
+        Ok(None) => return not_found(ctx).await,
         Err(e) => return internal_error(e),
     };
     let Some(url) = post.url.filter(|u| u.starts_with("http://") || u.starts_with("https://")) else {
-        return not_found().await;
+        return not_found(ctx).await;
     };
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !crate::popular::is_bot(user_agent) {
@@ -215,22 +344,20 @@ fn client_address(peer: Option<std::net::IpAddr>, headers: &HeaderMap) -> String
     }
 }
 
-async fn popular(State(state): State<AppState>) -> Response {
+async fn popular(State(state): State<AppState>, ctx: PageCtx) -> Response {
     let now = crate::now_unix();
     let since = now - crate::popular::WINDOW_DAYS * 86_400;
     match state.store.clicked_posts(since, POPULAR_CANDIDATES).await {
         Ok(posts) => {
             let mut ranked = crate::popular::rank(posts, now);
             ranked.truncate(PAGE_SIZE as usize);
-            let page = PopularPage {
-                cards: ranked.into_iter().map(|p| card(p, now)).collect(),
-                empty_message: "아직 인기 글이 없습니다. 글을 읽으면 여기에 모입니다.",
+            html_page(&PopularPage {
+                cards: ranked.into_iter().map(|p| card(p, now, &ctx.ui)).collect(),
+                empty_message: ctx.ui.t.empty_popular,
                 window_days: crate::popular::WINDOW_DAYS,
-            };
-            match page.render() {
-                Ok(html) => Html(html).into_response(),
-                Err(e) => internal_error(e),
-            }
+                ui: ctx.ui,
+                head: ctx.head,
+            })
         }
         Err(e) => internal_error(e),
     }
@@ -247,11 +374,13 @@ struct DirectoryEntry {
 #[derive(Template)]
 #[template(path = "companies.html")]
 struct CompaniesPage {
+    ui: Ui,
+    head: Head,
     entries: Vec<DirectoryEntry>,
 }
 
 /// Every company with posts, the most recently active first.
-async fn companies(State(state): State<AppState>) -> Response {
+async fn companies(State(state): State<AppState>, ctx: PageCtx) -> Response {
     let mut sources = match state.store.sources().await {
         Ok(s) => s,
         Err(e) => return internal_error(e),
@@ -263,26 +392,31 @@ async fn companies(State(state): State<AppState>) -> Response {
         .map(|s| {
             let (last_post, last_post_datetime) = s.last_post_at.map(kst).unwrap_or_default();
             DirectoryEntry {
+                name: company_name(&ctx.ui, &s.spec.name_ko, &s.spec.name_en).to_string(),
                 id: s.spec.id,
-                name: s.spec.name_ko,
                 posts: s.post_count,
                 last_post: last_post.split(' ').next().unwrap_or("").to_string(),
                 last_post_datetime,
             }
         })
         .collect();
-    match (CompaniesPage { entries }).render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => internal_error(e),
-    }
+    html_page(&CompaniesPage { ui: ctx.ui, head: ctx.head, entries })
+}
+
+/// A company's name in the page's language (the Korean one when it has no English name).
+fn company_name<'a>(ui: &Ui, ko: &'a str, en: &'a str) -> &'a str {
+    if ui.lang == crate::i18n::Lang::En && !en.trim().is_empty() { en } else { ko }
 }
 
 #[derive(Template)]
 #[template(path = "search.html")]
 struct SearchPage {
+    ui: Ui,
+    head: Head,
     q: String,
     cards: Vec<Card>,
     empty_message: &'static str,
+    feed_base: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -295,12 +429,17 @@ const SEARCH_WORDS: usize = 8;
 const SEARCH_WORD_CHARS: usize = 64;
 const SEARCH_RESULTS: u32 = 50;
 
+/// A query as the reader typed it (bounded), and the words searched for.
+fn search_words(q: Option<String>) -> (String, Vec<String>) {
+    let q = q.unwrap_or_default().trim().chars().take(200).collect::<String>();
+    let words = q.split_whitespace().take(SEARCH_WORDS).map(|w| w.chars().take(SEARCH_WORD_CHARS).collect()).collect();
+    (q, words)
+}
+
 /// The search page: every word must appear in the title, summary or company name (the full-text index
 /// of the search issue replaces this plain match).
-async fn search(State(state): State<AppState>, Query(query): Query<SearchQuery>) -> Response {
-    let q = query.q.unwrap_or_default().trim().chars().take(200).collect::<String>();
-    let words: Vec<String> =
-        q.split_whitespace().take(SEARCH_WORDS).map(|w| w.chars().take(SEARCH_WORD_CHARS).collect()).collect();
+async fn search(State(state): State<AppState>, ctx: PageCtx, Query(query): Query<SearchQuery>) -> Response {
+    let (q, words) = search_words(query.q);
     let posts = if words.is_empty() {
         Vec::new()
     } else {
@@ -310,13 +449,38 @@ async fn search(State(state): State<AppState>, Query(query): Query<SearchQuery>)
         }
     };
     let now = crate::now_unix();
-    let page = SearchPage {
+    let feed_base = (!words.is_empty()).then(|| format!("/search/feed.xml?q={}", encode_segment(&q)));
+    html_page(&SearchPage {
+        cards: posts.into_iter().map(|p| card(p, now, &ctx.ui)).collect(),
+        empty_message: ctx.ui.t.empty_search,
+        ui: ctx.ui,
+        head: ctx.head,
         q,
-        cards: posts.into_iter().map(|p| card(p, now)).collect(),
-        empty_message: "찾는 낱말이 든 글이 없습니다. 다른 낱말로 찾아 보세요.",
+        feed_base,
+    })
+}
+
+/// A search as a feed: `/search/feed.xml?q=…` (and `atom.xml`, `feed.json`), to follow a subject.
+async fn search_feed(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(file): Path<String>,
+    Query(query): Query<SearchQuery>,
+) -> Response {
+    let (q, words) = search_words(query.q);
+    let Some(format) = FeedFormat::from_file(&file).filter(|_| !words.is_empty()) else {
+        return not_found(ctx).await;
     };
-    match page.render() {
-        Ok(html) => Html(html).into_response(),
+    let encoded = encode_segment(&q);
+    let channel = crate::syndication::Channel {
+        title: format!("“{q}” — {SITE_TITLE}"),
+        description: format!("‘{q}’ 검색 결과의 새 글"),
+        site_url: format!("{}/search?q={encoded}", ctx.base),
+        self_url: format!("{}/search/{}?q={encoded}", ctx.base, format.file()),
+        language: "ko",
+    };
+    match state.store.search_posts(&words, FEED_SIZE).await {
+        Ok(posts) => feed_response(format, &channel, &posts),
         Err(e) => internal_error(e),
     }
 }
@@ -350,7 +514,7 @@ async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Response {
 }
 
 /// Responses bigger than this are sent without an ETag rather than buffered to hash them.
-const ETAG_MAX_BYTES: usize = 8 << 20;
+pub(crate) const ETAG_MAX_BYTES: usize = 8 << 20;
 
 /// `ETag` on every successful GET (a hash of the body, so every web process computes the same one; weak,
 /// since br and gzip encodings of the body share it) and a bodiless 304 when the reader already has it.
@@ -376,16 +540,18 @@ async fn conditional_get(request: axum::extract::Request, next: axum::middleware
     if html && !parts.headers.contains_key(header::CACHE_CONTROL) {
         parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
     }
-    let matches = if_none_match
-        .as_ref()
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == tag || t.trim() == "*"));
-    if matches {
+    if if_none_match.as_ref().and_then(|v| v.to_str().ok()).is_some_and(|v| etag_matches(v, &etag)) {
         parts.status = StatusCode::NOT_MODIFIED;
         parts.headers.remove(header::CONTENT_LENGTH);
         return Response::from_parts(parts, axum::body::Body::empty());
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// Whether an `If-None-Match` value names this (weak) ETag; compared weakly, as RFC 9110 asks for GET.
+pub(crate) fn etag_matches(if_none_match: &str, etag: &str) -> bool {
+    let tag = etag.trim_start_matches("W/");
+    if_none_match.split(',').any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == tag)
 }
 
 /// 64-bit FNV-1a: stable across processes and versions, enough to tell bodies apart.
@@ -465,7 +631,7 @@ async fn websub_push(
     }
 }
 
-fn internal_error(e: impl std::fmt::Display) -> Response {
+pub(crate) fn internal_error(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "request failed");
     StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
@@ -513,23 +679,16 @@ struct Card {
     badge: u8,
     summary: Option<String>,
     thumbnail: Option<String>,
-    tags: Vec<String>,
+    tags: Vec<TagLink>,
+}
+
+struct TagLink {
+    name: String,
+    href: String,
 }
 
 /// Cards show at most this many of a post's tags.
 const CARD_TAGS: usize = 3;
-
-/// How long ago, as a Korean reader says it; past 30 days, the date itself.
-fn ago_ko(ts: i64, now: i64, date_kst: &str) -> String {
-    let s = (now - ts).max(0);
-    match s {
-        0..60 => "방금".into(),
-        60..3600 => format!("{}분 전", s / 60),
-        3600..86_400 => format!("{}시간 전", s / 3600),
-        86_400..2_592_000 => format!("{}일 전", s / 86_400),
-        _ => date_kst.split(' ').next().unwrap_or(date_kst).to_string(),
-    }
-}
 
 struct CompanyOption {
     id: String,
@@ -541,13 +700,19 @@ struct CompanyOption {
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
+    ui: Ui,
+    head: Head,
     cards: Vec<Card>,
     empty_message: &'static str,
+    /// The company picker, on the home page only.
+    show_filter: bool,
     companies: Vec<CompanyOption>,
-    company_name: Option<String>,
+    /// The company's name or the tag, on their pages.
+    heading: Option<String>,
     company_homepage: Option<String>,
-    company_id: Option<String>,
-    company_posts: i64,
+    /// Where this list's feeds live (`/company/ID`), on company and tag pages.
+    feed_base: Option<String>,
+    post_count: Option<i64>,
     first_href: Option<String>,
     next_href: Option<String>,
 }
@@ -555,6 +720,8 @@ struct HomePage {
 #[derive(Template)]
 #[template(path = "popular.html")]
 struct PopularPage {
+    ui: Ui,
+    head: Head,
     cards: Vec<Card>,
     empty_message: &'static str,
     window_days: i64,
@@ -563,8 +730,10 @@ struct PopularPage {
 #[derive(Template)]
 #[template(path = "message.html")]
 struct MessagePage {
-    title: String,
-    message: String,
+    ui: Ui,
+    head: Head,
+    title: &'static str,
+    message: &'static str,
 }
 
 /// `YYYY-MM-DD HH:MM` in Korea Standard Time, and the RFC 3339 form for `<time datetime>`.
@@ -588,17 +757,23 @@ fn badge(id: &str, name: &str) -> (String, u8) {
     (initial, colour as u8)
 }
 
-fn card(p: Post, now: i64) -> Card {
+fn card(p: Post, now: i64, ui: &Ui) -> Card {
     let (date_kst, datetime) = kst(p.sort_at);
-    let (initial, badge) = badge(&p.source_id, &p.source_name_ko);
+    let company_name = company_name(ui, &p.source_name_ko, &p.source_name_en).to_string();
+    let (initial, badge) = badge(&p.source_id, &company_name);
     Card {
         initial,
         badge,
-        ago: ago_ko(p.sort_at, now, &date_kst),
-        tags: p.categories.into_iter().take(CARD_TAGS).collect(),
+        ago: ui.ago(now - p.sort_at, &date_kst),
+        tags: p
+            .categories
+            .into_iter()
+            .take(CARD_TAGS)
+            .map(|name| TagLink { href: Scope::Tag(name.clone()).path(), name })
+            .collect(),
         id: p.id,
         company_id: p.source_id,
-        company_name: p.source_name_ko,
+        company_name,
         title: p.title,
         url: p.url,
         date_kst,
@@ -608,101 +783,127 @@ fn card(p: Post, now: i64) -> Card {
     }
 }
 
-fn page_href(company: Option<&str>, before: Option<Cursor>) -> String {
-    let path = company.map_or_else(|| "/".to_string(), |c| format!("/company/{c}"));
+fn page_href(scope: &Scope, before: Option<Cursor>) -> String {
+    let path = scope.path();
     match before {
         Some(b) => format!("{path}?before={}", b.encode()),
         None => path,
     }
 }
 
-async fn home(State(state): State<AppState>, Query(q): Query<HomeQuery>) -> Response {
-    // The company filter of the first version lives on at its own address.
+async fn home(State(state): State<AppState>, ctx: PageCtx, Query(q): Query<HomeQuery>) -> Response {
+    // The company filter of the first version (and of the form without JavaScript) lives on at its own
+    // address.
     if let Some(company) = q.company.as_deref().filter(|c| !c.is_empty()) {
         let before = q.before.as_deref().and_then(Cursor::decode);
-        return axum::response::Redirect::permanent(&page_href(Some(company), before)).into_response();
+        let href = page_href(&Scope::Company(company.to_string()), before);
+        let sep = if href.contains('?') { ctx.ui.amp } else { ctx.ui.q };
+        return axum::response::Redirect::permanent(&format!("{href}{sep}")).into_response();
     }
-    page(&state, q).await
+    page(&state, ctx, Scope::All, q.before).await
 }
 
 /// A company's page: its name, homepage, feed and post count, then its posts.
 async fn company_page(
     State(state): State<AppState>,
+    ctx: PageCtx,
     Path(id): Path<String>,
-    Query(mut q): Query<HomeQuery>,
+    Query(q): Query<HomeQuery>,
 ) -> Response {
-    q.company = Some(id);
-    page(&state, q).await
+    page(&state, ctx, Scope::Company(id), q.before).await
 }
 
-async fn page(state: &AppState, q: HomeQuery) -> Response {
-    match render_home(state, q).await {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::error!(error = %e, "home page failed");
-            message(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "오류",
-                "페이지를 만드는 중 오류가 났습니다. 잠시 뒤 다시 시도해 주세요.",
-            )
-        }
-    }
+/// The posts of one tag, with its feeds.
+async fn tag_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(tag): Path<String>,
+    Query(q): Query<HomeQuery>,
+) -> Response {
+    page(&state, ctx, Scope::Tag(tag), q.before).await
 }
 
-async fn render_home(state: &AppState, q: HomeQuery) -> anyhow::Result<Response> {
-    let company = q.company.filter(|c| !c.is_empty());
-    let sources = state.store.sources().await?;
-    let selected = match &company {
-        Some(id) => match sources.iter().find(|s| &s.spec.id == id) {
-            Some(s) => Some(s),
-            None => return Ok(message(StatusCode::NOT_FOUND, "회사를 찾을 수 없습니다", "목록에 없는 회사입니다.")),
-        },
-        None => None,
-    };
+async fn page(state: &AppState, ctx: PageCtx, scope: Scope, before: Option<String>) -> Response {
     // A malformed cursor is treated as no cursor: the reader lands on the newest posts.
-    let before = q.before.as_deref().and_then(Cursor::decode);
-    let mut posts = state
-        .store
-        .posts(&PostQuery { source_id: company.clone(), before, limit: PAGE_SIZE + 1, ..PostQuery::default() })
-        .await?;
+    let before = before.as_deref().and_then(Cursor::decode);
+    let sources = match scope {
+        // Only the home page's picker needs every source (and its count).
+        Scope::All => state.store.sources().await.map(Some),
+        Scope::Company(ref id) => state.store.source(id).await.map(|s| s.map(|s| vec![s])),
+        Scope::Tag(_) => Ok(Some(Vec::new())),
+    };
+    let sources = match sources {
+        Ok(Some(s)) => s,
+        Ok(None) => return message(ctx, StatusCode::NOT_FOUND, |t| (t.no_company, t.no_company_message)),
+        Err(e) => return page_error(ctx, e),
+    };
+    let mut posts = match state.store.posts(&scope_query(&scope, before, PAGE_SIZE + 1)).await {
+        Ok(p) => p,
+        Err(e) => return page_error(ctx, e),
+    };
     let has_more = posts.len() > PAGE_SIZE as usize;
     posts.truncate(PAGE_SIZE as usize);
-    let next_href = has_more.then(|| page_href(company.as_deref(), posts.last().map(Post::cursor)));
-    let mut companies: Vec<CompanyOption> = sources
-        .iter()
-        .filter(|s| s.enabled || s.post_count > 0)
-        .map(|s| CompanyOption {
-            id: s.spec.id.clone(),
-            name: s.spec.name_ko.clone(),
-            count: s.post_count,
-            selected: company.as_deref() == Some(s.spec.id.as_str()),
-        })
-        .collect();
-    companies.sort_by(|a, b| a.name.cmp(&b.name));
-    let page = HomePage {
-        cards: posts.into_iter().map(|p| card(p, crate::now_unix())).collect(),
-        empty_message: "아직 모은 글이 없습니다. 수집이 끝나면 여기에 표시됩니다.",
-        companies,
-        company_name: selected.map(|s| s.spec.name_ko.clone()),
-        company_homepage: selected.map(|s| s.spec.homepage.clone()).filter(|h| h.starts_with("http")),
-        company_id: selected.map(|s| s.spec.id.clone()),
-        company_posts: selected.map_or(0, |s| s.post_count),
-        first_href: before.map(|_| page_href(company.as_deref(), None)),
-        next_href,
+    let ui = ctx.ui;
+    let next_href = has_more.then(|| format!("{}{}", page_href(&scope, posts.last().map(Post::cursor)), ui.amp));
+    let selected = match &scope {
+        Scope::Company(_) => sources.first(),
+        _ => None,
     };
-    Ok(Html(page.render()?).into_response())
+    let mut companies: Vec<CompanyOption> = match scope {
+        Scope::All => sources
+            .iter()
+            .filter(|s| s.enabled || s.post_count > 0)
+            .map(|s| CompanyOption {
+                id: s.spec.id.clone(),
+                name: company_name(&ui, &s.spec.name_ko, &s.spec.name_en).to_string(),
+                count: s.post_count,
+                selected: false,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    companies.sort_by(|a, b| a.name.cmp(&b.name));
+    let now = crate::now_unix();
+    let page = HomePage {
+        cards: posts.into_iter().map(|p| card(p, now, &ui)).collect(),
+        empty_message: if matches!(scope, Scope::Tag(_)) { ui.t.empty_tag } else { ui.t.empty_home },
+        show_filter: matches!(scope, Scope::All),
+        companies,
+        heading: match &scope {
+            Scope::All => None,
+            Scope::Company(_) => selected.map(|s| company_name(&ui, &s.spec.name_ko, &s.spec.name_en).to_string()),
+            Scope::Tag(tag) => Some(ui.tag_title(tag)),
+        },
+        company_homepage: selected.map(|s| s.spec.homepage.clone()).filter(|h| h.starts_with("http")),
+        feed_base: (!matches!(scope, Scope::All)).then(|| scope.path()),
+        post_count: selected.map(|s| s.post_count),
+        first_href: before.map(|_| format!("{}{}", page_href(&scope, None), ui.q)),
+        next_href,
+        ui,
+        head: ctx.head,
+    };
+    html_page(&page)
 }
 
-fn message(status: StatusCode, title: &str, message: &str) -> Response {
-    let page = MessagePage { title: title.into(), message: message.into() };
-    match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(_) => (status, message.to_string()).into_response(),
-    }
+fn page_error(ctx: PageCtx, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "page failed");
+    message(ctx, StatusCode::INTERNAL_SERVER_ERROR, |t| (t.error, t.error_message))
 }
 
-async fn not_found() -> Response {
-    message(StatusCode::NOT_FOUND, "페이지를 찾을 수 없습니다", "주소를 다시 확인해 주세요.")
+/// A page that only says something: a title and a sentence, taken from the page's language.
+fn message(
+    ctx: PageCtx,
+    status: StatusCode,
+    text: impl Fn(&'static crate::i18n::Text) -> (&'static str, &'static str),
+) -> Response {
+    let (title, message) = text(ctx.ui.t);
+    let mut response = html_page(&MessagePage { ui: ctx.ui, head: ctx.head, title, message });
+    *response.status_mut() = status;
+    response
+}
+
+async fn not_found(ctx: PageCtx) -> Response {
+    message(ctx, StatusCode::NOT_FOUND, |t| (t.not_found, t.not_found_message))
 }
 
 #[cfg(test)]
@@ -727,20 +928,11 @@ mod tests {
     }
 
     #[test]
-    fn relative_times_in_korean() {
-        let now = 1_750_000_000;
-        let at = |ago: i64| ago_ko(now - ago, now, "2025-02-10 10:13");
-        assert_eq!(
-            [at(5), at(90), at(3 * 3600 + 5), at(2 * 86_400), at(40 * 86_400), at(-30)],
-            ["방금", "1분 전", "3시간 전", "2일 전", "2025-02-10", "방금"]
-        );
-    }
-
-    #[test]
     fn page_links_keep_the_filter() {
         let c = Cursor { sort_at: 5, id: 7 };
-        assert_eq!(page_href(Some("woowahan"), Some(c)), "/company/woowahan?before=5.7");
-        assert_eq!(page_href(None, Some(c)), "/?before=5.7");
-        assert_eq!(page_href(None, None), "/");
+        assert_eq!(page_href(&Scope::Company("woowahan".into()), Some(c)), "/company/woowahan?before=5.7");
+        assert_eq!(page_href(&Scope::All, Some(c)), "/?before=5.7");
+        assert_eq!(page_href(&Scope::All, None), "/");
+        assert_eq!(page_href(&Scope::Tag("C++ 언어/CS".into()), None), "/tag/C%2B%2B%20%EC%96%B8%EC%96%B4%2FCS");
     }
 }

@@ -13,7 +13,8 @@
     };
     var label = function () {
       var dark = current() === "dark";
-      button.textContent = dark ? "밝은 화면" : "어두운 화면";
+      // The button names what it switches to, in the page's language.
+      button.textContent = dark ? button.dataset.light : button.dataset.dark;
       button.setAttribute("aria-pressed", dark ? "true" : "false");
     };
     button.hidden = false;

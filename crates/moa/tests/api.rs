@@ -82,8 +82,7 @@ async fn every_response_matches_the_openapi_document() {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let web = listener.local_addr().unwrap();
-    let state =
-        moa::web::AppState { store: store.clone(), timezone_offset: 9 * 3600, notifier: None, public_url: None };
+    let state = moa::web::AppState::new(store.clone());
     tokio::spawn(async move { axum::serve(listener, moa::web::router(state)).await });
     let get = |path: String| async move {
         let r = reqwest::get(format!("http://{web}{path}")).await.unwrap();

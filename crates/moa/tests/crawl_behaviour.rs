@@ -538,12 +538,7 @@ async fn websub_subscribe_verify_push_and_renew() {
     // moa's web server: the callback.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let web: SocketAddr = listener.local_addr().unwrap();
-    let app = moa::web::router(moa::web::AppState {
-        store: store.clone(),
-        timezone_offset: 9 * 3600,
-        notifier: None,
-        public_url: None,
-    });
+    let app = moa::web::router(moa::web::AppState::new(store.clone()));
     tokio::spawn(async move { axum::serve(listener, app).await });
     let public_url = moa_feed::Url::parse(&format!("http://{web}/")).unwrap();
     let mut c = crawler(store.clone(), fetch_config());

@@ -48,12 +48,7 @@ async fn crawl_twice_then_browse() {
     // The web page, over real HTTP.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let web_addr = listener.local_addr().unwrap();
-    let app = web::router(web::AppState {
-        store: store.clone(),
-        timezone_offset: 9 * 3600,
-        notifier: None,
-        public_url: None,
-    });
+    let app = web::router(web::AppState::new(store.clone()));
     tokio::spawn(async move { axum::serve(listener, app).await });
     let client = reqwest::Client::new();
     let get = |path: String| {
@@ -85,7 +80,7 @@ async fn crawl_twice_then_browse() {
         "the badge is the name's first letter"
     );
     if let Some(tag) = newest.iter().find_map(|p| p.categories.first()) {
-        assert!(home.contains(&format!("<li>{}</li>", html_escape(tag))), "tags shown: {tag}");
+        assert!(home.contains(&format!("\">{}</a></li>", html_escape(tag))), "tags shown: {tag}");
     }
 
     // Following "next" pages walks every post exactly once, newest first.
@@ -125,7 +120,7 @@ async fn crawl_twice_then_browse() {
     assert!(filtered.contains("<h1 class=\"company\">회사3 기술블로그"));
     assert_eq!(filtered.matches("class=\"company\" href=\"/company/").count(), src3_posts.min(20));
     assert!(!filtered.contains("href=\"/company/src4\">"), "another company's card leaked into the filter");
-    assert!(filtered.contains(&format!("글 {src3_posts}개 · <a href=\"/company/src3/feed.xml\">RSS</a>")));
+    assert!(filtered.contains(&format!("글 {src3_posts}개 · 구독: <a href=\"/company/src3/feed.xml\">RSS</a>")));
     assert_eq!(get("/company/nope".into()).await.0, 404);
     // The first version's filter address still leads there.
     assert_eq!(get("/?company=src3".into()).await.1, filtered);
@@ -365,7 +360,7 @@ async fn popular_ranks_clicks_with_time_decay() {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = web::router(web::AppState { store, timezone_offset: 9 * 3600, notifier: None, public_url: None });
+    let app = web::router(web::AppState::new(store));
     tokio::spawn(async move { axum::serve(listener, app).await });
     moa::fetch::install_tls_provider();
     let page = reqwest::get(format!("http://{addr}/popular")).await.unwrap().text().await.unwrap();

@@ -27,8 +27,11 @@ pub const KOREAN_FEEDS: &[&str] = &[
     "kr-s0okju.xml",
 ];
 
+/// A feed of `testdata/feeds/real/`, or of another folder of `testdata/feeds/` when the name has one
+/// (`web/xss.xml`).
 pub fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/feeds/real").join(name);
+    let folder = if name.contains('/') { "" } else { "real" };
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/feeds").join(folder).join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -135,4 +138,39 @@ pub fn crawler(store: Arc<dyn moa_store::Store>, config: moa::fetch::FetchConfig
 /// Crawls every enabled source once, due or not, with the test fetch limits.
 pub async fn crawl_all(store: Arc<dyn moa_store::Store>) -> moa::crawl::CrawlReport {
     crawler(store, fetch_config()).run(moa_store::Selection::All).await.expect("crawl")
+}
+
+/// Whether a tool a test needs is installed. In CI (`CI` set) a missing tool fails the test, since
+/// `.ci/run` installs it; elsewhere the test is skipped with the reason printed.
+pub fn tool_available(installed: bool, what: &str) -> bool {
+    if installed {
+        return true;
+    }
+    assert!(std::env::var_os("CI").is_none(), "{what} is missing, though .ci/run installs it");
+    eprintln!("skipped: {what} is not installed (.ci/run installs it)");
+    false
+}
+
+/// Serves moa's web router over loopback.
+pub async fn start_web(state: moa::web::AppState) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let addr = listener.local_addr().expect("local addr");
+    let app = moa::web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+/// A store in a fresh temporary folder holding the posts of `names`, crawled from a local feed server.
+pub async fn crawled_store(names: &[&str]) -> (tempfile::TempDir, Arc<dyn moa_store::Store>, SocketAddr) {
+    let addr = start_feed_server(names, Duration::ZERO).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let registry_path = dir.path().join("sources.csv");
+    std::fs::write(&registry_path, registry_csv(addr, names, false)).expect("write registry");
+    let sources = moa::registry::load(&registry_path).expect("registry");
+    let store =
+        moa_store::open(&format!("sqlite://{}", dir.path().join("moa.db").display())).await.expect("open store");
+    store.sync_registry(&sources, moa::now_unix()).await.expect("sync");
+    let report = crawl_all(store.clone()).await;
+    assert_eq!(report.sources_ok, names.len(), "{:?}", report.failures);
+    (dir, store, addr)
 }
