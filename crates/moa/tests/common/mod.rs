@@ -78,9 +78,8 @@ pub fn closed_port() -> u16 {
 pub fn registry_csv(addr: SocketAddr, names: &[&str], with_broken: bool) -> String {
     let mut csv = String::from("id,name_ko,name_en,homepage,feed_url,platform,note\n");
     for (i, n) in names.iter().enumerate() {
-        csv.push_str(&format!(
-            "src{i},회사{i} 기술블로그,Company {i},http://{addr}/,http://{addr}/feeds/{n},custom,\n"
-        ));
+        let (ko, en) = company_names(i);
+        csv.push_str(&format!("src{i},{ko},{en},http://{addr}/,http://{addr}/feeds/{n},custom,\n"));
     }
     if with_broken {
         csv.push_str(&format!("broken,고장난 블로그,Broken,http://{addr}/,http://{addr}/broken,custom,\n"));
@@ -89,6 +88,21 @@ pub fn registry_csv(addr: SocketAddr, names: &[&str], with_broken: bool) -> Stri
         csv.push_str(&format!("dead,닫힌 서버,Dead,http://127.0.0.1:{port}/,http://127.0.0.1:{port}/feed,custom,\n"));
     }
     csv
+}
+
+/// The names of the `i`th test company: generic ones (`회사0 기술블로그`) unless `MOA_TEST_NAMES` is set,
+/// as for the README's screenshots, which read better with company-like names.
+pub fn company_names(i: usize) -> (String, String) {
+    const NAMES: &[(&str, &str)] = &[
+        ("줌인터넷", "ZUM Internet"),
+        ("Yun 블로그", "Yun Blog"),
+        ("카카오스타일", "Kakao Style"),
+        ("공격 블로그", "Attacker"),
+    ];
+    match NAMES.get(i).filter(|_| std::env::var_os("MOA_TEST_NAMES").is_some()) {
+        Some((ko, en)) => (ko.to_string(), en.to_string()),
+        None => (format!("회사{i} 기술블로그"), format!("Company {i}")),
+    }
 }
 
 /// How many posts the crawler should keep from a fixture when fetched from `url`.

@@ -1,0 +1,46 @@
+//! The readers' web in a real browser: Debian's Chromium, driven by `tests/browser/run.mjs` through
+//! playwright-core, against moa serving real Korean feeds and one hostile feed from a real SQLite file.
+//! Screenshots go to `$MOA_SCREENSHOTS` when set (`docs/screenshots` for the README), else to a temporary
+//! folder; `MOA_TEST_NAMES=1` gives the test companies company-like names for them.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{crawled_store, start_web, tool_available};
+
+const FEEDS: &[&str] = &["kr-zum-techblog.xml", "kr-cheese10yun-rss2.xml", "kr-kakaostyle-devblog.xml", "web/xss.xml"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_work_in_chromium() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let chromium = std::env::var("MOA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    let installed =
+        Path::new(&chromium).exists() && node && root.join("node_modules/playwright-core/package.json").exists();
+    if !tool_available(installed, "Chromium, Node.js and playwright-core (npm ci)") {
+        return;
+    }
+    let (dir, store, _) = crawled_store(FEEDS).await;
+    let web = start_web(moa::web::AppState::new(store)).await;
+    let shots = std::env::var_os("MOA_SCREENSHOTS").map_or_else(|| dir.path().join("screenshots"), PathBuf::from);
+    let script = root.join("crates/moa/tests/browser/run.mjs");
+    let run = tokio::process::Command::new("node")
+        .arg(&script)
+        .arg(format!("http://{web}"))
+        .arg(&shots)
+        .env("MOA_CHROMIUM", &chromium)
+        .env("MOA_COMPANY1", common::company_names(1).0)
+        .output();
+    let out =
+        tokio::time::timeout(std::time::Duration::from_secs(180), run).await.expect("browser run in time").unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "browser checks failed");
+    assert!(stdout.ends_with("browser checks passed\n"));
+    for shot in ["home-light.png", "home-dark.png", "home-mobile.png"] {
+        let bytes = std::fs::read(shots.join(shot)).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000, "{shot}: {} bytes", bytes.len());
+    }
+}

@@ -1,0 +1,224 @@
+// Drives Debian's Chromium through playwright-core against a moa server for crates/moa/tests/browser.rs.
+// usage: node run.mjs BASE_URL SCREENSHOT_DIR
+// Prints one line per check; exits 1 at the first failed one. Images from other hosts are answered with a
+// local placeholder, so the page makes no request off this machine.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const [base, shots] = process.argv.slice(2);
+mkdirSync(shots, { recursive: true });
+const executablePath = process.env.MOA_CHROMIUM || "/usr/bin/chromium";
+
+function check(ok, what, detail = "") {
+  if (!ok) {
+    console.error(`FAIL ${what} ${detail}`);
+    process.exit(1);
+  }
+  console.log(`ok ${what}`);
+}
+
+const PLACEHOLDER = Buffer.from(
+  `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="180"><defs><linearGradient id="g" x1="0" x2="1" y1="0" y2="1"><stop offset="0" stop-color="#8ab4f8"/><stop offset="1" stop-color="#188038"/></linearGradient></defs><rect width="320" height="180" fill="url(#g)"/></svg>`,
+);
+
+const browser = await chromium.launch({
+  executablePath,
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+
+/// A page that records console errors, page errors and dialogs, and keeps every request on loopback.
+async function open(options = {}) {
+  const context = await browser.newContext({ locale: "ko-KR", ...options });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("dialog", (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    d.dismiss();
+  });
+  await context.route("**/*", (route) => {
+    const url = new URL(route.request().url());
+    if (url.origin === new URL(base).origin) return route.continue();
+    if (route.request().resourceType() === "image") {
+      return route.fulfill({ status: 200, contentType: "image/svg+xml", body: PLACEHOLDER });
+    }
+    problems.push(`request off the site: ${url}`);
+    return route.abort();
+  });
+  return { context, page, problems };
+}
+
+const noHorizontalScroll = (page) =>
+  page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+
+/// WCAG contrast of an element's text against the page background.
+const contrasts = (page) =>
+  page.evaluate(() => {
+    const rgb = (s) => s.match(/[\d.]+/g).slice(0, 3).map(Number);
+    const lum = (c) => {
+      const [r, g, b] = c.map((v) => {
+        v /= 255;
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const bg = rgb(getComputedStyle(document.body).backgroundColor);
+    const out = {};
+    for (const sel of [".brand", ".tagline", ".meta", ".meta .company", ".title a", ".summary", ".tags a", ".sections a", "footer.site", ".pages a"]) {
+      const el = document.querySelector(sel);
+      if (!el) continue;
+      const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(bg)];
+      out[sel] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    }
+    return out;
+  });
+
+function checkContrast(ratios, theme) {
+  for (const [sel, ratio] of Object.entries(ratios)) {
+    check(ratio >= 4.5, `${theme}: contrast of ${sel} is AA`, ratio.toFixed(2));
+  }
+}
+
+// Home, light.
+{
+  const { context, page, problems } = await open({ viewport: { width: 1280, height: 900 }, colorScheme: "light" });
+  await page.goto(`${base}/`);
+  check((await page.title()) === "기술 블로그 모음", "home title");
+  const cards = page.locator("li.post");
+  check((await cards.count()) === 20, "20 cards on the first page", await cards.count());
+  check(await noHorizontalScroll(page), "no horizontal scroll at 1280 px");
+  for (const landmark of ["header", "main", "footer", "nav", "form[role=search]"]) {
+    check((await page.locator(landmark).count()) >= 1, `landmark ${landmark}`);
+  }
+  const thumbs = await page.locator("img.thumb").evaluateAll((imgs) =>
+    imgs.map((i) => ({ alt: i.getAttribute("alt"), w: i.getAttribute("width"), h: i.getAttribute("height"), lazy: i.loading })),
+  );
+  check(thumbs.length > 0, "thumbnails shown", thumbs.length);
+  check(thumbs.every((t) => t.alt !== null && t.w && t.h && t.lazy === "lazy"), "thumbnails: alt, size, lazy", JSON.stringify(thumbs[0]));
+  const times = await page.locator("li.post time").evaluateAll((ts) => ts.map((t) => [t.dateTime, t.title]));
+  check(times.every(([dt, title]) => dt.endsWith("+09:00") && /^\d{4}-\d\d-\d\d \d\d:\d\d$/.test(title)), "KST dates on hover");
+  checkContrast(await contrasts(page), "light");
+  // The keyboard: the first Tab reaches the skip link, which leads to the content.
+  await page.keyboard.press("Tab");
+  check((await page.evaluate(() => document.activeElement.className)) === "skip", "Tab reaches the skip link first");
+  await page.keyboard.press("Enter");
+  check(page.url().endsWith("#main"), "the skip link leads to the content");
+  await page.goto(`${base}/`);
+  await page.screenshot({ path: join(shots, "home-light.png") });
+
+  // Pagination.
+  const firstLast = await page.locator("li.post time").last().getAttribute("datetime");
+  await page.click("a[rel=next]");
+  await page.waitForURL(/before=/);
+  check((await cards.count()) > 0, "the next page has posts");
+  const nextFirst = await page.locator("li.post time").first().getAttribute("datetime");
+  check(nextFirst <= firstLast, "the next page continues older", `${nextFirst} > ${firstLast}`);
+  check(await page.locator("text=← 최신 글").count() === 1, "a way back to the newest");
+
+  // The company filter, as a form that works without JavaScript.
+  await page.goto(`${base}/`);
+  await page.selectOption("#company", "src1");
+  await page.click("form.filter button[type=submit]");
+  await page.waitForURL(/\/company\/src1/);
+  const companies = await page.locator("li.post .company").evaluateAll((as) => [...new Set(as.map((a) => a.getAttribute("href")))]);
+  check(companies.length === 1 && companies[0] === "/company/src1", "filtered to one company", JSON.stringify(companies));
+  check((await page.locator("h1.company").innerText()).startsWith(process.env.MOA_COMPANY1), "the company's header");
+
+  // Dark mode: the toggle, remembered across loads in localStorage (no cookie).
+  await page.goto(`${base}/`);
+  const toggle = page.locator("#theme-toggle");
+  check(await toggle.isVisible(), "the toggle shows once its script runs");
+  check((await toggle.innerText()) === "어두운 화면", "the toggle offers dark");
+  await toggle.click();
+  check((await page.evaluate(() => document.documentElement.dataset.theme)) === "dark", "dark after the click");
+  const dark = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  check(dark === "rgb(20, 22, 26)", "dark background", dark);
+  await page.reload();
+  check((await page.evaluate(() => getComputedStyle(document.body).backgroundColor)) === "rgb(20, 22, 26)", "dark kept after a reload");
+  check((await toggle.getAttribute("aria-pressed")) === "true" && (await toggle.innerText()) === "밝은 화면", "the toggle offers light");
+  check((await context.cookies()).length === 0, "no cookie set");
+  checkContrast(await contrasts(page), "dark");
+  await page.screenshot({ path: join(shots, "home-dark.png") });
+  await toggle.click();
+  check((await page.evaluate(() => getComputedStyle(document.body).backgroundColor)) === "rgb(255, 255, 255)", "light again");
+
+  // English.
+  await page.goto(`${base}/?lang=en`);
+  check((await page.title()) === "Korean Tech Blogs" && (await page.locator("html").getAttribute("lang")) === "en", "English on request");
+  await page.click("text=Popular");
+  check(page.url().endsWith("/popular?lang=en"), "English stays chosen");
+
+  check(problems.length === 0, "no console errors, page errors or requests off the site (desktop)", problems.join("; "));
+  await context.close();
+}
+
+// The system's dark setting, with no choice saved.
+{
+  const { context, page, problems } = await open({ viewport: { width: 1280, height: 900 }, colorScheme: "dark" });
+  await page.goto(`${base}/`);
+  check((await page.evaluate(() => getComputedStyle(document.body).backgroundColor)) === "rgb(20, 22, 26)", "prefers-color-scheme: dark followed");
+  check(problems.length === 0, "no problems (system dark)", problems.join("; "));
+  await context.close();
+}
+
+// Phones: 375 px (and the 360 px floor), no horizontal scroll anywhere.
+for (const width of [375, 360]) {
+  const { context, page, problems } = await open({
+    viewport: { width, height: 780 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    colorScheme: "light",
+  });
+  for (const path of ["/", "/company/src0", "/companies", "/popular", "/search?q=spring", "/tag/spring"]) {
+    await page.goto(`${base}${path}`);
+    check(await noHorizontalScroll(page), `no horizontal scroll at ${width} px: ${path}`);
+  }
+  await page.goto(`${base}/`);
+  const box = await page.locator("li.post").first().boundingBox();
+  check(box && box.width <= width, `cards fit ${width} px`, JSON.stringify(box));
+  if (width === 375) await page.screenshot({ path: join(shots, "home-mobile.png") });
+  check(problems.length === 0, `no problems at ${width} px`, problems.join("; "));
+  await context.close();
+}
+
+// A feed whose titles and summaries carry script: shown as text, nothing runs.
+{
+  const { context, page, problems } = await open({ viewport: { width: 1280, height: 900 } });
+  await context.addInitScript(() => {
+    window.__pwned = undefined;
+  });
+  await page.goto(`${base}/company/src3`);
+  await page.hover("li.post .summary");
+  await page.waitForTimeout(300);
+  check((await page.evaluate(() => window.__pwned)) === undefined, "no payload ran", await page.evaluate(() => String(window.__pwned)));
+  const text = await page.locator("main").innerText();
+  for (const payload of ['<script>window.__pwned = "title-script"</script>', "onerror=\"window.__pwned='title-onerror'\"", "<script>window.__pwned=\"summary-script\"</script>", "javascript: 링크"]) {
+    check(text.includes(payload), `shown as text: ${payload}`);
+  }
+  const dom = await page.evaluate(() => ({
+    scripts: [...document.scripts].map((s) => s.getAttribute("src")),
+    handlers: [...document.querySelectorAll("*")].flatMap((e) => [...e.attributes].filter((a) => a.name.startsWith("on")).map((a) => a.name)),
+    jsLinks: [...document.querySelectorAll("[href],[src]")].filter((e) => /^\s*javascript:/i.test(e.getAttribute("href") || e.getAttribute("src"))).length,
+    injected: document.querySelectorAll("main iframe, main svg, main script, main style, main img:not(.thumb)").length,
+  }));
+  check(JSON.stringify(dom.scripts) === '["/static/theme.js"]', "only moa's own script", JSON.stringify(dom.scripts));
+  check(dom.handlers.length === 0, "no event-handler attributes", dom.handlers.join(","));
+  check(dom.jsLinks === 0, "no javascript: links");
+  check(dom.injected === 0, "no injected elements");
+  check(problems.length === 0, "no problems (hostile feed)", problems.join("; "));
+  await context.close();
+}
+
+await browser.close();
+console.log("browser checks passed");
