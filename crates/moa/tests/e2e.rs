@@ -164,6 +164,14 @@ async fn crawl_twice_then_browse() {
     let enabled: Vec<_> = store.sources().await.unwrap().into_iter().filter(|s| s.enabled).collect();
     assert_eq!(outlines.len(), enabled.len());
     assert!(outlines.iter().any(|o| o.xml_url == format!("http://{addr}/feeds/{}", KOREAN_FEEDS[0])));
+    // The export imports again as a registry (`--sources FILE.opml`): the same feeds.
+    let exported = dir.path().join("exported.opml");
+    std::fs::write(&exported, &opml).unwrap();
+    let mut imported: Vec<_> = moa::registry::load(&exported).unwrap().into_iter().map(|s| s.feed_url).collect();
+    let mut want: Vec<_> = enabled.iter().map(|s| s.fetch_url().to_string()).collect();
+    imported.sort();
+    want.sort();
+    assert_eq!(imported, want);
     let (_, sitemap) = get("/sitemap.xml".into()).await;
     assert!(sitemap.contains(&format!("<loc>http://{web_addr}/</loc>")));
     assert!(sitemap.contains(&format!("<loc>http://{web_addr}/company/src3</loc>")));
