@@ -1,5 +1,5 @@
 //! `cargo run --release --manifest-path bench/Cargo.toml --bin web -- [--companies N] [--posts N]
-//!   [--duration-s N] [--connections N] [--moa PATH]`
+//!   [--duration-s N] [--connections N] [--moa PATH] [--keep]`
 //!
 //! The readers' web under load. A local feed server gives N companies' feeds that hold the posts between
 //! them (Korean titles, summaries, tags and thumbnails, dated over three years); `moa crawl --once --all`
@@ -24,6 +24,8 @@ struct Args {
     duration: Duration,
     connections: usize,
     moa: PathBuf,
+    /// Leave the database and configs in place (the folder is printed) to look at afterwards.
+    keep: bool,
 }
 
 fn args() -> Args {
@@ -33,6 +35,7 @@ fn args() -> Args {
         duration: Duration::from_secs(10),
         connections: 64,
         moa: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/moa")),
+        keep: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -43,6 +46,7 @@ fn args() -> Args {
             "--duration-s" => a.duration = Duration::from_secs(value().parse().expect("--duration-s N")),
             "--connections" => a.connections = value().parse().expect("--connections N"),
             "--moa" => a.moa = PathBuf::from(value()),
+            "--keep" => a.keep = true,
             other => panic!("unknown argument {other}"),
         }
     }
@@ -138,11 +142,13 @@ struct Wrk {
     errors: String,
 }
 
-fn wrk(url: &str, connections: usize, duration: Duration) -> Wrk {
-    let out = Command::new("wrk")
-        .args(["-t1", &format!("-c{connections}"), &format!("-d{}s", duration.as_secs()), "--latency", url])
-        .output()
-        .expect("wrk (Debian package wrk) runs");
+fn wrk(url: &str, script: Option<&std::path::Path>, connections: usize, duration: Duration) -> Wrk {
+    let mut cmd = Command::new("wrk");
+    cmd.args(["-t1", &format!("-c{connections}"), &format!("-d{}s", duration.as_secs()), "--latency"]);
+    if let Some(script) = script {
+        cmd.arg("-s").arg(script);
+    }
+    let out = cmd.arg(url).output().expect("wrk (Debian package wrk) runs");
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let field = |prefix: &str| {
         text.lines()
@@ -232,7 +238,18 @@ fn main() {
     println!();
     println!("| page cache | path | requests/s | p50 | p99 | body | errors |");
     println!("|---|---|---|---|---|---|---|");
-    let paths = ["/", "/company/c7", "/feed.xml", "/api/v1/posts"];
+    // Every request a different older page of `/` (a random cursor), so no answer is served twice.
+    let cursors = dir.join("cursors.lua");
+    std::fs::write(
+        &cursors,
+        format!(
+            "math.randomseed(7)\nrequest = function()\n  return wrk.format(nil, \"/?before=\" .. math.random({}, {}) .. \".999999999\")\nend\n",
+            served.now - SPAN_DAYS * 86_400,
+            served.now
+        ),
+    )
+    .unwrap();
+    let paths = ["/", "/company/c7", "/feed.xml", "/api/v1/posts", "/?before=RANDOM"];
     let mut memory = Vec::new();
     for (label, cache_seconds) in [("on (5 s)", 5), ("off", 0)] {
         let port = {
@@ -247,10 +264,11 @@ fn main() {
             std::thread::sleep(Duration::from_millis(100));
         }
         for path in paths {
-            let url = format!("{base}{path}");
+            let random = path.contains("RANDOM");
+            let url = if random { format!("{base}/") } else { format!("{base}{path}") };
             let body = get(&url).expect("the page answers");
             assert!(body.len() > 1000, "{path}: {} bytes", body.len());
-            let w = wrk(&url, a.connections, a.duration);
+            let w = wrk(&url, random.then_some(cursors.as_path()), a.connections, a.duration);
             println!(
                 "| {label} | `{path}` | {:.0} | {} | {} | {:.1} KB | {} |",
                 w.requests_per_s,
@@ -268,5 +286,9 @@ fn main() {
     for (label, kb) in memory {
         println!("server peak RSS, page cache {label}: {:.0} MB", kb as f64 / 1024.0);
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if a.keep {
+        println!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -683,8 +683,10 @@ impl Store for SqliteStore {
                 .push("))");
         }
         if let Some(Cursor { sort_at, id }) = query.before {
-            qb.push(" AND (p.sort_at < ").push_bind(sort_at);
-            qb.push(" OR (p.sort_at = ").push_bind(sort_at).push(" AND p.id < ").push_bind(id).push("))");
+            // A row value, which SQLite reads as a range of the time index; the equivalent
+            // `sort_at < ? OR (sort_at = ? AND id < ?)` scanned the index from the top (6.6 ms against
+            // 0.004 ms at 100,000 posts).
+            qb.push(" AND (p.sort_at, p.id) < (").push_bind(sort_at).push(", ").push_bind(id).push(")");
         }
         qb.push(" ORDER BY p.sort_at DESC, p.id DESC LIMIT ").push_bind(i64::from(query.limit.max(1)));
         let rows = qb.build().fetch_all(&self.reader).await?;

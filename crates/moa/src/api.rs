@@ -174,8 +174,8 @@ pub async fn post(State(state): State<AppState>, Path(id): Path<String>) -> Resp
 }
 
 pub async fn sources(State(state): State<AppState>) -> Response {
-    match state.store.sources().await {
-        Ok(s) => Json(serde_json::json!({ "sources": s.into_iter().map(SourceJson::from).collect::<Vec<_>>() }))
+    match state.sources().await {
+        Ok(s) => Json(serde_json::json!({ "sources": s.iter().cloned().map(SourceJson::from).collect::<Vec<_>>() }))
             .into_response(),
         Err(e) => internal(e),
     }

@@ -263,13 +263,10 @@ async fn serve(settings: Settings, no_crawl: bool) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!("serving http://{addr}");
     eprintln!("moa: serving http://{addr}");
-    let state = web::AppState {
-        store,
-        timezone_offset: settings.timezone_offset,
-        notifier: crawler.notifier.clone(),
-        public_url: settings.public_url.clone(),
-        cache_ttl: settings.page_cache_ttl,
-    };
+    let mut state = web::AppState::new(store).with_cache_ttl(settings.page_cache_ttl);
+    state.timezone_offset = settings.timezone_offset;
+    state.notifier = crawler.notifier.clone();
+    state.public_url = settings.public_url.clone();
     // The peer address counts outbound clicks once per reader.
     let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;

@@ -33,12 +33,29 @@ pub struct AppState {
     /// The address readers reach this site at, for absolute links in feeds; else taken from `Host`.
     pub public_url: Option<url::Url>,
     /// How long a built page, feed or API answer is served again; zero builds every answer afresh.
-    pub cache_ttl: std::time::Duration,
+    cache_ttl: std::time::Duration,
+    source_list: Arc<crate::cache::SourceList>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, timezone_offset: 9 * 3600, notifier: None, public_url: None, cache_ttl: DEFAULT_CACHE_TTL }
+        Self {
+            store,
+            timezone_offset: 9 * 3600,
+            notifier: None,
+            public_url: None,
+            cache_ttl: DEFAULT_CACHE_TTL,
+            source_list: Arc::new(crate::cache::SourceList::new(DEFAULT_CACHE_TTL)),
+        }
+    }
+
+    pub fn with_cache_ttl(self, ttl: std::time::Duration) -> Self {
+        Self { cache_ttl: ttl, source_list: Arc::new(crate::cache::SourceList::new(ttl)), ..self }
+    }
+
+    /// Every source with its post count (see [`crate::cache::SourceList`]).
+    pub async fn sources(&self) -> moa_store::Result<Arc<Vec<moa_store::SourceRow>>> {
+        self.source_list.get(self.store.as_ref()).await
     }
 }
 
@@ -381,11 +398,10 @@ struct CompaniesPage {
 
 /// Every company with posts, the most recently active first.
 async fn companies(State(state): State<AppState>, ctx: PageCtx) -> Response {
-    let mut sources = match state.store.sources().await {
-        Ok(s) => s,
+    let mut sources: Vec<_> = match state.sources().await {
+        Ok(s) => s.iter().filter(|s| s.post_count > 0).cloned().collect(),
         Err(e) => return internal_error(e),
     };
-    sources.retain(|s| s.post_count > 0);
     sources.sort_by(|a, b| b.last_post_at.cmp(&a.last_post_at).then(a.spec.name_ko.cmp(&b.spec.name_ko)));
     let entries = sources
         .into_iter()
@@ -486,7 +502,7 @@ async fn search_feed(
 }
 
 async fn sources_opml(State(state): State<AppState>) -> Response {
-    match state.store.sources().await {
+    match state.sources().await {
         Ok(sources) => (
             [(header::CONTENT_TYPE, "text/x-opml; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
             crate::syndication::opml("기술 블로그 모음", &sources),
@@ -497,7 +513,7 @@ async fn sources_opml(State(state): State<AppState>) -> Response {
 }
 
 async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match state.store.sources().await {
+    match state.sources().await {
         Ok(sources) => (
             [(header::CONTENT_TYPE, "application/xml; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
             crate::syndication::sitemap(&base_url(&state, &headers), &sources),
@@ -828,9 +844,9 @@ async fn page(state: &AppState, ctx: PageCtx, scope: Scope, before: Option<Strin
     let before = before.as_deref().and_then(Cursor::decode);
     let sources = match scope {
         // Only the home page's picker needs every source (and its count).
-        Scope::All => state.store.sources().await.map(Some),
-        Scope::Company(ref id) => state.store.source(id).await.map(|s| s.map(|s| vec![s])),
-        Scope::Tag(_) => Ok(Some(Vec::new())),
+        Scope::All => state.sources().await.map(Some),
+        Scope::Company(ref id) => state.store.source(id).await.map(|s| s.map(|s| Arc::new(vec![s]))),
+        Scope::Tag(_) => Ok(Some(Arc::default())),
     };
     let sources = match sources {
         Ok(Some(s)) => s,

@@ -232,7 +232,7 @@ async fn feeds_out_pass_an_independent_validator() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_cache_never_hides_a_write() {
     let (dir, store, _) = crawled_store(FEEDS).await;
-    let state = moa::web::AppState { cache_ttl: Duration::from_secs(2), ..moa::web::AppState::new(store.clone()) };
+    let state = moa::web::AppState::new(store.clone()).with_cache_ttl(Duration::from_secs(2));
     let web = Web { addr: start_web(state).await, client: reqwest::Client::new() };
     let post = |entry: &str, title: &str| moa_store::NewPost {
         entry_id: entry.into(),
