@@ -127,6 +127,7 @@ fn internal(e: impl std::fmt::Display) -> Response {
 #[derive(Deserialize)]
 pub struct PostsQuery {
     company: Option<String>,
+    tag: Option<String>,
     before: Option<String>,
     limit: Option<u32>,
 }
@@ -151,7 +152,8 @@ pub async fn posts(State(state): State<AppState>, Query(q): Query<PostsQuery>) -
             Err(e) => return internal(e),
         }
     }
-    let query = PostQuery { source_id: company, before, limit: limit + 1, ..PostQuery::default() };
+    let tag = q.tag.filter(|t| !t.is_empty());
+    let query = PostQuery { source_id: company, tag, before, limit: limit + 1, ..PostQuery::default() };
     let mut posts = match state.store.posts(&query).await {
         Ok(p) => p,
         Err(e) => return internal(e),

@@ -534,7 +534,7 @@ pub(crate) const ETAG_MAX_BYTES: usize = 8 << 20;
 
 /// `ETag` on every successful GET (a hash of the body, so every web process computes the same one; weak,
 /// since br and gzip encodings of the body share it) and a bodiless 304 when the reader already has it.
-/// HTML pages default to a minute of caching.
+/// HTML pages and API answers default to a minute of caching.
 async fn conditional_get(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let is_get = request.method() == axum::http::Method::GET || request.method() == axum::http::Method::HEAD;
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
@@ -552,8 +552,11 @@ async fn conditional_get(request: axum::extract::Request, next: axum::middleware
     if let Ok(value) = HeaderValue::from_str(&etag) {
         parts.headers.insert(header::ETAG, value);
     }
-    let html = parts.headers.get(header::CONTENT_TYPE).is_some_and(|ct| ct.as_bytes().starts_with(b"text/html"));
-    if html && !parts.headers.contains_key(header::CACHE_CONTROL) {
+    let page = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|ct| ct.as_bytes().starts_with(b"text/html") || ct.as_bytes().starts_with(b"application/json"));
+    if page && !parts.headers.contains_key(header::CACHE_CONTROL) {
         parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
     }
     if if_none_match.as_ref().and_then(|v| v.to_str().ok()).is_some_and(|v| etag_matches(v, &etag)) {

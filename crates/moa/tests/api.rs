@@ -117,6 +117,18 @@ async fn every_response_matches_the_openapi_document() {
     let src3 = company["posts"].as_array().unwrap();
     assert_eq!(src3.len() as i64, store.count_posts(Some("src3")).await.unwrap());
     assert!(src3.iter().all(|p| p["company"]["id"] == "src3"));
+    // Filters combine: one company's posts with one tag.
+    let tag = listed.iter().find(|p| p.source_id == "src3").and_then(|p| p.categories.first()).unwrap().clone();
+    let encoded = url::form_urlencoded::byte_serialize(tag.as_bytes()).collect::<String>();
+    let (status, _, tagged) = get(format!("/api/v1/posts?company=src3&tag={encoded}&limit=100")).await;
+    assert_eq!(status, 200);
+    check(&doc, &schema_of("/api/v1/posts", 200), &tagged, "tagged");
+    let tagged = tagged["posts"].as_array().unwrap();
+    let want =
+        listed.iter().filter(|p| p.source_id == "src3" && p.categories.iter().any(|c| c.eq_ignore_ascii_case(&tag)));
+    assert_eq!(tagged.len(), want.count(), "{tag}");
+    assert!(tagged.iter().all(|p| p["company"]["id"] == "src3"
+        && p["tags"].as_array().unwrap().iter().any(|t| t.as_str().unwrap().eq_ignore_ascii_case(&tag))));
 
     let id = listed[0].id;
     let (status, _, one) = get(format!("/api/v1/posts/{id}")).await;

@@ -151,9 +151,23 @@ async fn serve_runs_the_scheduler_and_shows_what_it_crawled() {
     let title = store_titles_after_crawl(&store).await;
     moa::fetch::install_tls_provider();
     let page = reqwest::get(format!("http://{addr}/")).await.unwrap().text().await.unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
     assert!(page.contains(&title), "the page shows the crawled post {title:?}");
+    // SIGTERM, as a service manager stops it: a graceful shutdown and a clean exit.
+    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            child.kill().unwrap();
+            panic!("moa serve did not stop within 10 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit after SIGTERM: {status}");
+    assert!(reqwest::get(format!("http://{addr}/healthz")).await.is_err(), "no longer listening");
     assert_eq!(server.hits_of("/a").len(), 1, "fetched once, then not again before it is due");
 }
 
