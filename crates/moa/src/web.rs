@@ -62,7 +62,6 @@ impl AppState {
 pub const DEFAULT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub fn router(state: AppState) -> Router {
-    let cache = Arc::new(crate::cache::PageCache::new(state.store.clone(), state.cache_ttl));
     let router = Router::new()
         .route("/", get(home))
         .route("/company/{id}", get(company_page))
@@ -101,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         router
     } else {
         // Outside the compression, so a kept answer is not compressed again.
+        let cache = Arc::new(crate::cache::PageCache::new(state.store.clone(), state.cache_ttl));
         router.layer(axum::middleware::from_fn_with_state(cache, crate::cache::layer))
     };
     router.layer(axum::middleware::map_response(security_headers)).with_state(state)
@@ -233,7 +233,8 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     }
 }
 
-const SITE_TITLE: &str = "기술 블로그 모음";
+/// Feeds out are in Korean, whatever the reader's page language.
+const SITE_TITLE: &str = crate::i18n::KO.site_title;
 
 async fn company_feed(state: State<AppState>, ctx: PageCtx, Path((id, file)): Path<(String, String)>) -> Response {
     match FeedFormat::from_file(&file) {
@@ -257,7 +258,7 @@ async fn feed_out(State(state): State<AppState>, ctx: PageCtx, scope: Scope, for
     let channel = match &scope {
         Scope::All => crate::syndication::Channel {
             title: SITE_TITLE.into(),
-            description: "국내 IT 기업들의 기술 블로그 글을 한 곳에서 모아보세요".into(),
+            description: crate::i18n::KO.tagline.into(),
             site_url: list,
             self_url,
             language: "ko",

@@ -162,6 +162,24 @@ function checkContrast(ratios, theme) {
   await context.close();
 }
 
+// Without JavaScript: the pages, the pagination and the company filter still work; the toggle stays hidden.
+{
+  const { context, page, problems } = await open({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
+  await page.goto(`${base}/`);
+  check((await page.locator("li.post").count()) === 20, "no JavaScript: 20 cards");
+  check(!(await page.locator("#theme-toggle").isVisible()), "no JavaScript: no toggle that would do nothing");
+  await page.click("a[rel=next]");
+  await page.waitForURL(/before=/);
+  check((await page.locator("li.post").count()) > 0, "no JavaScript: the next page");
+  await page.goto(`${base}/`);
+  await page.selectOption("#company", "src2");
+  await page.click("form.filter button[type=submit]");
+  await page.waitForURL(/\/company\/src2/);
+  check((await page.locator("li.post").count()) > 0, "no JavaScript: the company filter");
+  check(problems.length === 0, "no problems (no JavaScript)", problems.join("; "));
+  await context.close();
+}
+
 // The system's dark setting, with no choice saved.
 {
   const { context, page, problems } = await open({ viewport: { width: 1280, height: 900 }, colorScheme: "dark" });
