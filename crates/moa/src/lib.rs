@@ -7,6 +7,7 @@ pub mod config;
 pub mod crawl;
 pub mod fetch;
 pub mod i18n;
+pub mod newsletter;
 pub mod politeness;
 pub mod popular;
 pub mod registry;

@@ -81,6 +81,11 @@ enum Command {
         #[arg(long, value_name = "CHARSET")]
         charset: Option<String>,
     },
+    /// The curator's monthly newsletter (월간 기술 스크랩).
+    Newsletter {
+        #[command(subcommand)]
+        command: NewsletterCommand,
+    },
     /// Inspect the registry of blogs.
     Sources {
         #[command(subcommand)]
@@ -94,6 +99,16 @@ enum PostsCommand {
     Rm {
         #[arg(required = true, value_name = "POST_ID")]
         ids: Vec<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum NewsletterCommand {
+    /// Check hand-written or rendered posts without importing them: every item read, with warnings,
+    /// or the first thing that cannot be read, with its file and line.
+    Check {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -121,6 +136,9 @@ fn main() -> ExitCode {
     if let Command::Parse { files, url, timezone, charset } = &cli.command {
         return parse_files(files, url.as_deref(), timezone.as_deref(), charset.as_deref());
     }
+    if let Command::Newsletter { command: NewsletterCommand::Check { files } } = &cli.command {
+        return check_newsletters(files);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -135,6 +153,41 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `moa newsletter check`: one line per file (`FILE: 7 items, 2022-03`), warnings and errors as
+/// `FILE:LINE: …`; fails when any file cannot be read.
+fn check_newsletters(files: &[PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for file in files {
+        let name = file.display();
+        let text = match std::fs::read(file).map(String::from_utf8) {
+            Ok(Ok(text)) => text,
+            Ok(Err(_)) => {
+                eprintln!("{name}: not UTF-8 text");
+                failed = true;
+                continue;
+            }
+            Err(e) => {
+                eprintln!("{name}: {e}");
+                failed = true;
+                continue;
+            }
+        };
+        match moa::newsletter::import(&text) {
+            Ok(imported) => {
+                for w in &imported.warnings {
+                    eprintln!("{name}:{}: warning: {}", w.line, w.message);
+                }
+                println!("{name}: {} items, {}", imported.post.items.len(), imported.post.month);
+            }
+            Err(e) => {
+                eprintln!("{name}:{}: error: {}", e.line, e.message);
+                failed = true;
+            }
+        }
+    }
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -218,7 +271,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&settings).await?;
             print_sources(store.as_ref(), json).await
         }
-        Command::Parse { .. } => unreachable!("handled before the runtime starts"),
+        Command::Parse { .. } | Command::Newsletter { command: NewsletterCommand::Check { .. } } => {
+            unreachable!("handled before the runtime starts")
+        }
     }
 }
 

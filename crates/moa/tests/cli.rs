@@ -338,3 +338,34 @@ fn hostile_documents_give_the_normalized_values() {
         )
     );
 }
+
+#[test]
+fn newsletter_check_reads_posts_and_names_the_line_of_what_it_cannot() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/newsletter/2022-03.md");
+    let odd_date = dir.path().join("2022-02.md");
+    std::fs::write(&odd_date, "---\ndate: \"2022-02-30T00:01:00\"\ntitle: 월간 기술 스크랩 22/02\n---\n").unwrap();
+    let broken = dir.path().join("broken.md");
+    std::fs::write(&broken, "---\ntitle: 월간 기술 스크랩 22/04\n---\n\n## 🎧 팟캐스트\n").unwrap();
+
+    let out = moa().args(["newsletter", "check"]).arg(&seed).arg(&odd_date).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout, format!("{}: 7 items, 2022-03\n{}: 0 items, 2022-02\n", seed.display(), odd_date.display()));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        format!(
+            "{}:2: warning: the date \"2022-02-30T00:01:00\" does not exist: 2022-02 has 28 days (kept as written)\n",
+            odd_date.display()
+        )
+    );
+
+    let out = moa().args(["newsletter", "check"]).arg(&broken).arg(&seed).output().unwrap();
+    assert!(!out.status.success(), "a file that cannot be read fails the check");
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!("{}:5: error: unknown section heading \"🎧 팟캐스트\"\n", broken.display())
+    );
+    assert!(String::from_utf8(out.stdout).unwrap().contains("7 items"), "the other files are still checked");
+}
