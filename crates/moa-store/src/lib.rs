@@ -83,6 +83,29 @@ pub trait Store: Send + Sync + 'static {
     /// Posts since `since` with at least one click, most clicked first: the candidates for "popular".
     async fn clicked_posts(&self, since: i64, limit: u32) -> Result<Vec<Post>>;
 
+    /// Scraps in newsletter order (month, section, position); of one month, or all.
+    async fn scraps(&self, month: Option<&str>) -> Result<Vec<Scrap>>;
+
+    async fn scrap(&self, id: i64) -> Result<Option<Scrap>>;
+
+    async fn scrap_by_url(&self, month: &str, url: &str) -> Result<Option<Scrap>>;
+
+    /// Adds a scrap at the end of its month's section.
+    async fn add_scrap(&self, fields: &ScrapFields, now: i64) -> Result<Scrap>;
+
+    /// Sets a scrap's fields; one moved to another month or section goes to the end there. False when
+    /// no scrap has that id.
+    async fn update_scrap(&self, id: i64, fields: &ScrapFields, now: i64) -> Result<bool>;
+
+    /// Moves a scrap to a 1-based position within its section (clamped to the section's length).
+    async fn move_scrap(&self, id: i64, position: i64) -> Result<bool>;
+
+    async fn delete_scrap(&self, id: i64) -> Result<bool>;
+
+    async fn newsletter_settings(&self, month: &str) -> Result<Option<NewsletterSettings>>;
+
+    async fn save_newsletter_settings(&self, settings: &NewsletterSettings) -> Result<()>;
+
     /// A number that grows with every write this process commits: caches in front of the store compare
     /// it to drop what a write made stale. Writes by other processes do not move it.
     fn version(&self) -> u64;

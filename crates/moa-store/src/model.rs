@@ -372,3 +372,43 @@ mod tests {
         assert_eq!(title_key("2024 회고"), None);
     }
 }
+
+/// A link the curator keeps for a month's newsletter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Scrap {
+    pub id: i64,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// `article`, `bookmark`, `news`, `software` or `media`.
+    pub section: String,
+    /// 1-based, within its month and section.
+    pub position: i64,
+    pub title: String,
+    pub url: String,
+    /// Markdown, verbatim.
+    pub commentary: String,
+    pub post_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A scrap to add, or what an edit sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScrapFields {
+    pub month: String,
+    pub section: String,
+    pub title: String,
+    pub url: String,
+    pub commentary: String,
+    pub post_id: Option<i64>,
+}
+
+/// A month's post settings (front matter).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewsletterSettings {
+    pub month: String,
+    /// As written after `date:`; None means the month's default.
+    pub date: Option<String>,
+    pub draft: bool,
+    pub hidden_from_homepage: Option<bool>,
+}

@@ -13,9 +13,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::{
-    CheckResult, Claimed, Created, Cursor, ErrorKind, NewPost, Post, PostQuery, REMOVED_FROM_REGISTRY, Result,
-    SAME_ARTICLE_WINDOW_SECONDS, Selection, SourceCheck, SourceRow, SourceSpec, Store, StoreError, Subscription,
-    SubscriptionState, SyncStats, UpsertStats, Validators, title_key, url_key,
+    CheckResult, Claimed, Created, Cursor, ErrorKind, NewPost, NewsletterSettings, Post, PostQuery,
+    REMOVED_FROM_REGISTRY, Result, SAME_ARTICLE_WINDOW_SECONDS, Scrap, ScrapFields, Selection, SourceCheck, SourceRow,
+    SourceSpec, Store, StoreError, Subscription, SubscriptionState, SyncStats, UpsertStats, Validators, title_key,
+    url_key,
 };
 
 /// The source columns a successful fetch sets, whether it brought a body or a 304: one list, so the two
@@ -38,12 +39,56 @@ macro_rules! select_posts {
     };
 }
 
+/// Scraps in newsletter order: by month, the sections in the post's order, then position.
+macro_rules! scrap_order {
+    () => {
+        " ORDER BY month, CASE section WHEN 'article' THEN 0 WHEN 'bookmark' THEN 1 WHEN 'news' THEN 2
+          WHEN 'software' THEN 3 ELSE 4 END, position"
+    };
+}
+
+fn scrap_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Scrap> {
+    Ok(Scrap {
+        id: row.try_get("id")?,
+        month: row.try_get("month")?,
+        section: row.try_get("section")?,
+        position: row.try_get("position")?,
+        title: row.try_get("title")?,
+        url: row.try_get("url")?,
+        commentary: row.try_get("commentary")?,
+        post_id: row.try_get("post_id")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// The next position at the end of a month's section.
+async fn next_position(tx: &mut sqlx::SqliteConnection, month: &str, section: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM scraps WHERE month = ? AND section = ?")
+        .bind(month)
+        .bind(section)
+        .fetch_one(&mut *tx)
+        .await?)
+}
+
+/// Closes the gap a scrap leaves at `position` of its month's section.
+async fn close_gap(tx: &mut sqlx::SqliteConnection, month: &str, section: &str, position: i64) -> Result<()> {
+    sqlx::query("UPDATE scraps SET position = position - 1 WHERE month = ? AND section = ? AND position > ?")
+        .bind(month)
+        .bind(section)
+        .bind(position)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 /// Embedded migrations, applied in order at start-up, each in its own transaction.
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
     (2, "validators", include_str!("../migrations/sqlite/0002_validators.sql")),
     (3, "crawler", include_str!("../migrations/sqlite/0003_crawler.sql")),
     (4, "clicks", include_str!("../migrations/sqlite/0004_clicks.sql")),
+    (5, "scraps", include_str!("../migrations/sqlite/0005_scraps.sql")),
 ];
 
 pub struct SqliteStore {
@@ -741,6 +786,167 @@ impl Store for SqliteStore {
         tx.commit().await?;
         self.changed();
         Ok(counted)
+    }
+
+    async fn scraps(&self, month: Option<&str>) -> Result<Vec<Scrap>> {
+        let rows = sqlx::query(concat!("SELECT * FROM scraps WHERE ?1 IS NULL OR month = ?1", scrap_order!()))
+            .bind(month)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(scrap_from_row).collect()
+    }
+
+    async fn scrap(&self, id: i64) -> Result<Option<Scrap>> {
+        let row = sqlx::query("SELECT * FROM scraps WHERE id = ?").bind(id).fetch_optional(&self.reader).await?;
+        row.as_ref().map(scrap_from_row).transpose()
+    }
+
+    async fn scrap_by_url(&self, month: &str, url: &str) -> Result<Option<Scrap>> {
+        let row = sqlx::query("SELECT * FROM scraps WHERE month = ? AND url = ?")
+            .bind(month)
+            .bind(url)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(scrap_from_row).transpose()
+    }
+
+    async fn add_scrap(&self, f: &ScrapFields, now: i64) -> Result<Scrap> {
+        let mut tx = self.writer.begin().await?;
+        let position = next_position(&mut tx, &f.month, &f.section).await?;
+        let row = sqlx::query(
+            "INSERT INTO scraps (month, section, position, title, url, commentary, post_id, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        )
+        .bind(&f.month)
+        .bind(&f.section)
+        .bind(position)
+        .bind(&f.title)
+        .bind(&f.url)
+        .bind(&f.commentary)
+        .bind(f.post_id)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let scrap = scrap_from_row(&row)?;
+        tx.commit().await?;
+        self.changed();
+        Ok(scrap)
+    }
+
+    async fn update_scrap(&self, id: i64, f: &ScrapFields, now: i64) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let Some((month, section, position)): Option<(String, String, i64)> =
+            sqlx::query_as("SELECT month, section, position FROM scraps WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+        else {
+            return Ok(false);
+        };
+        let moved = month != f.month || section != f.section;
+        let new_position = if moved { next_position(&mut tx, &f.month, &f.section).await? } else { position };
+        sqlx::query(
+            "UPDATE scraps SET month = ?, section = ?, position = ?, title = ?, url = ?, commentary = ?, post_id = ?,
+             updated_at = ? WHERE id = ?",
+        )
+        .bind(&f.month)
+        .bind(&f.section)
+        .bind(new_position)
+        .bind(&f.title)
+        .bind(&f.url)
+        .bind(&f.commentary)
+        .bind(f.post_id)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if moved {
+            close_gap(&mut tx, &month, &section, position).await?;
+        }
+        tx.commit().await?;
+        self.changed();
+        Ok(true)
+    }
+
+    async fn move_scrap(&self, id: i64, to: i64) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let Some((month, section, from)): Option<(String, String, i64)> =
+            sqlx::query_as("SELECT month, section, position FROM scraps WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+        else {
+            return Ok(false);
+        };
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM scraps WHERE month = ? AND section = ?")
+            .bind(&month)
+            .bind(&section)
+            .fetch_one(&mut *tx)
+            .await?;
+        let to = to.clamp(1, count.max(1));
+        // Those between the old and the new place shift by one towards the old place.
+        let (shift, low, high) = if to < from { (1, to, from - 1) } else { (-1, from + 1, to) };
+        sqlx::query(
+            "UPDATE scraps SET position = position + ? WHERE month = ? AND section = ? AND position BETWEEN ? AND ?",
+        )
+        .bind(shift)
+        .bind(&month)
+        .bind(&section)
+        .bind(low)
+        .bind(high)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE scraps SET position = ? WHERE id = ?").bind(to).bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        self.changed();
+        Ok(true)
+    }
+
+    async fn delete_scrap(&self, id: i64) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let Some((month, section, position)): Option<(String, String, i64)> =
+            sqlx::query_as("DELETE FROM scraps WHERE id = ? RETURNING month, section, position")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+        else {
+            return Ok(false);
+        };
+        close_gap(&mut tx, &month, &section, position).await?;
+        tx.commit().await?;
+        self.changed();
+        Ok(true)
+    }
+
+    async fn newsletter_settings(&self, month: &str) -> Result<Option<NewsletterSettings>> {
+        let row: Option<(String, Option<String>, bool, Option<bool>)> =
+            sqlx::query_as("SELECT month, date, draft, hidden_from_homepage FROM newsletters WHERE month = ?")
+                .bind(month)
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(row.map(|(month, date, draft, hidden_from_homepage)| NewsletterSettings {
+            month,
+            date,
+            draft,
+            hidden_from_homepage,
+        }))
+    }
+
+    async fn save_newsletter_settings(&self, s: &NewsletterSettings) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO newsletters (month, date, draft, hidden_from_homepage) VALUES (?, ?, ?, ?)
+             ON CONFLICT (month) DO UPDATE SET date = excluded.date, draft = excluded.draft,
+             hidden_from_homepage = excluded.hidden_from_homepage",
+        )
+        .bind(&s.month)
+        .bind(&s.date)
+        .bind(s.draft)
+        .bind(s.hidden_from_homepage)
+        .execute(&self.writer)
+        .await?;
+        self.changed();
+        Ok(())
     }
 
     fn version(&self) -> u64 {

@@ -427,3 +427,96 @@ async fn one_source_reads_as_in_the_list() {
     assert_eq!(store.source("a").await.unwrap().unwrap().post_count, 2);
     assert!(store.source("nope").await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn scraps_keep_their_order_through_adds_moves_edits_and_deletes() {
+    let (_dir, store) = store().await;
+    store.sync_registry(&[spec("a")], 0).await.unwrap();
+    store.store_fetch(&fetched("a", 10, Validators::default()), &[post("e1", 100)]).await.unwrap();
+    let post_id = store.posts(&PostQuery { limit: 1, ..Default::default() }).await.unwrap()[0].id;
+    let fields = |month: &str, section: &str, n: u32| moa_store::ScrapFields {
+        month: month.into(),
+        section: section.into(),
+        title: format!("제목 {n}"),
+        url: format!("https://x.example/{n}"),
+        commentary: format!("메모 {n}\n\n둘째 문단"),
+        post_id: None,
+    };
+    let mut ids = Vec::new();
+    for (n, section) in [(1, "news"), (2, "article"), (3, "article"), (4, "article")] {
+        ids.push(store.add_scrap(&fields("2026-12", section, n), 1).await.unwrap().id);
+    }
+    store
+        .add_scrap(&moa_store::ScrapFields { post_id: Some(post_id), ..fields("2026-11", "media", 5) }, 1)
+        .await
+        .unwrap();
+    let order = |scraps: Vec<moa_store::Scrap>| -> Vec<(String, i64, String)> {
+        scraps.into_iter().map(|s| (s.section, s.position, s.title)).collect()
+    };
+    let december = order(store.scraps(Some("2026-12")).await.unwrap());
+    let expected = |rows: &[(&str, i64, &str)]| -> Vec<(String, i64, String)> {
+        rows.iter().map(|(s, p, t)| (s.to_string(), *p, t.to_string())).collect()
+    };
+    assert_eq!(
+        december,
+        expected(&[
+            ("article", 1, "제목 2"),
+            ("article", 2, "제목 3"),
+            ("article", 3, "제목 4"),
+            ("news", 1, "제목 1")
+        ])
+    );
+    assert_eq!(store.scraps(None).await.unwrap().len(), 5, "every month");
+    assert_eq!(store.scraps(None).await.unwrap()[0].month, "2026-11", "months in order");
+
+    // Moves, down and up, clamped to the section.
+    assert!(store.move_scrap(ids[1], 3).await.unwrap());
+    assert_eq!(
+        order(store.scraps(Some("2026-12")).await.unwrap())[..3],
+        expected(&[("article", 1, "제목 3"), ("article", 2, "제목 4"), ("article", 3, "제목 2")])
+    );
+    assert!(store.move_scrap(ids[1], -5).await.unwrap());
+    assert_eq!(
+        order(store.scraps(Some("2026-12")).await.unwrap())[..3],
+        expected(&[("article", 1, "제목 2"), ("article", 2, "제목 3"), ("article", 3, "제목 4")])
+    );
+    assert!(!store.move_scrap(9999, 1).await.unwrap());
+
+    // An edit into another section goes to its end and closes the gap it leaves.
+    let mut edit = fields("2026-12", "news", 3);
+    edit.commentary = "고친 메모".into();
+    assert!(store.update_scrap(ids[2], &edit, 2).await.unwrap());
+    assert_eq!(
+        order(store.scraps(Some("2026-12")).await.unwrap()),
+        expected(&[("article", 1, "제목 2"), ("article", 2, "제목 4"), ("news", 1, "제목 1"), ("news", 2, "제목 3")])
+    );
+    let edited = store.scrap(ids[2]).await.unwrap().unwrap();
+    assert_eq!((edited.commentary.as_str(), edited.updated_at, edited.created_at), ("고친 메모", 2, 1));
+
+    // Deleting closes the gap too.
+    assert!(store.delete_scrap(ids[1]).await.unwrap());
+    assert!(!store.delete_scrap(ids[1]).await.unwrap());
+    assert_eq!(order(store.scraps(Some("2026-12")).await.unwrap())[..1], expected(&[("article", 1, "제목 4")]));
+
+    // A link once a month; by URL it is found.
+    assert!(store.add_scrap(&fields("2026-12", "bookmark", 4), 3).await.is_err(), "the same URL twice in a month");
+    assert_eq!(store.scrap_by_url("2026-12", "https://x.example/4").await.unwrap().map(|s| s.id), Some(ids[3]));
+    assert!(store.add_scrap(&fields("2027-01", "bookmark", 4), 3).await.is_ok(), "again next month");
+
+    // A scrap outlives the post it came from.
+    assert!(store.delete_post(post_id).await.unwrap());
+    let from_post = store.scraps(Some("2026-11")).await.unwrap();
+    assert_eq!((from_post.len(), from_post[0].post_id), (1, None));
+
+    // The month's settings.
+    assert_eq!(store.newsletter_settings("2026-12").await.unwrap(), None);
+    let settings = moa_store::NewsletterSettings {
+        month: "2026-12".into(),
+        date: Some("2027-01-03T09:00:00".into()),
+        draft: false,
+        hidden_from_homepage: Some(true),
+    };
+    store.save_newsletter_settings(&settings).await.unwrap();
+    store.save_newsletter_settings(&settings).await.unwrap();
+    assert_eq!(store.newsletter_settings("2026-12").await.unwrap(), Some(settings));
+}
