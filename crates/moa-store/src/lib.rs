@@ -72,6 +72,9 @@ pub trait Store: Send + Sync + 'static {
 
     async fn post(&self, id: i64) -> Result<Option<Post>>;
 
+    /// The post whose link is exactly this URL (the first copy, when several feeds carry it).
+    async fn post_by_url(&self, url: &str) -> Result<Option<Post>>;
+
     /// Posts whose title, summary or company name contains every word (case-insensitive for Latin
     /// letters), newest first: the plain fallback until a full-text index answers searches.
     async fn search_posts(&self, words: &[String], limit: u32) -> Result<Vec<Post>>;

@@ -744,6 +744,15 @@ impl Store for SqliteStore {
         row.as_ref().map(post_from_row).transpose()
     }
 
+    async fn post_by_url(&self, url: &str) -> Result<Option<Post>> {
+        let row =
+            sqlx::query(concat!(select_posts!(), " WHERE p.url = ? ORDER BY p.duplicate_of IS NOT NULL, p.id LIMIT 1"))
+                .bind(url)
+                .fetch_optional(&self.reader)
+                .await?;
+        row.as_ref().map(post_from_row).transpose()
+    }
+
     async fn search_posts(&self, words: &[String], limit: u32) -> Result<Vec<Post>> {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(concat!(select_posts!(), " WHERE p.duplicate_of IS NULL"));
         for word in words {

@@ -5,6 +5,7 @@ pub mod api;
 pub mod cache;
 pub mod config;
 pub mod crawl;
+pub mod curation;
 pub mod fetch;
 pub mod i18n;
 pub mod newsletter;

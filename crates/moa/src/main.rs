@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use moa::config::{FileConfig, Overrides, Settings};
 use moa::crawl::{CrawlOptions, Crawler, DUE_BATCH};
 use moa::fetch::{FetchConfig, Fetcher};
+use moa::newsletter::{Month, Section};
 use moa::schedule::Schedule;
 use moa::webhook::{Delivery, Notifier};
 use moa::websub::WebSub;
@@ -81,6 +82,11 @@ enum Command {
         #[arg(long, value_name = "CHARSET")]
         charset: Option<String>,
     },
+    /// The curator's scraps: links kept for a month's newsletter, with commentary.
+    Scrap {
+        #[command(subcommand)]
+        command: ScrapCommand,
+    },
     /// The curator's monthly newsletter (월간 기술 스크랩).
     Newsletter {
         #[command(subcommand)]
@@ -102,8 +108,101 @@ enum PostsCommand {
     },
 }
 
+/// Commentary, given inline or from a file.
+#[derive(clap::Args)]
+struct Note {
+    /// The commentary, in Markdown.
+    #[arg(long, conflicts_with = "note_file")]
+    note: Option<String>,
+    /// Read the commentary from this file.
+    #[arg(long, value_name = "FILE")]
+    note_file: Option<PathBuf>,
+}
+
+impl Note {
+    fn read(&self) -> anyhow::Result<Option<String>> {
+        match (&self.note, &self.note_file) {
+            (Some(n), _) => Ok(Some(n.clone())),
+            (None, Some(f)) => {
+                Ok(Some(std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?))
+            }
+            (None, None) => Ok(None),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum ScrapCommand {
+    /// Keep a link: a post moa has, or any page (its title and description are proposed from the page).
+    Add {
+        url: String,
+        /// article (글), bookmark (북마크), news (기술 뉴스), software (소프트웨어 / 프로젝트), media (책 / 강의 / 영상).
+        #[arg(long, default_value = "article")]
+        section: String,
+        #[command(flatten)]
+        note: Note,
+        /// YYYY-MM. Default: the current month in Korea.
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// List scraps in newsletter order.
+    List {
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a scrap's title, URL, section, commentary or month.
+    Edit {
+        id: i64,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long)]
+        section: Option<String>,
+        #[command(flatten)]
+        note: Note,
+        #[arg(long)]
+        month: Option<String>,
+    },
+    /// Move a scrap to a position (1 = first) within its section.
+    Move {
+        id: i64,
+        #[arg(long)]
+        to: i64,
+    },
+    /// Delete a scrap.
+    Rm { id: i64 },
+}
+
 #[derive(Subcommand)]
 enum NewsletterCommand {
+    /// Render a month's post, byte for byte in the newsletter format. Settings not given here come from
+    /// the month's stored ones; those given are stored.
+    Render {
+        /// YYYY-MM.
+        month: String,
+        #[arg(long, conflicts_with = "publish")]
+        draft: bool,
+        #[arg(long)]
+        publish: bool,
+        #[arg(long)]
+        hidden_from_homepage: bool,
+        /// The front matter's date, e.g. 2022-04-02T09:00:00. Default: the month's last day, 00:01.
+        #[arg(long)]
+        date: Option<String>,
+        /// Write here instead of to standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Read existing posts (hand-written or rendered) into scraps; importing a file again updates them.
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
     /// Check hand-written or rendered posts without importing them: every item read, with warnings,
     /// or the first thing that cannot be read, with its file and line.
     Check {
@@ -153,6 +252,145 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn month_arg(month: Option<&str>) -> anyhow::Result<Month> {
+    match month {
+        Some(m) => Month::parse(m).with_context(|| format!("month {m:?} is not YYYY-MM")),
+        None => Ok(moa::curation::current_month(now_unix())),
+    }
+}
+
+fn section_arg(section: &str) -> anyhow::Result<Section> {
+    Section::parse(section).with_context(|| {
+        format!("unknown section {section:?}: article (글), bookmark (북마크), news (기술 뉴스), software (소프트웨어 / 프로젝트), media (책 / 강의 / 영상)")
+    })
+}
+
+async fn scrap_command(settings: &Settings, store: &dyn Store, command: ScrapCommand) -> anyhow::Result<()> {
+    match command {
+        ScrapCommand::Add { url, section, note, month, title } => {
+            let section = section_arg(&section)?;
+            let month = month_arg(month.as_deref())?;
+            let url = url.trim().to_string();
+            anyhow::ensure!(url.starts_with("http://") || url.starts_with("https://"), "{url:?} is not an http(s) URL");
+            if let Some(s) = store.scrap_by_url(&month.to_string(), &url).await? {
+                anyhow::bail!("{url} is already scrap {} of {month}", s.id);
+            }
+            let note = note.read()?;
+            let proposal = if title.is_some() && note.is_some() {
+                let post = store.post_by_url(&url).await?;
+                moa::curation::Proposal { title: None, description: None, post_id: post.map(|p| p.id) }
+            } else {
+                let fetcher = Fetcher::new(FetchConfig::from(settings))?;
+                match moa::curation::propose(store, &fetcher, &url).await {
+                    Ok(p) => p,
+                    Err(e) if title.is_some() => {
+                        eprintln!("moa: could not read the page ({e:#}); keeping the title given");
+                        moa::curation::Proposal { title: None, description: None, post_id: None }
+                    }
+                    Err(e) => anyhow::bail!("could not read {url}: {e:#}; give the title with --title"),
+                }
+            };
+            let Some(title) = title.or(proposal.title) else {
+                anyhow::bail!("{url} has no title to propose; give one with --title");
+            };
+            let fields = moa_store::ScrapFields {
+                month: month.to_string(),
+                section: section.key().into(),
+                title: title.split_whitespace().collect::<Vec<_>>().join(" "),
+                url,
+                commentary: note.or(proposal.description).unwrap_or_default(),
+                post_id: proposal.post_id,
+            };
+            let scrap = store.add_scrap(&fields, now_unix()).await?;
+            println!("scrap {} added: {month} {} #{} {}", scrap.id, scrap.section, scrap.position, scrap.title);
+        }
+        ScrapCommand::List { month, json } => {
+            let month = month.as_deref().map(|m| month_arg(Some(m))).transpose()?.map(|m| m.to_string());
+            let scraps = store.scraps(month.as_deref()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&scraps)?);
+            } else {
+                for s in &scraps {
+                    println!("{:>5}  {}  {:<8} {:>2}  {}  <{}>", s.id, s.month, s.section, s.position, s.title, s.url);
+                }
+            }
+        }
+        ScrapCommand::Edit { id, title, url, section, note, month } => {
+            let Some(old) = store.scrap(id).await? else { anyhow::bail!("no scrap {id}") };
+            let fields = moa_store::ScrapFields {
+                month: match month {
+                    Some(m) => month_arg(Some(&m))?.to_string(),
+                    None => old.month,
+                },
+                section: match section {
+                    Some(s) => section_arg(&s)?.key().into(),
+                    None => old.section,
+                },
+                title: title.unwrap_or(old.title),
+                url: url.unwrap_or(old.url),
+                commentary: note.read()?.unwrap_or(old.commentary),
+                post_id: old.post_id,
+            };
+            store.update_scrap(id, &fields, now_unix()).await?;
+            println!("scrap {id} updated");
+        }
+        ScrapCommand::Move { id, to } => {
+            anyhow::ensure!(store.move_scrap(id, to).await?, "no scrap {id}");
+            let s = store.scrap(id).await?.with_context(|| format!("no scrap {id}"))?;
+            println!("scrap {id} is now #{} of {} {}", s.position, s.month, s.section);
+        }
+        ScrapCommand::Rm { id } => {
+            anyhow::ensure!(store.delete_scrap(id).await?, "no scrap {id}");
+            println!("scrap {id} deleted");
+        }
+    }
+    Ok(())
+}
+
+async fn newsletter_command(store: &dyn Store, command: NewsletterCommand) -> anyhow::Result<()> {
+    match command {
+        NewsletterCommand::Render { month, draft, publish, hidden_from_homepage, date, output } => {
+            let month = month_arg(Some(&month))?;
+            let mut post = moa::curation::post_of(store, month).await?;
+            let given = draft || publish || hidden_from_homepage || date.is_some();
+            if draft || publish {
+                post.settings.draft = draft;
+            }
+            if hidden_from_homepage {
+                post.settings.hidden_from_homepage = Some(true);
+            }
+            if let Some(date) = date {
+                post.settings.date = date;
+            }
+            if given {
+                moa::curation::save_settings(store, month, &post.settings).await?;
+            }
+            let text = moa::newsletter::render(&post);
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?
+                }
+                None => print!("{text}"),
+            }
+        }
+        NewsletterCommand::Import { files } => {
+            for file in files {
+                let name = file.display();
+                let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {name}"))?;
+                let imported =
+                    moa::newsletter::import(&text).map_err(|e| anyhow::anyhow!("{name}:{}: {}", e.line, e.message))?;
+                for w in &imported.warnings {
+                    eprintln!("{name}:{}: warning: {}", w.line, w.message);
+                }
+                let stats = moa::curation::store_import(store, &imported, now_unix()).await?;
+                println!("{name}: {}: {} scraps added, {} updated", imported.post.month, stats.added, stats.updated);
+            }
+        }
+        NewsletterCommand::Check { .. } => unreachable!("handled before the runtime starts"),
+    }
+    Ok(())
 }
 
 /// `moa newsletter check`: one line per file (`FILE: 7 items, 2022-03`), warnings and errors as
@@ -267,13 +505,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Scrap { command } => {
+            let store = open_store(&settings).await?;
+            scrap_command(&settings, store.as_ref(), command).await
+        }
+        Command::Newsletter { command } => {
+            let store = open_store(&settings).await?;
+            newsletter_command(store.as_ref(), command).await
+        }
         Command::Sources { command: SourcesCommand::List { json } } => {
             let store = open_store(&settings).await?;
             print_sources(store.as_ref(), json).await
         }
-        Command::Parse { .. } | Command::Newsletter { command: NewsletterCommand::Check { .. } } => {
-            unreachable!("handled before the runtime starts")
-        }
+        Command::Parse { .. } => unreachable!("handled before the runtime starts"),
     }
 }
 
