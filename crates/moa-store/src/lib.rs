@@ -109,6 +109,19 @@ pub trait Store: Send + Sync + 'static {
 
     async fn save_newsletter_settings(&self, settings: &NewsletterSettings) -> Result<()>;
 
+    /// Creates a curator or sets a new password (which ends the user's sessions). True when created.
+    async fn set_user_password(&self, name: &str, password_hash: &str, now: i64) -> Result<bool>;
+
+    async fn user_password_hash(&self, name: &str) -> Result<Option<String>>;
+
+    /// Stores a new session, dropping expired ones.
+    async fn create_session(&self, session: &Session) -> Result<()>;
+
+    /// The unexpired session with this token hash.
+    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<Session>>;
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
     /// A number that grows with every write this process commits: caches in front of the store compare
     /// it to drop what a write made stale. Writes by other processes do not move it.
     fn version(&self) -> u64;

@@ -412,3 +412,14 @@ pub struct NewsletterSettings {
     pub draft: bool,
     pub hidden_from_homepage: Option<bool>,
 }
+
+/// A signed-in curator's session, stored by the hash of its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: String,
+    pub user_name: String,
+    /// The token the curator's forms must carry.
+    pub csrf: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}

@@ -14,9 +14,9 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::{
     CheckResult, Claimed, Created, Cursor, ErrorKind, NewPost, NewsletterSettings, Post, PostQuery,
-    REMOVED_FROM_REGISTRY, Result, SAME_ARTICLE_WINDOW_SECONDS, Scrap, ScrapFields, Selection, SourceCheck, SourceRow,
-    SourceSpec, Store, StoreError, Subscription, SubscriptionState, SyncStats, UpsertStats, Validators, title_key,
-    url_key,
+    REMOVED_FROM_REGISTRY, Result, SAME_ARTICLE_WINDOW_SECONDS, Scrap, ScrapFields, Selection, Session, SourceCheck,
+    SourceRow, SourceSpec, Store, StoreError, Subscription, SubscriptionState, SyncStats, UpsertStats, Validators,
+    title_key, url_key,
 };
 
 /// The source columns a successful fetch sets, whether it brought a body or a 304: one list, so the two
@@ -89,6 +89,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "crawler", include_str!("../migrations/sqlite/0003_crawler.sql")),
     (4, "clicks", include_str!("../migrations/sqlite/0004_clicks.sql")),
     (5, "scraps", include_str!("../migrations/sqlite/0005_scraps.sql")),
+    (6, "curators", include_str!("../migrations/sqlite/0006_curators.sql")),
 ];
 
 pub struct SqliteStore {
@@ -955,6 +956,74 @@ impl Store for SqliteStore {
         .execute(&self.writer)
         .await?;
         self.changed();
+        Ok(())
+    }
+
+    async fn set_user_password(&self, name: &str, password_hash: &str, now: i64) -> Result<bool> {
+        let existed: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE name = ?)")
+            .bind(name)
+            .fetch_one(&self.writer)
+            .await?;
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)
+             ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash",
+        )
+        .bind(name)
+        .bind(password_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        // A new password signs the user out everywhere.
+        sqlx::query("DELETE FROM sessions WHERE user_name = ?").bind(name).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(!existed)
+    }
+
+    async fn user_password_hash(&self, name: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(session.created_at).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_name, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&session.token_hash)
+        .bind(&session.user_name)
+        .bind(&session.csrf)
+        .bind(session.created_at)
+        .bind(session.expires_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<Session>> {
+        let row: Option<(String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT token_hash, user_name, csrf, created_at, expires_at FROM sessions
+             WHERE token_hash = ? AND expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.map(|(token_hash, user_name, csrf, created_at, expires_at)| Session {
+            token_hash,
+            user_name,
+            csrf,
+            created_at,
+            expires_at,
+        }))
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(&self.writer).await?;
         Ok(())
     }
 

@@ -2,9 +2,11 @@
 //! The binary (`src/main.rs`) is a thin command-line layer over these modules.
 
 pub mod api;
+pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod crawl;
+pub mod curate;
 pub mod curation;
 pub mod fetch;
 pub mod i18n;

@@ -82,6 +82,11 @@ enum Command {
         #[arg(long, value_name = "CHARSET")]
         charset: Option<String>,
     },
+    /// Curator accounts, for the web's curation pages.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// The curator's scraps: links kept for a month's newsletter, with commentary.
     Scrap {
         #[command(subcommand)]
@@ -106,6 +111,13 @@ enum PostsCommand {
         #[arg(required = true, value_name = "POST_ID")]
         ids: Vec<i64>,
     },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a curator, or set a new password (which signs the curator out everywhere). The password is
+    /// read from standard input (asked for, without echo, on a terminal).
+    Add { name: String },
 }
 
 /// Commentary, given inline or from a file.
@@ -252,6 +264,23 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// One line of standard input; on a terminal, asked for with echo turned off.
+fn read_password() -> anyhow::Result<String> {
+    let tty = std::io::stdin().is_terminal();
+    if tty {
+        eprint!("password: ");
+        let _ = std::process::Command::new("stty").arg("-echo").status();
+    }
+    let mut line = String::new();
+    let read = std::io::stdin().read_line(&mut line);
+    if tty {
+        let _ = std::process::Command::new("stty").arg("echo").status();
+        eprintln!();
+    }
+    read.context("cannot read the password")?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 
 fn month_arg(month: Option<&str>) -> anyhow::Result<Month> {
@@ -505,6 +534,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::User { command: UserCommand::Add { name } } => {
+            let name = name.trim().to_string();
+            anyhow::ensure!(
+                !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || "._-".contains(c)),
+                "a curator's name is letters, digits, '.', '_' or '-'"
+            );
+            let password = read_password()?;
+            anyhow::ensure!(password.chars().count() >= 8, "a password has at least 8 characters");
+            let hash = moa::auth::hash_password(&password)?;
+            let store = open_store(&settings).await?;
+            let created = store.set_user_password(&name, &hash, now_unix()).await?;
+            println!("{} {name}", if created { "curator added:" } else { "password changed:" });
+            Ok(())
+        }
         Command::Scrap { command } => {
             let store = open_store(&settings).await?;
             scrap_command(&settings, store.as_ref(), command).await
@@ -566,6 +609,7 @@ async fn serve(settings: Settings, no_crawl: bool) -> anyhow::Result<()> {
     state.timezone_offset = settings.timezone_offset;
     state.notifier = crawler.notifier.clone();
     state.public_url = settings.public_url.clone();
+    state.fetcher = Some(crawler.fetcher.clone());
     // The peer address counts outbound clicks once per reader.
     let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;

@@ -612,3 +612,35 @@ pub fn parse_link_line(text: &str) -> Option<(String, String)> {
     };
     (after.strip_prefix(')')?.trim().is_empty()).then_some((title, url))
 }
+
+/// Commentary as HTML for moa's own pages and feeds: CommonMark with footnotes and tables, raw HTML shown
+/// as text and links to anything but http(s), mailto or a relative address dropped to their text.
+pub fn commentary_html(markdown: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let options = Options::ENABLE_FOOTNOTES | Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let safe = |url: &str| {
+        let lower = url.trim().to_ascii_lowercase();
+        let scheme = lower.split_once(':').map(|(s, _)| s).filter(|s| !s.contains(['/', '?', '#']));
+        matches!(scheme, None | Some("http" | "https" | "mailto"))
+    };
+    let mut dropped_links = 0usize;
+    let events = Parser::new_ext(markdown, options).filter_map(|event| match event {
+        Event::Html(html) | Event::InlineHtml(html) => Some(Event::Text(html)),
+        Event::Start(Tag::Link { ref dest_url, .. }) if !safe(dest_url) => {
+            dropped_links += 1;
+            None
+        }
+        Event::Start(Tag::Image { ref dest_url, .. }) if !safe(dest_url) => {
+            dropped_links += 1;
+            None
+        }
+        Event::End(TagEnd::Link | TagEnd::Image) if dropped_links > 0 => {
+            dropped_links -= 1;
+            None
+        }
+        other => Some(other),
+    });
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events);
+    html
+}

@@ -113,6 +113,35 @@ pub fn rss(channel: &Channel, posts: &[Post]) -> String {
     x
 }
 
+/// The curator's picks as RSS 2.0: the picked link, the commentary as HTML (escaped into the XML).
+pub fn scraps_rss(channel: &Channel, scraps: &[moa_store::Scrap], html: impl Fn(&str) -> String) -> String {
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    x.push_str("<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n");
+    x.push_str(&format!("<title>{}</title>\n", rss_text(&channel.title)));
+    x.push_str(&format!("<link>{}</link>\n", xml_text(&channel.site_url)));
+    x.push_str(&format!("<description>{}</description>\n", rss_text(&channel.description)));
+    x.push_str(&format!("<language>{}</language>\n", channel.language));
+    x.push_str(&format!(
+        "<atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n",
+        xml_text(&channel.self_url)
+    ));
+    let origin = url::Url::parse(&channel.self_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    for s in scraps {
+        x.push_str("<item>\n");
+        x.push_str(&format!("<title>{}</title>\n", rss_text(&s.title)));
+        x.push_str(&format!("<link>{}</link>\n", xml_text(&s.url)));
+        x.push_str(&format!("<guid isPermaLink=\"false\">{origin}/scraps/{}</guid>\n", s.id));
+        x.push_str(&format!("<pubDate>{}</pubDate>\n", rfc2822(s.created_at)));
+        x.push_str(&format!("<category>{}</category>\n", xml_text(&s.section)));
+        if !s.commentary.trim().is_empty() {
+            x.push_str(&format!("<description>{}</description>\n", xml_text(&html(&s.commentary))));
+        }
+        x.push_str("</item>\n");
+    }
+    x.push_str("</channel>\n</rss>\n");
+    x
+}
+
 /// The company, and the author when the feed named one.
 fn creator(p: &Post) -> String {
     match &p.author {

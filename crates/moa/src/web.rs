@@ -32,6 +32,10 @@ pub struct AppState {
     pub notifier: Option<Notifier>,
     /// The address readers reach this site at, for absolute links in feeds; else taken from `Host`.
     pub public_url: Option<url::Url>,
+    /// Reads pages for scraps of any URL (the crawler's limits and address guard); without it, a scrap's
+    /// title is the one the curator gives.
+    pub fetcher: Option<crate::fetch::Fetcher>,
+    pub sign_in_limit: Arc<crate::auth::SignInLimit>,
     /// How long a built page, feed or API answer is served again; zero builds every answer afresh.
     cache_ttl: std::time::Duration,
     source_list: Arc<crate::cache::SourceList>,
@@ -44,6 +48,8 @@ impl AppState {
             timezone_offset: 9 * 3600,
             notifier: None,
             public_url: None,
+            fetcher: None,
+            sign_in_limit: Arc::default(),
             cache_ttl: DEFAULT_CACHE_TTL,
             source_list: Arc::new(crate::cache::SourceList::new(DEFAULT_CACHE_TTL)),
         }
@@ -90,6 +96,25 @@ pub fn router(state: AppState) -> Router {
         .route("/popular", get(popular))
         .route("/search", get(search))
         .route("/search/{file}", get(search_feed))
+        .route("/login", get(crate::curate::login_form).post(crate::curate::login))
+        .route("/logout", axum::routing::post(crate::curate::logout))
+        .route("/curate", get(crate::curate::curate_now))
+        .route("/curate/scrap-post", axum::routing::post(crate::curate::scrap_post))
+        .route("/curate/scraps/{id}", axum::routing::post(crate::curate::edit_scrap))
+        .route("/curate/scraps/{id}/move", axum::routing::post(crate::curate::move_scrap))
+        .route("/curate/scraps/{id}/delete", axum::routing::post(crate::curate::delete_scrap))
+        .route("/curate/{month}", get(crate::curate::curate_month))
+        .route("/curate/{month}/scraps", axum::routing::post(crate::curate::add_scrap))
+        .route("/curate/{month}/settings", axum::routing::post(crate::curate::save_settings))
+        .route("/curate/{month}/preview", axum::routing::post(crate::curate::preview))
+        .route("/curate/{month}/post.md", get(crate::curate::download))
+        .route("/newsletter", get(|s: State<AppState>, c: PageCtx| crate::curate::public_month(s, c, None)))
+        .route(
+            "/newsletter/{month}",
+            get(|s: State<AppState>, c: PageCtx, m: Path<String>| crate::curate::public_month(s, c, Some(m))),
+        )
+        .route("/scraps/feed.xml", get(crate::curate::scraps_feed))
+        .route("/static/curate.js", get(curate_js))
         .route("/sitemap.xml", get(sitemap))
         .route("/robots.txt", get(robots))
         .fallback(not_found)
@@ -135,6 +160,15 @@ pub struct PageCtx {
     pub ui: Ui,
     pub base: String,
     pub head: Head,
+    /// The signed-in curator, when the request carries a session.
+    pub curator: Option<crate::curate::Curator>,
+}
+
+impl PageCtx {
+    /// The CSRF token cards' scrap buttons carry, for a signed-in curator.
+    fn scrap_csrf(&self) -> Option<String> {
+        self.curator.as_ref().map(|c| c.csrf.clone())
+    }
 }
 
 pub struct Head {
@@ -173,14 +207,22 @@ impl FromRequestParts<AppState> for PageCtx {
             canonical: format!("{base}{}", with_lang(canonical_lang)),
             switch_href: with_lang(Some(ui.other_lang)),
         };
-        Ok(Self { ui, base, head })
+        let curator = crate::curate::curator_of(state, &parts.headers).await;
+        Ok(Self { ui, base, head, curator })
     }
 }
 
-/// A rendered page; its language follows `Accept-Language`, which caches must know.
-fn html_page(page: &impl Template) -> Response {
+/// A rendered page; its language follows `Accept-Language`, which caches must know. A page made for a
+/// signed-in curator (it carries their CSRF token) is kept by no cache.
+pub(crate) fn html_page(page: &impl Template, private: bool) -> Response {
     match page.render() {
-        Ok(html) => ([(header::VARY, "Accept-Language")], Html(html)).into_response(),
+        Ok(html) => {
+            let mut r = ([(header::VARY, "Accept-Language")], Html(html)).into_response();
+            if private {
+                r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            }
+            r
+        }
         Err(e) => internal_error(e),
     }
 }
@@ -347,7 +389,7 @@ async fn go(
 
 /// Who clicked: the peer's address, or — when the peer is a proxy on a private address — the first
 /// address of its `X-Forwarded-For` (a public client cannot pass itself off as another this way).
-fn client_address(peer: Option<std::net::IpAddr>, headers: &HeaderMap) -> String {
+pub(crate) fn client_address(peer: Option<std::net::IpAddr>, headers: &HeaderMap) -> String {
     let forwarded = || {
         headers
             .get("x-forwarded-for")
@@ -369,13 +411,18 @@ async fn popular(State(state): State<AppState>, ctx: PageCtx) -> Response {
         Ok(posts) => {
             let mut ranked = crate::popular::rank(posts, now);
             ranked.truncate(PAGE_SIZE as usize);
-            html_page(&PopularPage {
-                cards: ranked.into_iter().map(|p| card(p, now, &ctx.ui)).collect(),
-                empty_message: ctx.ui.t.empty_popular,
-                window_days: crate::popular::WINDOW_DAYS,
-                ui: ctx.ui,
-                head: ctx.head,
-            })
+            let scrap_csrf = ctx.scrap_csrf();
+            html_page(
+                &PopularPage {
+                    cards: ranked.into_iter().map(|p| card(p, now, &ctx.ui)).collect(),
+                    empty_message: ctx.ui.t.empty_popular,
+                    window_days: crate::popular::WINDOW_DAYS,
+                    ui: ctx.ui,
+                    head: ctx.head,
+                    scrap_csrf: scrap_csrf.clone(),
+                },
+                scrap_csrf.is_some(),
+            )
         }
         Err(e) => internal_error(e),
     }
@@ -417,7 +464,8 @@ async fn companies(State(state): State<AppState>, ctx: PageCtx) -> Response {
             }
         })
         .collect();
-    html_page(&CompaniesPage { ui: ctx.ui, head: ctx.head, entries })
+    let private = ctx.curator.is_some();
+    html_page(&CompaniesPage { ui: ctx.ui, head: ctx.head, entries }, private)
 }
 
 /// A company's name in the page's language (the Korean one when it has no English name).
@@ -430,6 +478,7 @@ fn company_name<'a>(ui: &Ui, ko: &'a str, en: &'a str) -> &'a str {
 struct SearchPage {
     ui: Ui,
     head: Head,
+    scrap_csrf: Option<String>,
     q: String,
     cards: Vec<Card>,
     empty_message: &'static str,
@@ -467,14 +516,20 @@ async fn search(State(state): State<AppState>, ctx: PageCtx, Query(query): Query
     };
     let now = crate::now_unix();
     let feed_base = (!words.is_empty()).then(|| format!("/search/feed.xml?q={}", encode_segment(&q)));
-    html_page(&SearchPage {
-        cards: posts.into_iter().map(|p| card(p, now, &ctx.ui)).collect(),
-        empty_message: ctx.ui.t.empty_search,
-        ui: ctx.ui,
-        head: ctx.head,
-        q,
-        feed_base,
-    })
+    let scrap_csrf = ctx.scrap_csrf();
+    let private = scrap_csrf.is_some();
+    html_page(
+        &SearchPage {
+            cards: posts.into_iter().map(|p| card(p, now, &ctx.ui)).collect(),
+            empty_message: ctx.ui.t.empty_search,
+            ui: ctx.ui,
+            head: ctx.head,
+            scrap_csrf,
+            q,
+            feed_base,
+        },
+        private,
+    )
 }
 
 /// A search as a feed: `/search/feed.xml?q=…` (and `atom.xml`, `feed.json`), to follow a subject.
@@ -660,7 +715,7 @@ async fn security_headers(mut response: Response) -> Response {
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; script-src 'self'; style-src 'self'; img-src https: http: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
+        HeaderValue::from_static("default-src 'none'; script-src 'self'; style-src 'self'; img-src https: http: data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
     );
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
@@ -671,6 +726,13 @@ async fn theme_js() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         THEME_JS,
+    )
+}
+
+async fn curate_js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/curate.js"),
     )
 }
 
@@ -722,6 +784,7 @@ struct CompanyOption {
 struct HomePage {
     ui: Ui,
     head: Head,
+    scrap_csrf: Option<String>,
     cards: Vec<Card>,
     empty_message: &'static str,
     /// The company picker, on the home page only.
@@ -742,6 +805,7 @@ struct HomePage {
 struct PopularPage {
     ui: Ui,
     head: Head,
+    scrap_csrf: Option<String>,
     cards: Vec<Card>,
     empty_message: &'static str,
     window_days: i64,
@@ -884,7 +948,10 @@ async fn page(state: &AppState, ctx: PageCtx, scope: Scope, before: Option<Strin
     };
     companies.sort_by(|a, b| a.name.cmp(&b.name));
     let now = crate::now_unix();
+    let scrap_csrf = ctx.scrap_csrf();
+    let private = scrap_csrf.is_some();
     let page = HomePage {
+        scrap_csrf,
         cards: posts.into_iter().map(|p| card(p, now, &ui)).collect(),
         empty_message: if matches!(scope, Scope::Tag(_)) { ui.t.empty_tag } else { ui.t.empty_home },
         show_filter: matches!(scope, Scope::All),
@@ -902,7 +969,7 @@ async fn page(state: &AppState, ctx: PageCtx, scope: Scope, before: Option<Strin
         ui,
         head: ctx.head,
     };
-    html_page(&page)
+    html_page(&page, private)
 }
 
 fn page_error(ctx: PageCtx, e: impl std::fmt::Display) -> Response {
@@ -911,13 +978,14 @@ fn page_error(ctx: PageCtx, e: impl std::fmt::Display) -> Response {
 }
 
 /// A page that only says something: a title and a sentence, taken from the page's language.
-fn message(
+pub(crate) fn message(
     ctx: PageCtx,
     status: StatusCode,
     text: impl Fn(&'static crate::i18n::Text) -> (&'static str, &'static str),
 ) -> Response {
     let (title, message) = text(ctx.ui.t);
-    let mut response = html_page(&MessagePage { ui: ctx.ui, head: ctx.head, title, message });
+    let private = ctx.curator.is_some();
+    let mut response = html_page(&MessagePage { ui: ctx.ui, head: ctx.head, title, message }, private);
     *response.status_mut() = status;
     response
 }

@@ -163,3 +163,29 @@ async fn scraps_from_pages_then_a_post_rendered_and_imported() {
     let err = curator.fails(&["newsletter", "import", bad.to_str().unwrap()], true);
     assert!(err.contains(&format!("{}:5: unknown section heading", bad.display())), "{err}");
 }
+
+#[test]
+fn user_add_reads_the_password_from_standard_input() {
+    use std::io::Write;
+    let curator = Curator::new();
+    let add = |password: &str| {
+        let mut child = curator
+            .moa(&["user", "add", "kim"], false)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = add("correct horse battery");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "curator added: kim\n");
+    assert_eq!(String::from_utf8(add("another long one").stdout).unwrap(), "password changed: kim\n");
+    let short = add("short");
+    assert!(!short.status.success());
+    assert!(String::from_utf8(short.stderr).unwrap().contains("at least 8 characters"));
+    let bad_name = curator.fails(&["user", "add", "kim lee"], false);
+    assert!(bad_name.contains("letters, digits"), "{bad_name}");
+}

@@ -266,3 +266,16 @@ proptest! {
         prop_assert_eq!(render(&imported.post), rendered);
     }
 }
+
+#[test]
+fn commentary_becomes_html_without_raw_html_or_script_links() {
+    let html = moa::newsletter::commentary_html(
+        "첫 문단\n줄바꿈\n\n- 목록 `code`\n\n[링크](https://x.dev) [나쁜](javascript:alert(1)) <script>alert(1)</script>\n\n각주[^1]\n\n[^1]: 설명",
+    );
+    assert!(html.contains("<p>첫 문단\n줄바꿈</p>"), "{html}");
+    assert!(html.contains("<li>목록 <code>code</code></li>"), "{html}");
+    assert!(html.contains("<a href=\"https://x.dev\">링크</a>"), "{html}");
+    assert!(!html.contains("javascript:") && html.contains(" 나쁜 "), "the link is dropped, its text kept: {html}");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script>"), "{html}");
+    assert!(html.contains("footnote"), "{html}");
+}

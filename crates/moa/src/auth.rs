@@ -1,0 +1,170 @@
+//! Curators signing in: argon2id passwords, random session tokens kept only as their SHA-256, a CSRF
+//! token per session (and a double-submit cookie for the sign-in form itself), and a limit on failed
+//! sign-ins per client address and per name.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use ring::rand::SecureRandom;
+
+pub const SESSION_COOKIE: &str = "moa_session";
+/// The sign-in form's CSRF cookie, before there is a session.
+pub const LOGIN_CSRF_COOKIE: &str = "moa_login_csrf";
+pub const SESSION_DAYS: i64 = 30;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+    #[error("the system's random number generator failed")]
+    Random,
+}
+
+pub fn hash_password(password: &str) -> Result<String, AuthError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| AuthError::Hash(e.to_string()))
+}
+
+/// Whether the password matches the stored hash (false for a hash that cannot be read).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+}
+
+/// 32 random bytes, hex: session tokens and CSRF tokens.
+pub fn random_token() -> Result<String, AuthError> {
+    let mut bytes = [0u8; 32];
+    ring::rand::SystemRandom::new().fill(&mut bytes).map_err(|_| AuthError::Random)?;
+    Ok(hex(&bytes))
+}
+
+/// What the store keeps of a session token.
+pub fn token_hash(token: &str) -> String {
+    hex(ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares tokens in time that does not depend on where they differ.
+pub fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0 && !a.is_empty()
+}
+
+/// The value of one cookie of a request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure when the site is served over HTTPS.
+pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// Failed sign-ins allowed per client address, and per name, in the window.
+pub const MAX_FAILURES: u32 = 5;
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// Counts failed sign-ins in memory (one web process: several processes each count their own).
+#[derive(Default)]
+pub struct SignInLimit {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl SignInLimit {
+    /// How long the keys must wait, if any is over the limit.
+    pub fn blocked(&self, keys: &[String]) -> Option<Duration> {
+        let failures = self.failures.lock().ok()?;
+        keys.iter()
+            .filter_map(|k| failures.get(k))
+            .filter(|(n, since)| *n >= MAX_FAILURES && since.elapsed() < FAILURE_WINDOW)
+            .map(|(_, since)| FAILURE_WINDOW.saturating_sub(since.elapsed()))
+            .max()
+    }
+
+    pub fn failed(&self, keys: &[String]) {
+        let Ok(mut failures) = self.failures.lock() else { return };
+        if failures.len() > 100_000 {
+            failures.retain(|_, (_, since)| since.elapsed() < FAILURE_WINDOW);
+        }
+        for k in keys {
+            let entry = failures.entry(k.clone()).or_insert((0, Instant::now()));
+            if entry.1.elapsed() >= FAILURE_WINDOW {
+                *entry = (0, Instant::now());
+            }
+            entry.0 += 1;
+        }
+    }
+
+    pub fn succeeded(&self, keys: &[String]) {
+        if let Ok(mut failures) = self.failures.lock() {
+            for k in keys {
+                failures.remove(k);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let hash = hash_password("correct horse").unwrap();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("correct horsE", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
+        assert_ne!(hash_password("correct horse").unwrap(), hash, "a new salt each time");
+    }
+
+    #[test]
+    fn tokens_are_random_and_compared_whole() {
+        let (a, b) = (random_token().unwrap(), random_token().unwrap());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+        assert!(same_token(&a, &a.clone()));
+        assert!(!same_token(&a, &b) && !same_token(&a, &a[..63]) && !same_token("", ""));
+        assert_eq!(token_hash("x"), "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881");
+    }
+
+    #[test]
+    fn cookies_are_read_and_written() {
+        let mut h = axum::http::HeaderMap::new();
+        h.append(axum::http::header::COOKIE, "a=1; moa_session=abc".parse().unwrap());
+        h.append(axum::http::header::COOKIE, "b=2".parse().unwrap());
+        assert_eq!((cookie(&h, "moa_session"), cookie(&h, "b"), cookie(&h, "c")), (Some("abc"), Some("2"), None));
+        assert_eq!(set_cookie("s", "v", 60, true), "s=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure");
+    }
+
+    #[test]
+    fn sign_ins_are_limited_per_key() {
+        let limit = SignInLimit::default();
+        let keys = ["ip:1".to_string(), "user:kim".to_string()];
+        for _ in 0..MAX_FAILURES - 1 {
+            limit.failed(&keys);
+        }
+        assert_eq!(limit.blocked(&keys), None);
+        limit.failed(&keys);
+        assert!(limit.blocked(&keys).is_some_and(|d| d > Duration::from_secs(14 * 60)));
+        assert!(limit.blocked(&["user:kim".into()]).is_some(), "the name alone is blocked too");
+        assert_eq!(limit.blocked(&["ip:2".into()]), None);
+        limit.succeeded(&keys);
+        assert_eq!(limit.blocked(&keys), None);
+    }
+}
