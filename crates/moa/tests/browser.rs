@@ -23,7 +23,9 @@ async fn pages_work_in_chromium() {
         return;
     }
     let (dir, store, _) = crawled_store(FEEDS).await;
-    let web = start_web(moa::web::AppState::new(store)).await;
+    let password = "a browser's password";
+    store.set_user_password("kim", &moa::auth::hash_password(password).unwrap(), 1).await.unwrap();
+    let web = start_web(moa::web::AppState::new(store.clone())).await;
     let shots = std::env::var_os("MOA_SCREENSHOTS").map_or_else(|| dir.path().join("screenshots"), PathBuf::from);
     let script = root.join("crates/moa/tests/browser/run.mjs");
     let run = tokio::process::Command::new("node")
@@ -32,6 +34,7 @@ async fn pages_work_in_chromium() {
         .arg(&shots)
         .env("MOA_CHROMIUM", &chromium)
         .env("MOA_COMPANY1", common::company_names(1).0)
+        .env("MOA_CURATOR_PASSWORD", password)
         .output();
     let out =
         tokio::time::timeout(std::time::Duration::from_secs(180), run).await.expect("browser run in time").unwrap();
@@ -39,7 +42,24 @@ async fn pages_work_in_chromium() {
     eprintln!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "browser checks failed");
     assert!(stdout.ends_with("browser checks passed\n"));
-    for shot in ["home-light.png", "home-dark.png", "home-mobile.png"] {
+    // The downloaded post is what `moa newsletter render` prints for the month.
+    let month = moa::curation::current_month(moa::now_unix()).to_string();
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_moa"))
+        .args(["newsletter", "render", &month])
+        .env_remove("MOA_CONFIG")
+        .env("MOA_DATABASE_URL", format!("sqlite://{}", dir.path().join("moa.db").display()))
+        .env("MOA_SOURCES", dir.path().join("sources.csv"))
+        .env("MOA_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    let downloaded = std::fs::read_to_string(shots.join("download.md")).unwrap();
+    assert_eq!(downloaded, String::from_utf8(cli.stdout).unwrap());
+    let items = moa::newsletter::import(&downloaded).unwrap().post.items;
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[1].commentary, "브라우저에서 쓴 코멘트\n둘째 줄\n\n- 요점 `코드`");
+    std::fs::remove_file(shots.join("download.md")).unwrap();
+    for shot in ["home-light.png", "home-dark.png", "home-mobile.png", "curate.png"] {
         let bytes = std::fs::read(shots.join(shot)).unwrap();
         assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000, "{shot}: {} bytes", bytes.len());
     }

@@ -238,5 +238,47 @@ for (const width of [375, 360]) {
   await context.close();
 }
 
+// The curator: sign in, scrap two posts from their cards, write commentary (the preview follows),
+// reorder, download the month's post (the Rust test compares it with the CLI's render).
+if (process.env.MOA_CURATOR_PASSWORD) {
+  const { context, page, problems } = await open({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${base}/curate`);
+  check(page.url().endsWith("/login"), "curation needs signing in");
+  await page.fill("#name", "kim");
+  await page.fill("#password", process.env.MOA_CURATOR_PASSWORD);
+  await page.click("form.login button[type=submit]");
+  await page.waitForURL(/\/curate\/\d{4}-\d\d/);
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === "moa_session");
+  check(session && session.httpOnly && session.sameSite === "Lax", "an HttpOnly, SameSite session cookie", JSON.stringify(session));
+  const titles = [];
+  for (const i of [0, 1]) {
+    await page.goto(`${base}/`);
+    const card = page.locator("li.post").nth(i);
+    titles.push(await card.locator("h2.title").innerText());
+    await card.locator("form.scrap-post button").click();
+    await page.waitForURL(/\/curate\/\d{4}-\d\d#scrap-/);
+  }
+  check((await page.locator("li.scrap").count()) === 2, "two scraps on the month's page");
+  const first = page.locator("li.scrap").first();
+  await first.locator("textarea").fill("브라우저에서 쓴 코멘트\n둘째 줄\n\n- 요점 `코드`");
+  await page.waitForFunction(() => document.getElementById("preview").textContent.includes("브라우저에서 쓴 코멘트"));
+  check(true, "the preview follows the commentary before it is saved");
+  await first.locator("form.edit button[type=submit]").click();
+  await page.waitForLoadState("load");
+  check((await page.locator("#preview").innerText()).includes("- 요점 `코드`"), "the commentary is saved");
+  await page.locator("li.scrap").nth(1).locator("button[aria-label^='위로']").click();
+  await page.waitForLoadState("load");
+  const order = await page.locator("li.scrap input[name=title]").evaluateAll((is) => is.map((i) => i.value));
+  check(JSON.stringify(order) === JSON.stringify([titles[1], titles[0]]), "reordered", JSON.stringify(order));
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(shots, "curate.png"), fullPage: false });
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  check(/^\d{4}-\d\d\.md$/.test(download.suggestedFilename()), "the download is named for its month", download.suggestedFilename());
+  await download.saveAs(join(shots, "download.md"));
+  check(problems.length === 0, "no problems (curator)", problems.join("; "));
+  await context.close();
+}
+
 await browser.close();
 console.log("browser checks passed");
