@@ -279,3 +279,32 @@ fn commentary_becomes_html_without_raw_html_or_script_links() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script>"), "{html}");
     assert!(html.contains("footnote"), "{html}");
 }
+
+/// Snapshots of rendered posts: a month of every kind of item, and one with empty sections and settings.
+#[test]
+fn rendered_posts_snapshots() {
+    let month = Month { year: 2024, month: 2 };
+    let item = |section, title: &str, url: &str, commentary: &str| Item {
+        section,
+        title: title.into(),
+        url: url.into(),
+        commentary: commentary.into(),
+    };
+    let post = Post {
+        month,
+        settings: Settings { date: "2024-03-03T09:30:00".into(), draft: false, hidden_from_homepage: Some(false) },
+        items: vec![
+            item(
+                Section::Article,
+                "[번역] `Vec<T>`의 내부",
+                "https://x.dev/vec_(rust)",
+                "한 줄.\n둘째 줄.\n\n- 목록\n  - 안쪽\n\n```rust\n## 코드 안\nlet v = vec![1];\n```\n\n각주[^1]\n\n[^1]: 주석 --> 끝",
+            ),
+            item(Section::Article, "공백 있는 주소", "https://x.dev/a b(c", ""),
+            item(Section::Media, "책", "https://book.example/", "> 인용\n\n**굵게**"),
+        ],
+    };
+    insta::assert_snapshot!("every_kind_of_item", render(&post));
+    let empty = Post { month, settings: Settings::for_month(month), items: vec![] };
+    insta::assert_snapshot!("empty_month", render(&empty));
+}
