@@ -447,7 +447,8 @@ fn body(lines: &[&str], start: usize, warnings: &mut Vec<Warning>) -> Result<Vec
     let mut items: Vec<Item> = Vec::new();
     let mut section: Option<Section> = None;
     let mut commentary: Option<Vec<&str>> = None;
-    let mut fence: Option<&str> = None;
+    // The open fence, and the line it opened on.
+    let mut fence: Option<(&str, usize)> = None;
     let finish = |items: &mut Vec<Item>, commentary: &mut Option<Vec<&str>>| {
         if let (Some(item), Some(lines)) = (items.last_mut(), commentary.take()) {
             item.commentary = trim_blank_lines(&lines.join("\n")).to_string();
@@ -455,7 +456,7 @@ fn body(lines: &[&str], start: usize, warnings: &mut Vec<Warning>) -> Result<Vec
     };
     for (i, line) in lines.iter().enumerate().skip(start) {
         let n = i + 1;
-        if let Some(open) = fence {
+        if let Some((open, _)) = fence {
             if fence_of(line) == Some(open) && line.trim().trim_start_matches(open).is_empty() {
                 fence = None;
             }
@@ -463,7 +464,7 @@ fn body(lines: &[&str], start: usize, warnings: &mut Vec<Warning>) -> Result<Vec
             continue;
         }
         if let Some(f) = fence_of(line) {
-            fence = Some(f);
+            fence = Some((f, n));
             push_commentary(&mut commentary, line, n)?;
             continue;
         }
@@ -522,8 +523,8 @@ fn body(lines: &[&str], start: usize, warnings: &mut Vec<Warning>) -> Result<Vec
         }
         push_commentary(&mut commentary, line, n)?;
     }
-    if fence.is_some() {
-        warnings.push(Warning { line: lines.len(), message: "a code block is never closed".into() });
+    if let Some((_, opened)) = fence {
+        warnings.push(Warning { line: opened, message: "a code block opened here is never closed".into() });
     }
     finish(&mut items, &mut commentary);
     Ok(items)

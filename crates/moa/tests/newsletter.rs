@@ -175,10 +175,21 @@ fn what_cannot_be_read_is_named_with_its_line() {
         ),
         (format!("{head}\n서문입니다.\n"), "line 5: text outside any item: \"서문입니다.\""),
         (format!("{head}\n## 글\n소개 문단\n"), "line 6: text outside any item: \"소개 문단\""),
+        ("---\n- Newsletter\n---\n".to_string(), "line 2: a list item outside a list: Newsletter"),
+        ("---\njust words\n---\n".to_string(), "line 2: front matter lines are `key: value`, not \"just words\""),
     ];
     for (text, message) in cases {
         assert_eq!(import(&text).unwrap_err().to_string(), message, "{text}");
     }
+}
+
+#[test]
+fn an_unclosed_code_block_is_reported_and_kept() {
+    let post = "---\ntitle: 월간 기술 스크랩 22/03\n---\n\n## 글\n\n### [a](https://a.dev)\n\n```\n## 안\n";
+    let imported = import(post).unwrap();
+    let warnings: Vec<String> = imported.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings, ["line 9: a code block opened here is never closed"]);
+    assert_eq!(imported.post.items[0].commentary, "```\n## 안");
 }
 
 #[test]
