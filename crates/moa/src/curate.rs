@@ -137,8 +137,8 @@ pub async fn login(
     let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
     let keys = [format!("ip:{}", crate::web::client_address(peer, &headers)), format!("user:{}", form.name.trim())];
     if let Some(wait) = state.sign_in_limit.blocked(&keys) {
-        let mut r =
-            login_page(&state, ctx, &headers, Some(ui_text(&headers).too_many_sign_ins), StatusCode::TOO_MANY_REQUESTS);
+        let text = ctx.ui.t.too_many_sign_ins;
+        let mut r = login_page(&state, ctx, &headers, Some(text), StatusCode::TOO_MANY_REQUESTS);
         if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
             r.headers_mut().insert(header::RETRY_AFTER, v);
         }
@@ -194,10 +194,6 @@ pub async fn login(
 /// An argon2id hash of nothing anyone types, to verify against when the name is unknown.
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Jw1wcgQqXzA0PdMzd6UFDRk2WkSS0hkNSDBBq7zZr5E";
-
-fn ui_text(headers: &HeaderMap) -> &'static crate::i18n::Text {
-    crate::i18n::negotiate(None, headers).t
-}
 
 #[derive(Deserialize)]
 pub struct CsrfForm {
@@ -327,7 +323,6 @@ pub struct AddForm {
 pub async fn add_scrap(
     State(state): State<AppState>,
     SignedIn(curator): SignedIn,
-    ctx: PageCtx,
     Path(month): Path<String>,
     Form(form): Form<AddForm>,
 ) -> Response {
@@ -373,7 +368,6 @@ pub async fn add_scrap(
         commentary: commentary.unwrap_or_default(),
         post_id: proposal.post_id,
     };
-    let _ = ctx;
     match state.store.add_scrap(&fields, crate::now_unix()).await {
         Ok(s) => Redirect::to(&format!("/curate/{month}#scrap-{}", s.id)).into_response(),
         Err(e) => internal_error(e),
