@@ -71,6 +71,14 @@ async fn next_position(tx: &mut sqlx::SqliteConnection, month: &str, section: &s
         .await?)
 }
 
+/// Where a scrap stands: its month, section and position.
+async fn place_of(tx: &mut sqlx::SqliteConnection, id: i64) -> Result<Option<(String, String, i64)>> {
+    Ok(sqlx::query_as("SELECT month, section, position FROM scraps WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?)
+}
+
 /// Closes the gap a scrap leaves at `position` of its month's section.
 async fn close_gap(tx: &mut sqlx::SqliteConnection, month: &str, section: &str, position: i64) -> Result<()> {
     sqlx::query("UPDATE scraps SET position = position - 1 WHERE month = ? AND section = ? AND position > ?")
@@ -846,12 +854,7 @@ impl Store for SqliteStore {
 
     async fn update_scrap(&self, id: i64, f: &ScrapFields, now: i64) -> Result<bool> {
         let mut tx = self.writer.begin().await?;
-        let Some((month, section, position)): Option<(String, String, i64)> =
-            sqlx::query_as("SELECT month, section, position FROM scraps WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-        else {
+        let Some((month, section, position)) = place_of(&mut tx, id).await? else {
             return Ok(false);
         };
         let moved = month != f.month || section != f.section;
@@ -881,12 +884,7 @@ impl Store for SqliteStore {
 
     async fn move_scrap(&self, id: i64, to: i64) -> Result<bool> {
         let mut tx = self.writer.begin().await?;
-        let Some((month, section, from)): Option<(String, String, i64)> =
-            sqlx::query_as("SELECT month, section, position FROM scraps WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-        else {
+        let Some((month, section, from)) = place_of(&mut tx, id).await? else {
             return Ok(false);
         };
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM scraps WHERE month = ? AND section = ?")

@@ -450,7 +450,9 @@ impl EditForm {
     }
 }
 
-async fn scrap_or_404(state: &AppState, id: i64) -> Result<Scrap, Response> {
+/// The scrap a curator's form acts on: the form's token checked, the scrap found.
+async fn scrap_for(state: &AppState, curator: &Curator, csrf: &str, id: i64) -> Result<Scrap, Response> {
+    check_csrf(curator, csrf)?;
     match state.store.scrap(id).await {
         Ok(Some(s)) => Ok(s),
         Ok(None) => Err((StatusCode::NOT_FOUND, "no such scrap").into_response()),
@@ -464,10 +466,7 @@ pub async fn edit_scrap(
     Path(id): Path<i64>,
     Form(form): Form<EditForm>,
 ) -> Response {
-    if let Err(r) = check_csrf(&curator, &form.csrf) {
-        return r;
-    }
-    let old = match scrap_or_404(&state, id).await {
+    let old = match scrap_for(&state, &curator, &form.csrf, id).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -552,10 +551,7 @@ pub async fn move_scrap(
     Path(id): Path<i64>,
     Form(form): Form<MoveForm>,
 ) -> Response {
-    if let Err(r) = check_csrf(&curator, &form.csrf) {
-        return r;
-    }
-    let old = match scrap_or_404(&state, id).await {
+    let old = match scrap_for(&state, &curator, &form.csrf, id).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -571,10 +567,7 @@ pub async fn delete_scrap(
     Path(id): Path<i64>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if let Err(r) = check_csrf(&curator, &form.csrf) {
-        return r;
-    }
-    let old = match scrap_or_404(&state, id).await {
+    let old = match scrap_for(&state, &curator, &form.csrf, id).await {
         Ok(s) => s,
         Err(r) => return r,
     };
