@@ -1,0 +1,364 @@
+//! A tantivy index of posts: title, body (summary and content text), company names and tags, read with the
+//! Korean tokenizer; BM25 with the title boosted and a mild recency factor; filters by company, tag and
+//! date; highlighted snippets. Queries: words, "phrases" and -exclusions.
+
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Mutex;
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument, TextFieldIndexing, TextOptions,
+    Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{Language, Stemmer, TextAnalyzer, TokenStream};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Term, doc};
+
+use crate::tokenizer::{KoreanTokenizer, Mode};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("cannot open the search index directory {path}: {source}")]
+    Directory { path: String, source: std::io::Error },
+}
+
+pub type Result<T, E = SearchError> = std::result::Result<T, E>;
+
+/// A post as the index sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedPost {
+    pub id: i64,
+    pub source_id: String,
+    pub title: String,
+    /// Summary and the content's text.
+    pub body: String,
+    /// The company's names (Korean and English).
+    pub company: String,
+    pub tags: Vec<String>,
+    pub sort_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Newest,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub text: String,
+    pub source_id: Option<String>,
+    pub tag: Option<String>,
+    /// Unix seconds, inclusive.
+    pub since: Option<i64>,
+    /// Unix seconds, exclusive.
+    pub until: Option<i64>,
+    pub sort: Sort,
+    pub limit: usize,
+    /// Recency is measured from here (Unix seconds).
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub id: i64,
+    /// BM25 with the boosts and recency; 0 when sorted by date.
+    pub score: f32,
+    /// The title with matches in `<b>`, HTML-escaped.
+    pub title_html: String,
+    /// A fragment of the body with matches in `<b>`, HTML-escaped.
+    pub snippet_html: String,
+}
+
+struct Fields {
+    id: Field,
+    source: Field,
+    title: Field,
+    body: Field,
+    company: Field,
+    tag: Field,
+    tag_text: Field,
+    sort_at: Field,
+}
+
+pub struct SearchIndex {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    query_analyzer: Mutex<TextAnalyzer>,
+}
+
+const TOKENIZER: &str = "ko";
+/// How much a match in the title counts beside one in the body.
+const TITLE_BOOST: f32 = 3.0;
+const COMPANY_BOOST: f32 = 1.5;
+/// A year-old post scores half of a new one with the same text match.
+const RECENCY_HALF_LIFE_DAYS: f32 = 365.0;
+const WRITER_MEMORY: usize = 64 << 20;
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |stored: bool| {
+        let indexing = TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let options = TextOptions::default().set_indexing_options(indexing);
+        if stored { options.set_stored() } else { options }
+    };
+    let fields = Fields {
+        id: b.add_i64_field("id", INDEXED | STORED | FAST),
+        source: b.add_text_field("source", STRING | STORED),
+        title: b.add_text_field("title", text(true)),
+        body: b.add_text_field("body", text(true)),
+        company: b.add_text_field("company", text(false)),
+        tag: b.add_text_field("tag", STRING),
+        tag_text: b.add_text_field("tag_text", text(false)),
+        sort_at: b.add_i64_field("sort_at", INDEXED | FAST),
+    };
+    (b.build(), fields)
+}
+
+fn analyzer(mode: Mode) -> TextAnalyzer {
+    TextAnalyzer::builder(KoreanTokenizer(mode)).filter(Stemmer::new(Language::English)).build()
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it when absent.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| SearchError::Directory { path: dir.display().to_string(), source })?;
+        let (schema, fields) = schema();
+        let directory = tantivy::directory::MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
+        Self::with(Index::open_or_create(directory, schema)?, fields)
+    }
+
+    /// An index in memory, for tests and benchmarks.
+    pub fn in_memory() -> Result<Self> {
+        let (schema, fields) = schema();
+        Self::with(Index::create_in_ram(schema), fields)
+    }
+
+    fn with(index: Index, fields: Fields) -> Result<Self> {
+        index.tokenizers().register(TOKENIZER, analyzer(Mode::Index));
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let writer = index.writer(WRITER_MEMORY)?;
+        Ok(Self { reader, writer: Mutex::new(writer), fields, query_analyzer: Mutex::new(analyzer(Mode::Query)) })
+    }
+
+    /// Adds posts, replacing the indexed copy of any with the same id, and makes them searchable.
+    pub fn upsert(&self, posts: &[IndexedPost]) -> Result<()> {
+        let f = &self.fields;
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        for p in posts {
+            writer.delete_term(Term::from_field_i64(f.id, p.id));
+            let mut d = doc!(
+                f.id => p.id,
+                f.source => p.source_id.clone(),
+                f.title => p.title.clone(),
+                f.body => p.body.clone(),
+                f.company => p.company.clone(),
+                f.sort_at => p.sort_at,
+            );
+            for t in &p.tags {
+                d.add_text(f.tag, t.to_lowercase());
+                d.add_text(f.tag_text, t);
+            }
+            writer.add_document(d)?;
+        }
+        drop(writer);
+        self.commit()
+    }
+
+    pub fn delete(&self, ids: &[i64]) -> Result<()> {
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        for id in ids {
+            writer.delete_term(Term::from_field_i64(self.fields.id, *id));
+        }
+        drop(writer);
+        self.commit()
+    }
+
+    fn commit(&self) -> Result<()> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner()).commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The query's terms for one word or phrase, as positions and terms of a field.
+    fn terms_of(&self, text: &str, field: Field) -> Vec<(usize, Term)> {
+        let mut analyzer = self.query_analyzer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(t) = stream.next() {
+            out.push((t.position, Term::from_field_text(field, &t.text)));
+        }
+        out
+    }
+
+    /// A word or phrase matched in any text field, the title counting most.
+    fn clause(&self, text: &str) -> Option<Box<dyn Query>> {
+        let f = &self.fields;
+        let mut per_field: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, boost) in
+            [(f.title, TITLE_BOOST), (f.body, 1.0), (f.company, COMPANY_BOOST), (f.tag_text, COMPANY_BOOST)]
+        {
+            let terms = self.terms_of(text, field);
+            let query: Box<dyn Query> = match terms.len() {
+                0 => return None,
+                1 => Box::new(TermQuery::new(terms[0].1.clone(), IndexRecordOption::WithFreqs)),
+                _ => {
+                    let first = terms[0].0;
+                    Box::new(PhraseQuery::new_with_offset(terms.into_iter().map(|(p, t)| (p - first, t)).collect()))
+                }
+            };
+            per_field.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
+        }
+        Some(Box::new(BooleanQuery::new(per_field)))
+    }
+
+    fn query(&self, q: &SearchQuery) -> Option<Box<dyn Query>> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut wanted = 0;
+        for part in parse(&q.text) {
+            if let Some(c) = self.clause(&part.text) {
+                if part.exclude {
+                    clauses.push((Occur::MustNot, c));
+                } else {
+                    wanted += 1;
+                    clauses.push((Occur::Must, c));
+                }
+            }
+        }
+        if wanted == 0 {
+            return None;
+        }
+        if let Some(source) = &q.source_id {
+            let term = Term::from_field_text(f.source, source);
+            clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+        }
+        if let Some(tag) = &q.tag {
+            let term = Term::from_field_text(f.tag, &tag.to_lowercase());
+            clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+        }
+        if q.since.is_some() || q.until.is_some() {
+            let lower = q.since.map_or(Bound::Unbounded, |s| Bound::Included(Term::from_field_i64(f.sort_at, s)));
+            let upper = q.until.map_or(Bound::Unbounded, |u| Bound::Excluded(Term::from_field_i64(f.sort_at, u)));
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    pub fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>> {
+        let Some(query) = self.query(q) else { return Ok(Vec::new()) };
+        let searcher = self.reader.searcher();
+        let limit = q.limit.clamp(1, 1000);
+        let addresses: Vec<(f32, DocAddress)> = match q.sort {
+            Sort::Relevance => {
+                let now = q.now;
+                let collector = TopDocs::with_limit(limit).tweak_score(move |segment: &tantivy::SegmentReader| {
+                    let sort_at = segment.fast_fields().i64("sort_at").ok().map(|c| c.first_or_default_col(now));
+                    move |doc: tantivy::DocId, score: tantivy::Score| {
+                        let at = sort_at.as_ref().map_or(now, |c| c.get_val(doc));
+                        let age_days = ((now - at).max(0) as f32) / 86_400.0;
+                        score * 0.5f32.powf(age_days / RECENCY_HALF_LIFE_DAYS).max(0.25)
+                    }
+                });
+                searcher.search(&query, &collector)?
+            }
+            Sort::Newest => {
+                let collector = TopDocs::with_limit(limit).order_by_fast_field::<i64>("sort_at", Order::Desc);
+                searcher.search(&query, &collector)?.into_iter().map(|(_, a)| (0.0, a)).collect()
+            }
+        };
+        let mut title_snippets = SnippetGenerator::create(&searcher, &*query, self.fields.title)?;
+        title_snippets.set_max_num_chars(300);
+        let mut body_snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
+        body_snippets.set_max_num_chars(160);
+        let mut hits = Vec::with_capacity(addresses.len());
+        for (score, address) in addresses {
+            let d: TantivyDocument = searcher.doc(address)?;
+            let Some(id) = d.get_first(self.fields.id).and_then(|v| v.as_i64()) else { continue };
+            let mut title_html = title_snippets.snippet_from_doc(&d).to_html();
+            if title_html.is_empty() {
+                let title = d.get_first(self.fields.title).and_then(|v| v.as_str()).unwrap_or("");
+                title_html = escape_html(title);
+            }
+            hits.push(Hit { id, score, title_html, snippet_html: body_snippets.snippet_from_doc(&d).to_html() });
+        }
+        Ok(hits)
+    }
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// One part of a query: a word, or a "phrase", possibly -excluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub text: String,
+    pub exclude: bool,
+}
+
+/// Words, "quoted phrases" and -exclusions (`-word`, `-"a phrase"`). An unclosed quote runs to the end.
+pub fn parse(query: &str) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let mut chars = query.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let exclude = c == '-';
+        if exclude {
+            chars.next();
+        }
+        let text: String = if chars.peek() == Some(&'"') {
+            chars.next();
+            chars.by_ref().take_while(|c| *c != '"').collect()
+        } else {
+            let mut word = String::new();
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() {
+                    break;
+                }
+                word.push(c);
+                chars.next();
+            }
+            word
+        };
+        if !text.trim().is_empty() {
+            parts.push(Part { text: text.trim().to_string(), exclude });
+        }
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_have_words_phrases_and_exclusions() {
+        let p = |t: &str, exclude| Part { text: t.into(), exclude };
+        assert_eq!(
+            parse(r#"쿠버네티스 "장애 대응" -자바 -"old news" "unclosed"#),
+            [p("쿠버네티스", false), p("장애 대응", false), p("자바", true), p("old news", true), p("unclosed", false)]
+        );
+        assert!(parse("  - \"\" ").is_empty());
+    }
+}

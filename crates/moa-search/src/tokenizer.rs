@@ -1,0 +1,188 @@
+//! Splitting text into search terms so that Korean is found the way readers type it.
+//!
+//! Korean is agglutinative ("쿠버네티스를", "쿠버네티스에서") and many words have two syllables ("배포",
+//! "장애"), so whole-word tokens miss and trigrams cannot match. Hangul (and other scripts written
+//! without spaces: Han, kana) is indexed as overlapping syllable bigrams — "쿠버네티스를" holds
+//! 쿠버·버네·네티·티스·스를, so "쿠버네티스" matches it — plus each syllable alone at the same position, so a
+//! one-syllable query ("책") finds it too. Queries use bigrams only (a single syllable alone), so "배포" does
+//! not also match every "배" and "포". Latin letters and digits form words, lowercased and stemmed by the
+//! analyzer ("Deployments" → "deploy"); a word mixing letters and digits stays one term ("k8s", "react18").
+//! "Go언어" is the word "go" followed by the Hangul bigram "언어".
+
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+/// Indexing a document, or reading a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Index,
+    Query,
+}
+
+/// The tokenizer tantivy runs: a [`Mode`] of [`terms`].
+#[derive(Debug, Clone, Copy)]
+pub struct KoreanTokenizer(pub Mode);
+
+pub struct Tokens {
+    tokens: Vec<Token>,
+    at: usize,
+}
+
+impl TokenStream for Tokens {
+    fn advance(&mut self) -> bool {
+        if self.at < self.tokens.len() {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.at - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.at - 1]
+    }
+}
+
+impl Tokenizer for KoreanTokenizer {
+    type TokenStream<'a> = Tokens;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Tokens {
+        Tokens { tokens: terms(text, self.0), at: 0 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Written without spaces between words: split into syllable bigrams.
+    Syllabic,
+    /// Letters and digits of spaced scripts: whole words.
+    Word,
+    Other,
+}
+
+fn class(c: char) -> Class {
+    match c {
+        '\u{AC00}'..='\u{D7A3}'   // Hangul syllables
+        | '\u{3040}'..='\u{30FF}' // kana
+        | '\u{3400}'..='\u{4DBF}' // Han extension A
+        | '\u{4E00}'..='\u{9FFF}' // Han
+        | '\u{F900}'..='\u{FAFF}' => Class::Syllabic,
+        c if c.is_alphanumeric() => Class::Word,
+        _ => Class::Other,
+    }
+}
+
+/// The terms of `text`, with byte offsets and positions (tokens at one position are alternatives).
+pub fn terms(text: &str, mode: Mode) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut position = 0usize;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let end_of = |i: usize| chars.get(i + 1).map_or(text.len(), |(o, _)| *o);
+    let mut i = 0;
+    while i < chars.len() {
+        let run_class = class(chars[i].1);
+        let start = i;
+        while i < chars.len() && class(chars[i].1) == run_class {
+            i += 1;
+        }
+        match run_class {
+            Class::Other => {}
+            Class::Word => {
+                let (from, to) = (chars[start].0, end_of(i - 1));
+                out.push(token(text[from..to].to_lowercase(), from, to, position));
+                position += 1;
+            }
+            Class::Syllabic => {
+                let run = &chars[start..i];
+                if run.len() == 1 {
+                    let (from, to) = (run[0].0, end_of(start));
+                    out.push(token(text[from..to].to_string(), from, to, position));
+                    position += 1;
+                    continue;
+                }
+                // Bigram k at position k; each syllable beside the bigram it starts (the last beside the last
+                // bigram), so index and query runs advance alike and phrases across words line up.
+                let base = position;
+                for k in 0..run.len() {
+                    let from = run[k].0;
+                    if k + 1 < run.len() {
+                        let to = end_of(start + k + 1);
+                        out.push(token(text[from..to].to_string(), from, to, base + k));
+                    }
+                    if mode == Mode::Index {
+                        let to = end_of(start + k);
+                        out.push(token(text[from..to].to_string(), from, to, base + k.min(run.len() - 2)));
+                    }
+                }
+                position = base + run.len() - 1;
+            }
+        }
+    }
+    out
+}
+
+fn token(text: String, offset_from: usize, offset_to: usize, position: usize) -> Token {
+    Token { offset_from, offset_to, position, text, position_length: 1 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(text: &str, mode: Mode) -> Vec<(String, usize)> {
+        terms(text, mode).into_iter().map(|t| (t.text, t.position)).collect()
+    }
+
+    fn words(text: &str, mode: Mode) -> Vec<String> {
+        terms(text, mode).into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn hangul_becomes_bigrams_and_syllables() {
+        assert_eq!(
+            texts("검색엔진", Mode::Index),
+            [("검색", 0), ("검", 0), ("색엔", 1), ("색", 1), ("엔진", 2), ("엔", 2), ("진", 2)]
+                .map(|(t, p)| (t.to_string(), p))
+        );
+        assert_eq!(words("검색엔진", Mode::Query), ["검색", "색엔", "엔진"]);
+        assert_eq!(words("책", Mode::Query), ["책"], "one syllable alone");
+        assert_eq!(words("책", Mode::Index), ["책"]);
+    }
+
+    #[test]
+    fn an_inflected_word_holds_the_bigrams_of_its_stem() {
+        let doc = words("쿠버네티스를 배포하는 방법", Mode::Index);
+        for q in ["쿠버네티스", "배포", "방법"] {
+            for t in words(q, Mode::Query) {
+                assert!(doc.contains(&t), "{q}: {t} missing from {doc:?}");
+            }
+        }
+        assert!(doc.contains(&"배".to_string()), "a one-syllable query finds it too");
+    }
+
+    #[test]
+    fn latin_words_and_mixed_tokens() {
+        assert_eq!(words("React18 와 k8s, Node.js!", Mode::Query), ["react18", "와", "k8s", "node", "js"]);
+        assert_eq!(words("Go언어로 만든 CLI", Mode::Query), ["go", "언어", "어로", "만든", "cli"]);
+        assert_eq!(words("Go언어로", Mode::Query), ["go", "언어", "어로"]);
+        assert_eq!(words("Café naïve", Mode::Query), ["café", "naïve"]);
+    }
+
+    #[test]
+    fn offsets_point_at_the_text() {
+        let text = "A 쿠버네티스 b";
+        for t in terms(text, Mode::Index) {
+            assert_eq!(&text[t.offset_from..t.offset_to].to_lowercase(), &t.text);
+        }
+    }
+
+    #[test]
+    fn positions_follow_the_text() {
+        let t = texts("a 배포 b", Mode::Query);
+        assert_eq!(t, [("a", 0), ("배포", 1), ("b", 2)].map(|(s, p)| (s.to_string(), p)));
+        assert!(terms("", Mode::Index).is_empty() && terms(" ,.!? ", Mode::Query).is_empty());
+    }
+}

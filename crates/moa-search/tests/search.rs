@@ -1,0 +1,161 @@
+//! Ranking, filters, highlights and persistence on small fixed sets of Korean and English posts.
+
+use moa_search::{IndexedPost, SearchIndex, SearchQuery, Sort};
+
+const DAY: i64 = 86_400;
+const NOW: i64 = 1_780_000_000;
+
+fn post(id: i64, source: &str, title: &str, body: &str, tags: &[&str], days_ago: i64) -> IndexedPost {
+    IndexedPost {
+        id,
+        source_id: source.into(),
+        title: title.into(),
+        body: body.into(),
+        company: format!("{source} 기술블로그"),
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        sort_at: NOW - days_ago * DAY,
+    }
+}
+
+fn corpus() -> Vec<IndexedPost> {
+    vec![
+        post(
+            1,
+            "toss",
+            "쿠버네티스 클러스터 운영기",
+            "우리는 쿠버네티스에서 배포를 자동화했습니다.",
+            &["Kubernetes", "인프라"],
+            10,
+        ),
+        post(2, "daangn", "검색 품질 개선", "한국어 검색에서 형태소 분석 없이 바이그램으로 색인합니다.", &["검색"], 30),
+        post(3, "line", "Go언어로 만든 CLI", "Go 언어와 React18, k8s 운영 경험을 정리했습니다.", &["Go"], 5),
+        post(
+            4,
+            "toss",
+            "장애 대응 회고",
+            "배포 중 장애가 났고 롤백했습니다. 쿠버네티스를 쓰지 않는 서비스였습니다.",
+            &["회고"],
+            400,
+        ),
+        post(
+            5,
+            "naver",
+            "Deploying services safely",
+            "We deployed canary releases and measured errors.",
+            &["backend"],
+            20,
+        ),
+        post(6, "ridi", "책 추천 시스템", "책을 추천하는 모델을 만들었습니다.", &["ML"], 50),
+    ]
+}
+
+fn index() -> SearchIndex {
+    let index = SearchIndex::in_memory().unwrap();
+    index.upsert(&corpus()).unwrap();
+    index
+}
+
+fn ids(index: &SearchIndex, text: &str) -> Vec<i64> {
+    search(index, SearchQuery { text: text.into(), ..SearchQuery::default() })
+}
+
+fn search(index: &SearchIndex, q: SearchQuery) -> Vec<i64> {
+    index.search(&SearchQuery { limit: 10, now: NOW, ..q }).unwrap().into_iter().map(|h| h.id).collect()
+}
+
+#[test]
+fn inflected_korean_words_are_found() {
+    let index = index();
+    let mut k8s = ids(&index, "쿠버네티스");
+    k8s.sort();
+    assert_eq!(k8s, [1, 4], "쿠버네티스에서, 쿠버네티스를 and the bare word");
+    assert_eq!(ids(&index, "배포")[0], 1, "two syllables: a title match is not needed; the newer post first");
+    assert!(ids(&index, "배포").contains(&4));
+    assert_eq!(ids(&index, "책"), [6], "one syllable");
+    assert_eq!(ids(&index, "바이그램"), [2]);
+}
+
+#[test]
+fn the_title_counts_most_then_recency() {
+    let index = index();
+    // Both mention 장애 or 쿠버네티스 in the body; the one with it in the title comes first.
+    assert_eq!(ids(&index, "쿠버네티스")[0], 1);
+    assert_eq!(ids(&index, "장애"), [4]);
+    assert_eq!(ids(&index, "운영")[0], 1, "in the title beats a newer post with it in the body");
+    let twins = SearchIndex::in_memory().unwrap();
+    twins
+        .upsert(&[post(1, "a", "배포 자동화", "같은 글", &[], 700), post(2, "b", "배포 자동화", "같은 글", &[], 1)])
+        .unwrap();
+    assert_eq!(ids(&twins, "배포"), [2, 1], "the same match: the newer first");
+}
+
+#[test]
+fn english_is_stemmed_and_mixed_tokens_kept() {
+    let index = index();
+    assert_eq!(ids(&index, "deploy"), [5], "deploying and deployed");
+    assert_eq!(ids(&index, "Deployments"), [5]);
+    assert_eq!(ids(&index, "k8s"), [3]);
+    assert_eq!(ids(&index, "react18"), [3]);
+    assert_eq!(ids(&index, "Go언어"), [3]);
+    assert_eq!(ids(&index, "toss"), [1, 4], "company names are searched");
+}
+
+#[test]
+fn phrases_exclusions_and_filters() {
+    let index = index();
+    assert_eq!(ids(&index, "\"장애 대응\""), [4]);
+    assert!(ids(&index, "\"대응 장애\"").is_empty(), "a phrase keeps its order");
+    assert_eq!(ids(&index, "쿠버네티스 -장애"), [1]);
+    let q = |text: &str| SearchQuery { text: text.into(), ..SearchQuery::default() };
+    assert_eq!(search(&index, SearchQuery { source_id: Some("toss".into()), ..q("배포") }).len(), 2);
+    assert_eq!(search(&index, SearchQuery { source_id: Some("line".into()), ..q("배포") }), Vec::<i64>::new());
+    assert_eq!(
+        search(&index, SearchQuery { tag: Some("KUBERNETES".into()), ..q("배포") }),
+        [1],
+        "tags without regard to case"
+    );
+    assert_eq!(search(&index, SearchQuery { since: Some(NOW - 100 * DAY), ..q("쿠버네티스") }), [1]);
+    assert_eq!(search(&index, SearchQuery { until: Some(NOW - 100 * DAY), ..q("쿠버네티스") }), [4]);
+    let by_date = search(&index, SearchQuery { sort: Sort::Newest, ..q("습니다") });
+    assert_eq!(by_date, [3, 1, 6, 4], "newest first; 2 says 합니다, not 습니다");
+    assert!(ids(&index, "-쿠버네티스").is_empty(), "exclusions alone match nothing");
+    assert!(ids(&index, "").is_empty() && ids(&index, "!!!").is_empty());
+}
+
+#[test]
+fn matches_are_highlighted_and_escaped() {
+    let index = SearchIndex::in_memory().unwrap();
+    index
+        .upsert(&[post(1, "x", "<b>가짜</b> 쿠버네티스 & 배포", "쿠버네티스에서 배포를 했습니다 <script>", &[], 1)])
+        .unwrap();
+    let hit =
+        &index.search(&SearchQuery { text: "배포".into(), limit: 10, now: NOW, ..SearchQuery::default() }).unwrap()[0];
+    assert!(hit.title_html.contains("<b>배포</b>"), "{}", hit.title_html);
+    assert!(
+        hit.title_html.contains("&lt;b&gt;가짜&lt;/b&gt;") && hit.title_html.contains("&amp;"),
+        "{}",
+        hit.title_html
+    );
+    assert!(
+        hit.snippet_html.contains("<b>배포</b>") && hit.snippet_html.contains("&lt;script"),
+        "{}",
+        hit.snippet_html
+    );
+    assert!(!hit.snippet_html.contains("<script"), "{}", hit.snippet_html);
+}
+
+#[test]
+fn the_index_on_disk_keeps_edits_and_deletes() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let index = SearchIndex::open(dir.path()).unwrap();
+        index.upsert(&corpus()).unwrap();
+        index.upsert(&[post(2, "daangn", "검색 품질 개선", "이제 본문이 바뀌었습니다: 랭킹", &["검색"], 30)]).unwrap();
+        index.delete(&[6]).unwrap();
+    }
+    let index = SearchIndex::open(dir.path()).unwrap();
+    assert_eq!(index.len(), 5);
+    assert_eq!(ids(&index, "랭킹"), [2], "the edit replaced the old copy");
+    assert!(ids(&index, "바이그램").is_empty());
+    assert!(ids(&index, "책").is_empty(), "deleted");
+}
