@@ -754,11 +754,16 @@ impl Store for SqliteStore {
     }
 
     async fn post_by_url(&self, url: &str) -> Result<Option<Post>> {
-        let row =
-            sqlx::query(concat!(select_posts!(), " WHERE p.url = ? ORDER BY p.duplicate_of IS NOT NULL, p.id LIMIT 1"))
-                .bind(url)
-                .fetch_optional(&self.reader)
-                .await?;
+        // Through the duplicate detector's index on the URL key; the exact URL then picks among them.
+        let Some(key) = url_key(url) else { return Ok(None) };
+        let row = sqlx::query(concat!(
+            select_posts!(),
+            " WHERE p.url_key = ? AND p.url = ? ORDER BY p.duplicate_of IS NOT NULL, p.id LIMIT 1"
+        ))
+        .bind(key)
+        .bind(url)
+        .fetch_optional(&self.reader)
+        .await?;
         row.as_ref().map(post_from_row).transpose()
     }
 

@@ -434,6 +434,10 @@ async fn scraps_keep_their_order_through_adds_moves_edits_and_deletes() {
     store.sync_registry(&[spec("a")], 0).await.unwrap();
     store.store_fetch(&fetched("a", 10, Validators::default()), &[post("e1", 100)]).await.unwrap();
     let post_id = store.posts(&PostQuery { limit: 1, ..Default::default() }).await.unwrap()[0].id;
+    // A scrap of a URL finds the post moa has for it: the exact URL, not a look-alike.
+    assert_eq!(store.post_by_url("https://a.example.com/e1").await.unwrap().map(|p| p.id), Some(post_id));
+    assert_eq!(store.post_by_url("https://www.a.example.com/e1").await.unwrap().map(|p| p.id), None);
+    assert_eq!(store.post_by_url("not a url").await.unwrap().map(|p| p.id), None);
     let fields = |month: &str, section: &str, n: u32| moa_store::ScrapFields {
         month: month.into(),
         section: section.into(),

@@ -15,8 +15,6 @@ CREATE TABLE scraps (
     UNIQUE (month, url)
 );
 CREATE INDEX scraps_in_order ON scraps (month, section, position);
--- Scrapping a URL finds the post moa has for it.
-CREATE INDEX posts_by_url ON posts (url);
 
 -- A month's post settings (front matter), as last chosen.
 CREATE TABLE newsletters (
