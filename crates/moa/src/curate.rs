@@ -256,6 +256,12 @@ fn month_of(month: &str) -> Result<Month, Response> {
     Month::parse(month).ok_or_else(|| (StatusCode::NOT_FOUND, "not a month (YYYY-MM)").into_response())
 }
 
+/// The month a curator's form acts on: the form's token checked, the month read.
+fn month_for(curator: &Curator, csrf: &str, month: &str) -> Result<Month, Response> {
+    check_csrf(curator, csrf)?;
+    month_of(month)
+}
+
 fn neighbour(m: Month, delta: i32) -> Month {
     let index = m.year * 12 + i32::from(m.month) - 1 + delta;
     Month { year: index.div_euclid(12), month: (index.rem_euclid(12) + 1) as u8 }
@@ -326,10 +332,7 @@ pub async fn add_scrap(
     Path(month): Path<String>,
     Form(form): Form<AddForm>,
 ) -> Response {
-    if let Err(r) = check_csrf(&curator, &form.csrf) {
-        return r;
-    }
-    let month = match month_of(&month) {
+    let month = match month_for(&curator, &form.csrf, &month) {
         Ok(m) => m,
         Err(r) => return r,
     };
@@ -508,10 +511,7 @@ pub async fn preview(
     Path(month): Path<String>,
     Form(form): Form<PreviewForm>,
 ) -> Response {
-    if let Err(r) = check_csrf(&curator, &form.csrf) {
-        return r;
-    }
-    let month = match month_of(&month) {
+    let month = match month_for(&curator, &form.csrf, &month) {
         Ok(m) => m,
         Err(r) => return r,
     };
@@ -591,10 +591,7 @@ pub async fn save_settings(
     Path(month): Path<String>,
     Form(form): Form<SettingsForm>,
 ) -> Response {
-    if let Err(r) = check_csrf(&curator, &form.csrf) {
-        return r;
-    }
-    let month = match month_of(&month) {
+    let month = match month_for(&curator, &form.csrf, &month) {
         Ok(m) => m,
         Err(r) => return r,
     };

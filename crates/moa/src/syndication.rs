@@ -58,10 +58,15 @@ fn rfc3339(ts: i64) -> String {
     moa_feed::format_rfc3339(ts)
 }
 
+/// This site's origin, from the feed's own address.
+fn origin(channel: &Channel) -> String {
+    url::Url::parse(&channel.self_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default()
+}
+
 /// A post's permanent id in feeds: moa's own, so it stays when the original URL changes, and the same in
 /// every feed that lists the post (all posts, its company, a tag, a search).
 fn post_id(channel: &Channel, p: &Post) -> String {
-    let origin = url::Url::parse(&channel.self_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    let origin = origin(channel);
     format!("{origin}/posts/{}", p.id)
 }
 
@@ -69,10 +74,8 @@ fn newest(posts: &[Post]) -> i64 {
     posts.iter().map(|p| p.sort_at).max().unwrap_or(0)
 }
 
-pub fn rss(channel: &Channel, posts: &[Post]) -> String {
-    let mut x = String::with_capacity(1024 + posts.len() * 768);
-    x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    x.push_str("<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:media=\"http://search.yahoo.com/mrss/\">\n<channel>\n");
+/// What every RSS channel of moa's says about itself.
+fn rss_channel_head(x: &mut String, channel: &Channel) {
     x.push_str(&format!("<title>{}</title>\n", rss_text(&channel.title)));
     x.push_str(&format!("<link>{}</link>\n", xml_text(&channel.site_url)));
     x.push_str(&format!("<description>{}</description>\n", rss_text(&channel.description)));
@@ -81,6 +84,13 @@ pub fn rss(channel: &Channel, posts: &[Post]) -> String {
         "<atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n",
         xml_text(&channel.self_url)
     ));
+}
+
+pub fn rss(channel: &Channel, posts: &[Post]) -> String {
+    let mut x = String::with_capacity(1024 + posts.len() * 768);
+    x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    x.push_str("<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:media=\"http://search.yahoo.com/mrss/\">\n<channel>\n");
+    rss_channel_head(&mut x, channel);
     if !posts.is_empty() {
         x.push_str(&format!("<lastBuildDate>{}</lastBuildDate>\n", rfc2822(newest(posts))));
     }
@@ -117,15 +127,8 @@ pub fn rss(channel: &Channel, posts: &[Post]) -> String {
 pub fn scraps_rss(channel: &Channel, scraps: &[moa_store::Scrap], html: impl Fn(&str) -> String) -> String {
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     x.push_str("<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n");
-    x.push_str(&format!("<title>{}</title>\n", rss_text(&channel.title)));
-    x.push_str(&format!("<link>{}</link>\n", xml_text(&channel.site_url)));
-    x.push_str(&format!("<description>{}</description>\n", rss_text(&channel.description)));
-    x.push_str(&format!("<language>{}</language>\n", channel.language));
-    x.push_str(&format!(
-        "<atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n",
-        xml_text(&channel.self_url)
-    ));
-    let origin = url::Url::parse(&channel.self_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    rss_channel_head(&mut x, channel);
+    let origin = origin(channel);
     for s in scraps {
         x.push_str("<item>\n");
         x.push_str(&format!("<title>{}</title>\n", rss_text(&s.title)));

@@ -220,6 +220,16 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
     ];
     assert_eq!(curator.post(&format!("/curate/scraps/{first}"), &edit, &[]).await.status, 303);
     assert_eq!(store.scrap(scraps[0].id).await.unwrap().unwrap().commentary, "좋은 글입니다.\n둘째 줄\n\n- 요점");
+    // A URL another scrap of the month already has is refused, and nothing changes.
+    let clash = [
+        ("csrf", csrf.as_str()),
+        ("title", "t"),
+        ("url", scraps[2].url.as_str()),
+        ("section", "article"),
+        ("commentary", ""),
+    ];
+    assert_eq!(curator.post(&format!("/curate/scraps/{first}"), &clash, &[]).await.status, 409);
+    assert_eq!(store.scrap(scraps[0].id).await.unwrap().unwrap().url, scraps[0].url);
     let preview = [
         ("csrf", csrf.as_str()),
         ("id", second.as_str()),
