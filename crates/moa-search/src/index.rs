@@ -6,7 +6,7 @@ use std::ops::Bound;
 use std::path::Path;
 use std::sync::Mutex;
 
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument, TextFieldIndexing, TextOptions,
@@ -24,6 +24,10 @@ pub enum SearchError {
     Tantivy(#[from] tantivy::TantivyError),
     #[error("cannot open the search index directory {path}: {source}")]
     Directory { path: String, source: std::io::Error },
+    #[error("the search index {0} is held by another moa process (moa serve keeps it current)")]
+    Locked(String),
+    #[error("the search index was opened read-only")]
+    ReadOnly,
 }
 
 pub type Result<T, E = SearchError> = std::result::Result<T, E>;
@@ -39,6 +43,8 @@ pub struct IndexedPost {
     /// The company's names (Korean and English).
     pub company: String,
     pub tags: Vec<String>,
+    /// Topic slugs from the tagger; their names go into `tags` to be searched.
+    pub topics: Vec<String>,
     pub sort_at: i64,
 }
 
@@ -54,12 +60,16 @@ pub struct SearchQuery {
     pub text: String,
     pub source_id: Option<String>,
     pub tag: Option<String>,
+    /// A topic slug.
+    pub topic: Option<String>,
     /// Unix seconds, inclusive.
     pub since: Option<i64>,
     /// Unix seconds, exclusive.
     pub until: Option<i64>,
     pub sort: Sort,
     pub limit: usize,
+    /// Hits skipped, for the next page.
+    pub offset: usize,
     /// Recency is measured from here (Unix seconds).
     pub now: i64,
 }
@@ -75,6 +85,13 @@ pub struct Hit {
     pub snippet_html: String,
 }
 
+/// One page of hits and how many posts match in all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Hits {
+    pub hits: Vec<Hit>,
+    pub total: usize,
+}
+
 struct Fields {
     id: Field,
     source: Field,
@@ -87,13 +104,17 @@ struct Fields {
 }
 
 pub struct SearchIndex {
+    index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// None when another process holds the index: this one only reads what that one commits.
+    writer: Option<Mutex<IndexWriter>>,
     fields: Fields,
     query_analyzer: Mutex<TextAnalyzer>,
 }
 
 const TOKENIZER: &str = "ko";
+/// Topics share the exact-match tag field, apart from feed categories by this prefix.
+const TOPIC_PREFIX: &str = "\u{1}topic:";
 /// How much a match in the title counts beside one in the body.
 const TITLE_BOOST: f32 = 3.0;
 const COMPANY_BOOST: f32 = 1.5;
@@ -128,33 +149,76 @@ fn analyzer(mode: Mode) -> TextAnalyzer {
 }
 
 impl SearchIndex {
-    /// Opens the index in `dir`, creating it when absent.
+    /// Opens the index in `dir` for writing, creating it when absent. [`SearchError::Locked`] when another
+    /// process writes it.
     pub fn open(dir: &Path) -> Result<Self> {
+        Self::with(Self::open_dir(dir)?, true)
+    }
+
+    /// Opens the index in `dir` to read what the process writing it commits.
+    pub fn open_read_only(dir: &Path) -> Result<Self> {
+        Self::with(Self::open_dir(dir)?, false)
+    }
+
+    fn open_dir(dir: &Path) -> Result<Index> {
         std::fs::create_dir_all(dir)
             .map_err(|source| SearchError::Directory { path: dir.display().to_string(), source })?;
-        let (schema, fields) = schema();
         let directory = tantivy::directory::MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
-        Self::with(Index::open_or_create(directory, schema)?, fields)
+        let index = Index::open_or_create(directory, schema().0)?;
+        if index.schema() != schema().0 {
+            return Err(tantivy::TantivyError::SchemaError(format!(
+                "the index in {} was built by another version of moa; run `moa index rebuild`",
+                dir.display()
+            ))
+            .into());
+        }
+        Ok(index)
     }
 
     /// An index in memory, for tests and benchmarks.
     pub fn in_memory() -> Result<Self> {
-        let (schema, fields) = schema();
-        Self::with(Index::create_in_ram(schema), fields)
+        Self::with(Index::create_in_ram(schema().0), true)
     }
 
-    fn with(index: Index, fields: Fields) -> Result<Self> {
+    fn with(index: Index, write: bool) -> Result<Self> {
+        let (_, fields) = schema();
         index.tokenizers().register(TOKENIZER, analyzer(Mode::Index));
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let writer = index.writer(WRITER_MEMORY)?;
-        Ok(Self { reader, writer: Mutex::new(writer), fields, query_analyzer: Mutex::new(analyzer(Mode::Query)) })
+        let writer = if write {
+            match index.writer(WRITER_MEMORY) {
+                Ok(w) => Some(Mutex::new(w)),
+                Err(tantivy::TantivyError::LockFailure(..)) => {
+                    return Err(SearchError::Locked(format!("{:?}", index.directory())));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            None
+        };
+        // The writing process reloads after each of its commits; a reader follows the other's commits.
+        let policy = if write { ReloadPolicy::Manual } else { ReloadPolicy::OnCommitWithDelay };
+        let reader = index.reader_builder().reload_policy(policy).try_into()?;
+        Ok(Self { index, reader, writer, fields, query_analyzer: Mutex::new(analyzer(Mode::Query)) })
     }
 
-    /// Adds posts, replacing the indexed copy of any with the same id, and makes them searchable.
-    pub fn upsert(&self, posts: &[IndexedPost]) -> Result<()> {
+    pub fn is_writable(&self) -> bool {
+        self.writer.is_some()
+    }
+
+    /// The sequence number of the store's change log the index has applied, as its last commit says.
+    pub fn applied_seq(&self) -> Result<i64> {
+        let metas = self.index.load_metas()?;
+        Ok(metas.payload.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0))
+    }
+
+    /// Adds posts (replacing the indexed copy of any with the same id) and removes others, then commits with
+    /// `seq` recorded, in one step: after a crash the index holds all of it or none, and knows which.
+    pub fn apply(&self, upserts: &[IndexedPost], deletes: &[i64], seq: i64) -> Result<()> {
         let f = &self.fields;
-        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        for p in posts {
+        let mut writer = self.writer.as_ref().ok_or(SearchError::ReadOnly)?.lock().unwrap_or_else(|e| e.into_inner());
+        for id in deletes {
+            writer.delete_term(Term::from_field_i64(f.id, *id));
+        }
+        for p in upserts {
             writer.delete_term(Term::from_field_i64(f.id, p.id));
             let mut d = doc!(
                 f.id => p.id,
@@ -168,23 +232,36 @@ impl SearchIndex {
                 d.add_text(f.tag, t.to_lowercase());
                 d.add_text(f.tag_text, t);
             }
+            for t in &p.topics {
+                d.add_text(f.tag, format!("{TOPIC_PREFIX}{t}"));
+            }
             writer.add_document(d)?;
         }
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&seq.to_string());
+        commit.commit()?;
         drop(writer);
-        self.commit()
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Adds posts, keeping the applied sequence number.
+    pub fn upsert(&self, posts: &[IndexedPost]) -> Result<()> {
+        self.apply(posts, &[], self.applied_seq()?)
     }
 
     pub fn delete(&self, ids: &[i64]) -> Result<()> {
-        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        for id in ids {
-            writer.delete_term(Term::from_field_i64(self.fields.id, *id));
-        }
-        drop(writer);
-        self.commit()
+        self.apply(&[], ids, self.applied_seq()?)
     }
 
-    fn commit(&self) -> Result<()> {
-        self.writer.lock().unwrap_or_else(|e| e.into_inner()).commit()?;
+    /// Empties the index, to rebuild it from the change log's start.
+    pub fn clear(&self) -> Result<()> {
+        let mut writer = self.writer.as_ref().ok_or(SearchError::ReadOnly)?.lock().unwrap_or_else(|e| e.into_inner());
+        writer.delete_all_documents()?;
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload("0");
+        commit.commit()?;
+        drop(writer);
         self.reader.reload()?;
         Ok(())
     }
@@ -195,6 +272,11 @@ impl SearchIndex {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Sees commits of the process that writes the index now, instead of after the reload delay.
+    pub fn refresh(&self) -> Result<()> {
+        Ok(self.reader.reload()?)
     }
 
     /// The query's terms for one word or phrase, as positions and terms of a field.
@@ -254,6 +336,10 @@ impl SearchIndex {
             let term = Term::from_field_text(f.tag, &tag.to_lowercase());
             clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
         }
+        if let Some(topic) = &q.topic {
+            let term = Term::from_field_text(f.tag, &format!("{TOPIC_PREFIX}{topic}"));
+            clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+        }
         if q.since.is_some() || q.until.is_some() {
             let lower = q.since.map_or(Bound::Unbounded, |s| Bound::Included(Term::from_field_i64(f.sort_at, s)));
             let upper = q.until.map_or(Bound::Unbounded, |u| Bound::Excluded(Term::from_field_i64(f.sort_at, u)));
@@ -262,14 +348,15 @@ impl SearchIndex {
         Some(Box::new(BooleanQuery::new(clauses)))
     }
 
-    pub fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>> {
-        let Some(query) = self.query(q) else { return Ok(Vec::new()) };
+    pub fn search(&self, q: &SearchQuery) -> Result<Hits> {
+        let Some(query) = self.query(q) else { return Ok(Hits::default()) };
         let searcher = self.reader.searcher();
         let limit = q.limit.clamp(1, 1000);
-        let addresses: Vec<(f32, DocAddress)> = match q.sort {
+        let offset = q.offset.min(10_000);
+        let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match q.sort {
             Sort::Relevance => {
                 let now = q.now;
-                let collector = TopDocs::with_limit(limit).tweak_score(move |segment: &tantivy::SegmentReader| {
+                let collector = TopDocs::with_limit(limit).and_offset(offset).tweak_score(move |segment: &tantivy::SegmentReader| {
                     let sort_at = segment.fast_fields().i64("sort_at").ok().map(|c| c.first_or_default_col(now));
                     move |doc: tantivy::DocId, score: tantivy::Score| {
                         let at = sort_at.as_ref().map_or(now, |c| c.get_val(doc));
@@ -277,11 +364,13 @@ impl SearchIndex {
                         score * 0.5f32.powf(age_days / RECENCY_HALF_LIFE_DAYS).max(0.25)
                     }
                 });
-                searcher.search(&query, &collector)?
+                searcher.search(&query, &(collector, Count))?
             }
             Sort::Newest => {
-                let collector = TopDocs::with_limit(limit).order_by_fast_field::<i64>("sort_at", Order::Desc);
-                searcher.search(&query, &collector)?.into_iter().map(|(_, a)| (0.0, a)).collect()
+                let collector =
+                    TopDocs::with_limit(limit).and_offset(offset).order_by_fast_field::<i64>("sort_at", Order::Desc);
+                let (top, total) = searcher.search(&query, &(collector, Count))?;
+                (top.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
             }
         };
         let mut title_snippets = SnippetGenerator::create(&searcher, &*query, self.fields.title)?;
@@ -299,7 +388,7 @@ impl SearchIndex {
             }
             hits.push(Hit { id, score, title_html, snippet_html: body_snippets.snippet_from_doc(&d).to_html() });
         }
-        Ok(hits)
+        Ok(Hits { hits, total })
     }
 }
 

@@ -1,7 +1,8 @@
-//! moa's Korean full-text search: a Hangul-aware tokenizer and a tantivy index of posts. No I/O beyond the
-//! index's own directory; the application feeds it from the store.
+//! moa's Korean full-text search: a Hangul-aware tokenizer, a tantivy index of posts and a topic tagger.
+//! No I/O beyond the index's own directory; the application feeds it from the store.
 
 pub mod index;
 pub mod tokenizer;
+pub mod topics;
 
-pub use index::{Hit, IndexedPost, SearchError, SearchIndex, SearchQuery, Sort};
+pub use index::{Hit, Hits, IndexedPost, SearchError, SearchIndex, SearchQuery, Sort};

@@ -13,6 +13,7 @@ fn post(id: i64, source: &str, title: &str, body: &str, tags: &[&str], days_ago:
         body: body.into(),
         company: format!("{source} 기술블로그"),
         tags: tags.iter().map(|t| t.to_string()).collect(),
+        topics: if title.contains("쿠버네티스") { vec!["infra".into()] } else { Vec::new() },
         sort_at: NOW - days_ago * DAY,
     }
 }
@@ -60,7 +61,7 @@ fn ids(index: &SearchIndex, text: &str) -> Vec<i64> {
 }
 
 fn search(index: &SearchIndex, q: SearchQuery) -> Vec<i64> {
-    index.search(&SearchQuery { limit: 10, now: NOW, ..q }).unwrap().into_iter().map(|h| h.id).collect()
+    index.search(&SearchQuery { limit: 10, now: NOW, ..q }).unwrap().hits.into_iter().map(|h| h.id).collect()
 }
 
 #[test]
@@ -114,6 +115,8 @@ fn phrases_exclusions_and_filters() {
         [1],
         "tags without regard to case"
     );
+    assert_eq!(search(&index, SearchQuery { topic: Some("infra".into()), ..q("배포") }), [1], "by topic");
+    assert!(search(&index, SearchQuery { tag: Some("infra".into()), ..q("배포") }).is_empty(), "a topic is no tag");
     assert_eq!(search(&index, SearchQuery { since: Some(NOW - 100 * DAY), ..q("쿠버네티스") }), [1]);
     assert_eq!(search(&index, SearchQuery { until: Some(NOW - 100 * DAY), ..q("쿠버네티스") }), [4]);
     let by_date = search(&index, SearchQuery { sort: Sort::Newest, ..q("습니다") });
@@ -129,7 +132,7 @@ fn matches_are_highlighted_and_escaped() {
         .upsert(&[post(1, "x", "<b>가짜</b> 쿠버네티스 & 배포", "쿠버네티스에서 배포를 했습니다 <script>", &[], 1)])
         .unwrap();
     let hit =
-        &index.search(&SearchQuery { text: "배포".into(), limit: 10, now: NOW, ..SearchQuery::default() }).unwrap()[0];
+        &index.search(&SearchQuery { text: "배포".into(), limit: 10, now: NOW, ..SearchQuery::default() }).unwrap().hits[0];
     assert!(hit.title_html.contains("<b>배포</b>"), "{}", hit.title_html);
     assert!(
         hit.title_html.contains("&lt;b&gt;가짜&lt;/b&gt;") && hit.title_html.contains("&amp;"),
@@ -158,4 +161,36 @@ fn the_index_on_disk_keeps_edits_and_deletes() {
     assert_eq!(ids(&index, "랭킹"), [2], "the edit replaced the old copy");
     assert!(ids(&index, "바이그램").is_empty());
     assert!(ids(&index, "책").is_empty(), "deleted");
+}
+
+#[test]
+fn a_commit_records_the_change_it_applied_and_a_second_writer_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let index = SearchIndex::open(dir.path()).unwrap();
+        assert_eq!(index.applied_seq().unwrap(), 0, "a new index has applied nothing");
+        index.apply(&corpus(), &[], 41).unwrap();
+        index.apply(&[], &[6], 42).unwrap();
+        assert!(matches!(SearchIndex::open(dir.path()), Err(moa_search::SearchError::Locked(_))));
+        let reader = SearchIndex::open_read_only(dir.path()).unwrap();
+        assert!(!reader.is_writable());
+        assert_eq!(reader.len(), 5, "a reader sees the writer's commits");
+        assert!(matches!(reader.apply(&[], &[1], 43), Err(moa_search::SearchError::ReadOnly)));
+    }
+    let index = SearchIndex::open(dir.path()).unwrap();
+    assert_eq!(index.applied_seq().unwrap(), 42, "the sequence number survives a reopen");
+    index.clear().unwrap();
+    assert_eq!((index.len(), index.applied_seq().unwrap()), (0, 0));
+}
+
+#[test]
+fn pages_of_hits_and_the_total() {
+    let index = index();
+    let q = SearchQuery { text: "습니다".into(), sort: Sort::Newest, limit: 2, now: NOW, ..SearchQuery::default() };
+    let first = index.search(&q).unwrap();
+    let second = index.search(&SearchQuery { offset: 2, ..q.clone() }).unwrap();
+    assert_eq!(first.total, 4);
+    assert_eq!(second.total, 4);
+    let ids: Vec<i64> = first.hits.iter().chain(&second.hits).map(|h| h.id).collect();
+    assert_eq!(ids, [3, 1, 6, 4]);
 }

@@ -75,9 +75,20 @@ pub trait Store: Send + Sync + 'static {
     /// The post whose link is exactly this URL (the first copy, when several feeds carry it).
     async fn post_by_url(&self, url: &str) -> Result<Option<Post>>;
 
-    /// Posts whose title, summary or company name contains every word (case-insensitive for Latin
-    /// letters), newest first: the plain fallback until a full-text index answers searches.
-    async fn search_posts(&self, words: &[String], limit: u32) -> Result<Vec<Post>>;
+    /// These posts, in the order of `ids`; ids of no post are skipped.
+    async fn posts_by_ids(&self, ids: &[i64]) -> Result<Vec<Post>>;
+
+    /// The change log after `after`, oldest first, with each post's text as it is now.
+    async fn post_changes(&self, after: i64, limit: u32) -> Result<Vec<PostChange>>;
+
+    /// The last sequence number of the change log (0 when empty).
+    async fn last_change(&self) -> Result<i64>;
+
+    /// Posts by id after `after_id`, duplicates included: for retagging every post.
+    async fn post_texts(&self, after_id: i64, limit: u32) -> Result<Vec<PostText>>;
+
+    /// Sets posts' topics (which logs a change for each post whose topics differ).
+    async fn set_topics(&self, topics: &[(i64, Vec<String>)]) -> Result<u64>;
 
     /// Counts an outbound click on a post, unless the same client's last counted click on it was less
     /// than `window` seconds ago. True when counted; false too when no post has that id.

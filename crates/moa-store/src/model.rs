@@ -191,6 +191,8 @@ pub struct NewPost {
     pub author: Option<String>,
     pub thumbnail: Option<String>,
     pub categories: Vec<String>,
+    /// Topic slugs from moa's tagger. Not part of the content hash: they follow from the hashed text.
+    pub topics: Vec<String>,
     pub published_at: Option<i64>,
     pub updated_at: Option<i64>,
 }
@@ -329,6 +331,8 @@ pub struct PostQuery {
     pub include_duplicates: bool,
     /// Only posts carrying this category (compared without regard to case).
     pub tag: Option<String>,
+    /// Only posts the tagger gave this topic slug.
+    pub topic: Option<String>,
     pub before: Option<Cursor>,
     pub limit: u32,
 }
@@ -346,6 +350,7 @@ pub struct Post {
     pub author: Option<String>,
     pub thumbnail: Option<String>,
     pub categories: Vec<String>,
+    pub topics: Vec<String>,
     pub published_at: Option<i64>,
     pub sort_at: i64,
     /// Outbound clicks counted through `/go/ID`.
@@ -356,6 +361,31 @@ impl Post {
     pub fn cursor(&self) -> Cursor {
         Cursor { sort_at: self.sort_at, id: self.id }
     }
+}
+
+/// One entry of the change log the search index follows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostChange {
+    /// Grows with every change; an index that applied up to `seq` reads the changes after it.
+    pub seq: i64,
+    pub post_id: i64,
+    /// The post as it is now; `None` when it was deleted or is a duplicate (which search does not show).
+    pub text: Option<PostText>,
+}
+
+/// What the search index and the tagger read of a post.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostText {
+    pub id: i64,
+    pub source_id: String,
+    pub source_name_ko: String,
+    pub source_name_en: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub content_html: Option<String>,
+    pub categories: Vec<String>,
+    pub topics: Vec<String>,
+    pub sort_at: i64,
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::{
-    CheckResult, Claimed, Created, Cursor, ErrorKind, NewPost, NewsletterSettings, Post, PostQuery,
+    CheckResult, Claimed, Created, Cursor, ErrorKind, NewPost, NewsletterSettings, Post, PostChange, PostQuery, PostText,
     REMOVED_FROM_REGISTRY, Result, SAME_ARTICLE_WINDOW_SECONDS, Scrap, ScrapFields, Selection, Session, SourceCheck,
     SourceRow, SourceSpec, Store, StoreError, Subscription, SubscriptionState, SyncStats, UpsertStats, Validators,
     title_key, url_key,
@@ -34,7 +34,7 @@ macro_rules! fetch_succeeded {
 macro_rules! select_posts {
     () => {
         "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.entry_id, p.url, p.title, p.summary, p.author,
-                p.thumbnail, p.categories, p.published_at, p.sort_at, p.clicks
+                p.thumbnail, p.categories, p.topics, p.published_at, p.sort_at, p.clicks
          FROM posts p JOIN sources s ON s.id = p.source_id"
     };
 }
@@ -98,6 +98,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "clicks", include_str!("../migrations/sqlite/0004_clicks.sql")),
     (5, "scraps", include_str!("../migrations/sqlite/0005_scraps.sql")),
     (6, "curators", include_str!("../migrations/sqlite/0006_curators.sql")),
+    (7, "search", include_str!("../migrations/sqlite/0007_search.sql")),
 ];
 
 pub struct SqliteStore {
@@ -243,6 +244,7 @@ fn subscription_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Subscription> {
 
 fn post_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Post> {
     let categories: String = row.try_get("categories")?;
+    let topics: String = row.try_get("topics")?;
     Ok(Post {
         id: row.try_get("id")?,
         source_id: row.try_get("source_id")?,
@@ -255,9 +257,29 @@ fn post_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Post> {
         author: row.try_get("author")?,
         thumbnail: row.try_get("thumbnail")?,
         categories: serde_json::from_str(&categories).map_err(|e| StoreError::Corrupt(format!("categories: {e}")))?,
+        topics: serde_json::from_str(&topics).map_err(|e| StoreError::Corrupt(format!("topics: {e}")))?,
         published_at: row.try_get("published_at")?,
         sort_at: row.try_get("sort_at")?,
         clicks: row.try_get("clicks")?,
+    })
+}
+
+fn post_text_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<PostText> {
+    let json = |column: &str| -> Result<Vec<String>> {
+        let text: String = row.try_get(column)?;
+        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+    };
+    Ok(PostText {
+        id: row.try_get("id")?,
+        source_id: row.try_get("source_id")?,
+        source_name_ko: row.try_get("name_ko")?,
+        source_name_en: row.try_get("name_en")?,
+        title: row.try_get("title")?,
+        summary: row.try_get("summary")?,
+        content_html: row.try_get("content_html")?,
+        categories: json("categories")?,
+        topics: json("topics")?,
+        sort_at: row.try_get("sort_at")?,
     })
 }
 
@@ -267,6 +289,7 @@ struct Write<'a> {
     post: &'a NewPost,
     hash: String,
     categories: String,
+    topics: String,
     url_key: Option<String>,
     title_key: Option<String>,
     sort_at: i64,
@@ -274,7 +297,7 @@ struct Write<'a> {
     duplicate_of: Option<i64>,
 }
 
-/// Rows per multi-row INSERT: 17 parameters each, well under SQLite's limit of 32,766.
+/// Rows per multi-row INSERT: 18 parameters each, well under SQLite's limit of 32,766.
 const INSERT_CHUNK: usize = 256;
 
 /// Upserts one fetch's posts inside the caller's transaction, in a handful of statements whatever the
@@ -319,6 +342,7 @@ async fn upsert_posts(
             post,
             hash,
             categories: serde_json::to_string(&post.categories).unwrap_or_else(|_| "[]".into()),
+            topics: serde_json::to_string(&post.topics).unwrap_or_else(|_| "[]".into()),
             url_key: post.url.as_deref().and_then(url_key),
             title_key: title_key(&post.title),
             sort_at: post.published_at.or(post.updated_at).unwrap_or(at),
@@ -330,8 +354,8 @@ async fn upsert_posts(
     for chunk in writes.chunks(INSERT_CHUNK) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO posts (source_id, entry_id, url, title, summary, content_html, author, thumbnail,
-               categories, published_at, updated_at, first_seen_at, sort_at, content_hash, url_key, title_key,
-               duplicate_of) ",
+               categories, topics, published_at, updated_at, first_seen_at, sort_at, content_hash, url_key,
+               title_key, duplicate_of) ",
         );
         qb.push_values(chunk, |mut b, w| {
             let p = w.post;
@@ -344,6 +368,7 @@ async fn upsert_posts(
                 .push_bind(&p.author)
                 .push_bind(&p.thumbnail)
                 .push_bind(&w.categories)
+                .push_bind(&w.topics)
                 .push_bind(p.published_at)
                 .push_bind(p.updated_at)
                 .push_bind(at)
@@ -359,7 +384,7 @@ async fn upsert_posts(
             " ON CONFLICT (source_id, entry_id) DO UPDATE SET url = excluded.url, title = excluded.title,
                summary = excluded.summary, content_html = excluded.content_html, author = excluded.author,
                thumbnail = COALESCE(excluded.thumbnail, CASE WHEN posts.page_checked THEN posts.thumbnail END),
-               categories = excluded.categories,
+               categories = excluded.categories, topics = excluded.topics,
                published_at = excluded.published_at, updated_at = excluded.updated_at,
                sort_at = COALESCE(excluded.published_at, excluded.updated_at, posts.first_seen_at),
                content_hash = excluded.content_hash, url_key = excluded.url_key, title_key = excluded.title_key
@@ -736,6 +761,11 @@ impl Store for SqliteStore {
                 .push_bind(tag.clone())
                 .push("))");
         }
+        if let Some(topic) = &query.topic {
+            qb.push(" AND EXISTS (SELECT 1 FROM json_each(p.topics) WHERE json_each.value = ")
+                .push_bind(topic.clone())
+                .push(")");
+        }
         if let Some(Cursor { sort_at, id }) = query.before {
             // A row value, which SQLite reads as a range of the time index; the equivalent
             // `sort_at < ? OR (sort_at = ? AND id < ?)` scanned the index from the top (6.6 ms against
@@ -767,19 +797,76 @@ impl Store for SqliteStore {
         row.as_ref().map(post_from_row).transpose()
     }
 
-    async fn search_posts(&self, words: &[String], limit: u32) -> Result<Vec<Post>> {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(concat!(select_posts!(), " WHERE p.duplicate_of IS NULL"));
-        for word in words {
-            // LIKE's wildcards in the word are matched literally.
-            let pattern = format!("%{}%", word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-            qb.push(" AND (p.title LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
-            qb.push(" OR p.summary LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
-            qb.push(" OR s.name_ko LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
-            qb.push(" OR s.name_en LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
+    async fn posts_by_ids(&self, ids: &[i64]) -> Result<Vec<Post>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        qb.push(" ORDER BY p.sort_at DESC, p.id DESC LIMIT ").push_bind(i64::from(limit.max(1)));
-        let rows = qb.build().fetch_all(&self.reader).await?;
-        rows.iter().map(post_from_row).collect()
+        let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let rows = sqlx::query(concat!(select_posts!(), " WHERE p.id IN (SELECT value FROM json_each(?))"))
+            .bind(list)
+            .fetch_all(&self.reader)
+            .await?;
+        let mut by_id: HashMap<i64, Post> =
+            rows.iter().map(post_from_row).map(|p| p.map(|p| (p.id, p))).collect::<Result<_>>()?;
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
+    async fn post_changes(&self, after: i64, limit: u32) -> Result<Vec<PostChange>> {
+        let rows = sqlx::query(concat!(
+            "SELECT c.seq, c.post_id, p.id, p.source_id, s.name_ko, s.name_en, p.title, p.summary, p.content_html,
+                    p.categories, p.topics, p.sort_at, p.duplicate_of
+             FROM post_changes c LEFT JOIN posts p ON p.id = c.post_id LEFT JOIN sources s ON s.id = p.source_id
+             WHERE c.seq > ? ORDER BY c.seq LIMIT ?"
+        ))
+        .bind(after)
+        .bind(i64::from(limit.max(1)))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let present: Option<i64> = r.try_get("id")?;
+                let duplicate: Option<i64> = r.try_get("duplicate_of")?;
+                let text = match (present, duplicate) {
+                    (Some(_), None) => Some(post_text_from_row(r)?),
+                    _ => None,
+                };
+                Ok(PostChange { seq: r.try_get("seq")?, post_id: r.try_get("post_id")?, text })
+            })
+            .collect()
+    }
+
+    async fn last_change(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM post_changes").fetch_one(&self.reader).await?)
+    }
+
+    async fn post_texts(&self, after_id: i64, limit: u32) -> Result<Vec<PostText>> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.title, p.summary, p.content_html, p.categories,
+                    p.topics, p.sort_at
+             FROM posts p JOIN sources s ON s.id = p.source_id WHERE p.id > ? ORDER BY p.id LIMIT ?",
+        )
+        .bind(after_id)
+        .bind(i64::from(limit.max(1)))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(post_text_from_row).collect()
+    }
+
+    async fn set_topics(&self, topics: &[(i64, Vec<String>)]) -> Result<u64> {
+        let mut tx = self.writer.begin().await?;
+        let mut changed = 0;
+        for (id, t) in topics {
+            let json = serde_json::to_string(t).unwrap_or_else(|_| "[]".into());
+            changed += sqlx::query("UPDATE posts SET topics = ?1 WHERE id = ?2 AND topics <> ?1")
+                .bind(json)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        tx.commit().await?;
+        self.changed();
+        Ok(changed)
     }
 
     async fn record_click(&self, post_id: i64, client: &str, at: i64, window: i64) -> Result<bool> {

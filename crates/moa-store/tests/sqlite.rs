@@ -49,6 +49,7 @@ fn post(entry: &str, published: i64) -> NewPost {
         author: None,
         thumbnail: None,
         categories: vec!["backend".into()],
+        topics: vec!["backend".into()],
         published_at: Some(published),
         updated_at: None,
     }
@@ -388,30 +389,75 @@ async fn clicks_are_counted_once_per_client_and_window() {
 }
 
 #[tokio::test]
-async fn the_fallback_search_matches_every_word_literally() {
+async fn every_write_edit_and_delete_is_logged_for_the_search_index() {
     let (_dir, store) = store().await;
     store.sync_registry(&[spec("a"), spec("b")], 100).await.unwrap();
-    let titled = |entry: &str, title: &str, published: i64| NewPost { title: title.into(), ..post(entry, published) };
-    let a = [
-        titled("k8s", "쿠버네티스 도입기", 30),
-        titled("pct", "100% 자동화 배포", 20),
-        titled("java", "Java_17 이전", 10),
-    ];
-    store.store_fetch(&fetched("a", 200, Validators::default()), &a).await.unwrap();
-    store.store_fetch(&fetched("b", 200, Validators::default()), &[titled("b1", "배포 파이프라인", 40)]).await.unwrap();
-    let find = |words: &[&str]| {
-        let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-        let store = store.clone();
-        async move { store.search_posts(&words, 10).await.unwrap().into_iter().map(|p| p.entry_id).collect::<Vec<_>>() }
-    };
-    assert_eq!(find(&["배포"]).await, ["b1", "pct"], "newest first");
-    assert_eq!(find(&["배포", "자동화"]).await, ["pct"], "every word");
-    assert_eq!(find(&["쿠버네티스를"]).await, Vec::<String>::new(), "no stemming in the fallback");
-    assert_eq!(find(&["100%"]).await, ["pct"]);
-    assert_eq!(find(&["%"]).await, ["pct"], "% is a character, not a wildcard");
-    assert_eq!(find(&["_"]).await, ["java"], "_ too");
-    assert_eq!(find(&["JAVA"]).await, ["java"], "Latin letters in any case");
-    assert_eq!(find(&["b tech blog"]).await, ["b1"], "the company's name");
+    let seq_of = |changes: &[moa_store::PostChange], id: i64| changes.iter().find(|c| c.post_id == id).map(|c| c.seq);
+    let stats = store.store_fetch(&fetched("a", 200, Validators::default()), &[post("x", 10), post("y", 20)]).await.unwrap();
+    let (x, y) = (stats.created[0].id, stats.created[1].id);
+    let all = store.post_changes(0, 100).await.unwrap();
+    assert_eq!(all.len(), 2);
+    let text = all[0].text.as_ref().unwrap();
+    assert_eq!((text.title.as_str(), text.source_name_ko.as_str()), ("제목 x", "a 기술블로그"));
+    assert_eq!((text.categories.clone(), text.topics.clone()), (vec!["backend".to_string()], vec!["backend".to_string()]));
+    let start = store.last_change().await.unwrap();
+    assert_eq!(Some(start), all.iter().map(|c| c.seq).max());
+    assert!(store.post_changes(start, 100).await.unwrap().is_empty(), "nothing after the last change");
+
+    // An unchanged fetch logs nothing; an edit logs the post again, after everything before.
+    store.store_fetch(&fetched("a", 300, Validators::default()), &[post("x", 10), post("y", 20)]).await.unwrap();
+    assert_eq!(store.last_change().await.unwrap(), start);
+    let edited = NewPost { title: "고친 제목".into(), ..post("x", 10) };
+    store.store_fetch(&fetched("a", 400, Validators::default()), &[edited, post("y", 20)]).await.unwrap();
+    let after = store.post_changes(start, 100).await.unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!((after[0].post_id, after[0].text.as_ref().unwrap().title.as_str()), (x, "고친 제목"));
+    assert_eq!(store.post_changes(0, 100).await.unwrap().len(), 2, "one entry per post, its latest change");
+
+    // Topics set by a retag are logged; unchanged ones are not written.
+    let seq = store.last_change().await.unwrap();
+    assert_eq!(store.set_topics(&[(x, vec!["infra".into()]), (y, vec!["backend".into()])]).await.unwrap(), 1);
+    let after = store.post_changes(seq, 100).await.unwrap();
+    assert_eq!(after.iter().map(|c| c.post_id).collect::<Vec<_>>(), [x]);
+    let infra = store.posts(&PostQuery { topic: Some("infra".into()), limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(infra.iter().map(|p| p.id).collect::<Vec<_>>(), [x]);
+    assert_eq!(infra[0].topics, ["infra"]);
+
+    // A copy of x in another feed is logged without text: search shows the first copy only.
+    let twin = NewPost { entry_id: "x-copy".into(), ..post("x", 10) };
+    let copy = store.store_fetch(&fetched("b", 500, Validators::default()), &[twin]).await.unwrap().created[0];
+    assert_eq!(copy.duplicate_of, Some(x));
+    let seq = store.last_change().await.unwrap();
+    assert_eq!(store.post_changes(seq - 1, 10).await.unwrap()[0].text, None);
+
+    // Deleting x logs it without text, and its copy (now shown in its place) with text.
+    store.delete_post(x).await.unwrap();
+    let after = store.post_changes(seq, 100).await.unwrap();
+    assert!(after.iter().any(|c| c.post_id == x && c.text.is_none()), "{after:?}");
+    assert!(after.iter().any(|c| c.post_id == copy.id && c.text.is_some()), "{after:?}");
+    assert!(seq_of(&after, x).is_some());
+
+    // Posts by id come in the order asked, missing ids skipped.
+    let found = store.posts_by_ids(&[copy.id, 9999, y]).await.unwrap();
+    assert_eq!(found.iter().map(|p| p.id).collect::<Vec<_>>(), [copy.id, y]);
+    assert!(store.posts_by_ids(&[]).await.unwrap().is_empty());
+    let texts = store.post_texts(0, 10).await.unwrap();
+    assert_eq!(texts.iter().map(|t| t.id).collect::<Vec<_>>(), [y, copy.id]);
+}
+
+#[tokio::test]
+async fn renaming_a_company_logs_its_posts_again() {
+    let (_dir, store) = store().await;
+    store.sync_registry(&[spec("a")], 100).await.unwrap();
+    store.store_fetch(&fetched("a", 200, Validators::default()), &[post("x", 10)]).await.unwrap();
+    let seq = store.last_change().await.unwrap();
+    store.sync_registry(&[spec("a")], 150).await.unwrap();
+    assert_eq!(store.last_change().await.unwrap(), seq, "an unchanged registry logs nothing");
+    let renamed = SourceSpec { name_ko: "새 이름".into(), ..spec("a") };
+    store.sync_registry(&[renamed], 300).await.unwrap();
+    let after = store.post_changes(seq, 10).await.unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].text.as_ref().unwrap().source_name_ko, "새 이름");
 }
 
 #[tokio::test]

@@ -407,6 +407,7 @@ fn to_new_post(e: Entry) -> Option<NewPost> {
         return None;
     }
     let title = if e.title.is_empty() { e.link.clone().unwrap_or_default() } else { e.title };
+    let topics = crate::search::topics(&title, &e.categories, e.summary.as_deref(), e.content_html.as_deref());
     Some(NewPost {
         entry_id: e.id,
         url: e.link,
@@ -416,6 +417,7 @@ fn to_new_post(e: Entry) -> Option<NewPost> {
         author: e.author,
         thumbnail: e.thumbnail,
         categories: e.categories,
+        topics,
         // A post dated only by its last update (some Atom feeds) is shown at that date.
         published_at: e.published.or(e.updated).map(|t| t.0),
         updated_at: e.updated.map(|t| t.0),

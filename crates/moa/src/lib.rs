@@ -15,6 +15,7 @@ pub mod politeness;
 pub mod popular;
 pub mod registry;
 pub mod schedule;
+pub mod search;
 pub mod syndication;
 pub mod web;
 pub mod webhook;

@@ -345,6 +345,7 @@ async fn popular_ranks_clicks_with_time_decay() {
         author: None,
         thumbnail: None,
         categories: Vec::new(),
+        topics: Vec::new(),
         published_at: Some(now - hours_ago * 3600),
         updated_at: None,
     };

@@ -243,6 +243,7 @@ async fn the_page_cache_never_hides_a_write() {
         author: None,
         thumbnail: None,
         categories: vec![],
+        topics: vec![],
         published_at: Some(moa::now_unix()),
         updated_at: None,
     };

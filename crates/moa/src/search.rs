@@ -1,0 +1,255 @@
+//! The search index, kept in step with the store. The store logs every post written, edited or deleted
+//! with a growing sequence number (triggers, so no write path can forget); the index records in each commit
+//! the number it applied up to. Catching up reads the log after that number, so posts committed while the
+//! index was behind (a crash between the store's commit and the index's, or another process's writes) are
+//! indexed on the next catch-up, and re-applying a change is harmless.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use moa_search::{Hit, IndexedPost, SearchError, SearchIndex, SearchQuery};
+use moa_store::{Post, PostText, Store};
+
+/// How often the index looks for changes it has not applied: the most a new post waits to be found.
+pub const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
+/// Changes applied per commit while catching up.
+const BATCH: u32 = 2000;
+/// Characters of a post's text indexed: whole posts, bar the longest (which say what they are about well
+/// before this).
+pub const BODY_CHARS: usize = 20_000;
+
+/// The index's directory beside an SQLite file (`moa-data/moa.db` → `moa-data/search`), else `moa-data/search`.
+pub fn default_dir(database_url: &str) -> PathBuf {
+    let file = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"));
+    match file.map(|f| Path::new(f.split('?').next().unwrap_or(f))) {
+        Some(path) => path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).join("search"),
+        None => PathBuf::from("moa-data/search"),
+    }
+}
+
+/// The tagger's topics for a post, from its title, categories and text.
+pub fn topics(title: &str, categories: &[String], summary: Option<&str>, content_html: Option<&str>) -> Vec<String> {
+    let body = body_text(summary, content_html, moa_search::topics::BODY_CHARS);
+    moa_search::topics::tag(title, categories, &body)
+}
+
+fn body_text(summary: Option<&str>, content_html: Option<&str>, max_chars: usize) -> String {
+    let mut body = summary.unwrap_or("").to_string();
+    if let Some(html) = content_html {
+        let text = moa_feed::html::html_to_text_prefix(html, max_chars);
+        // A summary cut from the content repeats its opening; index that text once.
+        if !text.starts_with(body.trim_end_matches('…')) || body.is_empty() {
+            body.push('\n');
+            body.push_str(&text);
+        } else {
+            body = text;
+        }
+    }
+    body
+}
+
+/// A stored post as the index sees it.
+pub fn indexed(p: &PostText) -> IndexedPost {
+    let mut tags = p.categories.clone();
+    for slug in &p.topics {
+        if let Some(t) = moa_search::topics::topic(slug) {
+            tags.push(t.ko.to_string());
+            tags.push(t.en.to_string());
+        }
+    }
+    IndexedPost {
+        id: p.id,
+        source_id: p.source_id.clone(),
+        title: p.title.clone(),
+        body: body_text(p.summary.as_deref(), p.content_html.as_deref(), BODY_CHARS),
+        company: format!("{} {} {}", p.source_name_ko, p.source_name_en, p.source_id),
+        tags,
+        topics: p.topics.clone(),
+        sort_at: p.sort_at,
+    }
+}
+
+/// What a catch-up did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CatchUp {
+    pub indexed: u64,
+    pub removed: u64,
+    /// The change the index has applied up to.
+    pub seq: i64,
+}
+
+/// A page of results: the posts found, each with its highlighted title and snippet.
+#[derive(Debug, Default)]
+pub struct Results {
+    pub total: usize,
+    pub found: Vec<(Hit, Post)>,
+}
+
+pub struct Search {
+    index: Arc<SearchIndex>,
+    store: Arc<dyn Store>,
+    /// One catch-up at a time: two would apply the same changes twice, the second with a stale sequence.
+    applying: tokio::sync::Mutex<()>,
+}
+
+impl Search {
+    /// Opens the index in `dir` to keep it current. An index another version of moa built, or a damaged
+    /// one, is set aside and built again from the store (a catch-up from the log's start).
+    pub fn open(dir: &Path, store: Arc<dyn Store>) -> Result<Self, SearchError> {
+        let index = match SearchIndex::open(dir) {
+            Ok(index) => index,
+            Err(e @ SearchError::Locked(_)) => return Err(e),
+            Err(e) => {
+                let aside = dir.with_extension(format!("broken-{}", crate::now_unix()));
+                tracing::warn!(error = %e, dir = %dir.display(), aside = %aside.display(), "search index unusable; rebuilding it from the store");
+                std::fs::rename(dir, &aside)
+                    .map_err(|source| SearchError::Directory { path: dir.display().to_string(), source })?;
+                SearchIndex::open(dir)?
+            }
+        };
+        Ok(Self::with(index, store))
+    }
+
+    /// Opens the index another process keeps current, to read it.
+    pub fn open_read_only(dir: &Path, store: Arc<dyn Store>) -> Result<Self, SearchError> {
+        Ok(Self::with(SearchIndex::open_read_only(dir)?, store))
+    }
+
+    /// An index in memory, for tests.
+    pub fn in_memory(store: Arc<dyn Store>) -> Result<Self, SearchError> {
+        Ok(Self::with(SearchIndex::in_memory()?, store))
+    }
+
+    fn with(index: SearchIndex, store: Arc<dyn Store>) -> Self {
+        Self { index: Arc::new(index), store, applying: tokio::sync::Mutex::new(()) }
+    }
+
+    pub fn is_writable(&self) -> bool {
+        self.index.is_writable()
+    }
+
+    pub fn len(&self) -> u64 {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn applied_seq(&self) -> anyhow::Result<i64> {
+        Ok(self.index.applied_seq()?)
+    }
+
+    /// Applies every change the store logged after the index's last commit.
+    pub async fn catch_up(&self) -> anyhow::Result<CatchUp> {
+        let _one = self.applying.lock().await;
+        let mut done = CatchUp { seq: self.index.applied_seq()?, ..CatchUp::default() };
+        loop {
+            let changes = self.store.post_changes(done.seq, BATCH).await?;
+            let Some(last) = changes.last().map(|c| c.seq) else { return Ok(done) };
+            let mut upserts = Vec::new();
+            let mut deletes = Vec::new();
+            for c in &changes {
+                match &c.text {
+                    Some(text) => upserts.push(indexed(text)),
+                    None => deletes.push(c.post_id),
+                }
+            }
+            done.indexed += upserts.len() as u64;
+            done.removed += deletes.len() as u64;
+            let index = self.index.clone();
+            tokio::task::spawn_blocking(move || index.apply(&upserts, &deletes, last)).await??;
+            done.seq = last;
+        }
+    }
+
+    /// Catches up now and then every [`FOLLOW_INTERVAL`], until the process ends.
+    pub fn follow(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let search = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match search.catch_up().await {
+                    Ok(c) if c.indexed + c.removed > 0 => {
+                        tracing::debug!(indexed = c.indexed, removed = c.removed, seq = c.seq, "search index updated");
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %format!("{e:#}"), "search index catch-up failed; retrying"),
+                }
+                tokio::time::sleep(FOLLOW_INTERVAL).await;
+            }
+        })
+    }
+
+    /// Retags every stored post with the current dictionary, then builds the index again from the store.
+    pub async fn rebuild(&self) -> anyhow::Result<Rebuilt> {
+        let mut retagged = 0;
+        let mut after = 0;
+        loop {
+            let page = self.store.post_texts(after, BATCH).await?;
+            let Some(last) = page.last().map(|p| p.id) else { break };
+            let topics: Vec<(i64, Vec<String>)> = page
+                .iter()
+                .filter_map(|p| {
+                    let now = topics(&p.title, &p.categories, p.summary.as_deref(), p.content_html.as_deref());
+                    (now != p.topics).then_some((p.id, now))
+                })
+                .collect();
+            retagged += self.store.set_topics(&topics).await?;
+            after = last;
+        }
+        {
+            let _one = self.applying.lock().await;
+            let index = self.index.clone();
+            tokio::task::spawn_blocking(move || index.clear()).await??;
+        }
+        let c = self.catch_up().await?;
+        Ok(Rebuilt { retagged, indexed: self.index.len(), seq: c.seq })
+    }
+
+    /// Searches, and reads the posts found from the store (skipping any deleted since the index saw them).
+    pub async fn search(&self, q: &SearchQuery) -> anyhow::Result<Results> {
+        let index = self.index.clone();
+        let q = q.clone();
+        let hits = tokio::task::spawn_blocking(move || {
+            if !index.is_writable() {
+                index.refresh()?;
+            }
+            index.search(&q)
+        })
+        .await??;
+        let ids: Vec<i64> = hits.hits.iter().map(|h| h.id).collect();
+        let mut posts: std::collections::HashMap<i64, Post> =
+            self.store.posts_by_ids(&ids).await?.into_iter().map(|p| (p.id, p)).collect();
+        let found = hits.hits.into_iter().filter_map(|h| posts.remove(&h.id).map(|p| (h, p))).collect();
+        Ok(Results { total: hits.total, found })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rebuilt {
+    pub retagged: u64,
+    pub indexed: u64,
+    pub seq: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_lives_beside_the_database_file() {
+        assert_eq!(default_dir("sqlite://moa-data/moa.db"), PathBuf::from("moa-data/search"));
+        assert_eq!(default_dir("sqlite:///var/lib/moa/moa.db?mode=rwc"), PathBuf::from("/var/lib/moa/search"));
+        assert_eq!(default_dir("sqlite://moa.db"), PathBuf::from("./search"));
+        assert_eq!(default_dir("postgres://db/moa"), PathBuf::from("moa-data/search"));
+    }
+
+    #[test]
+    fn a_summary_cut_from_the_content_is_indexed_once() {
+        let body = body_text(Some("첫 문장입니다. 둘째…"), Some("<p>첫 문장입니다. 둘째 문장입니다.</p>"), 100);
+        assert_eq!(body.matches("첫 문장").count(), 1, "{body}");
+        let body = body_text(Some("따로 쓴 요약"), Some("<p>본문</p>"), 100);
+        assert!(body.contains("따로 쓴 요약") && body.contains("본문"), "{body}");
+    }
+}
