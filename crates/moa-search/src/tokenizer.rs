@@ -105,16 +105,18 @@ pub fn terms(text: &str, mode: Mode) -> Vec<Token> {
                 }
                 // Bigram k at position k; each syllable beside the bigram it starts (the last beside the last
                 // bigram), so index and query runs advance alike and phrases across words line up.
+                // The syllable goes first: tokens must end in order, or tantivy's snippets cut a fragment
+                // short of its highlights.
                 let base = position;
                 for k in 0..run.len() {
                     let from = run[k].0;
-                    if k + 1 < run.len() {
-                        let to = end_of(start + k + 1);
-                        out.push(token(text[from..to].to_string(), from, to, base + k));
-                    }
                     if mode == Mode::Index {
                         let to = end_of(start + k);
                         out.push(token(text[from..to].to_string(), from, to, base + k.min(run.len() - 2)));
+                    }
+                    if k + 1 < run.len() {
+                        let to = end_of(start + k + 1);
+                        out.push(token(text[from..to].to_string(), from, to, base + k));
                     }
                 }
                 position = base + run.len() - 1;
@@ -144,7 +146,7 @@ mod tests {
     fn hangul_becomes_bigrams_and_syllables() {
         assert_eq!(
             texts("검색엔진", Mode::Index),
-            [("검색", 0), ("검", 0), ("색엔", 1), ("색", 1), ("엔진", 2), ("엔", 2), ("진", 2)]
+            [("검", 0), ("검색", 0), ("색", 1), ("색엔", 1), ("엔", 2), ("엔진", 2), ("진", 2)]
                 .map(|(t, p)| (t.to_string(), p))
         );
         assert_eq!(words("검색엔진", Mode::Query), ["검색", "색엔", "엔진"]);
@@ -169,6 +171,14 @@ mod tests {
         assert_eq!(words("Go언어로 만든 CLI", Mode::Query), ["go", "언어", "어로", "만든", "cli"]);
         assert_eq!(words("Go언어로", Mode::Query), ["go", "언어", "어로"]);
         assert_eq!(words("Café naïve", Mode::Query), ["café", "naïve"]);
+    }
+
+    #[test]
+    fn tokens_end_in_order() {
+        for mode in [Mode::Index, Mode::Query] {
+            let t = terms("서버 구축기 — Part 3. 쿠버네티스에서 대시보드 k8s운영", mode);
+            assert!(t.windows(2).all(|w| w[0].offset_to <= w[1].offset_to), "{mode:?}");
+        }
     }
 
     #[test]

@@ -194,3 +194,15 @@ fn pages_of_hits_and_the_total() {
     let ids: Vec<i64> = first.hits.iter().chain(&second.hits).map(|h| h.id).collect();
     assert_eq!(ids, [3, 1, 6, 4]);
 }
+
+#[test]
+fn snippets_of_long_korean_text_cut_at_character_boundaries() {
+    let index = SearchIndex::in_memory().unwrap();
+    let body = format!("{}쿠버네티스에서 대시보드 접속 그리고 운영의 문제점{}", "현황 지금까지 Multipass 를 활용하여 ".repeat(8), " 끝.".repeat(40));
+    index.upsert(&[post(1, "x", "서버 구축기 — Part 3", &body, &[], 1)]).unwrap();
+    for q in ["쿠버네티스", "운영", "문제", "접", "multipass 활용"] {
+        let r = index.search(&SearchQuery { text: q.into(), limit: 10, now: NOW, ..SearchQuery::default() }).unwrap();
+        assert_eq!(r.hits.len(), 1, "{q}");
+        assert!(r.hits[0].snippet_html.contains("<b>"), "{q}: {}", r.hits[0].snippet_html);
+    }
+}

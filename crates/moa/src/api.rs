@@ -31,6 +31,8 @@ pub struct PostJson {
     author: Option<String>,
     thumbnail: Option<String>,
     tags: Vec<String>,
+    /// Topic slugs from moa's tagger.
+    topics: Vec<String>,
     published_at: Option<String>,
     sorted_at: String,
     clicks: i64,
@@ -47,6 +49,7 @@ impl From<Post> for PostJson {
             author: p.author,
             thumbnail: p.thumbnail,
             tags: p.categories,
+            topics: p.topics,
             published_at: p.published_at.map(moa_feed::format_rfc3339),
             sorted_at: moa_feed::format_rfc3339(p.sort_at),
             clicks: p.clicks,
@@ -128,6 +131,7 @@ fn internal(e: impl std::fmt::Display) -> Response {
 pub struct PostsQuery {
     company: Option<String>,
     tag: Option<String>,
+    topic: Option<String>,
     before: Option<String>,
     limit: Option<u32>,
 }
@@ -153,7 +157,11 @@ pub async fn posts(State(state): State<AppState>, Query(q): Query<PostsQuery>) -
         }
     }
     let tag = q.tag.filter(|t| !t.is_empty());
-    let query = PostQuery { source_id: company, tag, before, limit: limit + 1, ..PostQuery::default() };
+    let topic = q.topic.filter(|t| !t.is_empty());
+    if let Some(t) = topic.as_deref().filter(|t| moa_search::topics::topic(t).is_none()) {
+        return error(StatusCode::BAD_REQUEST, &format!("unknown topic {t:?}"));
+    }
+    let query = PostQuery { source_id: company, tag, topic, before, limit: limit + 1, ..PostQuery::default() };
     let mut posts = match state.store.posts(&query).await {
         Ok(p) => p,
         Err(e) => return internal(e),
@@ -162,6 +170,63 @@ pub async fn posts(State(state): State<AppState>, Query(q): Query<PostsQuery>) -
     posts.truncate(limit as usize);
     let next_cursor = more.then(|| posts.last().map(|p| p.cursor().encode())).flatten();
     Json(PostPage { posts: posts.into_iter().map(PostJson::from).collect(), next_cursor }).into_response()
+}
+
+#[derive(Serialize)]
+struct SearchHit {
+    #[serde(flatten)]
+    post: PostJson,
+    /// Relevance (BM25 with the title boosted and recency); 0 when sorted by date.
+    score: f32,
+    /// The title and a fragment of the text, HTML-escaped, with the matches in `<b>`.
+    title_html: String,
+    snippet_html: String,
+}
+
+#[derive(Serialize)]
+struct SearchPage {
+    total: usize,
+    page: usize,
+    results: Vec<SearchHit>,
+}
+
+/// `/api/v1/search`: the search page's query and filters, as JSON.
+pub async fn search(State(state): State<AppState>, Query(params): Query<crate::web::SearchParams>) -> Response {
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT as usize);
+    if !(1..=MAX_LIMIT as usize).contains(&limit) {
+        return error(StatusCode::BAD_REQUEST, &format!("limit must be between 1 and {MAX_LIMIT}"));
+    }
+    if params.text().is_empty() {
+        return error(StatusCode::BAD_REQUEST, "q is required");
+    }
+    for (name, value) in [("from", &params.from), ("to", &params.to)] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty())
+            && crate::web::kst_day_start(v).is_none()
+        {
+            return error(StatusCode::BAD_REQUEST, &format!("{name} is not a YYYY-MM-DD date"));
+        }
+    }
+    let Some(search) = &state.search else {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "the search index is not open");
+    };
+    match search.search(&params.query(limit)).await {
+        Ok(r) => Json(SearchPage {
+            total: r.total,
+            page: params.page(),
+            results: r
+                .found
+                .into_iter()
+                .map(|(hit, post)| SearchHit {
+                    post: PostJson::from(post),
+                    score: hit.score,
+                    title_html: hit.title_html,
+                    snippet_html: hit.snippet_html,
+                })
+                .collect(),
+        })
+        .into_response(),
+        Err(e) => internal(format!("{e:#}")),
+    }
 }
 
 pub async fn post(State(state): State<AppState>, Path(id): Path<String>) -> Response {

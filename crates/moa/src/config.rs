@@ -15,6 +15,7 @@ pub const DEFAULT_CONFIG_FILE: &str = "moa.toml";
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub database_url: Option<String>,
+    pub search_index_dir: Option<PathBuf>,
     pub listen: Option<String>,
     pub sources: Option<PathBuf>,
     pub allow_private_networks: Option<bool>,
@@ -80,6 +81,8 @@ impl FileConfig {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: String,
+    /// The full-text index's directory.
+    pub search_index_dir: PathBuf,
     pub listen: String,
     pub sources: Option<PathBuf>,
     pub allow_private_networks: bool,
@@ -114,6 +117,7 @@ pub struct Settings {
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
     pub database_url: Option<String>,
+    pub search_index_dir: Option<PathBuf>,
     pub listen: Option<String>,
     pub sources: Option<PathBuf>,
     pub allow_private_networks: bool,
@@ -139,8 +143,13 @@ impl Settings {
         for hook in &file.webhooks {
             url::Url::parse(&hook.url).with_context(|| format!("webhook url {:?} is not an absolute URL", hook.url))?;
         }
+        let database_url = cli.database_url.or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
         Ok(Self {
-            database_url: cli.database_url.or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            search_index_dir: cli
+                .search_index_dir
+                .or(file.search_index_dir)
+                .unwrap_or_else(|| crate::search::default_dir(&database_url)),
+            database_url,
             listen: cli.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
             sources: cli.sources.or(file.sources),
             allow_private_networks: cli.allow_private_networks || file.allow_private_networks.unwrap_or(false),

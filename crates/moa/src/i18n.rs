@@ -109,6 +109,21 @@ impl Ui {
         }
     }
 
+    /// A topic's name in this language.
+    pub fn topic_name(&self, topic: &moa_search::topics::Topic) -> &'static str {
+        match self.lang {
+            Lang::Ko => topic.ko,
+            Lang::En => topic.en,
+        }
+    }
+
+    pub fn topic_title(&self, name: &str) -> String {
+        match self.lang {
+            Lang::Ko => format!("주제: {name}"),
+            Lang::En => format!("Topic: {name}"),
+        }
+    }
+
     pub fn tag_title(&self, tag: &str) -> String {
         match self.lang {
             Lang::Ko => format!("태그: {tag}"),
@@ -168,6 +183,16 @@ pub struct Text {
     pub empty_popular: &'static str,
     pub empty_search: &'static str,
     pub empty_tag: &'static str,
+    pub topic: &'static str,
+    pub topics: &'static str,
+    pub any_topic: &'static str,
+    pub sort: &'static str,
+    pub by_relevance: &'static str,
+    pub by_date: &'static str,
+    pub date_from: &'static str,
+    pub date_to: &'static str,
+    pub search_help: &'static str,
+    pub search_unavailable: &'static str,
     pub just_now: &'static str,
     pub error: &'static str,
     pub error_message: &'static str,
@@ -237,6 +262,16 @@ pub static KO: Text = Text {
     empty_popular: "아직 인기 글이 없습니다. 글을 읽으면 여기에 모입니다.",
     empty_search: "찾는 낱말이 든 글이 없습니다. 다른 낱말로 찾아 보세요.",
     empty_tag: "이 태그가 붙은 글이 없습니다.",
+    topic: "주제",
+    topics: "주제별로 보기",
+    any_topic: "모든 주제",
+    sort: "정렬",
+    by_relevance: "관련도순",
+    by_date: "최신순",
+    date_from: "시작일",
+    date_to: "종료일",
+    search_help: "낱말은 모두 들어간 글을 찾습니다. \"따옴표\"로 구절을, -낱말로 빼고 찾기를 할 수 있습니다.",
+    search_unavailable: "검색 색인을 준비하고 있습니다. 잠시 뒤에 다시 찾아 주세요.",
     just_now: "방금",
     error: "오류",
     error_message: "페이지를 만드는 중 오류가 났습니다. 잠시 뒤 다시 시도해 주세요.",
@@ -306,6 +341,16 @@ pub static EN: Text = Text {
     empty_popular: "No popular posts yet. Posts that readers open gather here.",
     empty_search: "No post has those words. Try other words.",
     empty_tag: "No post has this tag.",
+    topic: "Topic",
+    topics: "Browse by topic",
+    any_topic: "All topics",
+    sort: "Sort",
+    by_relevance: "Most relevant",
+    by_date: "Newest",
+    date_from: "From",
+    date_to: "To",
+    search_help: "Finds posts with every word. Use \"quotes\" for a phrase and -word to leave a word out.",
+    search_unavailable: "The search index is being prepared. Please search again in a moment.",
     just_now: "just now",
     error: "Error",
     error_message: "Something went wrong while making this page. Please try again in a moment.",

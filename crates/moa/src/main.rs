@@ -26,6 +26,9 @@ struct Cli {
     /// Database URL: sqlite://PATH, or sqlite:///ABSOLUTE/PATH. Default: sqlite://moa-data/moa.db
     #[arg(long = "database", env = "MOA_DATABASE_URL", global = true, value_name = "URL")]
     database_url: Option<String>,
+    /// The search index's directory. Default: "search" beside the SQLite file.
+    #[arg(long = "search-index", env = "MOA_SEARCH_INDEX", global = true, value_name = "DIR")]
+    search_index_dir: Option<PathBuf>,
     /// Registry of blogs to use instead of the built-in one: a CSV with the columns of blogs.csv, or OPML.
     #[arg(long, env = "MOA_SOURCES", global = true, value_name = "FILE")]
     sources: Option<PathBuf>,
@@ -97,11 +100,53 @@ enum Command {
         #[command(subcommand)]
         command: NewsletterCommand,
     },
+    /// Search the stored posts (the index the web's search uses).
+    Search {
+        /// Words (all must match), "phrases" and -exclusions.
+        #[arg(required = true, num_args = 1.., value_name = "QUERY")]
+        query: Vec<String>,
+        /// Print JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+        /// Only this source's posts.
+        #[arg(long, value_name = "ID")]
+        company: Option<String>,
+        /// Only posts with this topic (backend, frontend, mobile, infra, devops, data, database, ai-ml, …).
+        #[arg(long, value_name = "SLUG")]
+        topic: Option<String>,
+        /// Only posts with this tag.
+        #[arg(long)]
+        tag: Option<String>,
+        /// From this day (YYYY-MM-DD, in Korea).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Up to and including this day (YYYY-MM-DD, in Korea).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// Newest first instead of by relevance.
+        #[arg(long)]
+        newest: bool,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+    /// The search index.
+    Index {
+        #[command(subcommand)]
+        command: IndexCommand,
+    },
     /// Inspect the registry of blogs.
     Sources {
         #[command(subcommand)]
         command: SourcesCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum IndexCommand {
+    /// Retag every post with the current topic dictionary and build the index again from the store.
+    Rebuild,
+    /// How far the index is behind the store.
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -467,6 +512,7 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
         file,
         Overrides {
             database_url: cli.database_url.clone(),
+            search_index_dir: cli.search_index_dir.clone(),
             listen,
             sources: cli.sources.clone(),
             allow_private_networks: cli.allow_private_networks,
@@ -560,8 +606,134 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&settings).await?;
             print_sources(store.as_ref(), json).await
         }
+        Command::Search { query, json, company, topic, tag, from, to, newest, limit } => {
+            anyhow::ensure!((1..=1000).contains(&limit), "--limit must be between 1 and 1000");
+            if let Some(t) = topic.as_deref().filter(|t| moa_search::topics::topic(t).is_none()) {
+                let known: Vec<&str> = moa_search::topics::TOPICS.iter().map(|t| t.slug).collect();
+                anyhow::bail!("unknown topic {t:?}; topics: {}", known.join(", "));
+            }
+            let params = web::SearchParams {
+                q: Some(query.join(" ")),
+                company,
+                topic,
+                tag,
+                from,
+                to,
+                sort: newest.then(|| "date".to_string()),
+                ..web::SearchParams::default()
+            };
+            for (name, value) in [("--from", &params.from), ("--to", &params.to)] {
+                if let Some(v) = value {
+                    anyhow::ensure!(web::kst_day_start(v).is_some(), "{name} {v:?} is not a YYYY-MM-DD date");
+                }
+            }
+            let store = open_store(&settings).await?;
+            let search = open_search(&settings, store, true).await?;
+            let results = search.search(&params.query(limit)).await?;
+            print_results(&results, json)
+        }
+        Command::Index { command } => {
+            let store = open_store(&settings).await?;
+            let dir = &settings.search_index_dir;
+            match command {
+                IndexCommand::Rebuild => {
+                    let search = moa::search::Search::open(dir, store).map_err(|e| match e {
+                        moa_search::SearchError::Locked(_) => anyhow::anyhow!(
+                            "{e}; stop it first, or leave it be: it catches up from the store by itself"
+                        ),
+                        e => anyhow::Error::new(e).context(format!("cannot open the search index {}", dir.display())),
+                    })?;
+                    let started = std::time::Instant::now();
+                    let r = search.rebuild().await?;
+                    println!(
+                        "rebuilt {}: {} posts indexed (up to change {}), {} retagged, in {:.1} s",
+                        dir.display(),
+                        r.indexed,
+                        r.seq,
+                        r.retagged,
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+                IndexCommand::Status => {
+                    let last = store.last_change().await?;
+                    let search = open_search(&settings, store, false).await?;
+                    let applied = search.applied_seq()?;
+                    println!(
+                        "{}: {} posts indexed, change {applied} of {last} applied{}",
+                        dir.display(),
+                        search.len(),
+                        if search.is_writable() { "" } else { " (held by a running moa, which keeps it current)" }
+                    );
+                }
+            }
+            Ok(())
+        }
         Command::Parse { .. } => unreachable!("handled before the runtime starts"),
     }
+}
+
+/// The search index for a command: written and caught up when no other process holds it, else read as
+/// the process that holds it (moa serve) keeps it.
+async fn open_search(
+    settings: &Settings,
+    store: Arc<dyn Store>,
+    catch_up: bool,
+) -> anyhow::Result<moa::search::Search> {
+    let dir = &settings.search_index_dir;
+    let context = || format!("cannot open the search index {}", dir.display());
+    match moa::search::Search::open(dir, store.clone()) {
+        Ok(search) => {
+            if catch_up {
+                let c = search.catch_up().await?;
+                if c.indexed + c.removed > 0 {
+                    tracing::info!(indexed = c.indexed, removed = c.removed, "search index caught up");
+                }
+            }
+            Ok(search)
+        }
+        Err(moa_search::SearchError::Locked(_)) => {
+            moa::search::Search::open_read_only(dir, store).with_context(context)
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(context())),
+    }
+}
+
+fn print_results(results: &moa::search::Results, json: bool) -> anyhow::Result<()> {
+    if json {
+        let hits: Vec<serde_json::Value> = results
+            .found
+            .iter()
+            .map(|(hit, post)| {
+                serde_json::json!({
+                    "id": post.id,
+                    "company": post.source_id,
+                    "title": post.title,
+                    "url": post.url,
+                    "published_at": post.published_at.map(moa_feed::format_rfc3339),
+                    "topics": post.topics,
+                    "score": hit.score,
+                    "title_html": hit.title_html,
+                    "snippet_html": hit.snippet_html,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "total": results.total, "results": hits }))?);
+        return Ok(());
+    }
+    let plain = |html: &str| moa_feed::html::decode_entities(&html.replace("<b>", "").replace("</b>", ""));
+    for (hit, post) in &results.found {
+        let date = moa_feed::format_rfc3339(post.sort_at);
+        println!("{:>7}  {}  {:<16} {}", post.id, &date[..10], post.source_id, plain(&hit.title_html));
+        if let Some(url) = &post.url {
+            println!("{:>7}  {url}", "");
+        }
+        let snippet = plain(&hit.snippet_html);
+        if !snippet.trim().is_empty() {
+            println!("{:>7}  {}", "", snippet.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+    }
+    println!("{} of {} matching posts", results.found.len(), results.total);
+    Ok(())
 }
 
 /// How long `crawl --once` waits at exit for webhook deliveries still being retried.
@@ -594,6 +766,25 @@ fn crawler(settings: &Settings, store: Arc<dyn Store>, progress: bool) -> anyhow
 
 async fn serve(settings: Settings, no_crawl: bool) -> anyhow::Result<()> {
     let store = open_store(&settings).await?;
+    let dir = &settings.search_index_dir;
+    let search = Arc::new(moa::search::Search::open(dir, store.clone()).map_err(|e| match e {
+        moa_search::SearchError::Locked(_) => {
+            anyhow::anyhow!("{e}: another moa serve uses {}; give this one its own --search-index", dir.display())
+        }
+        e => anyhow::Error::new(e).context(format!("cannot open the search index {}", dir.display())),
+    })?);
+    // Before serving: posts stored while no index followed (a crash, `moa crawl` alone) are searchable
+    // from the first request.
+    let started = std::time::Instant::now();
+    let caught = search.catch_up().await?;
+    tracing::info!(
+        indexed = caught.indexed,
+        removed = caught.removed,
+        seq = caught.seq,
+        ms = started.elapsed().as_millis() as u64,
+        "search index caught up with the store"
+    );
+    search.follow();
     let crawler = Arc::new(crawler(&settings, store.clone(), false)?);
     if !no_crawl {
         let crawler = crawler.clone();
@@ -610,6 +801,7 @@ async fn serve(settings: Settings, no_crawl: bool) -> anyhow::Result<()> {
     state.notifier = crawler.notifier.clone();
     state.public_url = settings.public_url.clone();
     state.fetcher = Some(crawler.fetcher.clone());
+    state.search = Some(search);
     // The peer address counts outbound clicks once per reader.
     let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;

@@ -121,6 +121,14 @@ impl Search {
         Ok(Self::with(SearchIndex::in_memory()?, store))
     }
 
+    /// An index in memory, caught up with the store and following it: for tests and benchmarks.
+    pub async fn in_memory_following(store: Arc<dyn Store>) -> anyhow::Result<Arc<Self>> {
+        let search = Arc::new(Self::in_memory(store)?);
+        search.catch_up().await?;
+        search.follow();
+        Ok(search)
+    }
+
     fn with(index: SearchIndex, store: Arc<dyn Store>) -> Self {
         Self { index: Arc::new(index), store, applying: tokio::sync::Mutex::new(()) }
     }

@@ -36,6 +36,8 @@ pub struct AppState {
     /// title is the one the curator gives.
     pub fetcher: Option<crate::fetch::Fetcher>,
     pub sign_in_limit: Arc<crate::auth::SignInLimit>,
+    /// The full-text index; without it, the search page says search is not ready.
+    pub search: Option<Arc<crate::search::Search>>,
     /// How long a built page, feed or API answer is served again; zero builds every answer afresh.
     cache_ttl: std::time::Duration,
     source_list: Arc<crate::cache::SourceList>,
@@ -50,9 +52,14 @@ impl AppState {
             public_url: None,
             fetcher: None,
             sign_in_limit: Arc::default(),
+            search: None,
             cache_ttl: DEFAULT_CACHE_TTL,
             source_list: Arc::new(crate::cache::SourceList::new(DEFAULT_CACHE_TTL)),
         }
+    }
+
+    pub fn with_search(self, search: Arc<crate::search::Search>) -> Self {
+        Self { search: Some(search), ..self }
     }
 
     pub fn with_cache_ttl(self, ttl: std::time::Duration) -> Self {
@@ -75,6 +82,8 @@ pub fn router(state: AppState) -> Router {
         .route("/companies", get(companies))
         .route("/tag/{tag}", get(tag_page))
         .route("/tag/{tag}/{file}", get(tag_feed))
+        .route("/topic/{slug}", get(topic_page))
+        .route("/topic/{slug}/{file}", get(topic_feed))
         .route("/static/style.css", get(style))
         .route("/static/theme.js", get(theme_js))
         .route("/healthz", get(|| async { "ok" }))
@@ -92,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/posts", get(crate::api::posts))
         .route("/api/v1/posts/{id}", get(crate::api::post))
         .route("/api/v1/sources", get(crate::api::sources))
+        .route("/api/v1/search", get(crate::api::search))
         .route("/api/openapi.json", get(crate::api::openapi))
         .route("/popular", get(popular))
         .route("/search", get(search))
@@ -137,6 +147,8 @@ enum Scope {
     All,
     Company(String),
     Tag(String),
+    /// A topic slug of the tagger.
+    Topic(String),
 }
 
 impl Scope {
@@ -146,6 +158,7 @@ impl Scope {
             Self::All => "/".into(),
             Self::Company(id) => format!("/company/{}", encode_segment(id)),
             Self::Tag(tag) => format!("/tag/{}", encode_segment(tag)),
+            Self::Topic(slug) => format!("/topic/{}", encode_segment(slug)),
         }
     }
 }
@@ -292,6 +305,13 @@ async fn tag_feed(state: State<AppState>, ctx: PageCtx, Path((tag, file)): Path<
     }
 }
 
+async fn topic_feed(state: State<AppState>, ctx: PageCtx, Path((slug, file)): Path<(String, String)>) -> Response {
+    match FeedFormat::from_file(&file).filter(|_| moa_search::topics::topic(&slug).is_some()) {
+        Some(format) => feed_out(state, ctx, Scope::Topic(slug), format).await,
+        None => not_found(ctx).await,
+    }
+}
+
 /// The newest posts of all companies, of one, or of one tag, as RSS 2.0, Atom 1.0 or JSON Feed 1.1.
 async fn feed_out(State(state): State<AppState>, ctx: PageCtx, scope: Scope, format: FeedFormat) -> Response {
     let base = &ctx.base;
@@ -326,6 +346,16 @@ async fn feed_out(State(state): State<AppState>, ctx: PageCtx, scope: Scope, for
             self_url,
             language: "ko",
         },
+        Scope::Topic(slug) => {
+            let name = moa_search::topics::topic(slug).map_or(slug.as_str(), |t| t.ko);
+            crate::syndication::Channel {
+                title: format!("{name} — {SITE_TITLE}"),
+                description: format!("‘{name}’ 주제의 기술 블로그 새 글"),
+                site_url: list,
+                self_url,
+                language: "ko",
+            }
+        }
     };
     let query = scope_query(&scope, None, FEED_SIZE);
     match state.store.posts(&query).await {
@@ -335,12 +365,13 @@ async fn feed_out(State(state): State<AppState>, ctx: PageCtx, scope: Scope, for
 }
 
 fn scope_query(scope: &Scope, before: Option<Cursor>, limit: u32) -> PostQuery {
-    let (source_id, tag) = match scope {
-        Scope::All => (None, None),
-        Scope::Company(id) => (Some(id.clone()), None),
-        Scope::Tag(tag) => (None, Some(tag.clone())),
+    let (source_id, tag, topic) = match scope {
+        Scope::All => (None, None, None),
+        Scope::Company(id) => (Some(id.clone()), None, None),
+        Scope::Tag(tag) => (None, Some(tag.clone()), None),
+        Scope::Topic(slug) => (None, None, Some(slug.clone())),
     };
-    PostQuery { source_id, tag, before, limit, ..PostQuery::default() }
+    PostQuery { source_id, tag, topic, before, limit, ..PostQuery::default() }
 }
 
 fn feed_response(format: FeedFormat, channel: &crate::syndication::Channel, posts: &[Post]) -> Response {
@@ -480,80 +511,211 @@ struct SearchPage {
     head: Head,
     scrap_csrf: Option<String>,
     q: String,
+    total: usize,
     cards: Vec<Card>,
     empty_message: &'static str,
-    feed_base: Option<String>,
+    /// False while the index is not open: the page says so instead of "nothing found".
+    available: bool,
+    companies: Vec<CompanyOption>,
+    topics: Vec<TopicOption>,
+    from: String,
+    to: String,
+    by_date: bool,
+    feed_href: Option<String>,
+    prev_href: Option<String>,
+    next_href: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct SearchQuery {
-    q: Option<String>,
+struct TopicOption {
+    slug: &'static str,
+    name: &'static str,
+    selected: bool,
 }
 
-/// Words of a query taken at most, and characters of each.
-const SEARCH_WORDS: usize = 8;
-const SEARCH_WORD_CHARS: usize = 64;
-const SEARCH_RESULTS: u32 = 50;
-
-/// A query as the reader typed it (bounded), and the words searched for.
-fn search_words(q: Option<String>) -> (String, Vec<String>) {
-    let q = q.unwrap_or_default().trim().chars().take(200).collect::<String>();
-    let words = q.split_whitespace().take(SEARCH_WORDS).map(|w| w.chars().take(SEARCH_WORD_CHARS).collect()).collect();
-    (q, words)
+/// A search as the address gives it: `/search?q=…&company=ID&topic=SLUG&tag=T&from=YYYY-MM-DD&to=YYYY-MM-DD&sort=date&page=N`.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct SearchParams {
+    pub q: Option<String>,
+    pub company: Option<String>,
+    pub topic: Option<String>,
+    pub tag: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// `date` for newest first; relevance otherwise.
+    pub sort: Option<String>,
+    /// 1-based.
+    pub page: Option<usize>,
+    pub limit: Option<usize>,
 }
 
-/// The search page: every word must appear in the title, summary or company name (the full-text index
-/// of the search issue replaces this plain match).
-async fn search(State(state): State<AppState>, ctx: PageCtx, Query(query): Query<SearchQuery>) -> Response {
-    let (q, words) = search_words(query.q);
-    let posts = if words.is_empty() {
-        Vec::new()
-    } else {
-        match state.store.search_posts(&words, SEARCH_RESULTS).await {
-            Ok(p) => p,
-            Err(e) => return internal_error(e),
+/// Characters of a query read; the rest is dropped.
+const QUERY_CHARS: usize = 200;
+pub const SEARCH_PAGE: usize = 20;
+/// Pages of results offered: relevance that deep is noise, and deep offsets cost the index.
+const SEARCH_MAX_PAGE: usize = 50;
+
+fn non_empty(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(String::from)
+}
+
+/// Midnight in Korea of a `YYYY-MM-DD` date, as Unix seconds.
+pub fn kst_day_start(date: &str) -> Option<i64> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let day = time::Date::parse(date.trim(), &format).ok()?;
+    Some(day.midnight().assume_offset(KST).unix_timestamp())
+}
+
+impl SearchParams {
+    pub fn text(&self) -> String {
+        self.q.as_deref().unwrap_or("").trim().chars().take(QUERY_CHARS).collect()
+    }
+
+    fn by_date(&self) -> bool {
+        self.sort.as_deref() == Some("date")
+    }
+
+    pub fn page(&self) -> usize {
+        self.page.unwrap_or(1).clamp(1, SEARCH_MAX_PAGE)
+    }
+
+    /// The index's query: dates are days in Korea, `to` included.
+    pub fn query(&self, limit: usize) -> moa_search::SearchQuery {
+        moa_search::SearchQuery {
+            text: self.text(),
+            source_id: non_empty(&self.company),
+            tag: non_empty(&self.tag),
+            topic: non_empty(&self.topic),
+            since: non_empty(&self.from).and_then(|d| kst_day_start(&d)),
+            until: non_empty(&self.to).and_then(|d| kst_day_start(&d)).map(|t| t + 86_400),
+            sort: if self.by_date() { moa_search::Sort::Newest } else { moa_search::Sort::Relevance },
+            limit,
+            offset: (self.page() - 1) * limit,
+            now: crate::now_unix(),
         }
+    }
+
+    /// The address of this search at `path` (another page of it, or its feed), filters kept.
+    fn href(&self, path: &str, page: Option<usize>, ui: &Ui) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("q", &self.text());
+        for (key, value) in [("company", &self.company), ("topic", &self.topic), ("tag", &self.tag), ("from", &self.from), ("to", &self.to)] {
+            if let Some(v) = non_empty(value) {
+                q.append_pair(key, &v);
+            }
+        }
+        if self.by_date() {
+            q.append_pair("sort", "date");
+        }
+        if let Some(page) = page.filter(|p| *p > 1) {
+            q.append_pair("page", &page.to_string());
+        }
+        format!("{path}?{}{}", q.finish(), ui.amp)
+    }
+}
+
+/// The search page: the index's hits with their matches marked, filters by company, topic and dates, and
+/// newest-first or by relevance.
+async fn search(State(state): State<AppState>, ctx: PageCtx, Query(params): Query<SearchParams>) -> Response {
+    let q = params.text();
+    let ui = ctx.ui;
+    let sources = match state.sources().await {
+        Ok(s) => s,
+        Err(e) => return internal_error(e),
+    };
+    let company = non_empty(&params.company);
+    let topic = non_empty(&params.topic);
+    let mut companies: Vec<CompanyOption> = sources
+        .iter()
+        .filter(|s| s.post_count > 0)
+        .map(|s| CompanyOption {
+            id: s.spec.id.clone(),
+            name: company_name(&ui, &s.spec.name_ko, &s.spec.name_en).to_string(),
+            count: s.post_count,
+            selected: company.as_deref() == Some(s.spec.id.as_str()),
+        })
+        .collect();
+    companies.sort_by(|a, b| a.name.cmp(&b.name));
+    let topics = moa_search::topics::TOPICS
+        .iter()
+        .map(|t| TopicOption { slug: t.slug, name: ui.topic_name(t), selected: topic.as_deref() == Some(t.slug) })
+        .collect();
+    let page = params.page();
+    let (results, available) = match (&state.search, q.is_empty()) {
+        (_, true) => (crate::search::Results::default(), true),
+        (None, false) => (crate::search::Results::default(), false),
+        (Some(search), false) => match search.search(&params.query(SEARCH_PAGE)).await {
+            Ok(r) => (r, true),
+            Err(e) => return page_error(PageCtx { ui, ..ctx }, format!("{e:#}")),
+        },
     };
     let now = crate::now_unix();
-    let feed_base = (!words.is_empty()).then(|| format!("/search/feed.xml?q={}", encode_segment(&q)));
+    let cards = results
+        .found
+        .into_iter()
+        .map(|(hit, post)| {
+            let mut c = card(post, now, &ui);
+            c.title_html = Some(hit.title_html);
+            c.snippet_html = Some(hit.snippet_html).filter(|s| !s.trim().is_empty());
+            c
+        })
+        .collect();
+    let shown = (page - 1) * SEARCH_PAGE + SEARCH_PAGE;
     let scrap_csrf = ctx.scrap_csrf();
     let private = scrap_csrf.is_some();
+    let has_query = !q.is_empty();
     html_page(
         &SearchPage {
-            cards: posts.into_iter().map(|p| card(p, now, &ctx.ui)).collect(),
-            empty_message: ctx.ui.t.empty_search,
-            ui: ctx.ui,
+            cards,
+            total: results.total,
+            empty_message: ui.t.empty_search,
+            available,
+            companies,
+            topics,
+            from: non_empty(&params.from).unwrap_or_default(),
+            to: non_empty(&params.to).unwrap_or_default(),
+            by_date: params.by_date(),
+            feed_href: has_query.then(|| params.href("/search/feed.xml", None, &Ui { amp: "", ..ui })),
+            prev_href: (has_query && page > 1).then(|| params.href("/search", Some(page - 1), &ui)),
+            next_href: (has_query && results.total > shown && page < SEARCH_MAX_PAGE)
+                .then(|| params.href("/search", Some(page + 1), &ui)),
+            ui,
             head: ctx.head,
             scrap_csrf,
             q,
-            feed_base,
         },
         private,
     )
 }
 
-/// A search as a feed: `/search/feed.xml?q=…` (and `atom.xml`, `feed.json`), to follow a subject.
+/// A search as a feed: `/search/feed.xml?q=…` (and `atom.xml`, `feed.json`), newest first, the search
+/// page's filters kept, to follow a subject.
 async fn search_feed(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path(file): Path<String>,
-    Query(query): Query<SearchQuery>,
+    Query(params): Query<SearchParams>,
 ) -> Response {
-    let (q, words) = search_words(query.q);
-    let Some(format) = FeedFormat::from_file(&file).filter(|_| !words.is_empty()) else {
+    let q = params.text();
+    let (Some(format), Some(search)) = (FeedFormat::from_file(&file).filter(|_| !q.is_empty()), &state.search) else {
         return not_found(ctx).await;
     };
-    let encoded = encode_segment(&q);
+    let params = SearchParams { page: None, ..params };
+    let no_lang = Ui { amp: "", ..ctx.ui };
     let channel = crate::syndication::Channel {
         title: format!("“{q}” — {SITE_TITLE}"),
         description: format!("‘{q}’ 검색 결과의 새 글"),
-        site_url: format!("{}/search?q={encoded}", ctx.base),
-        self_url: format!("{}/search/{}?q={encoded}", ctx.base, format.file()),
+        site_url: format!("{}{}", ctx.base, params.href("/search", None, &no_lang)),
+        self_url: format!("{}{}", ctx.base, params.href(&format!("/search/{}", format.file()), None, &no_lang)),
         language: "ko",
     };
-    match state.store.search_posts(&words, FEED_SIZE).await {
-        Ok(posts) => feed_response(format, &channel, &posts),
-        Err(e) => internal_error(e),
+    // A feed is read for what is new, whatever order the page it came from had.
+    let newest = SearchParams { sort: Some("date".into()), ..params };
+    match search.search(&newest.query(FEED_SIZE as usize)).await {
+        Ok(results) => {
+            let posts: Vec<Post> = results.found.into_iter().map(|(_, p)| p).collect();
+            feed_response(format, &channel, &posts)
+        }
+        Err(e) => internal_error(format!("{e:#}")),
     }
 }
 
@@ -761,7 +923,13 @@ struct Card {
     badge: u8,
     summary: Option<String>,
     thumbnail: Option<String>,
+    /// The tagger's topics, then the feed's own categories.
+    topics: Vec<TagLink>,
     tags: Vec<TagLink>,
+    /// On the search page: the title and a fragment of the text with the matches marked (`<b>`), escaped
+    /// by the index.
+    title_html: Option<String>,
+    snippet_html: Option<String>,
 }
 
 struct TagLink {
@@ -789,6 +957,8 @@ struct HomePage {
     empty_message: &'static str,
     /// The company picker, on the home page only.
     show_filter: bool,
+    /// Every topic, on the home page.
+    topic_links: Vec<TagLink>,
     companies: Vec<CompanyOption>,
     /// The company's name or the tag, on their pages.
     heading: Option<String>,
@@ -849,6 +1019,14 @@ fn card(p: Post, now: i64, ui: &Ui) -> Card {
         initial,
         badge,
         ago: ui.ago(now - p.sort_at, &date_kst),
+        topics: p
+            .topics
+            .iter()
+            .filter_map(|slug| moa_search::topics::topic(slug))
+            .map(|t| TagLink { name: ui.topic_name(t).to_string(), href: Scope::Topic(t.slug.to_string()).path() })
+            .collect(),
+        title_html: None,
+        snippet_html: None,
         tags: p
             .categories
             .into_iter()
@@ -865,6 +1043,14 @@ fn card(p: Post, now: i64, ui: &Ui) -> Card {
         summary: p.summary,
         thumbnail: p.thumbnail,
     }
+}
+
+/// Links to every topic's page, in the page's language.
+fn topic_links(ui: &Ui) -> Vec<TagLink> {
+    moa_search::topics::TOPICS
+        .iter()
+        .map(|t| TagLink { name: ui.topic_name(t).to_string(), href: Scope::Topic(t.slug.to_string()).path() })
+        .collect()
 }
 
 fn page_href(scope: &Scope, before: Option<Cursor>) -> String {
@@ -897,6 +1083,19 @@ async fn company_page(
     page(&state, ctx, Scope::Company(id), q.before).await
 }
 
+/// The posts of one topic, with its feeds.
+async fn topic_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(slug): Path<String>,
+    Query(q): Query<HomeQuery>,
+) -> Response {
+    if moa_search::topics::topic(&slug).is_none() {
+        return not_found(ctx).await;
+    }
+    page(&state, ctx, Scope::Topic(slug), q.before).await
+}
+
 /// The posts of one tag, with its feeds.
 async fn tag_page(
     State(state): State<AppState>,
@@ -914,7 +1113,7 @@ async fn page(state: &AppState, ctx: PageCtx, scope: Scope, before: Option<Strin
         // Only the home page's picker needs every source (and its count).
         Scope::All => state.sources().await.map(Some),
         Scope::Company(ref id) => state.store.source(id).await.map(|s| s.map(|s| Arc::new(vec![s]))),
-        Scope::Tag(_) => Ok(Some(Arc::default())),
+        Scope::Tag(_) | Scope::Topic(_) => Ok(Some(Arc::default())),
     };
     let sources = match sources {
         Ok(Some(s)) => s,
@@ -953,13 +1152,15 @@ async fn page(state: &AppState, ctx: PageCtx, scope: Scope, before: Option<Strin
     let page = HomePage {
         scrap_csrf,
         cards: posts.into_iter().map(|p| card(p, now, &ui)).collect(),
-        empty_message: if matches!(scope, Scope::Tag(_)) { ui.t.empty_tag } else { ui.t.empty_home },
+        empty_message: if matches!(scope, Scope::Tag(_) | Scope::Topic(_)) { ui.t.empty_tag } else { ui.t.empty_home },
         show_filter: matches!(scope, Scope::All),
+        topic_links: if matches!(scope, Scope::All) { topic_links(&ui) } else { Vec::new() },
         companies,
         heading: match &scope {
             Scope::All => None,
             Scope::Company(_) => selected.map(|s| company_name(&ui, &s.spec.name_ko, &s.spec.name_en).to_string()),
             Scope::Tag(tag) => Some(ui.tag_title(tag)),
+            Scope::Topic(slug) => moa_search::topics::topic(slug).map(|t| ui.topic_title(ui.topic_name(t))),
         },
         company_homepage: selected.map(|s| s.spec.homepage.clone()).filter(|h| h.starts_with("http")),
         feed_base: (!matches!(scope, Scope::All)).then(|| scope.path()),

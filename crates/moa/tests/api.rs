@@ -82,7 +82,8 @@ async fn every_response_matches_the_openapi_document() {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let web = listener.local_addr().unwrap();
-    let state = moa::web::AppState::new(store.clone());
+    let search = moa::search::Search::in_memory_following(store.clone()).await.unwrap();
+    let state = moa::web::AppState::new(store.clone()).with_search(search);
     tokio::spawn(async move { axum::serve(listener, moa::web::router(state)).await });
     let get = |path: String| async move {
         let r = reqwest::get(format!("http://{web}{path}")).await.unwrap();
@@ -142,6 +143,31 @@ async fn every_response_matches_the_openapi_document() {
     let broken = sources["sources"].as_array().unwrap().iter().find(|s| s["id"] == "broken").unwrap();
     assert_eq!((broken["state"].as_str(), broken["last_error_kind"].as_str()), (Some("failing"), Some("http_status")));
 
+    // Search: a page of hits with highlights, filters applied, pages that do not overlap.
+    let (status, _, found) = get("/api/v1/search?q=%EC%BF%A0%EB%B2%84%EB%84%A4%ED%8B%B0%EC%8A%A4&limit=5".into()).await;
+    assert_eq!(status, 200);
+    check(&doc, &schema_of("/api/v1/search", 200), &found, "search");
+    let hits = found["results"].as_array().unwrap();
+    assert!(found["total"].as_u64().unwrap() > 5 && hits.len() == 5, "쿠버네티스: {found}");
+    assert!(hits.iter().all(|h| format!("{}{}", h["title_html"], h["snippet_html"]).contains("<b>")), "{found}");
+    let (_, _, second) = get("/api/v1/search?q=%EC%BF%A0%EB%B2%84%EB%84%A4%ED%8B%B0%EC%8A%A4&limit=5&page=2".into()).await;
+    let first_ids: Vec<&Value> = hits.iter().map(|h| &h["id"]).collect();
+    assert!(second["results"].as_array().unwrap().iter().all(|h| !first_ids.contains(&&h["id"])));
+    let word = listed.iter().find(|p| p.source_id == "src3").unwrap().title.split_whitespace().next().unwrap().to_string();
+    let q = url::form_urlencoded::byte_serialize(word.as_bytes()).collect::<String>();
+    let (_, _, in_src3) = get(format!("/api/v1/search?q={q}&company=src3&sort=date&limit=100")).await;
+    let in_src3 = in_src3["results"].as_array().unwrap();
+    assert!(!in_src3.is_empty() && in_src3.iter().all(|h| h["company"]["id"] == "src3"), "{word}");
+    let times: Vec<&str> = in_src3.iter().map(|h| h["sorted_at"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "sort=date is newest first");
+    let topic = listed.iter().find_map(|p| p.topics.first()).expect("the tagger tagged some fixture post").clone();
+    let (status, _, by_topic) = get(format!("/api/v1/posts?topic={topic}&limit=100")).await;
+    assert_eq!(status, 200);
+    check(&doc, &schema_of("/api/v1/posts", 200), &by_topic, "by topic");
+    let by_topic = by_topic["posts"].as_array().unwrap();
+    assert_eq!(by_topic.len(), listed.iter().filter(|p| p.topics.contains(&topic)).count().min(100));
+    assert!(by_topic.iter().all(|p| p["topics"].as_array().unwrap().iter().any(|t| t == topic.as_str())));
+
     // Errors, also as the document says.
     for (path, status, doc_path) in [
         ("/api/v1/posts/999999999", 404, "/api/v1/posts/{id}"),
@@ -150,6 +176,10 @@ async fn every_response_matches_the_openapi_document() {
         ("/api/v1/posts?limit=101", 400, "/api/v1/posts"),
         ("/api/v1/posts?before=nonsense", 400, "/api/v1/posts"),
         ("/api/v1/posts?company=nope", 404, "/api/v1/posts"),
+        ("/api/v1/posts?topic=nope", 400, "/api/v1/posts"),
+        ("/api/v1/search?q=", 400, "/api/v1/search"),
+        ("/api/v1/search?q=a&limit=101", 400, "/api/v1/search"),
+        ("/api/v1/search?q=a&from=2024-13-01", 400, "/api/v1/search"),
     ] {
         let (got, _, body) = get(path.into()).await;
         assert_eq!(got, status, "{path}");
@@ -162,7 +192,7 @@ fn the_checker_catches_mismatches() {
     let doc: Value = serde_json::from_str(moa::api::OPENAPI).unwrap();
     let post = serde_json::json!({
         "id": 1, "company": {"id": "a", "name": "에이", "name_en": "A"}, "title": "t", "url": "https://a.example/1",
-        "summary": null, "author": null, "thumbnail": null, "tags": [], "published_at": "2025-02-10T01:13:00Z",
+        "summary": null, "author": null, "thumbnail": null, "tags": [], "topics": [], "published_at": "2025-02-10T01:13:00Z",
         "sorted_at": "2025-02-10T01:13:00Z", "clicks": 0
     });
     let schema = serde_json::json!({"$ref": "#/components/schemas/Post"});

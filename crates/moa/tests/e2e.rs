@@ -48,7 +48,8 @@ async fn crawl_twice_then_browse() {
     // The web page, over real HTTP.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let web_addr = listener.local_addr().unwrap();
-    let app = web::router(web::AppState::new(store.clone()));
+    let search = moa::search::Search::in_memory_following(store.clone()).await.unwrap();
+    let app = web::router(web::AppState::new(store.clone()).with_search(search));
     tokio::spawn(async move { axum::serve(listener, app).await });
     let client = reqwest::Client::new();
     let get = |path: String| {
@@ -225,13 +226,13 @@ async fn crawl_twice_then_browse() {
     let csp = csp.headers().get("content-security-policy").unwrap().to_str().unwrap().to_string();
     assert!(csp.contains("script-src 'self'") && csp.contains("default-src 'none'"), "{csp}");
 
-    // The search box on every page, and its fallback search.
+    // The search box on every page, and its full-text search.
     assert!(home_now.contains("<form class=\"search\" role=\"search\" action=\"/search\""));
     let word = newest[3].title.split_whitespace().max_by_key(|w| w.chars().count()).unwrap().to_string();
     let (status, results) =
         get(format!("/search?q={}", url::form_urlencoded::byte_serialize(word.as_bytes()).collect::<String>())).await;
     assert_eq!(status, 200);
-    assert!(results.contains(&html_escape(&newest[3].title)), "searching {word:?} finds its post");
+    assert!(results.contains(&format!("href=\"/go/{}\"", newest[3].id)), "searching {word:?} finds its post");
     assert!(results.contains(&format!("value=\"{}\"", html_escape(&word))), "the box keeps the query");
     let (_, hostile) = get("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E".into()).await;
     assert!(
