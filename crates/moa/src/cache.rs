@@ -1,6 +1,8 @@
 //! A micro-cache of whole responses in front of the handlers: pages, feeds and API answers are built
 //! from the store at most once per key per few seconds, and at once again after this process writes
-//! (`Store::version`). Another process's writes show within the time-to-live.
+//! (`Store::version`), or after the search index applied changes the store logged, which is how another
+//! process's posts reach this one (within the index's follow interval). Other writes of other processes
+//! (sources, scraps) show within the time-to-live.
 //!
 //! When an answer goes stale, the first request for it builds it again and waits for that; requests
 //! meanwhile get the stale copy instead of building it too. Without that, every expiry let all
@@ -35,6 +37,7 @@ const MAX_KEY_HEADER: usize = 128;
 pub struct PageCache {
     ttl: Duration,
     store: Arc<dyn Store>,
+    search: Option<Arc<crate::search::Search>>,
     inner: Mutex<Entries>,
 }
 
@@ -74,12 +77,17 @@ struct Entry {
 }
 
 impl PageCache {
-    pub fn new(store: Arc<dyn Store>, ttl: Duration) -> Self {
-        Self { ttl, store, inner: Mutex::new(Entries::default()) }
+    pub fn new(store: Arc<dyn Store>, search: Option<Arc<crate::search::Search>>, ttl: Duration) -> Self {
+        Self { ttl, store, search, inner: Mutex::new(Entries::default()) }
+    }
+
+    /// Moves with every write this process makes and every batch of changes the index applies.
+    fn version(&self) -> u64 {
+        self.store.version().wrapping_add(self.search.as_ref().map_or(0, |s| s.generation()))
     }
 
     fn lookup(&self, key: &str) -> Lookup {
-        let version = self.store.version();
+        let version = self.version();
         let Ok(entries) = self.inner.lock() else { return Lookup::Missing };
         match entries.map.get(key) {
             Some(e) if e.version == version && e.at.elapsed() < self.ttl => {
@@ -100,7 +108,7 @@ impl PageCache {
         let Ok(mut entries) = self.inner.lock() else { return };
         if entries.bytes + body.len() > MAX_TOTAL_BYTES {
             let ttl = self.ttl;
-            let current = self.store.version();
+            let current = self.version();
             entries.map.retain(|_, e| e.version == current && e.at.elapsed() < ttl);
             entries.bytes = entries.map.values().map(|e| e.body.len()).sum();
             if entries.bytes + body.len() > MAX_TOTAL_BYTES {
@@ -167,7 +175,7 @@ pub async fn layer(State(cache): State<Arc<PageCache>>, request: Request, next: 
         Lookup::Missing => cache.claim(&key),
     };
     // Read before the handler: a write during it leaves the entry already stale.
-    let version = cache.store.version();
+    let version = cache.version();
     let response = next.run(request).await;
     if !cacheable(&response) {
         return response;
@@ -261,7 +269,7 @@ mod tests {
     async fn one_request_rebuilds_a_stale_page_while_the_others_get_the_stale_copy() {
         let dir = tempfile::tempdir().unwrap();
         let store = moa_store::open(&format!("sqlite://{}", dir.path().join("moa.db").display())).await.unwrap();
-        let cache = Arc::new(PageCache::new(store, Duration::from_millis(300)));
+        let cache = Arc::new(PageCache::new(store, None, Duration::from_millis(300)));
         let builds = Arc::new(AtomicUsize::new(0));
         let counter = builds.clone();
         let handler = move || {

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use moa_search::{Hit, IndexedPost, SearchError, SearchIndex, SearchQuery};
@@ -91,6 +92,8 @@ pub struct Search {
     store: Arc<dyn Store>,
     /// One catch-up at a time: two would apply the same changes twice, the second with a stale sequence.
     applying: tokio::sync::Mutex<()>,
+    /// Grows with every batch applied: the page cache drops answers built before (see `generation`).
+    generation: AtomicU64,
 }
 
 impl Search {
@@ -130,11 +133,17 @@ impl Search {
     }
 
     fn with(index: SearchIndex, store: Arc<dyn Store>) -> Self {
-        Self { index: Arc::new(index), store, applying: tokio::sync::Mutex::new(()) }
+        Self { index: Arc::new(index), store, applying: tokio::sync::Mutex::new(()), generation: AtomicU64::new(0) }
     }
 
     pub fn is_writable(&self) -> bool {
         self.index.is_writable()
+    }
+
+    /// A number that grows whenever the index applies changes, whichever process made them: every post
+    /// write is logged, so caches compare it to notice other processes' posts, not only their searches.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     pub fn len(&self) -> u64 {
@@ -168,6 +177,7 @@ impl Search {
             done.removed += deletes.len() as u64;
             let index = self.index.clone();
             tokio::task::spawn_blocking(move || index.apply(&upserts, &deletes, last)).await??;
+            self.generation.fetch_add(1, Ordering::Release);
             done.seq = last;
         }
     }
@@ -210,6 +220,7 @@ impl Search {
             let _one = self.applying.lock().await;
             let index = self.index.clone();
             tokio::task::spawn_blocking(move || index.clear()).await??;
+            self.generation.fetch_add(1, Ordering::Release);
         }
         let c = self.catch_up().await?;
         Ok(Rebuilt { retagged, indexed: self.index.len(), seq: c.seq })

@@ -135,7 +135,7 @@ pub fn router(state: AppState) -> Router {
         router
     } else {
         // Outside the compression, so a kept answer is not compressed again.
-        let cache = Arc::new(crate::cache::PageCache::new(state.store.clone(), state.cache_ttl));
+        let cache = Arc::new(crate::cache::PageCache::new(state.store.clone(), state.search.clone(), state.cache_ttl));
         router.layer(axum::middleware::from_fn_with_state(cache, crate::cache::layer))
     };
     router.layer(axum::middleware::map_response(security_headers)).with_state(state)

@@ -1,6 +1,6 @@
 //! `moa crawl` and `moa sources list` as an operator runs them: due sources only by default, `--all`,
 //! `--source`, the next check written before a fetch (so a killed crawl never loops), health shown in
-//! the list, and posts deleted for good.
+//! the list, posts deleted for good, and the search index following the store across processes and crashes.
 
 mod common;
 
@@ -182,4 +182,104 @@ async fn store_titles_after_crawl(store: &std::sync::Arc<dyn moa_store::Store>) 
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("nothing crawled within 5 s");
+}
+
+/// A running `moa serve` and its address.
+fn spawn_serve(setup: &Setup) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = setup
+        .moa(&["serve", "--listen", "127.0.0.1:0", "--no-crawl"])
+        .env("MOA_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = lines
+        .find_map(|l| l.ok()?.split("moa: serving http://").nth(1).map(String::from))
+        .expect("serve prints its address");
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, addr)
+}
+
+/// The post ids `/api/v1/search` finds for `q` (a quoted title, say) in one company.
+async fn served_hits(addr: &str, q: &str, company: &str) -> Vec<i64> {
+    let q = url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>();
+    let url = format!("http://{addr}/api/v1/search?q={q}&company={company}&limit=100");
+    let page: serde_json::Value = serde_json::from_str(&reqwest::get(url).await.unwrap().text().await.unwrap()).unwrap();
+    page["results"].as_array().unwrap().iter().map(|h| h["id"].as_i64().unwrap()).collect()
+}
+
+/// Waits (up to 10 s) for the served search to agree that `q` finds `id`, or not.
+async fn await_hit(addr: &str, q: &str, company: &str, id: i64, present: bool) {
+    for _ in 0..200 {
+        if served_hits(addr, q, company).await.contains(&id) == present {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("after 10 s, searching {q:?} in {company} still {} post {id}", if present { "misses" } else { "finds" });
+}
+
+/// A source's newest post: its id, and its title as a quoted phrase to search for.
+async fn newest_of(store: &Arc<dyn moa_store::Store>, source: &str) -> (i64, String) {
+    let posts = store.posts(&PostQuery { source_id: Some(source.into()), limit: 1, ..Default::default() }).await;
+    let post = posts.unwrap().remove(0);
+    (post.id, format!("\"{}\"", post.title.replace('"', " ")))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_index_follows_the_store_across_processes_and_catches_up_after_a_crash() {
+    moa::fetch::install_tls_provider();
+    let server = Arc::new(TestServer::default());
+    let a = server.start("127.0.0.1").await;
+    for (path, file) in [("/a", "kr-s0okju.xml"), ("/b", "kr-shin0102.xml"), ("/c", "kr-hyunsang.xml")] {
+        server.route(path, Reply::feed(fixture(file)));
+    }
+    let setup = Setup::new(&[("a", format!("http://{a}/a")), ("b", format!("http://{a}/b")), ("c", format!("http://{a}/c"))]);
+    let store = moa_store::open(&setup.db).await.unwrap();
+
+    // Posts stored with no index following: the first command that opens the index catches it up.
+    setup.run(&["crawl", "--once", "--source", "a"]);
+    let (a_id, a_title) = newest_of(&store, "a").await;
+    let found: serde_json::Value =
+        serde_json::from_str(&setup.run(&["search", &a_title, "--json", "--company", "a"])).unwrap();
+    assert_eq!(found["results"][0]["id"].as_i64(), Some(a_id), "{found}");
+    let status = setup.run(&["index", "status"]);
+    let last = store.last_change().await.unwrap();
+    assert!(status.contains(&format!("change {last} of {last} applied")), "{status}");
+
+    // While serve holds the index, another process's writes reach its search within seconds, and the CLI
+    // reads the index serve keeps.
+    let (mut serve, addr) = spawn_serve(&setup);
+    assert!(served_hits(&addr, &a_title, "a").await.contains(&a_id));
+    setup.run(&["crawl", "--once", "--source", "b"]);
+    let (b_id, b_title) = newest_of(&store, "b").await;
+    await_hit(&addr, &b_title, "b", b_id, true).await;
+    let cli = setup.run(&["search", &b_title, "--company", "b"]);
+    assert!(cli.contains(&format!("{b_id:>7}  ")), "the CLI reads what serve indexed: {cli}");
+    setup.run(&["posts", "rm", &b_id.to_string()]);
+    await_hit(&addr, &b_title, "b", b_id, false).await;
+    let busy = setup.moa(&["index", "rebuild"]).output().unwrap();
+    assert!(!busy.status.success());
+    assert!(String::from_utf8_lossy(&busy.stderr).contains("held by another moa process"), "{busy:?}");
+
+    // Killed, then posts stored while it is down: the restarted serve finds them from its first request.
+    serve.kill().unwrap(); // SIGKILL
+    serve.wait().unwrap();
+    setup.run(&["crawl", "--once", "--source", "c"]);
+    let (c_id, c_title) = newest_of(&store, "c").await;
+    let (mut serve, addr) = spawn_serve(&setup);
+    assert!(served_hits(&addr, &c_title, "c").await.contains(&c_id), "caught up before serving");
+    assert!(!served_hits(&addr, &b_title, "b").await.contains(&b_id), "the deleted post stays gone");
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+
+    // A rebuild indexes every shown post again, and nothing else.
+    let rebuilt = setup.run(&["index", "rebuild"]);
+    let shown = store.posts(&PostQuery { limit: 10_000, ..Default::default() }).await.unwrap().len();
+    assert!(rebuilt.contains(&format!(": {shown} posts indexed")), "{rebuilt} (shown: {shown})");
+    let found: serde_json::Value =
+        serde_json::from_str(&setup.run(&["search", &c_title, "--json", "--company", "c"])).unwrap();
+    assert_eq!(found["results"][0]["id"].as_i64(), Some(c_id));
 }
