@@ -316,7 +316,17 @@ impl SearchIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut wanted = 0;
         for part in parse(&q.text) {
-            if let Some(c) = self.clause(&part.text) {
+            let stem = (!part.exclude && !part.text.contains(char::is_whitespace))
+                .then(|| crate::tokenizer::strip_particle(&part.text))
+                .flatten();
+            let clause = match (self.clause(&part.text), stem.and_then(|s| self.clause(s))) {
+                // The word as typed, or its stem: posts with the very form match both and rank first.
+                (Some(word), Some(stem)) => {
+                    Some(Box::new(BooleanQuery::new(vec![(Occur::Should, word), (Occur::Should, stem)])) as Box<dyn Query>)
+                }
+                (word, _) => word,
+            };
+            if let Some(c) = clause {
                 if part.exclude {
                     clauses.push((Occur::MustNot, c));
                 } else {

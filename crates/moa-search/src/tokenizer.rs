@@ -126,6 +126,24 @@ pub fn terms(text: &str, mode: Mode) -> Vec<Token> {
     out
 }
 
+/// Particles and endings that attach to the end of a Korean word, longest first.
+const PARTICLES: &[&str] = &[
+    "에서는", "에서도", "으로는", "이라는", "입니다", "에서", "에게", "으로", "까지", "부터", "처럼", "보다", "라는",
+    "이란", "하기", "하는", "하고", "하며", "하면", "했던", "했다", "한다", "이다", "을", "를", "이", "가", "은", "는",
+    "에", "의", "와", "과", "도", "로", "만",
+];
+
+/// A query word without the particle or ending at its end ("쿠버네티스를" → "쿠버네티스", "Go언어로" → "Go언어"),
+/// when a stem of at least two syllables is left; None when there is nothing to strip. The stem is searched
+/// beside the word as typed: the documents that say "쿠버네티스에서" hold "쿠버네티스" too, but not the reverse.
+pub fn strip_particle(word: &str) -> Option<&str> {
+    let run = word.chars().rev().take_while(|c| class(*c) == Class::Syllabic).count();
+    PARTICLES.iter().find_map(|p| {
+        let stem = word.strip_suffix(p)?;
+        (run - p.chars().count() >= 2).then_some(stem)
+    })
+}
+
 fn token(text: String, offset_from: usize, offset_to: usize, position: usize) -> Token {
     Token { offset_from, offset_to, position, text, position_length: 1 }
 }
@@ -171,6 +189,19 @@ mod tests {
         assert_eq!(words("Go언어로 만든 CLI", Mode::Query), ["go", "언어", "어로", "만든", "cli"]);
         assert_eq!(words("Go언어로", Mode::Query), ["go", "언어", "어로"]);
         assert_eq!(words("Café naïve", Mode::Query), ["café", "naïve"]);
+    }
+
+    #[test]
+    fn particles_come_off_query_words_with_a_stem_left() {
+        assert_eq!(strip_particle("쿠버네티스를"), Some("쿠버네티스"));
+        assert_eq!(strip_particle("쿠버네티스에서"), Some("쿠버네티스"));
+        assert_eq!(strip_particle("스프링을"), Some("스프링"));
+        assert_eq!(strip_particle("Go언어로"), Some("Go언어"));
+        assert_eq!(strip_particle("배포하기"), Some("배포"));
+        assert_eq!(strip_particle("속도"), None, "one syllable would be left");
+        assert_eq!(strip_particle("배포"), None);
+        assert_eq!(strip_particle("kafka"), None);
+        assert_eq!(strip_particle("k8s를"), None, "no Hangul stem");
     }
 
     #[test]

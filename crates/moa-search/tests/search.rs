@@ -206,3 +206,21 @@ fn snippets_of_long_korean_text_cut_at_character_boundaries() {
         assert!(r.hits[0].snippet_html.contains("<b>"), "{q}: {}", r.hits[0].snippet_html);
     }
 }
+
+#[test]
+fn a_query_word_with_a_particle_finds_the_bare_word_and_ranks_its_own_form_first() {
+    let index = SearchIndex::in_memory().unwrap();
+    index
+        .upsert(&[
+            post(1, "a", "쿠버네티스 입문", "개념을 정리했습니다.", &[], 1),
+            post(2, "a", "쿠버네티스를 고른 이유", "비교했습니다.", &[], 1),
+            post(3, "a", "도커 입문", "컨테이너.", &[], 1),
+        ])
+        .unwrap();
+    assert_eq!(ids(&index, "쿠버네티스를"), [2, 1]);
+    assert_eq!(ids(&index, "쿠버네티스"), [1, 2]);
+    assert!(ids(&index, "\"쿠버네티스를 입문\"").is_empty(), "phrases stay as typed");
+    let mut left = ids(&index, "입문 -쿠버네티스를");
+    left.sort();
+    assert_eq!(left, [1, 3], "an exclusion takes the form as typed");
+}
