@@ -316,15 +316,22 @@ impl SearchIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut wanted = 0;
         for part in parse(&q.text) {
-            let stem = (!part.exclude && !part.text.contains(char::is_whitespace))
-                .then(|| crate::tokenizer::strip_particle(&part.text))
-                .flatten();
-            let clause = match (self.clause(&part.text), stem.and_then(|s| self.clause(s))) {
-                // The word as typed, or its stem: posts with the very form match both and rank first.
-                (Some(word), Some(stem)) => {
-                    Some(Box::new(BooleanQuery::new(vec![(Occur::Should, word), (Occur::Should, stem)])) as Box<dyn Query>)
+            let clause = if part.exclude || part.text.contains(char::is_whitespace) {
+                self.clause(&part.text)
+            } else {
+                // The word as typed, its stem without a particle, or the stem's compound written with a
+                // space: posts with the very form match more of them and rank first.
+                let stem = crate::tokenizer::strip_particle(&part.text);
+                let mut forms = vec![part.text.clone()];
+                forms.extend(stem.map(String::from));
+                forms.extend(crate::tokenizer::compound_splits(stem.unwrap_or(&part.text)));
+                let mut alternatives: Vec<(Occur, Box<dyn Query>)> =
+                    forms.iter().filter_map(|f| self.clause(f)).map(|c| (Occur::Should, c)).collect();
+                match alternatives.len() {
+                    0 => None,
+                    1 => alternatives.pop().map(|(_, c)| c),
+                    _ => Some(Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>),
                 }
-                (word, _) => word,
             };
             if let Some(c) = clause {
                 if part.exclude {

@@ -6,3 +6,30 @@ pub mod tokenizer;
 pub mod topics;
 
 pub use index::{Hit, Hits, IndexedPost, SearchError, SearchIndex, SearchQuery, Sort};
+
+/// The text of a post as indexed: its summary, then its content's text (up to `max_chars`). A summary cut
+/// from the content repeats its opening, so then the content's text alone.
+pub fn body_text(summary: Option<&str>, content_html: Option<&str>, max_chars: usize) -> String {
+    let mut body = summary.unwrap_or("").to_string();
+    if let Some(html) = content_html {
+        let text = moa_feed::html::html_to_text_prefix(html, max_chars);
+        if body.is_empty() || !text.starts_with(body.trim_end_matches('…')) {
+            body.push('\n');
+            body.push_str(&text);
+        } else {
+            body = text;
+        }
+    }
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_summary_cut_from_the_content_is_indexed_once() {
+        let body = super::body_text(Some("첫 문장입니다. 둘째…"), Some("<p>첫 문장입니다. 둘째 문장입니다.</p>"), 100);
+        assert_eq!(body.matches("첫 문장").count(), 1, "{body}");
+        let body = super::body_text(Some("따로 쓴 요약"), Some("<p>본문</p>"), 100);
+        assert!(body.contains("따로 쓴 요약") && body.contains("본문"), "{body}");
+    }
+}

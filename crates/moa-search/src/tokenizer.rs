@@ -144,6 +144,19 @@ pub fn strip_particle(word: &str) -> Option<&str> {
     })
 }
 
+/// A Korean compound typed without its space, written with it at each place that leaves two words of at
+/// least two syllables: "객체지향" → "객체 지향"; "데이터베이스" → "데이터 베이스", "데이터베 이스"… The posts
+/// that write the space hold no bigram across it, so the compound as typed misses them.
+pub fn compound_splits(word: &str) -> Vec<String> {
+    let syllables: Vec<char> = word.chars().collect();
+    if !(4..=8).contains(&syllables.len()) || !syllables.iter().all(|c| ('\u{AC00}'..='\u{D7A3}').contains(c)) {
+        return Vec::new();
+    }
+    (2..=syllables.len() - 2)
+        .map(|at| format!("{} {}", syllables[..at].iter().collect::<String>(), syllables[at..].iter().collect::<String>()))
+        .collect()
+}
+
 fn token(text: String, offset_from: usize, offset_to: usize, position: usize) -> Token {
     Token { offset_from, offset_to, position, text, position_length: 1 }
 }
@@ -202,6 +215,14 @@ mod tests {
         assert_eq!(strip_particle("배포"), None);
         assert_eq!(strip_particle("kafka"), None);
         assert_eq!(strip_particle("k8s를"), None, "no Hangul stem");
+    }
+
+    #[test]
+    fn compounds_are_split_where_a_space_could_be() {
+        assert_eq!(compound_splits("객체지향"), ["객체 지향"]);
+        assert_eq!(compound_splits("코딩테스트"), ["코딩 테스트", "코딩테 스트"]);
+        assert!(compound_splits("배포").is_empty() && compound_splits("검색엔").is_empty());
+        assert!(compound_splits("Go언어로").is_empty(), "Hangul only");
     }
 
     #[test]

@@ -31,23 +31,8 @@ pub fn default_dir(database_url: &str) -> PathBuf {
 
 /// The tagger's topics for a post, from its title, categories and text.
 pub fn topics(title: &str, categories: &[String], summary: Option<&str>, content_html: Option<&str>) -> Vec<String> {
-    let body = body_text(summary, content_html, moa_search::topics::BODY_CHARS);
+    let body = moa_search::body_text(summary, content_html, moa_search::topics::BODY_CHARS);
     moa_search::topics::tag(title, categories, &body)
-}
-
-fn body_text(summary: Option<&str>, content_html: Option<&str>, max_chars: usize) -> String {
-    let mut body = summary.unwrap_or("").to_string();
-    if let Some(html) = content_html {
-        let text = moa_feed::html::html_to_text_prefix(html, max_chars);
-        // A summary cut from the content repeats its opening; index that text once.
-        if !text.starts_with(body.trim_end_matches('…')) || body.is_empty() {
-            body.push('\n');
-            body.push_str(&text);
-        } else {
-            body = text;
-        }
-    }
-    body
 }
 
 /// A stored post as the index sees it.
@@ -63,7 +48,7 @@ pub fn indexed(p: &PostText) -> IndexedPost {
         id: p.id,
         source_id: p.source_id.clone(),
         title: p.title.clone(),
-        body: body_text(p.summary.as_deref(), p.content_html.as_deref(), BODY_CHARS),
+        body: moa_search::body_text(p.summary.as_deref(), p.content_html.as_deref(), BODY_CHARS),
         company: format!("{} {} {}", p.source_name_ko, p.source_name_en, p.source_id),
         tags,
         topics: p.topics.clone(),
@@ -262,13 +247,5 @@ mod tests {
         assert_eq!(default_dir("sqlite:///var/lib/moa/moa.db?mode=rwc"), PathBuf::from("/var/lib/moa/search"));
         assert_eq!(default_dir("sqlite://moa.db"), PathBuf::from("./search"));
         assert_eq!(default_dir("postgres://db/moa"), PathBuf::from("moa-data/search"));
-    }
-
-    #[test]
-    fn a_summary_cut_from_the_content_is_indexed_once() {
-        let body = body_text(Some("첫 문장입니다. 둘째…"), Some("<p>첫 문장입니다. 둘째 문장입니다.</p>"), 100);
-        assert_eq!(body.matches("첫 문장").count(), 1, "{body}");
-        let body = body_text(Some("따로 쓴 요약"), Some("<p>본문</p>"), 100);
-        assert!(body.contains("따로 쓴 요약") && body.contains("본문"), "{body}");
     }
 }
