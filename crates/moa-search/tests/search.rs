@@ -200,7 +200,7 @@ fn snippets_of_long_korean_text_cut_at_character_boundaries() {
     let index = SearchIndex::in_memory().unwrap();
     let body = format!("{}쿠버네티스에서 대시보드 접속 그리고 운영의 문제점{}", "현황 지금까지 Multipass 를 활용하여 ".repeat(8), " 끝.".repeat(40));
     index.upsert(&[post(1, "x", "서버 구축기 — Part 3", &body, &[], 1)]).unwrap();
-    for q in ["쿠버네티스", "운영", "문제", "접", "multipass 활용"] {
+    for q in ["쿠버네티스", "운영", "문제", "끝", "multipass 활용"] {
         let r = index.search(&SearchQuery { text: q.into(), limit: 10, now: NOW, ..SearchQuery::default() }).unwrap();
         assert_eq!(r.hits.len(), 1, "{q}");
         assert!(r.hits[0].snippet_html.contains("<b>"), "{q}: {}", r.hits[0].snippet_html);
