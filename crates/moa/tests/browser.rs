@@ -25,7 +25,8 @@ async fn pages_work_in_chromium() {
     let (dir, store, _) = crawled_store(FEEDS).await;
     let password = "a browser's password";
     store.set_user_password("kim", &moa::auth::hash_password(password).unwrap(), 1).await.unwrap();
-    let web = start_web(moa::web::AppState::new(store.clone())).await;
+    let search = moa::search::Search::in_memory_following(store.clone()).await.unwrap();
+    let web = start_web(moa::web::AppState::new(store.clone()).with_search(search)).await;
     let shots = std::env::var_os("MOA_SCREENSHOTS").map_or_else(|| dir.path().join("screenshots"), PathBuf::from);
     let script = root.join("crates/moa/tests/browser/run.mjs");
     let run = tokio::process::Command::new("node")

@@ -210,6 +210,36 @@ for (const width of [375, 360]) {
   await context.close();
 }
 
+// Search: matches marked in titles and snippets, the filters narrow the results and stay in the form.
+{
+  const { context, page, problems } = await open({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${base}/`);
+  await page.fill("#q", "스프링을");
+  await page.press("#q", "Enter");
+  await page.waitForURL(/\/search\?q=/);
+  const marked = await page.locator("li.post b").count();
+  check(marked > 0, "search results mark the matches", marked);
+  const hits = await page.locator("li.post").count();
+  await page.selectOption("#f-sort", "date");
+  await page.locator("form.search-filters button[type=submit]").click();
+  await page.waitForURL(/sort=date/);
+  const times = await page.locator("li.post time").evaluateAll((ts) => ts.map((t) => t.dateTime));
+  check(times.length === hits && times.every((t, i) => i === 0 || times[i - 1] >= t), "newest first keeps every hit", JSON.stringify(times));
+  const company = await page.locator("li.post a.company").first().getAttribute("href");
+  const id = company.split("/").pop().split("?")[0];
+  await page.selectOption("#f-company", id);
+  await page.locator("form.search-filters button[type=submit]").click();
+  await page.waitForURL(new RegExp(`company=${id}`));
+  const companies = await page.locator("li.post a.company").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+  check(companies.length > 0 && companies.every((h) => h.startsWith(`/company/${id}`)), "the company filter narrows the results", JSON.stringify(companies));
+  check((await page.locator("#f-company").inputValue()) === id, "the filter stays chosen");
+  checkContrast(await contrasts(page), "search");
+  await page.goto(`${base}/search?q=${encodeURIComponent("스프링")}`);
+  await page.screenshot({ path: join(shots, "search.png") });
+  check(problems.length === 0, "no problems on the search page", problems.join("; "));
+  await context.close();
+}
+
 // A feed whose titles and summaries carry script: shown as text, nothing runs.
 {
   const { context, page, problems } = await open({ viewport: { width: 1280, height: 900 } });
