@@ -91,15 +91,20 @@ fn main() {
     println!("{} posts, {} queries", docs.len(), queries.len());
     let index = quality::moa_index(&docs);
     let db = sqlite(&docs);
-    let systems: [(&str, Vec<(String, usize, f64, f64)>); 3] = [
+    type Scores = Vec<(String, usize, f64, f64)>;
+    let systems: [(&str, Scores); 3] = [
         ("moa (tantivy, Korean bigrams)", quality::evaluate(&queries, |q| quality::moa_search(&index, &docs, q, now))),
         ("SQLite FTS5 trigram", quality::evaluate(&queries, |q| fts_search(&db, &docs, q))),
         ("LIKE", quality::evaluate(&queries, |q| like_search(&db, &docs, q))),
     ];
-    println!("\n| kind | queries | {} |", systems.iter().map(|(n, _)| format!("{n} recall@10 / nDCG@10")).collect::<Vec<_>>().join(" | "));
+    println!(
+        "\n| kind | queries | {} |",
+        systems.iter().map(|(n, _)| format!("{n} recall@10 / nDCG@10")).collect::<Vec<_>>().join(" | ")
+    );
     println!("|---|---:|{}", "---:|".repeat(systems.len()));
     for (i, (kind, n, _, _)) in systems[0].1.iter().enumerate() {
-        let cells: Vec<String> = systems.iter().map(|(_, rows)| format!("{:.3} / {:.3}", rows[i].2, rows[i].3)).collect();
+        let cells: Vec<String> =
+            systems.iter().map(|(_, rows)| format!("{:.3} / {:.3}", rows[i].2, rows[i].3)).collect();
         println!("| {kind} | {n} | {} |", cells.join(" | "));
     }
     if std::env::args().any(|a| a == "--per-query") {
@@ -109,7 +114,15 @@ fn main() {
             let f = fts_search(&db, &docs, &q.text);
             let l = like_search(&db, &docs, &q.text);
             let r = |ranked: &[String]| quality::recall_at_10(ranked, &q.relevant);
-            println!("{:<13} {:<14} moa {:.2}  fts5 {:.2}  like {:.2}  ({} relevant)", q.kind, q.text, r(&m), r(&f), r(&l), q.relevant.len());
+            println!(
+                "{:<13} {:<14} moa {:.2}  fts5 {:.2}  like {:.2}  ({} relevant)",
+                q.kind,
+                q.text,
+                r(&m),
+                r(&f),
+                r(&l),
+                q.relevant.len()
+            );
         }
     }
 }

@@ -74,7 +74,11 @@ impl Corpus {
             title: self.titles[rng.below(self.titles.len())].clone(),
             body,
             company: self.companies[company].clone(),
-            tags: topics.iter().filter_map(|s| moa_search::topics::topic(s)).flat_map(|t| [t.ko.to_string(), t.en.to_string()]).collect(),
+            tags: topics
+                .iter()
+                .filter_map(|s| moa_search::topics::topic(s))
+                .flat_map(|t| [t.ko.to_string(), t.en.to_string()])
+                .collect(),
             topics,
             sort_at: NOW - rng.below(THREE_YEARS as usize) as i64,
         }
@@ -173,19 +177,30 @@ fn main() {
             None => kinds.push((query.kind.clone(), vec![q(&query.text)])),
         }
     }
-    kinds.push(("phrase".into(), ["\"코드 리뷰\"", "\"Claude Code\"", "\"쿠버네티스 클러스터\"", "\"성능 개선\""].map(q).to_vec()));
-    kinds.push(("exclusion".into(), ["배포 -쿠버네티스", "spring -boot", "테스트 -코드", "에이전트 -claude"].map(q).to_vec()));
+    kinds.push((
+        "phrase".into(),
+        ["\"코드 리뷰\"", "\"Claude Code\"", "\"쿠버네티스 클러스터\"", "\"성능 개선\""].map(q).to_vec(),
+    ));
+    kinds.push((
+        "exclusion".into(),
+        ["배포 -쿠버네티스", "spring -boot", "테스트 -코드", "에이전트 -claude"].map(q).to_vec(),
+    ));
     let filtered = |text: &str, company: usize| SearchQuery {
         source_id: Some(format!("c{company}")),
         since: Some(NOW - 365 * 86_400),
         ..q(text)
     };
-    kinds.push(("company + year filter".into(), vec![filtered("배포", 3), filtered("docker", 17), filtered("회고", 42), filtered("성능", 99)]));
+    kinds.push((
+        "company + year filter".into(),
+        vec![filtered("배포", 3), filtered("docker", 17), filtered("회고", 42), filtered("성능", 99)],
+    ));
     let newest = |text: &str| SearchQuery { sort: Sort::Newest, ..q(text) };
     kinds.push(("newest first".into(), ["배포", "docker", "회고", "에이전트"].map(newest).to_vec()));
 
     let index = Arc::new(index);
-    println!("\n| kind | queries | hits (mean total) | 1 client p50 / p99 ms | 8 clients p50 / p99 ms | 8 clients queries/s |");
+    println!(
+        "\n| kind | queries | hits (mean total) | 1 client p50 / p99 ms | 8 clients p50 / p99 ms | 8 clients queries/s |"
+    );
     println!("|---|---:|---:|---:|---:|---:|");
     for (kind, list) in &kinds {
         // Warm the caches once.

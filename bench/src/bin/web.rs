@@ -58,7 +58,16 @@ struct Feeds {
     posts: usize,
 }
 
-const TOPICS: &[&str] = &["쿠버네티스", "카프카", "검색 품질", "결제 시스템", "모바일 앱", "데이터 파이프라인", "프론트엔드 성능", "머신러닝 추천"];
+const TOPICS: &[&str] = &[
+    "쿠버네티스",
+    "카프카",
+    "검색 품질",
+    "결제 시스템",
+    "모바일 앱",
+    "데이터 파이프라인",
+    "프론트엔드 성능",
+    "머신러닝 추천",
+];
 const TAGS: &[&str] = &["backend", "frontend", "infra", "data", "ml", "kotlin", "react", "k8s", "kafka", "db"];
 /// The posts' dates span this many days before the crawl.
 const SPAN_DAYS: i64 = 3 * 365;

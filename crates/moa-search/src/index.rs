@@ -234,8 +234,15 @@ impl SearchIndex {
     /// Adds posts (replacing the indexed copy of any with the same id) and removes others, then commits with
     /// `seq` recorded, in one step: after a crash the index holds all of it or none, and knows which.
     pub fn apply(&self, upserts: &[IndexedPost], deletes: &[i64], seq: i64) -> Result<()> {
+        self.stage(upserts, deletes)?;
+        self.commit(seq)
+    }
+
+    /// Adds and removes posts without committing: a catch-up stages many pages of changes, then commits
+    /// once (each commit makes new segments for the merges to join).
+    pub fn stage(&self, upserts: &[IndexedPost], deletes: &[i64]) -> Result<()> {
         let f = &self.fields;
-        let mut writer = self.writer.as_ref().ok_or(SearchError::ReadOnly)?.lock().unwrap_or_else(|e| e.into_inner());
+        let writer = self.writer.as_ref().ok_or(SearchError::ReadOnly)?.lock().unwrap_or_else(|e| e.into_inner());
         for id in deletes {
             writer.delete_term(Term::from_field_i64(f.id, *id));
         }
@@ -258,6 +265,12 @@ impl SearchIndex {
             }
             writer.add_document(d)?;
         }
+        Ok(())
+    }
+
+    /// Makes what was staged searchable, recording `seq` as applied in the same commit.
+    pub fn commit(&self, seq: i64) -> Result<()> {
+        let mut writer = self.writer.as_ref().ok_or(SearchError::ReadOnly)?.lock().unwrap_or_else(|e| e.into_inner());
         let mut commit = writer.prepare_commit()?;
         commit.set_payload(&seq.to_string());
         commit.commit()?;
@@ -431,14 +444,16 @@ impl SearchIndex {
         let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match q.sort {
             Sort::Relevance => {
                 let now = q.now;
-                let collector = TopDocs::with_limit(limit).and_offset(offset).tweak_score(move |segment: &tantivy::SegmentReader| {
-                    let sort_at = segment.fast_fields().i64("sort_at").ok().map(|c| c.first_or_default_col(now));
-                    move |doc: tantivy::DocId, score: tantivy::Score| {
-                        let at = sort_at.as_ref().map_or(now, |c| c.get_val(doc));
-                        let age_days = ((now - at).max(0) as f32) / 86_400.0;
-                        score * 0.5f32.powf(age_days / RECENCY_HALF_LIFE_DAYS).max(0.25)
-                    }
-                });
+                let collector = TopDocs::with_limit(limit).and_offset(offset).tweak_score(
+                    move |segment: &tantivy::SegmentReader| {
+                        let sort_at = segment.fast_fields().i64("sort_at").ok().map(|c| c.first_or_default_col(now));
+                        move |doc: tantivy::DocId, score: tantivy::Score| {
+                            let at = sort_at.as_ref().map_or(now, |c| c.get_val(doc));
+                            let age_days = ((now - at).max(0) as f32) / 86_400.0;
+                            score * 0.5f32.powf(age_days / RECENCY_HALF_LIFE_DAYS).max(0.25)
+                        }
+                    },
+                );
                 searcher.search(&query, &(collector, Count))?
             }
             Sort::Newest => {

@@ -157,7 +157,12 @@ fn spans(text: &str, mode: Mode, out: &mut Vec<Span>) {
                 let base = position;
                 for k in 0..run.len() {
                     if mode == Mode::Index {
-                        out.push(Span { from: run[k], to: end_of(k), position: base + k.min(run.len() - 2), word: false });
+                        out.push(Span {
+                            from: run[k],
+                            to: end_of(k),
+                            position: base + k.min(run.len() - 2),
+                            word: false,
+                        });
                     }
                     if k + 1 < run.len() {
                         out.push(Span { from: run[k], to: end_of(k + 1), position: base + k, word: false });
@@ -182,9 +187,42 @@ pub fn terms(text: &str, mode: Mode) -> Vec<Token> {
 
 /// Particles and endings that attach to the end of a Korean word, longest first.
 const PARTICLES: &[&str] = &[
-    "에서는", "에서도", "으로는", "이라는", "입니다", "에서", "에게", "으로", "까지", "부터", "처럼", "보다", "라는",
-    "이란", "하기", "하는", "하고", "하며", "하면", "했던", "했다", "한다", "이다", "을", "를", "이", "가", "은", "는",
-    "에", "의", "와", "과", "도", "로", "만",
+    "에서는",
+    "에서도",
+    "으로는",
+    "이라는",
+    "입니다",
+    "에서",
+    "에게",
+    "으로",
+    "까지",
+    "부터",
+    "처럼",
+    "보다",
+    "라는",
+    "이란",
+    "하기",
+    "하는",
+    "하고",
+    "하며",
+    "하면",
+    "했던",
+    "했다",
+    "한다",
+    "이다",
+    "을",
+    "를",
+    "이",
+    "가",
+    "은",
+    "는",
+    "에",
+    "의",
+    "와",
+    "과",
+    "도",
+    "로",
+    "만",
 ];
 
 /// A query word without the particle or ending at its end ("쿠버네티스를" → "쿠버네티스", "Go언어로" → "Go언어"),
@@ -198,16 +236,25 @@ pub fn strip_particle(word: &str) -> Option<&str> {
     })
 }
 
-/// A Korean compound typed without its space, written with it at each place that leaves two words of at
-/// least two syllables: "객체지향" → "객체 지향"; "데이터베이스" → "데이터 베이스", "데이터베 이스"… The posts
-/// that write the space hold no bigram across it, so the compound as typed misses them.
+/// A Korean compound typed without its space, written with it in the middle (both middles of an odd length):
+/// "객체지향" → "객체 지향", "코딩테스트" → "코딩 테스트" and "코딩테 스트", "데이터베이스" → "데이터 베이스". The posts
+/// that write the space hold no bigram across it, so the compound as typed misses them. Every other place
+/// cost more than it found: each split is one more clause per query (compound p99 31 ms at 1,000,000 posts).
 pub fn compound_splits(word: &str) -> Vec<String> {
     let syllables: Vec<char> = word.chars().collect();
-    if !(4..=8).contains(&syllables.len()) || !syllables.iter().all(|c| ('\u{AC00}'..='\u{D7A3}').contains(c)) {
+    let n = syllables.len();
+    if !(4..=8).contains(&n) || !syllables.iter().all(|c| ('\u{AC00}'..='\u{D7A3}').contains(c)) {
         return Vec::new();
     }
-    (2..=syllables.len() - 2)
-        .map(|at| format!("{} {}", syllables[..at].iter().collect::<String>(), syllables[at..].iter().collect::<String>()))
+    let mut places = vec![n / 2];
+    if n % 2 == 1 {
+        places.push(n / 2 + 1);
+    }
+    places
+        .into_iter()
+        .map(|at| {
+            format!("{} {}", syllables[..at].iter().collect::<String>(), syllables[at..].iter().collect::<String>())
+        })
         .collect()
 }
 
@@ -271,6 +318,7 @@ mod tests {
     fn compounds_are_split_where_a_space_could_be() {
         assert_eq!(compound_splits("객체지향"), ["객체 지향"]);
         assert_eq!(compound_splits("코딩테스트"), ["코딩 테스트", "코딩테 스트"]);
+        assert_eq!(compound_splits("데이터베이스"), ["데이터 베이스"]);
         assert!(compound_splits("배포").is_empty() && compound_splits("검색엔").is_empty());
         assert!(compound_splits("Go언어로").is_empty(), "Hangul only");
     }

@@ -131,8 +131,10 @@ fn matches_are_highlighted_and_escaped() {
     index
         .upsert(&[post(1, "x", "<b>가짜</b> 쿠버네티스 & 배포", "쿠버네티스에서 배포를 했습니다 <script>", &[], 1)])
         .unwrap();
-    let hit =
-        &index.search(&SearchQuery { text: "배포".into(), limit: 10, now: NOW, ..SearchQuery::default() }).unwrap().hits[0];
+    let hit = &index
+        .search(&SearchQuery { text: "배포".into(), limit: 10, now: NOW, ..SearchQuery::default() })
+        .unwrap()
+        .hits[0];
     assert!(hit.title_html.contains("<b>배포</b>"), "{}", hit.title_html);
     assert!(
         hit.title_html.contains("&lt;b&gt;가짜&lt;/b&gt;") && hit.title_html.contains("&amp;"),
@@ -198,7 +200,11 @@ fn pages_of_hits_and_the_total() {
 #[test]
 fn snippets_of_long_korean_text_cut_at_character_boundaries() {
     let index = SearchIndex::in_memory().unwrap();
-    let body = format!("{}쿠버네티스에서 대시보드 접속 그리고 운영의 문제점{}", "현황 지금까지 Multipass 를 활용하여 ".repeat(8), " 끝.".repeat(40));
+    let body = format!(
+        "{}쿠버네티스에서 대시보드 접속 그리고 운영의 문제점{}",
+        "현황 지금까지 Multipass 를 활용하여 ".repeat(8),
+        " 끝.".repeat(40)
+    );
     index.upsert(&[post(1, "x", "서버 구축기 — Part 3", &body, &[], 1)]).unwrap();
     for q in ["쿠버네티스", "운영", "문제", "끝", "multipass 활용"] {
         let r = index.search(&SearchQuery { text: q.into(), limit: 10, now: NOW, ..SearchQuery::default() }).unwrap();

@@ -13,10 +13,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::{
-    CheckResult, Claimed, Created, Cursor, ErrorKind, NewPost, NewsletterSettings, Post, PostChange, PostQuery, PostText,
-    REMOVED_FROM_REGISTRY, Result, SAME_ARTICLE_WINDOW_SECONDS, Scrap, ScrapFields, Selection, Session, SourceCheck,
-    SourceRow, SourceSpec, Store, StoreError, Subscription, SubscriptionState, SyncStats, UpsertStats, Validators,
-    title_key, url_key,
+    CheckResult, Claimed, Created, Cursor, ErrorKind, NewPost, NewsletterSettings, Post, PostChange, PostQuery,
+    PostText, REMOVED_FROM_REGISTRY, Result, SAME_ARTICLE_WINDOW_SECONDS, Scrap, ScrapFields, Selection, Session,
+    SourceCheck, SourceRow, SourceSpec, Store, StoreError, Subscription, SubscriptionState, SyncStats, UpsertStats,
+    Validators, title_key, url_key,
 };
 
 /// The source columns a successful fetch sets, whether it brought a body or a 304: one list, so the two
@@ -812,12 +812,12 @@ impl Store for SqliteStore {
     }
 
     async fn post_changes(&self, after: i64, limit: u32) -> Result<Vec<PostChange>> {
-        let rows = sqlx::query(concat!(
+        let rows = sqlx::query(
             "SELECT c.seq, c.post_id, p.id, p.source_id, s.name_ko, s.name_en, p.title, p.summary, p.content_html,
                     p.categories, p.topics, p.sort_at, p.duplicate_of
              FROM post_changes c LEFT JOIN posts p ON p.id = c.post_id LEFT JOIN sources s ON s.id = p.source_id
-             WHERE c.seq > ? ORDER BY c.seq LIMIT ?"
-        ))
+             WHERE c.seq > ? ORDER BY c.seq LIMIT ?",
+        )
         .bind(after)
         .bind(i64::from(limit.max(1)))
         .fetch_all(&self.reader)

@@ -393,13 +393,17 @@ async fn every_write_edit_and_delete_is_logged_for_the_search_index() {
     let (_dir, store) = store().await;
     store.sync_registry(&[spec("a"), spec("b")], 100).await.unwrap();
     let seq_of = |changes: &[moa_store::PostChange], id: i64| changes.iter().find(|c| c.post_id == id).map(|c| c.seq);
-    let stats = store.store_fetch(&fetched("a", 200, Validators::default()), &[post("x", 10), post("y", 20)]).await.unwrap();
+    let stats =
+        store.store_fetch(&fetched("a", 200, Validators::default()), &[post("x", 10), post("y", 20)]).await.unwrap();
     let (x, y) = (stats.created[0].id, stats.created[1].id);
     let all = store.post_changes(0, 100).await.unwrap();
     assert_eq!(all.len(), 2);
     let text = all[0].text.as_ref().unwrap();
     assert_eq!((text.title.as_str(), text.source_name_ko.as_str()), ("제목 x", "a 기술블로그"));
-    assert_eq!((text.categories.clone(), text.topics.clone()), (vec!["backend".to_string()], vec!["backend".to_string()]));
+    assert_eq!(
+        (text.categories.clone(), text.topics.clone()),
+        (vec!["backend".to_string()], vec!["backend".to_string()])
+    );
     let start = store.last_change().await.unwrap();
     assert_eq!(Some(start), all.iter().map(|c| c.seq).max());
     assert!(store.post_changes(start, 100).await.unwrap().is_empty(), "nothing after the last change");

@@ -14,8 +14,10 @@ use moa_store::{Post, PostText, Store};
 
 /// How often the index looks for changes it has not applied: the most a new post waits to be found.
 pub const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
-/// Changes applied per commit while catching up.
-const BATCH: u32 = 2000;
+/// Changes read from the store at a time while catching up.
+const BATCH: u32 = 1000;
+/// Changes staged before a commit: a rebuild makes fewer, larger segments than with a commit per page.
+const COMMIT_EVERY: u64 = 20_000;
 /// Characters of a post's text indexed: whole posts, bar the longest (which say what they are about well
 /// before this).
 pub const BODY_CHARS: usize = 20_000;
@@ -147,9 +149,17 @@ impl Search {
     pub async fn catch_up(&self) -> anyhow::Result<CatchUp> {
         let _one = self.applying.lock().await;
         let mut done = CatchUp { seq: self.index.applied_seq()?, ..CatchUp::default() };
+        let mut staged = 0;
+        let mut read_up_to = done.seq;
         loop {
-            let changes = self.store.post_changes(done.seq, BATCH).await?;
-            let Some(last) = changes.last().map(|c| c.seq) else { return Ok(done) };
+            let changes = self.store.post_changes(read_up_to, BATCH).await?;
+            let Some(last) = changes.last().map(|c| c.seq) else {
+                if staged > 0 {
+                    self.commit(read_up_to).await?;
+                    done.seq = read_up_to;
+                }
+                return Ok(done);
+            };
             let mut upserts = Vec::new();
             let mut deletes = Vec::new();
             for c in &changes {
@@ -160,11 +170,23 @@ impl Search {
             }
             done.indexed += upserts.len() as u64;
             done.removed += deletes.len() as u64;
+            staged += changes.len() as u64;
+            read_up_to = last;
             let index = self.index.clone();
-            tokio::task::spawn_blocking(move || index.apply(&upserts, &deletes, last)).await??;
-            self.generation.fetch_add(1, Ordering::Release);
-            done.seq = last;
+            tokio::task::spawn_blocking(move || index.stage(&upserts, &deletes)).await??;
+            if staged >= COMMIT_EVERY {
+                self.commit(last).await?;
+                done.seq = last;
+                staged = 0;
+            }
         }
+    }
+
+    async fn commit(&self, seq: i64) -> anyhow::Result<()> {
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || index.commit(seq)).await??;
+        self.generation.fetch_add(1, Ordering::Release);
+        Ok(())
     }
 
     /// Catches up now and then every [`FOLLOW_INTERVAL`], until the process ends.

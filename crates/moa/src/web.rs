@@ -598,7 +598,13 @@ impl SearchParams {
     fn href(&self, path: &str, page: Option<usize>, ui: &Ui) -> String {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         q.append_pair("q", &self.text());
-        for (key, value) in [("company", &self.company), ("topic", &self.topic), ("tag", &self.tag), ("from", &self.from), ("to", &self.to)] {
+        for (key, value) in [
+            ("company", &self.company),
+            ("topic", &self.topic),
+            ("tag", &self.tag),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
             if let Some(v) = non_empty(value) {
                 q.append_pair(key, &v);
             }

@@ -150,10 +150,12 @@ async fn every_response_matches_the_openapi_document() {
     let hits = found["results"].as_array().unwrap();
     assert!(found["total"].as_u64().unwrap() > 5 && hits.len() == 5, "쿠버네티스: {found}");
     assert!(hits.iter().all(|h| format!("{}{}", h["title_html"], h["snippet_html"]).contains("<b>")), "{found}");
-    let (_, _, second) = get("/api/v1/search?q=%EC%BF%A0%EB%B2%84%EB%84%A4%ED%8B%B0%EC%8A%A4&limit=5&page=2".into()).await;
+    let (_, _, second) =
+        get("/api/v1/search?q=%EC%BF%A0%EB%B2%84%EB%84%A4%ED%8B%B0%EC%8A%A4&limit=5&page=2".into()).await;
     let first_ids: Vec<&Value> = hits.iter().map(|h| &h["id"]).collect();
     assert!(second["results"].as_array().unwrap().iter().all(|h| !first_ids.contains(&&h["id"])));
-    let word = listed.iter().find(|p| p.source_id == "src3").unwrap().title.split_whitespace().next().unwrap().to_string();
+    let word =
+        listed.iter().find(|p| p.source_id == "src3").unwrap().title.split_whitespace().next().unwrap().to_string();
     let q = url::form_urlencoded::byte_serialize(word.as_bytes()).collect::<String>();
     let (_, _, in_src3) = get(format!("/api/v1/search?q={q}&company=src3&sort=date&limit=100")).await;
     let in_src3 = in_src3["results"].as_array().unwrap();

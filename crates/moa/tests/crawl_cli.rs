@@ -206,7 +206,8 @@ fn spawn_serve(setup: &Setup) -> (std::process::Child, String) {
 async fn served_hits(addr: &str, q: &str, company: &str) -> Vec<i64> {
     let q = url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>();
     let url = format!("http://{addr}/api/v1/search?q={q}&company={company}&limit=100");
-    let page: serde_json::Value = serde_json::from_str(&reqwest::get(url).await.unwrap().text().await.unwrap()).unwrap();
+    let page: serde_json::Value =
+        serde_json::from_str(&reqwest::get(url).await.unwrap().text().await.unwrap()).unwrap();
     page["results"].as_array().unwrap().iter().map(|h| h["id"].as_i64().unwrap()).collect()
 }
 
@@ -236,7 +237,8 @@ async fn the_index_follows_the_store_across_processes_and_catches_up_after_a_cra
     for (path, file) in [("/a", "kr-s0okju.xml"), ("/b", "kr-shin0102.xml"), ("/c", "kr-hyunsang.xml")] {
         server.route(path, Reply::feed(fixture(file)));
     }
-    let setup = Setup::new(&[("a", format!("http://{a}/a")), ("b", format!("http://{a}/b")), ("c", format!("http://{a}/c"))]);
+    let setup =
+        Setup::new(&[("a", format!("http://{a}/a")), ("b", format!("http://{a}/b")), ("c", format!("http://{a}/c"))]);
     let store = moa_store::open(&setup.db).await.unwrap();
 
     // Posts stored with no index following: the first command that opens the index catches it up.

@@ -347,8 +347,12 @@ async fn the_search_page_marks_matches_filters_and_pages() {
     assert!(total > 20, "enough hits to page: {total}");
     assert!(all.contains(&format!("“개발” 검색 결과 {total}개")), "the heading counts every hit");
     assert_eq!(count(&all), 20);
-    let next = all.split("rel=\"next\" href=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().replace("&#38;", "&");
-    assert_eq!(next, format!("/search?q={}&page=2", url::form_urlencoded::byte_serialize("개발".as_bytes()).collect::<String>()));
+    let next =
+        all.split("rel=\"next\" href=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().replace("&#38;", "&");
+    assert_eq!(
+        next,
+        format!("/search?q={}&page=2", url::form_urlencoded::byte_serialize("개발".as_bytes()).collect::<String>())
+    );
     let second = web.page(&next).await;
     assert_eq!(count(&second), (total - 20).min(20));
     assert!(second.contains("rel=\"prev\""));
@@ -361,21 +365,30 @@ async fn the_search_page_marks_matches_filters_and_pages() {
     let company = web.page(&format!("/search?q={word}&company=src1&sort=date")).await;
     assert!(company.contains("<option value=\"src1\" selected>"));
     assert!(company.contains("<option value=\"date\" selected>"));
-    let src1: Vec<moa_store::Post> = store.posts_by_ids(&ids(&company).iter().map(|i| i.parse().unwrap()).collect::<Vec<i64>>()).await.unwrap();
+    let src1: Vec<moa_store::Post> =
+        store.posts_by_ids(&ids(&company).iter().map(|i| i.parse().unwrap()).collect::<Vec<i64>>()).await.unwrap();
     assert!(!src1.is_empty() && src1.iter().all(|p| p.source_id == "src1"));
     assert!(src1.windows(2).all(|w| w[0].sort_at >= w[1].sort_at), "newest first");
     let newest = &src1[0];
     let day = time::OffsetDateTime::from_unix_timestamp(newest.sort_at + 9 * 3600).unwrap().date().to_string();
     let that_day = web.page(&format!("/search?q={word}&company=src1&from={day}&to={day}")).await;
     assert!(that_day.contains(&format!("value=\"{day}\"")));
-    let days: Vec<moa_store::Post> = store.posts_by_ids(&ids(&that_day).iter().map(|i| i.parse().unwrap()).collect::<Vec<i64>>()).await.unwrap();
+    let days: Vec<moa_store::Post> =
+        store.posts_by_ids(&ids(&that_day).iter().map(|i| i.parse().unwrap()).collect::<Vec<i64>>()).await.unwrap();
     assert!(days.iter().any(|p| p.id == newest.id));
-    assert!(days.iter().all(|p| (p.sort_at + 9 * 3600) / 86_400 == (newest.sort_at + 9 * 3600) / 86_400), "that day only");
+    assert!(
+        days.iter().all(|p| (p.sort_at + 9 * 3600) / 86_400 == (newest.sort_at + 9 * 3600) / 86_400),
+        "that day only"
+    );
     let topic = web.page(&format!("/search?q={word}&topic=backend")).await;
     assert!(topic.contains("<option value=\"backend\" selected>"));
-    let tagged: Vec<moa_store::Post> = store.posts_by_ids(&ids(&topic).iter().map(|i| i.parse().unwrap()).collect::<Vec<i64>>()).await.unwrap();
+    let tagged: Vec<moa_store::Post> =
+        store.posts_by_ids(&ids(&topic).iter().map(|i| i.parse().unwrap()).collect::<Vec<i64>>()).await.unwrap();
     assert!(!tagged.is_empty() && tagged.iter().all(|p| p.topics.iter().any(|t| t == "backend")));
-    assert!(web.page(&format!("/search?q={word}&from=nonsense")).await.contains("“개발” 검색 결과"), "a bad date is no filter");
+    assert!(
+        web.page(&format!("/search?q={word}&from=nonsense")).await.contains("“개발” 검색 결과"),
+        "a bad date is no filter"
+    );
 
     // Hostile queries are text; markup in posts stays escaped around the marks.
     let hostile = web.page("/search?q=%3Cb%3E%22%20-").await;
@@ -390,7 +403,8 @@ async fn topics_have_pages_feeds_and_chips() {
     for t in moa_search::topics::TOPICS {
         assert!(home.contains(&format!("<a href=\"/topic/{}\">{}</a>", t.slug, t.ko)), "{}", t.slug);
     }
-    let backend = store.posts(&PostQuery { topic: Some("backend".into()), limit: 100, ..Default::default() }).await.unwrap();
+    let backend =
+        store.posts(&PostQuery { topic: Some("backend".into()), limit: 100, ..Default::default() }).await.unwrap();
     assert!(!backend.is_empty(), "the tagger finds backend posts in Spring blogs");
     let page = web.page("/topic/backend").await;
     assert!(page.contains("<h1 class=\"company\">주제: 백엔드"));

@@ -27,11 +27,7 @@ pub struct Query {
 /// `crates/moa-search` for the test and `bench` for the benchmarks).
 pub fn root() -> PathBuf {
     let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    crate_dir
-        .ancestors()
-        .find(|d| d.join("testdata/search/queries.tsv").is_file())
-        .unwrap_or(crate_dir)
-        .to_path_buf()
+    crate_dir.ancestors().find(|d| d.join("testdata/search/queries.tsv").is_file()).unwrap_or(crate_dir).to_path_buf()
 }
 
 /// Company names of the organisations' blogs (as label.py has them); a personal blog is named by its title.
