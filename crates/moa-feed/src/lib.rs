@@ -6,6 +6,7 @@
 
 mod date;
 mod decode;
+pub mod discover;
 pub mod html;
 mod jsonfeed;
 pub mod link;
