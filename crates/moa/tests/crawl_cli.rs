@@ -130,23 +130,11 @@ async fn the_next_check_is_written_before_the_fetch_so_a_killed_crawl_does_not_l
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_runs_the_scheduler_and_shows_what_it_crawled() {
-    use std::io::{BufRead, BufReader};
     let server = Arc::new(TestServer::default());
     let a = server.start("127.0.0.1").await;
     server.route("/a", Reply::feed(fixture("kr-s0okju.xml")));
     let setup = Setup::new(&[("a", format!("http://{a}/a"))]);
-    let mut child = setup
-        .moa(&["serve", "--listen", "127.0.0.1:0"])
-        .env("MOA_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = lines
-        .find_map(|l| l.ok()?.split("moa: serving http://").nth(1).map(String::from))
-        .expect("serve prints its address");
-    std::thread::spawn(move || lines.for_each(drop));
+    let (mut child, addr) = spawn_serve(&setup, &[]);
     let store = moa_store::open(&setup.db).await.unwrap();
     let title = store_titles_after_crawl(&store).await;
     moa::fetch::install_tls_provider();
@@ -184,11 +172,11 @@ async fn store_titles_after_crawl(store: &std::sync::Arc<dyn moa_store::Store>) 
     panic!("nothing crawled within 5 s");
 }
 
-/// A running `moa serve` and its address.
-fn spawn_serve(setup: &Setup) -> (std::process::Child, String) {
+/// A running `moa serve` (with these extra arguments) and its address.
+fn spawn_serve(setup: &Setup, args: &[&str]) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = setup
-        .moa(&["serve", "--listen", "127.0.0.1:0", "--no-crawl"])
+        .moa(&[&["serve", "--listen", "127.0.0.1:0"], args].concat())
         .env("MOA_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -253,7 +241,7 @@ async fn the_index_follows_the_store_across_processes_and_catches_up_after_a_cra
 
     // While serve holds the index, another process's writes reach its search within seconds, and the CLI
     // reads the index serve keeps.
-    let (mut serve, addr) = spawn_serve(&setup);
+    let (mut serve, addr) = spawn_serve(&setup, &["--no-crawl"]);
     assert!(served_hits(&addr, &a_title, "a").await.contains(&a_id));
     setup.run(&["crawl", "--once", "--source", "b"]);
     let (b_id, b_title) = newest_of(&store, "b").await;
@@ -271,7 +259,7 @@ async fn the_index_follows_the_store_across_processes_and_catches_up_after_a_cra
     serve.wait().unwrap();
     setup.run(&["crawl", "--once", "--source", "c"]);
     let (c_id, c_title) = newest_of(&store, "c").await;
-    let (mut serve, addr) = spawn_serve(&setup);
+    let (mut serve, addr) = spawn_serve(&setup, &["--no-crawl"]);
     assert!(served_hits(&addr, &c_title, "c").await.contains(&c_id), "caught up before serving");
     assert!(!served_hits(&addr, &b_title, "b").await.contains(&b_id), "the deleted post stays gone");
     serve.kill().unwrap();
