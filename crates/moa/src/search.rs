@@ -263,6 +263,58 @@ pub struct Rebuilt {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_damaged_index_is_set_aside_and_built_again_from_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = moa_store::open(&format!("sqlite://{}", dir.path().join("moa.db").display())).await.unwrap();
+        let spec = moa_store::SourceSpec {
+            id: "a".into(),
+            name_ko: "에이".into(),
+            name_en: "A".into(),
+            homepage: "https://a.example/".into(),
+            feed_url: "https://a.example/feed".into(),
+            platform: String::new(),
+            user_agent: None,
+        };
+        store.sync_registry(&[spec], 1).await.unwrap();
+        let post = moa_store::NewPost {
+            entry_id: "1".into(),
+            url: Some("https://a.example/1".into()),
+            title: "쿠버네티스 운영기".into(),
+            summary: None,
+            content_html: None,
+            author: None,
+            thumbnail: None,
+            categories: Vec::new(),
+            topics: Vec::new(),
+            published_at: Some(10),
+            updated_at: None,
+        };
+        let check = moa_store::SourceCheck {
+            source_id: "a".into(),
+            at: 20,
+            next_check_at: 30,
+            interval: 10,
+            permanent_redirect: None,
+            result: moa_store::CheckResult::NotModified,
+        };
+        store.store_fetch(&check, &[post]).await.unwrap();
+        let index_dir = dir.path().join("search");
+        std::fs::create_dir_all(&index_dir).unwrap();
+        std::fs::write(index_dir.join("meta.json"), "{ not json").unwrap();
+
+        let search = Search::open(&index_dir, store.clone()).unwrap();
+        assert_eq!(search.catch_up().await.unwrap().indexed, 1, "rebuilt from the store's log");
+        let q = moa_search::SearchQuery { text: "쿠버네티스".into(), limit: 10, ..Default::default() };
+        assert_eq!(search.search(&q).await.unwrap().found.len(), 1);
+        let aside: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.starts_with("search.broken-"))
+            .collect();
+        assert_eq!(aside.len(), 1, "the damaged index is kept aside for a look: {aside:?}");
+    }
+
     #[test]
     fn the_index_lives_beside_the_database_file() {
         assert_eq!(default_dir("sqlite://moa-data/moa.db"), PathBuf::from("moa-data/search"));
