@@ -69,6 +69,15 @@ fn join(base: &Url, path: &str) -> Option<Url> {
 /// The feeds a platform's rule gives for a homepage.
 fn platform_feeds(homepage: &Url, platform: &str) -> Vec<Url> {
     let origin = |path: &str| join(homepage, path);
+    // Another host of the platform, reached the way the homepage is (scheme and port).
+    let on_host = |host: &str, path: &str| {
+        let mut url = homepage.clone();
+        url.set_host(Some(host)).ok()?;
+        url.set_path(path);
+        url.set_query(None);
+        url.set_fragment(None);
+        Some(url)
+    };
     let found = match platform {
         // medium.com/@user → medium.com/feed/@user; medium.com/publication → medium.com/feed/publication;
         // a publication on its own subdomain → /feed.
@@ -83,12 +92,12 @@ fn platform_feeds(homepage: &Url, platform: &str) -> Vec<Url> {
                 homepage.query_pairs().find(|(k, _)| k.eq_ignore_ascii_case("blogId")).map(|(_, v)| v.into_owned());
             from_query
                 .or_else(|| first_segment(homepage).filter(|s| !s.contains('.')))
-                .and_then(|id| Url::parse(&format!("https://rss.blog.naver.com/{id}.xml")).ok())
+                .and_then(|id| on_host("rss.blog.naver.com", &format!("/{id}.xml")))
         }
         // velog.io/@user → v2.velog.io/rss/user
         "velog" => first_segment(homepage)
             .and_then(|s| s.strip_prefix('@').map(String::from))
-            .and_then(|user| Url::parse(&format!("https://v2.velog.io/rss/{user}")).ok()),
+            .and_then(|user| on_host("v2.velog.io", &format!("/rss/{user}"))),
         "wordpress" => origin("/feed/"),
         "ghost" => origin("/rss/"),
         "blogger" => origin("/feeds/posts/default"),

@@ -13,6 +13,7 @@ pub mod link;
 mod normalize;
 pub mod opml;
 mod raw;
+pub mod scrape;
 pub mod text;
 mod xml;
 
@@ -55,6 +56,9 @@ pub enum Format {
     Atom03,
     #[serde(rename = "jsonfeed1")]
     JsonFeed1,
+    /// A web page read with CSS selectors ([`scrape`]).
+    #[serde(rename = "html")]
+    Html,
 }
 
 /// A point in time, Unix seconds; serialized as RFC 3339 UTC.

@@ -7,7 +7,7 @@ mod sqlite;
 use std::sync::Arc;
 
 pub use model::*;
-pub use sqlite::SqliteStore;
+pub use sqlite::{BackupInfo, SqliteStore, path_of as sqlite_path};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -21,6 +21,10 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -132,6 +136,50 @@ pub trait Store: Send + Sync + 'static {
     async fn session(&self, token_hash: &str, now: i64) -> Result<Option<Session>>;
 
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    /// Adds a source from the console (origin `operator`); a source with the same id is a conflict.
+    async fn add_source(&self, source: &NewSource, now: i64) -> Result<()>;
+
+    /// Changes a source; it becomes the operator's (the registry no longer updates it). A new feed URL
+    /// drops the old one's validators and redirects and makes the source due. False when there is none.
+    async fn update_source(&self, id: &str, source: &NewSource) -> Result<bool>;
+
+    /// Enables (due at once) or disables a source, with the reason shown on the health page.
+    async fn set_source_enabled(&self, id: &str, enabled: bool, reason: Option<&str>) -> Result<bool>;
+
+    /// Makes a source due now.
+    async fn make_due(&self, id: &str) -> Result<bool>;
+
+    /// Deletes a source with its posts, or retires it (`removed`: not crawled, not listed, its posts kept).
+    async fn delete_source(&self, id: &str, with_posts: bool) -> Result<Option<u64>>;
+
+    /// Keeps post bodies (`content_html`) only for posts dated at or after `before`; titles, summaries and
+    /// links stay. The number of bodies dropped.
+    async fn drop_bodies_before(&self, before: i64) -> Result<u64>;
+
+    async fn users(&self) -> Result<Vec<User>>;
+
+    /// Sets a user's role (`curator` or `operator`). False when there is no such user.
+    async fn set_user_role(&self, name: &str, role: &str) -> Result<bool>;
+
+    /// Deletes a user and their sessions.
+    async fn delete_user(&self, name: &str) -> Result<bool>;
+
+    async fn audit(&self, at: i64, user_name: &str, action: &str, target: &str, detail: &str) -> Result<()>;
+
+    /// The audit log, newest first.
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>>;
+
+    /// A consistent copy of the whole database, taken while it is in use, written to a new file.
+    async fn backup(&self, path: &std::path::Path) -> Result<()>;
+
+    /// Whether the database answers.
+    async fn ping(&self) -> Result<()>;
+
+    fn pool_stats(&self) -> PoolStats;
+
+    /// Enabled sources due at `now`.
+    async fn backlog(&self, now: i64) -> Result<Backlog>;
 
     /// A number that grows with every write this process commits: caches in front of the store compare
     /// it to drop what a write made stale. Writes by other processes do not move it.

@@ -36,6 +36,85 @@ pub struct SourceRow {
     pub validators: Validators,
     pub post_count: i64,
     pub last_post_at: Option<i64>,
+    /// `registry`, `operator` (added in the console, which the registry never changes) or `removed`.
+    pub origin: String,
+    /// CSS selectors (JSON) for a page without a feed; `None` for a feed.
+    pub selectors: Option<String>,
+    #[serde(flatten)]
+    pub health: Health,
+}
+
+/// Running figures of a source's fetches, for the health page.
+#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+pub struct Health {
+    /// When the current run of failures began (`None` while the source works).
+    pub failing_since: Option<i64>,
+    /// Fetches answered (bodies and 304s), and of them the 304s.
+    pub fetch_count: i64,
+    pub not_modified_count: i64,
+    /// Summed over every fetch attempt, failures included.
+    pub fetch_ms_total: i64,
+    pub fetch_bytes_total: i64,
+    pub attempt_count: i64,
+    /// Posts dated within the last 365 days.
+    pub posts_last_year: i64,
+}
+
+impl Health {
+    pub fn mean_fetch_ms(&self) -> Option<i64> {
+        (self.attempt_count > 0).then(|| self.fetch_ms_total / self.attempt_count)
+    }
+    pub fn mean_fetch_bytes(&self) -> Option<i64> {
+        (self.fetch_count > 0).then(|| self.fetch_bytes_total / self.fetch_count)
+    }
+    /// The share of answered fetches that were 304 Not Modified.
+    pub fn not_modified_ratio(&self) -> Option<f64> {
+        (self.fetch_count > 0).then(|| self.not_modified_count as f64 / self.fetch_count as f64)
+    }
+    pub fn posts_per_month(&self) -> f64 {
+        self.posts_last_year as f64 / 12.0
+    }
+}
+
+/// A source an operator adds or edits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSource {
+    pub spec: SourceSpec,
+    pub selectors: Option<String>,
+}
+
+/// A moa account: curators keep scraps and the newsletter; operators also run sources, users, settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub name: String,
+    pub role: String,
+    pub created_at: i64,
+}
+
+/// One operator action, as the audit log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub user_name: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+/// The connection pools in use, for `/metrics`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+/// Sources whose check is due: how many, and since when the oldest has waited.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Backlog {
+    pub due: i64,
+    pub oldest_due_at: Option<i64>,
 }
 
 impl SourceRow {
@@ -120,6 +199,8 @@ pub struct Claimed {
     pub id: String,
     pub name: String,
     pub fetch_url: String,
+    /// CSS selectors (JSON) when the source is a page without a feed.
+    pub selectors: Option<String>,
     pub user_agent: Option<String>,
     pub validators: Validators,
     pub check_interval: Option<i64>,
@@ -148,6 +229,9 @@ pub struct SourceCheck {
     /// Where the fetch ended when every redirect on the way was permanent (301/308).
     pub permanent_redirect: Option<String>,
     pub result: CheckResult,
+    /// How long the fetch took, and the body's size (0 for a 304 or a failure).
+    pub elapsed_ms: i64,
+    pub bytes: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -452,4 +536,6 @@ pub struct Session {
     pub csrf: String,
     pub created_at: i64,
     pub expires_at: i64,
+    /// The user's role when the session was read (ignored when one is created).
+    pub role: String,
 }

@@ -13,10 +13,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::{
-    CheckResult, Claimed, Created, Cursor, ErrorKind, NewPost, NewsletterSettings, Post, PostChange, PostQuery,
-    PostText, REMOVED_FROM_REGISTRY, Result, SAME_ARTICLE_WINDOW_SECONDS, Scrap, ScrapFields, Selection, Session,
-    SourceCheck, SourceRow, SourceSpec, Store, StoreError, Subscription, SubscriptionState, SyncStats, UpsertStats,
-    Validators, title_key, url_key,
+    AuditEntry, Backlog, CheckResult, Claimed, Created, Cursor, ErrorKind, Health, NewPost, NewSource,
+    NewsletterSettings, PoolStats, Post, PostChange, PostQuery, PostText, REMOVED_FROM_REGISTRY, Result,
+    SAME_ARTICLE_WINDOW_SECONDS, Scrap, ScrapFields, Selection, Session, SourceCheck, SourceRow, SourceSpec, Store,
+    StoreError, Subscription, SubscriptionState, SyncStats, UpsertStats, User, Validators, title_key, url_key,
 };
 
 /// The source columns a successful fetch sets, whether it brought a body or a 304: one list, so the two
@@ -99,6 +99,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "scraps", include_str!("../migrations/sqlite/0005_scraps.sql")),
     (6, "curators", include_str!("../migrations/sqlite/0006_curators.sql")),
     (7, "search", include_str!("../migrations/sqlite/0007_search.sql")),
+    (8, "console", include_str!("../migrations/sqlite/0008_console.sql")),
 ];
 
 pub struct SqliteStore {
@@ -109,7 +110,7 @@ pub struct SqliteStore {
 }
 
 /// The file path of a `sqlite://PATH` URL (`sqlite:///abs/path` for an absolute path).
-fn path_of(url: &str) -> Result<&str> {
+pub fn path_of(url: &str) -> Result<&str> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
@@ -121,7 +122,43 @@ fn path_of(url: &str) -> Result<&str> {
     Ok(path)
 }
 
+/// What a backup file holds, read without changing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupInfo {
+    pub schema_version: i64,
+    pub sources: i64,
+    pub posts: i64,
+}
+
 impl SqliteStore {
+    /// Checks that `path` is a sound moa database this version can open: SQLite's integrity check passes
+    /// and its schema is not newer than this build's.
+    pub async fn check_backup(path: &Path) -> Result<BackupInfo> {
+        let options = SqliteConnectOptions::new().filename(path).read_only(true).create_if_missing(false);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await?;
+        if integrity != "ok" {
+            return Err(StoreError::Corrupt(format!("{}: {integrity}", path.display())));
+        }
+        let schema_version: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM moa_migrations")
+            .fetch_one(&pool)
+            .await
+            .map_err(|_| StoreError::Corrupt(format!("{} is not a moa database", path.display())))?;
+        let newest = MIGRATIONS.last().map_or(0, |m| m.0);
+        if schema_version > newest {
+            return Err(StoreError::Unsupported(format!(
+                "{} has schema {schema_version}, newer than this moa's {newest}",
+                path.display()
+            )));
+        }
+        let (sources, posts): (i64, i64) =
+            sqlx::query_as("SELECT (SELECT COUNT(*) FROM sources), (SELECT COUNT(*) FROM posts)")
+                .fetch_one(&pool)
+                .await?;
+        pool.close().await;
+        Ok(BackupInfo { schema_version, sources, posts })
+    }
+
     fn changed(&self) {
         self.version.fetch_add(1, std::sync::atomic::Ordering::Release);
     }
@@ -221,6 +258,17 @@ fn source_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<SourceRow> {
         validators: Validators { etag: r.try_get("etag")?, last_modified: r.try_get("last_modified")? },
         post_count: r.try_get("post_count")?,
         last_post_at: r.try_get("last_post_at")?,
+        origin: r.try_get("origin")?,
+        selectors: r.try_get("selectors")?,
+        health: Health {
+            failing_since: r.try_get("failing_since")?,
+            attempt_count: r.try_get("attempt_count")?,
+            fetch_count: r.try_get("fetch_count")?,
+            not_modified_count: r.try_get("not_modified_count")?,
+            fetch_ms_total: r.try_get("fetch_ms_total")?,
+            fetch_bytes_total: r.try_get("fetch_bytes_total")?,
+            posts_last_year: r.try_get("posts_last_year")?,
+        },
     })
 }
 
@@ -492,6 +540,27 @@ async fn record_check(tx: &mut sqlx::SqliteConnection, check: &SourceCheck) -> R
         .bind(&check.source_id),
     };
     query.execute(&mut *tx).await?;
+    let (answered, not_modified, failed) = match &check.result {
+        CheckResult::Fetched { .. } => (1, 0, false),
+        CheckResult::NotModified => (1, 1, false),
+        CheckResult::Failed { .. } => (0, 0, true),
+    };
+    sqlx::query(
+        "UPDATE sources SET attempt_count = attempt_count + 1, fetch_count = fetch_count + ?1,
+           not_modified_count = not_modified_count + ?2, fetch_ms_total = fetch_ms_total + ?3,
+           fetch_bytes_total = fetch_bytes_total + ?4,
+           failing_since = CASE WHEN ?5 THEN COALESCE(failing_since, ?6) END
+         WHERE id = ?7",
+    )
+    .bind(answered)
+    .bind(not_modified)
+    .bind(check.elapsed_ms.max(0))
+    .bind(check.bytes.max(0))
+    .bind(failed)
+    .bind(check.at)
+    .bind(&check.source_id)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
@@ -508,8 +577,17 @@ impl Store for SqliteStore {
                     Ok((r.try_get("id")?, (spec_from_row(r)?, r.try_get("enabled")?, r.try_get("disabled_reason")?)))
                 })
                 .collect::<Result<_>>()?;
+        // Sources an operator added, edited or removed are theirs: the registry leaves them be.
+        let operators: HashSet<String> = sqlx::query_scalar("SELECT id FROM sources WHERE origin <> 'registry'")
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
         let mut stats = SyncStats::default();
         for s in sources {
+            if operators.contains(&s.id) {
+                continue;
+            }
             match existing.get(&s.id) {
                 // A source the crawler disabled (410 Gone) or an operator disabled stays disabled until
                 // the registry gives it another feed URL.
@@ -539,7 +617,8 @@ impl Store for SqliteStore {
                    redirect_candidate =
                      CASE WHEN sources.feed_url = excluded.feed_url THEN sources.redirect_candidate END,
                    next_check_at = CASE WHEN sources.feed_url = excluded.feed_url THEN sources.next_check_at ELSE 0 END,
-                   feed_url = excluded.feed_url",
+                   feed_url = excluded.feed_url
+                 WHERE sources.origin = 'registry'",
             )
             .bind(&s.id)
             .bind(&s.name_ko)
@@ -572,10 +651,13 @@ impl Store for SqliteStore {
 
     async fn sources(&self) -> Result<Vec<SourceRow>> {
         let rows = sqlx::query(
-            "SELECT s.*, COALESCE(p.n, 0) AS post_count, p.last_post_at
+            "SELECT s.*, COALESCE(p.n, 0) AS post_count, p.last_post_at, COALESCE(p.last_year, 0) AS posts_last_year
              FROM sources s
-             LEFT JOIN (SELECT source_id, COUNT(*) AS n, MAX(sort_at) AS last_post_at FROM posts GROUP BY source_id) p
+             LEFT JOIN (SELECT source_id, COUNT(*) AS n, MAX(sort_at) AS last_post_at,
+                          SUM(sort_at >= unixepoch() - 365 * 86400) AS last_year
+                        FROM posts GROUP BY source_id) p
                ON p.source_id = s.id
+             WHERE s.origin <> 'removed'
              ORDER BY s.id",
         )
         .fetch_all(&self.reader)
@@ -587,7 +669,9 @@ impl Store for SqliteStore {
         // Counted over this source's posts only (its index), not grouped over all of them.
         let row = sqlx::query(
             "SELECT s.*, (SELECT COUNT(*) FROM posts WHERE source_id = s.id) AS post_count,
-                    (SELECT MAX(sort_at) FROM posts WHERE source_id = s.id) AS last_post_at
+                    (SELECT MAX(sort_at) FROM posts WHERE source_id = s.id) AS last_post_at,
+                    (SELECT COUNT(*) FROM posts WHERE source_id = s.id AND sort_at >= unixepoch() - 365 * 86400)
+                      AS posts_last_year
              FROM sources s WHERE s.id = ?",
         )
         .bind(id)
@@ -599,8 +683,8 @@ impl Store for SqliteStore {
     async fn claim(&self, selection: &Selection, now: i64, lease_until: i64) -> Result<Vec<Claimed>> {
         // Most overdue first: after a crash, sources never fetched come before those fetched just now.
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT id, name_ko, COALESCE(moved_to, feed_url) AS fetch_url, user_agent, etag, last_modified,
-               check_interval, consecutive_failures FROM sources WHERE ",
+            "SELECT id, name_ko, COALESCE(moved_to, feed_url) AS fetch_url, selectors, user_agent, etag,
+               last_modified, check_interval, consecutive_failures FROM sources WHERE ",
         );
         match selection {
             Selection::Due { .. } => {
@@ -610,7 +694,7 @@ impl Store for SqliteStore {
                 qb.push("enabled");
             }
             Selection::Ids(ids) => {
-                qb.push("id IN (");
+                qb.push("origin <> 'removed' AND id IN (");
                 let mut list = qb.separated(", ");
                 for id in ids {
                     list.push_bind(id.clone());
@@ -631,6 +715,7 @@ impl Store for SqliteStore {
                     id: r.try_get("id")?,
                     name: r.try_get("name_ko")?,
                     fetch_url: r.try_get("fetch_url")?,
+                    selectors: r.try_get("selectors")?,
                     user_agent: r.try_get("user_agent")?,
                     validators: Validators { etag: r.try_get("etag")?, last_modified: r.try_get("last_modified")? },
                     check_interval: r.try_get("check_interval")?,
@@ -1095,21 +1180,231 @@ impl Store for SqliteStore {
     }
 
     async fn session(&self, token_hash: &str, now: i64) -> Result<Option<Session>> {
-        let row: Option<(String, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT token_hash, user_name, csrf, created_at, expires_at FROM sessions
-             WHERE token_hash = ? AND expires_at > ?",
+        let row: Option<(String, String, String, i64, i64, String)> = sqlx::query_as(
+            "SELECT s.token_hash, s.user_name, s.csrf, s.created_at, s.expires_at, u.role
+             FROM sessions s JOIN users u ON u.name = s.user_name
+             WHERE s.token_hash = ? AND s.expires_at > ?",
         )
         .bind(token_hash)
         .bind(now)
         .fetch_optional(&self.reader)
         .await?;
-        Ok(row.map(|(token_hash, user_name, csrf, created_at, expires_at)| Session {
+        Ok(row.map(|(token_hash, user_name, csrf, created_at, expires_at, role)| Session {
             token_hash,
             user_name,
             csrf,
             created_at,
             expires_at,
+            role,
         }))
+    }
+
+    async fn add_source(&self, source: &NewSource, now: i64) -> Result<()> {
+        let s = &source.spec;
+        let done = sqlx::query(
+            "INSERT INTO sources (id, name_ko, name_en, homepage, feed_url, platform, user_agent, origin, enabled,
+               created_at, kind, selectors)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'operator', 1, ?, ?, ?)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&s.id)
+        .bind(&s.name_ko)
+        .bind(&s.name_en)
+        .bind(&s.homepage)
+        .bind(&s.feed_url)
+        .bind(&s.platform)
+        .bind(&s.user_agent)
+        .bind(now)
+        .bind(if source.selectors.is_some() { "html" } else { "feed" })
+        .bind(&source.selectors)
+        .execute(&self.writer)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!("a source with the id {:?} exists already", s.id)));
+        }
+        self.changed();
+        Ok(())
+    }
+
+    async fn update_source(&self, id: &str, source: &NewSource) -> Result<bool> {
+        let s = &source.spec;
+        let done = sqlx::query(
+            "UPDATE sources SET name_ko = ?2, name_en = ?3, homepage = ?4, platform = ?6, user_agent = ?7,
+               kind = ?8, origin = 'operator',
+               etag = CASE WHEN feed_url = ?5 AND selectors IS ?9 THEN etag END,
+               last_modified = CASE WHEN feed_url = ?5 AND selectors IS ?9 THEN last_modified END,
+               moved_to = CASE WHEN feed_url = ?5 THEN moved_to END,
+               redirect_candidate = CASE WHEN feed_url = ?5 THEN redirect_candidate END,
+               next_check_at = CASE WHEN feed_url = ?5 AND selectors IS ?9 THEN next_check_at ELSE 0 END,
+               feed_url = ?5, selectors = ?9
+             WHERE id = ?1 AND origin <> 'removed'",
+        )
+        .bind(id)
+        .bind(&s.name_ko)
+        .bind(&s.name_en)
+        .bind(&s.homepage)
+        .bind(&s.feed_url)
+        .bind(&s.platform)
+        .bind(&s.user_agent)
+        .bind(if source.selectors.is_some() { "html" } else { "feed" })
+        .bind(&source.selectors)
+        .execute(&self.writer)
+        .await?;
+        self.changed();
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn set_source_enabled(&self, id: &str, enabled: bool, reason: Option<&str>) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE sources SET enabled = ?2, disabled_reason = CASE WHEN ?2 THEN NULL ELSE ?3 END,
+               next_check_at = CASE WHEN ?2 THEN 0 ELSE next_check_at END,
+               origin = CASE WHEN ?2 THEN origin ELSE 'operator' END
+             WHERE id = ?1 AND origin <> 'removed'",
+        )
+        .bind(id)
+        .bind(enabled)
+        .bind(reason.unwrap_or("disabled by an operator"))
+        .execute(&self.writer)
+        .await?;
+        self.changed();
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn make_due(&self, id: &str) -> Result<bool> {
+        let done = sqlx::query("UPDATE sources SET next_check_at = 0 WHERE id = ? AND origin <> 'removed'")
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        self.changed();
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_source(&self, id: &str, with_posts: bool) -> Result<Option<u64>> {
+        let mut tx = self.writer.begin().await?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sources WHERE id = ? AND origin <> 'removed')")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if !exists {
+            return Ok(None);
+        }
+        let removed = if with_posts {
+            // Copies in other feeds hidden behind these posts are shown again.
+            sqlx::query(
+                "UPDATE posts SET duplicate_of = NULL
+                 WHERE duplicate_of IN (SELECT id FROM posts WHERE source_id = ?1) AND source_id <> ?1",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            let n = sqlx::query("DELETE FROM posts WHERE source_id = ?").bind(id).execute(&mut *tx).await?;
+            for delete in ["DELETE FROM tombstones WHERE source_id = ?", "DELETE FROM websub WHERE source_id = ?"] {
+                sqlx::query(delete).bind(id).execute(&mut *tx).await?;
+            }
+            sqlx::query("DELETE FROM sources WHERE id = ?").bind(id).execute(&mut *tx).await?;
+            n.rows_affected()
+        } else {
+            sqlx::query(
+                "UPDATE sources SET origin = 'removed', enabled = 0, disabled_reason = 'removed by an operator'
+                 WHERE id = ?",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            0
+        };
+        tx.commit().await?;
+        self.changed();
+        Ok(Some(removed))
+    }
+
+    async fn drop_bodies_before(&self, before: i64) -> Result<u64> {
+        // The content hash stays: an unchanged entry in the feed does not bring its body back.
+        let done = sqlx::query("UPDATE posts SET content_html = NULL WHERE sort_at < ? AND content_html IS NOT NULL")
+            .bind(before)
+            .execute(&self.writer)
+            .await?;
+        self.changed();
+        Ok(done.rows_affected())
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        let rows: Vec<(String, String, i64)> =
+            sqlx::query_as("SELECT name, role, created_at FROM users ORDER BY name").fetch_all(&self.reader).await?;
+        Ok(rows.into_iter().map(|(name, role, created_at)| User { name, role, created_at }).collect())
+    }
+
+    async fn set_user_role(&self, name: &str, role: &str) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE users SET role = ? WHERE name = ?").bind(role).bind(name).execute(&self.writer).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_user(&self, name: &str) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE user_name = ?").bind(name).execute(&mut *tx).await?;
+        let done = sqlx::query("DELETE FROM users WHERE name = ?").bind(name).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn audit(&self, at: i64, user_name: &str, action: &str, target: &str, detail: &str) -> Result<()> {
+        sqlx::query("INSERT INTO audit_log (at, user_name, action, target, detail) VALUES (?, ?, ?, ?, ?)")
+            .bind(at)
+            .bind(user_name)
+            .bind(action)
+            .bind(target)
+            .bind(detail)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        let rows: Vec<(i64, i64, String, String, String, String)> =
+            sqlx::query_as("SELECT id, at, user_name, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?")
+                .bind(i64::from(limit))
+                .fetch_all(&self.reader)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, at, user_name, action, target, detail)| AuditEntry { id, at, user_name, action, target, detail })
+            .collect())
+    }
+
+    async fn backup(&self, path: &Path) -> Result<()> {
+        // VACUUM INTO reads one snapshot (WAL: writers go on) and writes a compact, consistent file.
+        let target =
+            path.to_str().ok_or_else(|| StoreError::Unsupported(format!("{} is not UTF-8", path.display())))?;
+        if path.exists() {
+            return Err(StoreError::Conflict(format!("{} exists already", path.display())));
+        }
+        sqlx::query("VACUUM INTO ?").bind(target).execute(&self.reader).await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        let (r, w) = (&self.reader, &self.writer);
+        PoolStats {
+            size: r.size() + w.size(),
+            idle: (r.num_idle() + w.num_idle()) as u32,
+            max: r.options().get_max_connections() + w.options().get_max_connections(),
+        }
+    }
+
+    async fn backlog(&self, now: i64) -> Result<Backlog> {
+        let (due, oldest_due_at): (i64, Option<i64>) =
+            sqlx::query_as("SELECT COUNT(*), MIN(next_check_at) FROM sources WHERE enabled AND next_check_at <= ?")
+                .bind(now)
+                .fetch_one(&self.reader)
+                .await?;
+        Ok(Backlog { due, oldest_due_at })
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {

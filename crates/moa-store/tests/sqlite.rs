@@ -24,6 +24,8 @@ fn check(source: &str, at: i64, result: CheckResult) -> SourceCheck {
         interval: 1800,
         permanent_redirect: None,
         result,
+        elapsed_ms: 100,
+        bytes: 0,
     }
 }
 
@@ -573,4 +575,180 @@ async fn scraps_keep_their_order_through_adds_moves_edits_and_deletes() {
     store.save_newsletter_settings(&settings).await.unwrap();
     store.save_newsletter_settings(&settings).await.unwrap();
     assert_eq!(store.newsletter_settings("2026-12").await.unwrap(), Some(settings));
+}
+
+fn measured(mut c: SourceCheck, ms: i64, bytes: i64) -> SourceCheck {
+    c.elapsed_ms = ms;
+    c.bytes = bytes;
+    c
+}
+
+#[tokio::test]
+async fn health_figures_follow_a_scripted_sequence_of_fetch_outcomes() {
+    let (_dir, store) = store().await;
+    store.sync_registry(&[spec("a")], 100).await.unwrap();
+    let now = moa_store_now();
+    // fetched 2 posts (400 ms, 10 kB), 304 (100 ms), 304 (100 ms), failure (1000 ms), failure (600 ms).
+    store
+        .store_fetch(
+            &measured(fetched("a", 1000, Validators::default()), 400, 10_000),
+            &[post("p1", now - 86400), post("p2", now - 400 * 86400)],
+        )
+        .await
+        .unwrap();
+    store
+        .record_checks(&[measured(not_modified("a", 2000), 100, 0), measured(not_modified("a", 3000), 100, 0)])
+        .await
+        .unwrap();
+    let s = store.source("a").await.unwrap().unwrap();
+    assert_eq!(s.health.failing_since, None);
+    store.record_checks(&[measured(failed("a", 4000, "HTTP 503"), 1000, 0)]).await.unwrap();
+    store.record_checks(&[measured(failed("a", 5000, "HTTP 503"), 600, 0)]).await.unwrap();
+    let s = store.source("a").await.unwrap().unwrap();
+    let h = &s.health;
+    assert_eq!((h.attempt_count, h.fetch_count, h.not_modified_count), (5, 3, 2));
+    assert_eq!(h.failing_since, Some(4000), "the first failure of the run, not the last");
+    assert_eq!(h.mean_fetch_ms(), Some(440), "(400 + 100 + 100 + 1000 + 600) / 5");
+    assert_eq!(h.mean_fetch_bytes(), Some(3333), "10,000 bytes over 3 answered fetches");
+    assert!((h.not_modified_ratio().unwrap() - 2.0 / 3.0).abs() < 1e-9);
+    assert_eq!(h.posts_last_year, 1, "the post 400 days old is not counted");
+    assert_eq!(s.consecutive_failures, 2);
+    // Success ends the run.
+    store.record_checks(&[measured(not_modified("a", 6000), 50, 0)]).await.unwrap();
+    let s = store.source("a").await.unwrap().unwrap();
+    assert_eq!((s.health.failing_since, s.consecutive_failures), (None, 0));
+    assert_eq!(store.sources().await.unwrap()[0].health, s.health, "the list counts as the single source does");
+}
+
+fn moa_store_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+#[tokio::test]
+async fn operator_sources_survive_the_registry_and_delete_with_or_without_posts() {
+    let (_dir, store) = store().await;
+    store.sync_registry(&[spec("a"), spec("b")], 100).await.unwrap();
+    let mine = moa_store::NewSource { spec: spec("mine"), selectors: Some(r#"{"item":"li","title":"h2"}"#.into()) };
+    store.add_source(&mine, 200).await.unwrap();
+    assert!(matches!(store.add_source(&mine, 201).await, Err(moa_store::StoreError::Conflict(_))));
+    // An operator's edit of a registry source and an operator's source are theirs: a sync leaves them.
+    let mut edited = spec("a");
+    edited.name_ko = "운영자가 고친 이름".into();
+    assert!(store.update_source("a", &moa_store::NewSource { spec: edited, selectors: None }).await.unwrap());
+    let stats = store.sync_registry(&[spec("a"), spec("b")], 300).await.unwrap();
+    assert_eq!((stats.added, stats.updated, stats.disabled), (0, 0, 0));
+    let sources = store.sources().await.unwrap();
+    let by_id = |id: &str| sources.iter().find(|s| s.spec.id == id).unwrap().clone();
+    assert_eq!(by_id("a").spec.name_ko, "운영자가 고친 이름");
+    assert_eq!((by_id("a").origin.as_str(), by_id("mine").origin.as_str()), ("operator", "operator"));
+    assert!(by_id("mine").enabled, "the registry does not list it, yet it stays enabled");
+    let claimed = store.claim(&Selection::Ids(vec!["mine".into()]), 400, 500).await.unwrap();
+    assert_eq!(claimed[0].selectors.as_deref(), Some(r#"{"item":"li","title":"h2"}"#));
+
+    store.store_fetch(&fetched("a", 1000, Validators::default()), &[post("p1", 900)]).await.unwrap();
+    store.store_fetch(&fetched("b", 1000, Validators::default()), &[post("q1", 900), post("q2", 901)]).await.unwrap();
+    // Retired: not listed, not crawled, posts kept.
+    assert_eq!(store.delete_source("a", false).await.unwrap(), Some(0));
+    assert!(store.sources().await.unwrap().iter().all(|s| s.spec.id != "a"));
+    assert!(store.claim(&Selection::Ids(vec!["a".into()]), 2000, 2100).await.unwrap().is_empty());
+    assert_eq!(store.count_posts(Some("a")).await.unwrap(), 1);
+    assert_eq!(store.delete_source("a", false).await.unwrap(), None, "gone already");
+    // With posts: all of it.
+    assert_eq!(store.delete_source("b", true).await.unwrap(), Some(2));
+    assert_eq!(store.count_posts(Some("b")).await.unwrap(), 0);
+    assert!(store.source("b").await.unwrap().is_none());
+    let changes = store.post_changes(0, 100).await.unwrap();
+    assert_eq!(changes.iter().filter(|c| c.text.is_none()).count(), 2, "the index hears of both deletions");
+}
+
+#[tokio::test]
+async fn enabling_disabling_roles_and_the_audit_log() {
+    let (_dir, store) = store().await;
+    store.sync_registry(&[spec("a")], 100).await.unwrap();
+    assert!(store.set_source_enabled("a", false, Some("too noisy")).await.unwrap());
+    let s = store.source("a").await.unwrap().unwrap();
+    assert_eq!((s.enabled, s.disabled_reason.as_deref()), (false, Some("too noisy")));
+    store.sync_registry(&[spec("a")], 200).await.unwrap();
+    assert!(!store.source("a").await.unwrap().unwrap().enabled, "the registry does not undo an operator");
+    assert!(store.set_source_enabled("a", true, None).await.unwrap());
+    let s = store.source("a").await.unwrap().unwrap();
+    assert_eq!((s.enabled, s.disabled_reason, s.next_check_at), (true, None, 0));
+    assert!(!store.set_source_enabled("nope", true, None).await.unwrap());
+
+    store.set_user_password("kim", "hash", 10).await.unwrap();
+    assert_eq!(store.users().await.unwrap()[0].role, "curator", "a new user curates");
+    assert!(store.set_user_role("kim", "operator").await.unwrap());
+    let session = moa_store::Session {
+        token_hash: "t".into(),
+        user_name: "kim".into(),
+        csrf: "c".into(),
+        created_at: 10,
+        expires_at: 10_000,
+        role: String::new(),
+    };
+    store.create_session(&session).await.unwrap();
+    assert_eq!(store.session("t", 20).await.unwrap().unwrap().role, "operator");
+    assert!(store.delete_user("kim").await.unwrap());
+    assert!(store.session("t", 20).await.unwrap().is_none(), "its sessions end with it");
+
+    store.audit(1, "kim", "source.add", "a", "https://a.example.com/feed").await.unwrap();
+    store.audit(2, "lee", "source.delete", "a", "posts kept").await.unwrap();
+    let log = store.audit_log(10).await.unwrap();
+    assert_eq!(log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["source.delete", "source.add"]);
+}
+
+#[tokio::test]
+async fn retention_drops_old_bodies_and_keeps_them_dropped() {
+    let (_dir, store) = store().await;
+    store.sync_registry(&[spec("a")], 100).await.unwrap();
+    let posts = [post("old", 1_000), post("new", 100_000)];
+    store.store_fetch(&fetched("a", 200_000, Validators::default()), &posts).await.unwrap();
+    assert_eq!(store.drop_bodies_before(50_000).await.unwrap(), 1);
+    assert_eq!(store.drop_bodies_before(50_000).await.unwrap(), 0);
+    let texts = store.post_texts(0, 10).await.unwrap();
+    let body = |t: &str| texts.iter().find(|p| p.title.ends_with(t)).unwrap().content_html.clone();
+    assert_eq!((body("old"), body("new").as_deref()), (None, Some("<p>본문</p>")));
+    assert_eq!(texts.iter().find(|p| p.title.ends_with("old")).unwrap().summary.as_deref(), Some("요약"));
+    // The feed still carries the old body: the post is unchanged, the body stays dropped.
+    let again = store.store_fetch(&fetched("a", 300_000, Validators::default()), &posts).await.unwrap();
+    assert_eq!(again.unchanged, 2);
+    assert_eq!(store.post_texts(0, 10).await.unwrap().iter().filter(|p| p.content_html.is_none()).count(), 1);
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_a_crawl_writes_is_consistent_and_checks_out() {
+    let (dir, store) = store().await;
+    let ids: Vec<String> = (0..20).map(|i| format!("s{i}")).collect();
+    store.sync_registry(&ids.iter().map(|id| spec(id)).collect::<Vec<_>>(), 100).await.unwrap();
+    let writer = {
+        let store = store.clone();
+        let ids = ids.clone();
+        tokio::spawn(async move {
+            for round in 0..30 {
+                for id in &ids {
+                    let posts: Vec<NewPost> =
+                        (0..10).map(|i| post(&format!("{round}-{i}"), 1000 + round * 10 + i)).collect();
+                    store.store_fetch(&fetched(id, 2000 + round, Validators::default()), &posts).await.unwrap();
+                }
+            }
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let file = dir.path().join("backup.db");
+    store.backup(&file).await.unwrap();
+    assert!(!writer.is_finished(), "the backup was taken while posts were being written");
+    writer.await.unwrap();
+    let info = moa_store::SqliteStore::check_backup(&file).await.unwrap();
+    assert_eq!(info.sources, 20);
+    assert!(info.posts > 0 && info.posts < 20 * 30 * 10, "a snapshot in the middle: {}", info.posts);
+    assert_eq!(info.posts % 10, 0, "whole fetches only: each fetch's 10 posts commit together");
+    let copy = open(&format!("sqlite://{}", file.display())).await.unwrap();
+    let copied = copy.post_texts(0, 100_000).await.unwrap();
+    let live = store.post_texts(0, 100_000).await.unwrap();
+    assert_eq!(live.len(), 20 * 30 * 10);
+    for p in &copied {
+        let l = live.iter().find(|l| l.id == p.id).expect("every backed-up post is in the live store");
+        assert_eq!((&l.title, &l.source_id, &l.content_html), (&p.title, &p.source_id, &p.content_html));
+    }
+    assert!(store.backup(&file).await.is_err(), "an existing file is not overwritten");
 }

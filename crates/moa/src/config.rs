@@ -4,14 +4,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://moa-data/moa.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_CONFIG_FILE: &str = "moa.toml";
 
-/// The config file; every key is optional.
-#[derive(Debug, Default, Deserialize)]
+/// The config file; every key is optional, and each has an environment variable ([`ENV`]) that beats it.
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub database_url: Option<String>,
@@ -38,12 +38,63 @@ pub struct FileConfig {
     pub webhook_retry_base_ms: Option<u64>,
     /// Seconds a built page, feed or API answer is served again (0: build every answer).
     pub page_cache_seconds: Option<u64>,
+    /// Post bodies older than this many months are dropped (titles, summaries, links kept). 0 or unset: kept.
+    pub retention_body_months: Option<u32>,
+    /// Names answered with a fixed address instead of DNS, like /etc/hosts.
+    #[serde(default)]
+    pub hosts: std::collections::BTreeMap<String, std::net::IpAddr>,
     #[serde(default)]
     pub webhooks: Vec<Webhook>,
 }
 
+/// Every config key and the environment variable that overrides it. A value is read as TOML (`30`,
+/// `true`, `["10.0.0.5"]`, `[{url = "…"}]`, `{ "a.example" = "10.0.0.5" }`), else as a plain string.
+pub const ENV: &[(&str, &str)] = &[
+    ("database_url", "MOA_DATABASE_URL"),
+    ("search_index_dir", "MOA_SEARCH_INDEX"),
+    ("listen", "MOA_LISTEN"),
+    ("sources", "MOA_SOURCES"),
+    ("allow_private_networks", "MOA_ALLOW_PRIVATE_NETWORKS"),
+    ("allowed_private_addresses", "MOA_ALLOWED_PRIVATE_ADDRESSES"),
+    ("min_check_interval_minutes", "MOA_MIN_CHECK_INTERVAL_MINUTES"),
+    ("max_check_interval_minutes", "MOA_MAX_CHECK_INTERVAL_MINUTES"),
+    ("concurrency", "MOA_CONCURRENCY"),
+    ("per_host_concurrency", "MOA_PER_HOST_CONCURRENCY"),
+    ("per_host_spacing_ms", "MOA_PER_HOST_SPACING_MS"),
+    ("connect_timeout_seconds", "MOA_CONNECT_TIMEOUT_SECONDS"),
+    ("fetch_timeout_seconds", "MOA_FETCH_TIMEOUT_SECONDS"),
+    ("max_body_bytes", "MOA_MAX_BODY_BYTES"),
+    ("max_redirects", "MOA_MAX_REDIRECTS"),
+    ("user_agent", "MOA_USER_AGENT"),
+    ("timezone", "MOA_TIMEZONE"),
+    ("page_images", "MOA_PAGE_IMAGES"),
+    ("public_url", "MOA_PUBLIC_URL"),
+    ("webhook_attempts", "MOA_WEBHOOK_ATTEMPTS"),
+    ("webhook_retry_base_ms", "MOA_WEBHOOK_RETRY_BASE_MS"),
+    ("page_cache_seconds", "MOA_PAGE_CACHE_SECONDS"),
+    ("retention_body_months", "MOA_RETENTION_BODY_MONTHS"),
+    ("hosts", "MOA_HOSTS"),
+    ("webhooks", "MOA_WEBHOOKS"),
+];
+
+/// An environment value as the TOML value it spells, else as a string; `1`/`0` also mean true/false
+/// for the boolean keys.
+fn env_value(key: &str, raw: &str) -> toml::Value {
+    if matches!(key, "allow_private_networks" | "page_images") {
+        match raw.trim() {
+            "1" | "yes" | "on" => return toml::Value::Boolean(true),
+            "0" | "no" | "off" | "" => return toml::Value::Boolean(false),
+            _ => {}
+        }
+    }
+    match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
+        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.into())),
+        Err(_) => toml::Value::String(raw.into()),
+    }
+}
+
 /// Where new posts are announced.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Webhook {
     pub url: String,
@@ -51,7 +102,7 @@ pub struct Webhook {
     pub format: WebhookFormat,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WebhookFormat {
     /// moa's own JSON: the source and the new posts.
@@ -64,16 +115,36 @@ pub enum WebhookFormat {
 }
 
 impl FileConfig {
-    /// Reads `path`, or `./moa.toml` when no path is given and that file exists.
+    /// Reads `path`, or `./moa.toml` when no path is given and that file exists, then the environment.
     pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
         let path = match path {
-            Some(p) => p.to_path_buf(),
-            None if Path::new(DEFAULT_CONFIG_FILE).exists() => PathBuf::from(DEFAULT_CONFIG_FILE),
-            None => return Ok(Self::default()),
+            Some(p) => Some(p.to_path_buf()),
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => Some(PathBuf::from(DEFAULT_CONFIG_FILE)),
+            None => None,
         };
-        let text =
-            std::fs::read_to_string(&path).with_context(|| format!("cannot read config file {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+        let mut table = match &path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read config file {}", path.display()))?;
+                toml::from_str::<toml::Table>(&text)
+                    .with_context(|| format!("invalid config file {}", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        Self::apply_env(&mut table, |name| std::env::var(name).ok());
+        let named = path
+            .as_ref()
+            .map_or_else(|| "the environment".to_string(), |p| format!("{} or the environment", p.display()));
+        table.try_into().with_context(|| format!("invalid settings in {named}"))
+    }
+
+    /// Sets every key whose environment variable `var` knows.
+    pub fn apply_env(table: &mut toml::Table, var: impl Fn(&str) -> Option<String>) {
+        for (key, name) in ENV {
+            if let Some(raw) = var(name) {
+                table.insert((*key).to_string(), env_value(key, &raw));
+            }
+        }
     }
 }
 
@@ -111,6 +182,9 @@ pub struct Settings {
     pub webhook_attempts: u32,
     pub webhook_retry_base: Duration,
     pub page_cache_ttl: Duration,
+    /// Post bodies dated before this many months ago are dropped; `None`: kept for ever.
+    pub retention_body_months: Option<u32>,
+    pub hosts: Vec<(String, std::net::IpAddr)>,
 }
 
 /// What the command line (flags and their environment variables) said; `None` means "not given".
@@ -171,6 +245,8 @@ impl Settings {
             webhook_attempts: file.webhook_attempts.unwrap_or(6).max(1),
             webhook_retry_base: Duration::from_millis(file.webhook_retry_base_ms.unwrap_or(2000)),
             page_cache_ttl: file.page_cache_seconds.map_or(crate::web::DEFAULT_CACHE_TTL, Duration::from_secs),
+            retention_body_months: file.retention_body_months.filter(|m| *m > 0),
+            hosts: file.hosts.into_iter().collect(),
         })
     }
 }
@@ -226,6 +302,48 @@ mod tests {
         assert_eq!(s.max_check_interval, Duration::from_secs(24 * 3600));
         assert_eq!(s.webhooks.len(), 2);
         assert_eq!(s.webhooks[1].format, WebhookFormat::Slack);
+    }
+
+    #[test]
+    fn every_key_has_an_environment_variable_and_a_line_in_the_readme() {
+        let fields = serde_json::to_value(FileConfig::default()).unwrap();
+        let mut keys: Vec<&str> = fields.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut listed: Vec<&str> = ENV.iter().map(|(k, _)| *k).collect();
+        keys.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(keys, listed, "ENV names every key once");
+        let readme = include_str!("../../../README.md");
+        for (key, name) in ENV {
+            assert!(readme.contains(&format!("| `{key}` |")), "README's table lacks {key}");
+            assert!(readme.contains(name), "README lacks {name}");
+        }
+    }
+
+    #[test]
+    fn the_environment_beats_the_file_and_reads_typed_values() {
+        let mut table: toml::Table = toml::from_str("concurrency = 4\nlisten = \"0.0.0.0:1\"").unwrap();
+        let env = |name: &str| {
+            match name {
+                "MOA_CONCURRENCY" => Some("9"),
+                "MOA_PAGE_IMAGES" => Some("0"),
+                "MOA_USER_AGENT" => Some("my bot/1.0 (+https://x.example)"),
+                "MOA_ALLOWED_PRIVATE_ADDRESSES" => Some("[\"10.0.0.5\"]"),
+                "MOA_HOSTS" => Some("{ \"blog.example\" = \"127.0.0.1\" }"),
+                "MOA_WEBHOOKS" => Some("[{ url = \"https://h.example/x\", format = \"slack\" }]"),
+                "MOA_RETENTION_BODY_MONTHS" => Some("24"),
+                _ => None,
+            }
+            .map(String::from)
+        };
+        FileConfig::apply_env(&mut table, env);
+        let file: FileConfig = table.try_into().unwrap();
+        let s = Settings::resolve(file, Overrides::default()).unwrap();
+        assert_eq!((s.concurrency, s.listen.as_str(), s.page_images), (9, "0.0.0.0:1", false));
+        assert_eq!(s.user_agent, "my bot/1.0 (+https://x.example)");
+        assert_eq!(s.allowed_private_addresses, ["10.0.0.5".parse::<std::net::IpAddr>().unwrap()]);
+        assert_eq!(s.hosts, [("blog.example".to_string(), "127.0.0.1".parse().unwrap())]);
+        assert_eq!(s.webhooks[0].format, WebhookFormat::Slack);
+        assert_eq!(s.retention_body_months, Some(24));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use moa_feed::scrape::Selectors;
 use moa_feed::{Entry, Feed, FeedError, ParseOptions};
 use moa_store::{CheckResult, Claimed, ErrorKind, NewPost, Selection, SourceCheck, Store, UpsertStats};
 
@@ -217,12 +218,47 @@ impl Crawler {
     }
 
     async fn crawl_source(&self, source: Claimed, recorder: &Recorder) -> (String, Outcome) {
-        let outcome = self.check_source(&source, recorder).await;
+        use tracing::Instrument;
+        let span = tracing::info_span!("source", id = %source.id);
+        let started = Instant::now();
+        let outcome = self.check_source(&source, recorder).instrument(span).await;
+        let label = match &outcome {
+            Outcome::Stored { .. } => "fetched",
+            Outcome::NotModified => "not_modified",
+            Outcome::Failed(_) => "failed",
+        };
+        crate::metrics::fetched(label, started.elapsed());
+        if let Outcome::Stored { stats, .. } = &outcome {
+            crate::metrics::posts_stored(stats.new, stats.updated);
+        }
         (source.id, outcome)
     }
 
     async fn check_source(&self, source: &Claimed, recorder: &Recorder) -> Outcome {
         let at = now_unix();
+        let started = Instant::now();
+        let selectors = match source.selectors.as_deref().map(serde_json::from_str::<Selectors>).transpose() {
+            Ok(s) => s,
+            Err(e) => {
+                let message = format!("the source's CSS selectors cannot be read: {e}");
+                let interval = self.options.schedule.after_failures(source.consecutive_failures + 1);
+                let wait = self.options.schedule.next_wait(interval, &Hints::default(), &source.id, at);
+                let result = CheckResult::Failed { kind: ErrorKind::Other, message: message.clone(), disable: false };
+                let check = SourceCheck {
+                    source_id: source.id.clone(),
+                    at,
+                    next_check_at: at + wait.as_secs() as i64,
+                    interval: interval.as_secs() as i64,
+                    permanent_redirect: None,
+                    result,
+                    elapsed_ms: 0,
+                    bytes: 0,
+                };
+                recorder.push(check).await;
+                return Outcome::Failed(message);
+            }
+        };
+        let body_bytes = std::sync::atomic::AtomicI64::new(0);
         let schedule = &self.options.schedule;
         let how =
             Get { validators: Some(&source.validators), user_agent: source.user_agent.as_deref(), prefix_bytes: None };
@@ -235,6 +271,8 @@ impl Crawler {
                 interval: interval.as_secs() as i64,
                 permanent_redirect: redirect,
                 result,
+                elapsed_ms: started.elapsed().as_millis() as i64,
+                bytes: body_bytes.load(std::sync::atomic::Ordering::Relaxed),
             }
         };
         let failed = |kind: ErrorKind, message: String, retry_after: Option<Duration>, redirect| {
@@ -266,6 +304,7 @@ impl Crawler {
         };
         let Fetched { url, body, charset, validators } = fetched;
         let body_len = body.len();
+        body_bytes.store(body_len as i64, std::sync::atomic::Ordering::Relaxed);
         let parse_options = ParseOptions {
             url: Some(url.clone()),
             http_charset: charset,
@@ -274,7 +313,10 @@ impl Crawler {
             ..ParseOptions::default()
         };
         let parse = move || {
-            let result = moa_feed::parse(&body, &parse_options);
+            let result = match &selectors {
+                Some(selectors) => moa_feed::scrape::parse_page(&body, selectors, &parse_options),
+                None => moa_feed::parse(&body, &parse_options),
+            };
             let wall = match &result {
                 Err(FeedError::NotAFeed { .. }) => bot_wall(&reqwest::header::HeaderMap::new(), &body),
                 _ => None,

@@ -24,15 +24,26 @@ use crate::web::{AppState, Head, PageCtx, html_page, internal_error, message};
 pub struct Curator {
     pub name: String,
     pub csrf: String,
+    /// `curator`, or `operator` (who may also run the console).
+    pub role: String,
     token_hash: String,
 }
+
+impl Curator {
+    pub fn is_operator(&self) -> bool {
+        self.role == ROLE_OPERATOR
+    }
+}
+
+pub const ROLE_CURATOR: &str = "curator";
+pub const ROLE_OPERATOR: &str = "operator";
 
 /// The curator a request's session cookie names, if it names a live session.
 pub async fn curator_of(state: &AppState, headers: &HeaderMap) -> Option<Curator> {
     let token = auth::cookie(headers, auth::SESSION_COOKIE)?;
     let token_hash = auth::token_hash(token);
     match state.store.session(&token_hash, crate::now_unix()).await {
-        Ok(Some(s)) => Some(Curator { name: s.user_name, csrf: s.csrf, token_hash }),
+        Ok(Some(s)) => Some(Curator { name: s.user_name, csrf: s.csrf, role: s.role, token_hash }),
         Ok(None) => None,
         Err(e) => {
             tracing::error!(error = %e, "session lookup failed");
@@ -59,7 +70,7 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-fn check_csrf(curator: &Curator, token: &str) -> Result<(), Response> {
+pub fn check_csrf(curator: &Curator, token: &str) -> Result<(), Response> {
     if auth::same_token(token, &curator.csrf) {
         Ok(())
     } else {
@@ -73,7 +84,7 @@ fn secure(state: &AppState, headers: &HeaderMap) -> bool {
         || headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
 }
 
-fn no_store(mut response: Response) -> Response {
+pub fn no_store(mut response: Response) -> Response {
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -174,6 +185,7 @@ pub async fn login(
         csrf,
         created_at: now,
         expires_at: now + auth::SESSION_DAYS * 86_400,
+        role: String::new(),
     };
     if let Err(e) = state.store.create_session(&session).await {
         return internal_error(e);

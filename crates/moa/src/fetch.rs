@@ -32,6 +32,8 @@ pub struct FetchConfig {
     pub concurrency: usize,
     pub per_host_concurrency: usize,
     pub per_host_spacing: Duration,
+    /// Names answered with a fixed address instead of DNS (like /etc/hosts), still under the guard.
+    pub hosts: Vec<(String, IpAddr)>,
 }
 
 impl From<&Settings> for FetchConfig {
@@ -47,6 +49,7 @@ impl From<&Settings> for FetchConfig {
             concurrency: s.concurrency,
             per_host_concurrency: s.per_host_concurrency,
             per_host_spacing: s.per_host_spacing,
+            hosts: s.hosts.clone(),
         }
     }
 }
@@ -172,7 +175,7 @@ impl Fetcher {
             .timeout(config.timeout)
             // Followed by hand, one hop at a time: see `get_with`.
             .redirect(redirect::Policy::none())
-            .dns_resolver(GuardedResolver { guard: guard(&config) })
+            .dns_resolver(GuardedResolver { guard: guard(&config), hosts: Arc::new(config.hosts.clone()) })
             .pool_idle_timeout(Duration::from_secs(30))
             .build()?;
         let politeness = Politeness::new(config.concurrency, config.per_host_concurrency, config.per_host_spacing);
@@ -486,14 +489,22 @@ pub fn is_public(ip: IpAddr) -> bool {
 
 struct GuardedResolver {
     guard: Guard,
+    hosts: Arc<Vec<(String, IpAddr)>>,
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let guard = self.guard.clone();
         let host = name.as_str().to_string();
+        let pinned: Vec<SocketAddr> = self
+            .hosts
+            .iter()
+            .filter(|(h, _)| h.eq_ignore_ascii_case(&host))
+            .map(|(_, ip)| SocketAddr::new(*ip, 0))
+            .collect();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let addrs: Vec<SocketAddr> =
+                if pinned.is_empty() { tokio::net::lookup_host((host.as_str(), 0)).await?.collect() } else { pinned };
             let allowed: Vec<SocketAddr> = addrs.iter().copied().filter(|a| guard.permits(a.ip())).collect();
             if allowed.is_empty() && !addrs.is_empty() {
                 let msg = format!("{PRIVATE_PREFIX}{host} resolves to a non-public address ({})", addrs[0].ip());

@@ -39,8 +39,17 @@ struct Cli {
     /// The address this server is reached at (WebSub callbacks).
     #[arg(long, env = "MOA_PUBLIC_URL", global = true, value_name = "URL")]
     public_url: Option<String>,
+    /// Logs as text (default) or as JSON lines, one object per event with its span fields.
+    #[arg(long, env = "MOA_LOG_FORMAT", global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -134,10 +143,23 @@ enum Command {
         #[command(subcommand)]
         command: IndexCommand,
     },
-    /// Inspect the registry of blogs.
+    /// The blogs moa follows: list, add by homepage, edit, disable, delete, OPML in and out.
     Sources {
         #[command(subcommand)]
         command: SourcesCommand,
+    },
+    /// Write a consistent copy of the SQLite store while moa runs (PostgreSQL: use pg_dump).
+    Backup {
+        /// The new file to write.
+        file: PathBuf,
+    },
+    /// Replace the store with a backup. Stop moa first; the current database is kept beside it.
+    Restore { file: PathBuf },
+    /// Drop post bodies older than `retention_body_months` now (moa serve does it daily).
+    Retention {
+        /// Months to keep, instead of the configured value.
+        #[arg(long)]
+        months: Option<u32>,
     },
 }
 
@@ -160,9 +182,18 @@ enum PostsCommand {
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Create a curator, or set a new password (which signs the curator out everywhere). The password is
+    /// Create a user, or set a new password (which signs the user out everywhere). The password is
     /// read from standard input (asked for, without echo, on a terminal).
-    Add { name: String },
+    Add {
+        name: String,
+        /// curator (scraps and newsletter) or operator (also sources, users and the console).
+        #[arg(long, value_parser = ["curator", "operator"])]
+        role: Option<String>,
+    },
+    /// List users with their roles.
+    List,
+    /// Delete a user and end their sessions.
+    Rm { name: String },
 }
 
 /// Commentary, given inline or from a file.
@@ -276,19 +307,79 @@ enum SourcesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Add a blog by its homepage: its feed is found (advertised links, platform rules, well-known paths),
+    /// its first posts are shown, and it is saved (unless --dry-run).
+    Add {
+        /// The homepage (or the feed itself; with --page, the page listing the posts).
+        url: String,
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        name_ko: Option<String>,
+        #[arg(long)]
+        name_en: Option<String>,
+        /// Show what would be added, without saving.
+        #[arg(long)]
+        dry_run: bool,
+        /// A page without a feed, read with CSS selectors: the selector of one post.
+        #[arg(long, value_name = "CSS", requires = "title")]
+        item: Option<String>,
+        /// With --item: the title's selector within a post.
+        #[arg(long, value_name = "CSS", requires = "item")]
+        title: Option<String>,
+        #[arg(long, value_name = "CSS", requires = "item")]
+        link: Option<String>,
+        #[arg(long, value_name = "CSS", requires = "item")]
+        date: Option<String>,
+        #[arg(long, value_name = "CSS", requires = "item")]
+        summary: Option<String>,
+        #[arg(long, value_name = "CSS", requires = "item")]
+        image: Option<String>,
+    },
+    /// Change a source's names, homepage or feed URL (the registry then leaves it be).
+    Edit {
+        id: String,
+        #[arg(long)]
+        name_ko: Option<String>,
+        #[arg(long)]
+        name_en: Option<String>,
+        #[arg(long)]
+        homepage: Option<String>,
+        #[arg(long)]
+        feed_url: Option<String>,
+    },
+    /// Stop fetching a source (its posts stay).
+    Disable {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Fetch a disabled source again, from now.
+    Enable { id: String },
+    /// Make a source due now (moa serve fetches it within its next tick).
+    Refresh { id: String },
+    /// Delete a source: retired with its posts kept, or with --with-posts, all of it.
+    Rm {
+        id: String,
+        #[arg(long)]
+        with_posts: bool,
+    },
+    /// Add the feeds of an OPML file that moa does not follow yet.
+    Import { file: PathBuf },
+    /// Write every source as OPML to standard output.
+    Export,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MOA_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MOA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).init(),
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
     if let Command::Parse { files, url, timezone, charset } = &cli.command {
         return parse_files(files, url.as_deref(), timezone.as_deref(), charset.as_deref());
     }
@@ -580,7 +671,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::User { command: UserCommand::Add { name } } => {
+        Command::User { command: UserCommand::List } => {
+            let store = open_store(&settings).await?;
+            for u in store.users().await? {
+                println!("{:<24} {:<9} {}", u.name, u.role, moa_feed::format_rfc3339(u.created_at));
+            }
+            Ok(())
+        }
+        Command::User { command: UserCommand::Rm { name } } => {
+            let store = open_store(&settings).await?;
+            anyhow::ensure!(store.delete_user(&name).await?, "no user {name}");
+            store.audit(now_unix(), "cli", "user.delete", &name, "").await?;
+            println!("user deleted: {name}");
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { name, role } } => {
             let name = name.trim().to_string();
             anyhow::ensure!(
                 !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || "._-".contains(c)),
@@ -591,7 +696,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let hash = moa::auth::hash_password(&password)?;
             let store = open_store(&settings).await?;
             let created = store.set_user_password(&name, &hash, now_unix()).await?;
-            println!("{} {name}", if created { "curator added:" } else { "password changed:" });
+            if let Some(role) = &role {
+                store.set_user_role(&name, role).await?;
+            }
+            let role = role.unwrap_or_else(|| if created { "curator".into() } else { "unchanged role".into() });
+            store.audit(now_unix(), "cli", if created { "user.add" } else { "user.password" }, &name, &role).await?;
+            println!("{} {name} ({role})", if created { "user added:" } else { "password changed:" });
             Ok(())
         }
         Command::Scrap { command } => {
@@ -605,6 +715,57 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sources { command: SourcesCommand::List { json } } => {
             let store = open_store(&settings).await?;
             print_sources(store.as_ref(), json).await
+        }
+        Command::Sources { command } => {
+            let store = open_store(&settings).await?;
+            sources_command(&settings, store.as_ref(), command).await
+        }
+        Command::Backup { file } => {
+            let store = open_store(&settings).await?;
+            let started = std::time::Instant::now();
+            let info = moa::ops::backup(store.as_ref(), &settings.database_url, &file).await?;
+            println!(
+                "backup written to {}: {} sources, {} posts, schema {}, in {:.1} s",
+                file.display(),
+                info.sources,
+                info.posts,
+                info.schema_version,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Restore { file } => {
+            // A running moa serve holds the search index: restoring under it would lose what it writes.
+            let dir = &settings.search_index_dir;
+            if dir.exists() {
+                match moa_search::SearchIndex::open(dir) {
+                    Err(moa_search::SearchError::Locked(_)) => {
+                        anyhow::bail!("moa serve is running on this store ({} is held); stop it first", dir.display())
+                    }
+                    Ok(index) => drop(index),
+                    Err(_) => {}
+                }
+            }
+            let restored = moa::ops::restore(&settings.database_url, dir, &file).await?;
+            println!(
+                "restored {}: {} sources, {} posts; the search index is rebuilt at the next start",
+                file.display(),
+                restored.info.sources,
+                restored.info.posts
+            );
+            if let Some(previous) = restored.previous {
+                println!("the database it replaced is kept at {}", previous.display());
+            }
+            Ok(())
+        }
+        Command::Retention { months } => {
+            let Some(months) = months.or(settings.retention_body_months) else {
+                anyhow::bail!("no retention set: give --months N or retention_body_months in moa.toml");
+            };
+            let store = open_store(&settings).await?;
+            let dropped = moa::ops::apply_retention(store.as_ref(), months, now_unix()).await?;
+            println!("dropped the bodies of {dropped} posts older than {months} months");
+            Ok(())
         }
         Command::Search { query, json, company, topic, tag, from, to, newest, limit } => {
             anyhow::ensure!((1..=1000).contains(&limit), "--limit must be between 1 and 1000");
@@ -670,6 +831,133 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Parse { .. } => unreachable!("handled before the runtime starts"),
     }
+}
+
+async fn sources_command(settings: &Settings, store: &dyn Store, command: SourcesCommand) -> anyhow::Result<()> {
+    let audit = |action: &'static str, id: String, detail: String| async move {
+        store.audit(now_unix(), "cli", action, &id, &detail).await
+    };
+    match command {
+        SourcesCommand::List { .. } => unreachable!("handled by the caller"),
+        SourcesCommand::Add { url, id, name_ko, name_en, dry_run, item, title, link, date, summary, image } => {
+            let fetcher = Fetcher::new(FetchConfig::from(settings))?;
+            let (mut source, posts) = if let (Some(item), Some(title)) = (item, title) {
+                let selectors = moa_feed::scrape::Selectors { item, title, link, date, summary, image };
+                let (page, posts, page_title) =
+                    moa::console::preview_page(&fetcher, &url, &selectors, settings.timezone_offset)
+                        .await
+                        .map_err(|e| anyhow::anyhow!(e))?;
+                let home = moa_feed::Url::parse(&page)?;
+                let proposed_id = moa::discovery::propose_id(&home);
+                let name = page_title.unwrap_or_else(|| proposed_id.clone());
+                let spec = moa_store::SourceSpec {
+                    name_en: if name.is_ascii() { name.clone() } else { proposed_id.clone() },
+                    name_ko: name,
+                    id: proposed_id,
+                    homepage: home.origin().ascii_serialization() + "/",
+                    feed_url: page,
+                    platform: String::new(),
+                    user_agent: None,
+                };
+                println!("page: {} (CSS selectors)", spec.feed_url);
+                (moa_store::NewSource { spec, selectors: Some(serde_json::to_string(&selectors)?) }, posts)
+            } else {
+                let found = moa::discovery::discover(&fetcher, &url, settings.timezone_offset).await?;
+                println!("feed: {} (found by: {})", found.feed_url, found.origin);
+                for (other, title) in &found.others {
+                    println!(
+                        "  also offered: {other}{}",
+                        title.as_deref().map(|t| format!(" — {t}")).unwrap_or_default()
+                    );
+                }
+                (found.proposed, found.posts)
+            };
+            if let Some(id) = id {
+                anyhow::ensure!(moa::discovery::valid_id(&id), "--id {id:?}: letters, digits, '-' or '_', at most 64");
+                source.spec.id = id;
+            }
+            if let Some(n) = name_ko {
+                source.spec.name_ko = n;
+            }
+            if let Some(n) = name_en {
+                source.spec.name_en = n;
+            }
+            println!("id: {}  name: {} / {}", source.spec.id, source.spec.name_ko, source.spec.name_en);
+            println!("{} posts; the first:", posts.len());
+            for p in posts.iter().take(5) {
+                let date = p
+                    .published_at
+                    .map(|t| moa_feed::format_rfc3339(t)[..10].to_string())
+                    .unwrap_or_else(|| "-".repeat(10));
+                println!("  {date}  {}", p.title);
+            }
+            if dry_run {
+                println!("not saved (--dry-run)");
+                return Ok(());
+            }
+            store.add_source(&source, now_unix()).await?;
+            audit("source.add", source.spec.id.clone(), source.spec.feed_url.clone()).await?;
+            println!("added {}; moa serve (or moa crawl) fetches it at its next tick", source.spec.id);
+        }
+        SourcesCommand::Edit { id, name_ko, name_en, homepage, feed_url } => {
+            let Some(row) = store.source(&id).await?.filter(|s| s.origin != "removed") else {
+                anyhow::bail!("no source {id}")
+            };
+            let mut spec = row.spec;
+            if let Some(v) = name_ko {
+                spec.name_ko = v;
+            }
+            if let Some(v) = name_en {
+                spec.name_en = v;
+            }
+            if let Some(v) = homepage {
+                spec.homepage = v;
+            }
+            if let Some(v) = feed_url {
+                let u = moa_feed::Url::parse(&v).with_context(|| format!("--feed-url {v:?} is not a URL"))?;
+                anyhow::ensure!(matches!(u.scheme(), "http" | "https"), "--feed-url must be http(s)");
+                spec.feed_url = v;
+            }
+            let detail = spec.feed_url.clone();
+            store.update_source(&id, &moa_store::NewSource { spec, selectors: row.selectors }).await?;
+            audit("source.edit", id.clone(), detail).await?;
+            println!("source {id} updated");
+        }
+        SourcesCommand::Disable { id, reason } => {
+            let reason = reason.unwrap_or_else(|| "disabled by an operator".into());
+            anyhow::ensure!(store.set_source_enabled(&id, false, Some(&reason)).await?, "no source {id}");
+            audit("source.disable", id.clone(), reason).await?;
+            println!("source {id} disabled");
+        }
+        SourcesCommand::Enable { id } => {
+            anyhow::ensure!(store.set_source_enabled(&id, true, None).await?, "no source {id}");
+            audit("source.enable", id.clone(), String::new()).await?;
+            println!("source {id} enabled, due now");
+        }
+        SourcesCommand::Refresh { id } => {
+            anyhow::ensure!(store.make_due(&id).await?, "no source {id}");
+            audit("source.refresh", id.clone(), String::new()).await?;
+            println!("source {id} is due now");
+        }
+        SourcesCommand::Rm { id, with_posts } => {
+            let Some(n) = store.delete_source(&id, with_posts).await? else { anyhow::bail!("no source {id}") };
+            let detail = if with_posts { format!("with {n} posts") } else { "posts kept".into() };
+            audit("source.delete", id.clone(), detail.clone()).await?;
+            println!("source {id} deleted ({detail})");
+        }
+        SourcesCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let imported = moa::console::import_opml(store, &text, "cli").await?;
+            println!("{} sources added, {} already followed", imported.added.len(), imported.skipped);
+            for id in imported.added {
+                println!("  {id}");
+            }
+        }
+        SourcesCommand::Export => {
+            print!("{}", moa::syndication::opml("moa sources", &store.sources().await?));
+        }
+    }
+    Ok(())
 }
 
 /// The search index for a command: written and caught up when no other process holds it, else read as
@@ -796,12 +1084,27 @@ async fn serve(settings: Settings, no_crawl: bool) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!("serving http://{addr}");
     eprintln!("moa: serving http://{addr}");
-    let mut state = web::AppState::new(store).with_cache_ttl(settings.page_cache_ttl);
+    let mut state = web::AppState::new(store.clone()).with_cache_ttl(settings.page_cache_ttl);
     state.timezone_offset = settings.timezone_offset;
     state.notifier = crawler.notifier.clone();
     state.public_url = settings.public_url.clone();
     state.fetcher = Some(crawler.fetcher.clone());
     state.search = Some(search);
+    state.crawler = Some(crawler.clone());
+    if let Some(months) = settings.retention_body_months {
+        let store = store.clone();
+        tokio::spawn(async move {
+            loop {
+                match moa::ops::apply_retention(store.as_ref(), months, now_unix()).await {
+                    Ok(n) if n > 0 => tracing::info!(posts = n, months, "dropped old post bodies"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "retention failed"),
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
+            }
+        });
+    }
+    moa::metrics::install();
     // The peer address counts outbound clicks once per reader.
     let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;

@@ -95,7 +95,7 @@ fn check_url(u: &str) -> Result<(), String> {
     }
 }
 
-fn from_opml(text: &str, path: &str) -> Result<Vec<SourceSpec>, RegistryError> {
+pub fn from_opml(text: &str, path: &str) -> Result<Vec<SourceSpec>, RegistryError> {
     let outlines = moa_feed::opml::parse_opml(text)
         .map_err(|e| RegistryError::Format { path: path.into(), message: e.to_string() })?;
     let mut seen = HashSet::new();

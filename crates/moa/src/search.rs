@@ -297,6 +297,8 @@ mod tests {
             interval: 10,
             permanent_redirect: None,
             result: moa_store::CheckResult::NotModified,
+            elapsed_ms: 0,
+            bytes: 0,
         };
         store.store_fetch(&check, &[post]).await.unwrap();
         let index_dir = dir.path().join("search");

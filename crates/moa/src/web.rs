@@ -38,6 +38,9 @@ pub struct AppState {
     pub sign_in_limit: Arc<crate::auth::SignInLimit>,
     /// The full-text index; without it, the search page says search is not ready.
     pub search: Option<Arc<crate::search::Search>>,
+    /// The crawler of this process, for the console's "refresh now"; without it a refreshed source is
+    /// only made due, for whichever process crawls.
+    pub crawler: Option<Arc<crate::crawl::Crawler>>,
     /// How long a built page, feed or API answer is served again; zero builds every answer afresh.
     cache_ttl: std::time::Duration,
     source_list: Arc<crate::cache::SourceList>,
@@ -53,6 +56,7 @@ impl AppState {
             fetcher: None,
             sign_in_limit: Arc::default(),
             search: None,
+            crawler: None,
             cache_ttl: DEFAULT_CACHE_TTL,
             source_list: Arc::new(crate::cache::SourceList::new(DEFAULT_CACHE_TTL)),
         }
@@ -87,6 +91,8 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", get(style))
         .route("/static/theme.js", get(theme_js))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .route("/websub/{source_id}", get(websub_verify).post(websub_push))
         .route("/feed.xml", get(|s: State<AppState>, c: PageCtx| feed_out(s, c, Scope::All, FeedFormat::Rss)))
         .route("/atom.xml", get(|s: State<AppState>, c: PageCtx| feed_out(s, c, Scope::All, FeedFormat::Atom)))
@@ -127,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/curate.js", get(curate_js))
         .route("/sitemap.xml", get(sitemap))
         .route("/robots.txt", get(robots))
+        .merge(crate::console::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(conditional_get))
         // Outside the ETag: the tag names the content, the same whatever its encoding (hence weak).
@@ -138,7 +145,32 @@ pub fn router(state: AppState) -> Router {
         let cache = Arc::new(crate::cache::PageCache::new(state.store.clone(), state.search.clone(), state.cache_ttl));
         router.layer(axum::middleware::from_fn_with_state(cache, crate::cache::layer))
     };
-    router.layer(axum::middleware::map_response(security_headers)).with_state(state)
+    router
+        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn(crate::metrics::track))
+        .with_state(state)
+}
+
+/// Ready when the database answers: a load balancer sends no traffic before.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => ([(header::CACHE_CONTROL, "no-store")], "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CACHE_CONTROL, "no-store")],
+                format!("database unreachable: {e}"),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let body = crate::metrics::render(state.store.as_ref()).await;
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
+        .into_response()
 }
 
 /// What a list of posts holds.

@@ -359,6 +359,8 @@ async fn popular_ranks_clicks_with_time_decay() {
         interval: 900,
         permanent_redirect: None,
         result: moa_store::CheckResult::Fetched { validators: Default::default() },
+        elapsed_ms: 0,
+        bytes: 0,
     };
     let stats = store.store_fetch(&check, &posts).await.unwrap();
     let (fresh, old) = (stats.created[0].id, stats.created[1].id);

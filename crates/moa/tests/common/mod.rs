@@ -125,6 +125,7 @@ pub fn fetch_config() -> moa::fetch::FetchConfig {
         concurrency: 16,
         per_host_concurrency: 4,
         per_host_spacing: Duration::ZERO,
+        hosts: Vec::new(),
     }
 }
 
