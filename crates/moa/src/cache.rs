@@ -198,6 +198,7 @@ fn answer(headers: HeaderMap, body: Bytes, if_none_match: Option<&HeaderValue>) 
     if if_none_match.and_then(|v| v.to_str().ok()).is_some_and(|v| crate::web::etag_matches(v, etag)) {
         let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::NOT_MODIFIED;
+        response.extensions_mut().insert(crate::metrics::Cached);
         for name in [header::ETAG, header::CACHE_CONTROL, header::VARY, header::CONTENT_LOCATION] {
             if let Some(v) = headers.get(&name) {
                 response.headers_mut().insert(name, v.clone());
@@ -207,6 +208,7 @@ fn answer(headers: HeaderMap, body: Bytes, if_none_match: Option<&HeaderValue>) 
     }
     let mut response = Response::new(Body::from(body));
     *response.headers_mut() = headers;
+    response.extensions_mut().insert(crate::metrics::Cached);
     response
 }
 

@@ -132,10 +132,10 @@ impl FileConfig {
             None => toml::Table::new(),
         };
         Self::apply_env(&mut table, |name| std::env::var(name).ok());
-        let named = path
-            .as_ref()
-            .map_or_else(|| "the environment".to_string(), |p| format!("{} or the environment", p.display()));
-        table.try_into().with_context(|| format!("invalid settings in {named}"))
+        table.try_into().with_context(|| match &path {
+            Some(p) => format!("invalid config file {} (or a MOA_ environment variable)", p.display()),
+            None => "invalid settings in MOA_ environment variables".to_string(),
+        })
     }
 
     /// Sets every key whose environment variable `var` knows.

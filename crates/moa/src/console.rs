@@ -1022,6 +1022,7 @@ pub async fn import_opml(store: &dyn Store, text: &str, user: &str) -> anyhow::R
 #[derive(Deserialize)]
 pub struct OpmlForm {
     csrf: String,
+    #[serde(default)]
     opml: String,
 }
 
@@ -1087,6 +1088,7 @@ async fn users_response(
 #[derive(Deserialize)]
 pub struct UserForm {
     csrf: String,
+    #[serde(default)]
     name: String,
     #[serde(default)]
     password: String,

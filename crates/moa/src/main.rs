@@ -699,9 +699,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(role) = &role {
                 store.set_user_role(&name, role).await?;
             }
-            let role = role.unwrap_or_else(|| if created { "curator".into() } else { "unchanged role".into() });
+            let role = role.unwrap_or_else(|| if created { "curator".into() } else { String::new() });
             store.audit(now_unix(), "cli", if created { "user.add" } else { "user.password" }, &name, &role).await?;
-            println!("{} {name} ({role})", if created { "user added:" } else { "password changed:" });
+            if created {
+                println!("{role} added: {name}");
+            } else {
+                println!("password changed: {name}");
+            }
             Ok(())
         }
         Command::Scrap { command } => {

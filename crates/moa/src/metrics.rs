@@ -67,14 +67,35 @@ pub fn posts_stored(new: u32, updated: u32) {
     metrics::counter!("moa_posts_stored_total", "kind" => "updated").increment(u64::from(updated));
 }
 
-/// Axum middleware: counts every request under its route's pattern (`/company/{id}`), never the raw path,
-/// so one metric series stands for each route.
+/// Marks an answer the page cache gave without running its route.
+#[derive(Debug, Clone, Copy)]
+pub struct Cached;
+
+/// Inner middleware (a route layer): hands the matched route's pattern out on the response, for [`track`],
+/// which runs outside routing.
+pub async fn mark_route(request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let mut response = next.run(request).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(route);
+    }
+    response
+}
+
+/// Outer middleware: counts every request under its route's pattern (`/company/:id`), never the raw
+/// path, so one metric series stands for each route; `cached` for answers of the page cache, `unmatched`
+/// for 404s of unknown paths.
 pub async fn track(request: Request, next: Next) -> Response {
     install();
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_string();
     let method = request.method().as_str().to_string();
     let started = Instant::now();
     let response = next.run(request).await;
+    let route = match response.extensions().get::<MatchedPath>() {
+        // `/company/:id`: braces in label values trip some exposition parsers.
+        Some(p) => p.as_str().replace('{', ":").replace('}', ""),
+        None if response.extensions().get::<Cached>().is_some() => "cached".into(),
+        None => "unmatched".into(),
+    };
     let status = response.status().as_u16().to_string();
     metrics::counter!("moa_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
         .increment(1);

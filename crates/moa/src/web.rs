@@ -134,6 +134,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sitemap.xml", get(sitemap))
         .route("/robots.txt", get(robots))
         .merge(crate::console::routes())
+        .route_layer(axum::middleware::from_fn(crate::metrics::mark_route))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(conditional_get))
         // Outside the ETag: the tag names the content, the same whatever its encoding (hence weak).

@@ -65,3 +65,71 @@ async fn pages_work_in_chromium() {
         assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000, "{shot}: {} bytes", bytes.len());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_adds_a_blog_by_homepage_in_chromium() {
+    use common::server::{Reply, TestServer};
+    use std::sync::Arc;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let chromium = std::env::var("MOA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    let installed =
+        Path::new(&chromium).exists() && node && root.join("node_modules/playwright-core/package.json").exists();
+    if !tool_available(installed, "Chromium, Node.js and playwright-core (npm ci)") {
+        return;
+    }
+    let blog = Arc::new(TestServer::default());
+    let items: String = (1..=3)
+        .map(|i| format!("<item><title>콘솔 블로그 글 {i}</title><link>https://blog.example.kr/{i}</link><pubDate>Mon, 0{i} Dec 2025 10:00:00 +0900</pubDate><description>글 {i}의 요약</description></item>"))
+        .collect();
+    blog.route("/feed.xml", Reply::feed(format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>콘솔 블로그</title><link>https://blog.example.kr/</link>{items}</channel></rss>")));
+    blog.route(
+        "/",
+        Reply::Body {
+            body: br#"<html><head><title>Blog</title><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body></body></html>"#.to_vec(),
+            headers: vec![("content-type", "text/html".into())],
+        },
+    );
+    let blog_addr = blog.start("127.0.0.1").await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = moa_store::open(&format!("sqlite://{}", dir.path().join("moa.db").display())).await.unwrap();
+    let password = "an operator's password";
+    store.set_user_password("boss", &moa::auth::hash_password(password).unwrap(), 1).await.unwrap();
+    store.set_user_role("boss", "operator").await.unwrap();
+    let fetcher = moa::fetch::Fetcher::new(common::fetch_config()).unwrap();
+    let mut state = moa::web::AppState::new(store.clone());
+    state.fetcher = Some(fetcher.clone());
+    state.crawler = Some(Arc::new(moa::crawl::Crawler {
+        store: store.clone(),
+        fetcher,
+        options: common::crawl_options(),
+        notifier: None,
+        websub: None,
+    }));
+    let web = start_web(state).await;
+    let shots = std::env::var_os("MOA_SCREENSHOTS").map_or_else(|| dir.path().join("screenshots"), PathBuf::from);
+    let run = tokio::process::Command::new("node")
+        .arg(root.join("crates/moa/tests/browser/console.mjs"))
+        .arg(format!("http://{web}"))
+        .arg(&shots)
+        .arg(format!("http://{blog_addr}/"))
+        .env("MOA_CHROMIUM", &chromium)
+        .env("MOA_OPERATOR_PASSWORD", password)
+        .output();
+    let out =
+        tokio::time::timeout(std::time::Duration::from_secs(120), run).await.expect("browser run in time").unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "console checks failed");
+    assert!(stdout.ends_with("console checks passed\n"));
+    let s = store.source("console-blog").await.unwrap().expect("saved by the browser");
+    assert_eq!((s.origin.as_str(), s.spec.name_ko.as_str(), s.post_count), ("operator", "콘솔 블로그", 3));
+    assert_eq!(
+        store.audit_log(10).await.unwrap().iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["source.refresh", "source.add"]
+    );
+    for shot in ["console-add.png", "console-health.png"] {
+        let bytes = std::fs::read(shots.join(shot)).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000, "{shot}: {} bytes", bytes.len());
+    }
+}

@@ -273,3 +273,55 @@ async fn the_index_follows_the_store_across_processes_and_catches_up_after_a_cra
         serde_json::from_str(&setup.run(&["search", &c_title, "--json", "--company", "c"])).unwrap();
     assert_eq!(found["results"][0]["id"].as_i64(), Some(c_id));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_during_a_crawl_then_restore_brings_back_exactly_the_backup() {
+    let server = Arc::new(TestServer::default());
+    let names = ["kr-zum-techblog.xml", "kr-cheese10yun-atom.xml", "kr-kakaostyle-devblog.xml"];
+    let mut rows = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        // Slow answers keep the crawl writing while the backup is taken.
+        let path = format!("/f{i}.xml");
+        server.route(
+            &path,
+            Reply::Slow { delay: Duration::from_millis(300 * i as u64), then: Box::new(Reply::feed(fixture(name))) },
+        );
+        rows.push((format!("s{i}"), path));
+    }
+    let addr = server.start("127.0.0.1").await;
+    let rows: Vec<(&str, String)> = rows.iter().map(|(id, p)| (id.as_str(), format!("http://{addr}{p}"))).collect();
+    let setup = Setup::new(&rows);
+    let mut crawl =
+        setup.moa(&["crawl", "--once", "--all"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let backup = setup.dir.path().join("backups/mid-crawl.db");
+    let out = setup.moa(&["backup", backup.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("backup written to"));
+    assert!(crawl.wait().unwrap().success());
+    let info = moa_store::SqliteStore::check_backup(&backup).await.unwrap();
+    let live = moa_store::open(&setup.db).await.unwrap();
+    let all = live.count_posts(None).await.unwrap();
+    assert!(info.posts < all, "taken mid-crawl: {} of {all}", info.posts);
+    drop(live);
+    let again = setup.moa(&["backup", backup.to_str().unwrap()]).output().unwrap();
+    assert!(!again.status.success(), "an existing backup is not overwritten");
+    let out = setup.moa(&["restore", backup.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("{} posts", info.posts)) && stdout.contains("before-restore"), "{stdout}");
+    let restored = moa_store::open(&setup.db).await.unwrap();
+    assert_eq!(restored.count_posts(None).await.unwrap(), info.posts, "the store is the backup again");
+    let kept = std::fs::read_dir(setup.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().contains("before-restore"))
+        .unwrap();
+    let previous = moa_store::SqliteStore::check_backup(&kept.path()).await.unwrap();
+    assert_eq!(previous.posts, all, "the database it replaced is kept whole");
+    let bad = setup.dir.path().join("not-a-db");
+    std::fs::write(&bad, "hello").unwrap();
+    let out = setup.moa(&["restore", bad.to_str().unwrap()]).output().unwrap();
+    assert!(!out.status.success());
+    assert_eq!(restored.count_posts(None).await.unwrap(), info.posts, "a bad file changes nothing");
+}
