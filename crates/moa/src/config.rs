@@ -251,6 +251,57 @@ impl Settings {
     }
 }
 
+/// The settings in effect, key by key with the variable that overrides each, for the console's settings
+/// page. Secrets are masked: a database password, and webhook URLs (a Slack or Discord URL is its key).
+pub fn effective(s: &Settings) -> Vec<(&'static str, &'static str, String)> {
+    let masked_db = match url::Url::parse(&s.database_url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => s.database_url.clone(),
+    };
+    let hooks: Vec<String> = s
+        .webhooks
+        .iter()
+        .map(|h| {
+            let origin = url::Url::parse(&h.url).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+            format!("{origin}/… ({:?})", h.format).to_lowercase()
+        })
+        .collect();
+    let value = |key: &str| -> String {
+        match key {
+            "database_url" => masked_db.clone(),
+            "search_index_dir" => s.search_index_dir.display().to_string(),
+            "listen" => s.listen.clone(),
+            "sources" => s.sources.as_ref().map_or_else(|| "(built-in registry)".into(), |p| p.display().to_string()),
+            "allow_private_networks" => s.allow_private_networks.to_string(),
+            "allowed_private_addresses" => format!("{:?}", s.allowed_private_addresses),
+            "min_check_interval_minutes" => (s.min_check_interval.as_secs() / 60).to_string(),
+            "max_check_interval_minutes" => (s.max_check_interval.as_secs() / 60).to_string(),
+            "concurrency" => s.concurrency.to_string(),
+            "per_host_concurrency" => s.per_host_concurrency.to_string(),
+            "per_host_spacing_ms" => s.per_host_spacing.as_millis().to_string(),
+            "connect_timeout_seconds" => s.connect_timeout.as_secs().to_string(),
+            "fetch_timeout_seconds" => s.fetch_timeout.as_secs().to_string(),
+            "max_body_bytes" => s.max_body_bytes.to_string(),
+            "max_redirects" => s.max_redirects.to_string(),
+            "user_agent" => s.user_agent.clone(),
+            "timezone" => format!("UTC{:+03}:{:02}", s.timezone_offset / 3600, (s.timezone_offset.abs() % 3600) / 60),
+            "page_images" => s.page_images.to_string(),
+            "public_url" => s.public_url.as_ref().map_or_else(|| "-".into(), url::Url::to_string),
+            "webhook_attempts" => s.webhook_attempts.to_string(),
+            "webhook_retry_base_ms" => s.webhook_retry_base.as_millis().to_string(),
+            "page_cache_seconds" => s.page_cache_ttl.as_secs().to_string(),
+            "retention_body_months" => s.retention_body_months.map_or_else(|| "-".into(), |m| m.to_string()),
+            "hosts" => format!("{:?}", s.hosts),
+            "webhooks" => hooks.join(", "),
+            _ => String::new(),
+        }
+    };
+    ENV.iter().map(|(key, env)| (*key, *env, value(key))).collect()
+}
+
 /// Names moa, its version and where to learn about it, as polite crawlers do: the site this instance
 /// serves when it is known (a blog's owner can see who is reading), else moa's own homepage.
 pub fn default_user_agent(public_url: Option<&url::Url>) -> String {
@@ -317,6 +368,23 @@ mod tests {
             assert!(readme.contains(&format!("| `{key}` |")), "README's table lacks {key}");
             assert!(readme.contains(name), "README lacks {name}");
         }
+    }
+
+    #[test]
+    fn the_settings_page_shows_every_key_and_masks_secrets() {
+        let file: FileConfig = toml::from_str(
+            "database_url = \"postgres://moa:hunter2@db.example/moa\"\n[[webhooks]]\nurl = \"https://hooks.slack.com/services/T0/B0/SECRET\"\nformat = \"slack\"",
+        )
+        .unwrap();
+        let shown = effective(&Settings::resolve(file, Overrides::default()).unwrap());
+        assert_eq!(shown.len(), ENV.len());
+        assert!(shown.iter().all(|(k, _, v)| !v.is_empty() || *k == "allowed_private_addresses"), "{shown:?}");
+        let text = format!("{shown:?}");
+        assert!(!text.contains("hunter2") && !text.contains("SECRET"), "{text}");
+        assert!(
+            text.contains("postgres://moa:***@db.example/moa") && text.contains("https://hooks.slack.com/… (slack)")
+        );
+        assert!(text.contains("UTC+09:00"));
     }
 
     #[test]

@@ -41,6 +41,12 @@ impl FromRequestParts<AppState> for Operator {
 /// The console's words, in both languages.
 pub struct Words {
     pub console: &'static str,
+    pub settings: &'static str,
+    pub settings_note: &'static str,
+    pub key: &'static str,
+    pub variable: &'static str,
+    pub value: &'static str,
+    pub blog: &'static str,
     pub sources: &'static str,
     pub add: &'static str,
     pub users: &'static str,
@@ -106,6 +112,12 @@ pub struct Words {
 
 pub static KO: Words = Words {
     console: "운영 콘솔",
+    settings: "설정",
+    settings_note: "지금 쓰는 설정입니다. moa.toml이나 환경 변수로 바꾸고 다시 시작하세요. 비밀 값은 가렸습니다.",
+    key: "키",
+    variable: "환경 변수",
+    value: "값",
+    blog: "블로그",
     sources: "블로그 상태",
     add: "블로그 추가",
     users: "사용자",
@@ -171,6 +183,12 @@ pub static KO: Words = Words {
 
 pub static EN: Words = Words {
     console: "Console",
+    settings: "Settings",
+    settings_note: "The settings in effect. Change them in moa.toml or the environment, then restart. Secrets are masked.",
+    key: "Key",
+    variable: "Variable",
+    value: "Value",
+    blog: "Blog",
     sources: "Feed health",
     add: "Add a blog",
     users: "Users",
@@ -420,16 +438,8 @@ pub async fn sources_page(
         .collect();
     let (sort, dir) = (p.sort.clone().unwrap_or_else(|| "state".into()), p.dir.clone().unwrap_or_else(|| "asc".into()));
     let q_enc: String = url::form_urlencoded::byte_serialize(p.q.as_deref().unwrap_or("").as_bytes()).collect();
-    let labels = [
-        w.sources,
-        w.state,
-        w.last_success,
-        w.next_check,
-        w.posts_per_month,
-        w.mean_fetch,
-        w.mean_bytes,
-        w.not_modified,
-    ];
+    let labels =
+        [w.blog, w.state, w.last_success, w.next_check, w.posts_per_month, w.mean_fetch, w.mean_bytes, w.not_modified];
     let headers = SORTS
         .iter()
         .zip(labels)
@@ -1194,10 +1204,23 @@ pub async fn audit_page(State(state): State<AppState>, ctx: PageCtx, Operator(_)
     }
 }
 
+#[derive(Template)]
+#[template(path = "admin_settings.html")]
+struct SettingsPage {
+    ui: Ui,
+    head: Head,
+    w: &'static Words,
+    settings: std::sync::Arc<Vec<(&'static str, &'static str, String)>>,
+}
+
+pub async fn settings_page(State(state): State<AppState>, ctx: PageCtx, Operator(_): Operator) -> Response {
+    html_page(&SettingsPage { w: words(&ctx.ui), ui: ctx.ui, head: ctx.head, settings: state.settings.clone() }, true)
+}
+
 pub fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
-        .route("/admin", get(|| async { Redirect::to("/admin/sources") }))
+        .route("/admin", get(|Operator(_): Operator| async { Redirect::to("/admin/sources") }))
         .route("/admin/sources", get(sources_page).post(add_source))
         .route("/admin/sources/new", get(add_form))
         .route("/admin/sources/discover", post(discover))
@@ -1209,6 +1232,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/admin/users", get(users_page).post(add_user))
         .route("/admin/users/{name}/{action}", post(user_action))
         .route("/admin/audit", get(audit_page))
+        .route("/admin/settings", get(settings_page))
 }
 
 #[cfg(test)]

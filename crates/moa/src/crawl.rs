@@ -200,7 +200,6 @@ impl Crawler {
                     report.sources_unchanged += 1;
                 }
                 Outcome::Failed(message) => {
-                    tracing::warn!(source = %id, error = %message, "fetch failed");
                     report.sources_failed += 1;
                     report.failures.push((id, message));
                 }
@@ -221,7 +220,17 @@ impl Crawler {
         use tracing::Instrument;
         let span = tracing::info_span!("source", id = %source.id);
         let started = Instant::now();
-        let outcome = self.check_source(&source, recorder).instrument(span).await;
+        let outcome = async {
+            let outcome = self.check_source(&source, recorder).await;
+            match &outcome {
+                Outcome::Failed(message) => tracing::warn!(error = %message, "fetch failed"),
+                Outcome::NotModified => tracing::debug!("not modified"),
+                Outcome::Stored { stats, .. } => tracing::debug!(new = stats.new, updated = stats.updated, "fetched"),
+            }
+            outcome
+        }
+        .instrument(span)
+        .await;
         let label = match &outcome {
             Outcome::Stored { .. } => "fetched",
             Outcome::NotModified => "not_modified",

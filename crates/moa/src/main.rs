@@ -1095,6 +1095,7 @@ async fn serve(settings: Settings, no_crawl: bool) -> anyhow::Result<()> {
     state.fetcher = Some(crawler.fetcher.clone());
     state.search = Some(search);
     state.crawler = Some(crawler.clone());
+    state.settings = Arc::new(moa::config::effective(&settings));
     if let Some(months) = settings.retention_body_months {
         let store = store.clone();
         tokio::spawn(async move {

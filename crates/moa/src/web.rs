@@ -41,6 +41,8 @@ pub struct AppState {
     /// The crawler of this process, for the console's "refresh now"; without it a refreshed source is
     /// only made due, for whichever process crawls.
     pub crawler: Option<Arc<crate::crawl::Crawler>>,
+    /// The settings in effect (key, variable, value), for the console's settings page.
+    pub settings: Arc<Vec<(&'static str, &'static str, String)>>,
     /// How long a built page, feed or API answer is served again; zero builds every answer afresh.
     cache_ttl: std::time::Duration,
     source_list: Arc<crate::cache::SourceList>,
@@ -57,6 +59,7 @@ impl AppState {
             sign_in_limit: Arc::default(),
             search: None,
             crawler: None,
+            settings: Arc::default(),
             cache_ttl: DEFAULT_CACHE_TTL,
             source_list: Arc::new(crate::cache::SourceList::new(DEFAULT_CACHE_TTL)),
         }

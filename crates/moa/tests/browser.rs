@@ -12,16 +12,19 @@ use common::{crawled_store, start_web, tool_available};
 
 const FEEDS: &[&str] = &["kr-zum-techblog.xml", "kr-cheese10yun-rss2.xml", "kr-kakaostyle-devblog.xml", "web/xss.xml"];
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pages_work_in_chromium() {
+/// The repository's root and Chromium's path, when Chromium, Node.js and playwright-core are there.
+fn browser() -> Option<(PathBuf, String)> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let chromium = std::env::var("MOA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
     let installed =
         Path::new(&chromium).exists() && node && root.join("node_modules/playwright-core/package.json").exists();
-    if !tool_available(installed, "Chromium, Node.js and playwright-core (npm ci)") {
-        return;
-    }
+    tool_available(installed, "Chromium, Node.js and playwright-core (npm ci)").then_some((root, chromium))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_work_in_chromium() {
+    let Some((root, chromium)) = browser() else { return };
     let (dir, store, _) = crawled_store(FEEDS).await;
     let password = "a browser's password";
     store.set_user_password("kim", &moa::auth::hash_password(password).unwrap(), 1).await.unwrap();
@@ -70,14 +73,7 @@ async fn pages_work_in_chromium() {
 async fn the_console_adds_a_blog_by_homepage_in_chromium() {
     use common::server::{Reply, TestServer};
     use std::sync::Arc;
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let chromium = std::env::var("MOA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
-    let installed =
-        Path::new(&chromium).exists() && node && root.join("node_modules/playwright-core/package.json").exists();
-    if !tool_available(installed, "Chromium, Node.js and playwright-core (npm ci)") {
-        return;
-    }
+    let Some((root, chromium)) = browser() else { return };
     let blog = Arc::new(TestServer::default());
     let items: String = (1..=3)
         .map(|i| format!("<item><title>콘솔 블로그 글 {i}</title><link>https://blog.example.kr/{i}</link><pubDate>Mon, 0{i} Dec 2025 10:00:00 +0900</pubDate><description>글 {i}의 요약</description></item>"))
@@ -96,17 +92,7 @@ async fn the_console_adds_a_blog_by_homepage_in_chromium() {
     let password = "an operator's password";
     store.set_user_password("boss", &moa::auth::hash_password(password).unwrap(), 1).await.unwrap();
     store.set_user_role("boss", "operator").await.unwrap();
-    let fetcher = moa::fetch::Fetcher::new(common::fetch_config()).unwrap();
-    let mut state = moa::web::AppState::new(store.clone());
-    state.fetcher = Some(fetcher.clone());
-    state.crawler = Some(Arc::new(moa::crawl::Crawler {
-        store: store.clone(),
-        fetcher,
-        options: common::crawl_options(),
-        notifier: None,
-        websub: None,
-    }));
-    let web = start_web(state).await;
+    let web = start_web(common::state_with_crawler(store.clone(), common::fetch_config())).await;
     let shots = std::env::var_os("MOA_SCREENSHOTS").map_or_else(|| dir.path().join("screenshots"), PathBuf::from);
     let run = tokio::process::Command::new("node")
         .arg(root.join("crates/moa/tests/browser/console.mjs"))

@@ -8,10 +8,10 @@ mod common;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use common::client::Client;
 use common::server::{Reply, TestServer};
 use common::{crawler, fetch_config, start_web};
 use moa::fetch::{FetchConfig, Fetcher};
-use reqwest::redirect::Policy;
 
 fn rss(title: &str, link: &str, n: usize) -> String {
     let items: String = (1..=n)
@@ -252,77 +252,6 @@ async fn a_css_selector_source_flows_through_the_feed_pipeline() {
     assert_eq!(store.count_posts(Some("moalab")).await.unwrap(), 3);
 }
 
-/// A client that keeps cookies and does not follow redirects.
-struct Client {
-    base: String,
-    http: reqwest::Client,
-    cookies: Vec<String>,
-}
-
-struct Answer {
-    status: u16,
-    location: Option<String>,
-    body: String,
-}
-
-impl Client {
-    fn new(addr: SocketAddr) -> Self {
-        moa::fetch::install_tls_provider();
-        Self {
-            base: format!("http://{addr}"),
-            http: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(),
-            cookies: Vec::new(),
-        }
-    }
-
-    async fn send(&mut self, r: reqwest::RequestBuilder) -> Answer {
-        let r = if self.cookies.is_empty() { r } else { r.header("cookie", self.cookies.join("; ")) };
-        let resp = r.send().await.unwrap();
-        for set in resp.headers().get_all("set-cookie") {
-            let pair = set.to_str().unwrap().split(';').next().unwrap().to_string();
-            let name = pair.split('=').next().unwrap().to_string();
-            self.cookies.retain(|c| !c.starts_with(&format!("{name}=")));
-            if !pair.ends_with('=') {
-                self.cookies.push(pair);
-            }
-        }
-        let status = resp.status().as_u16();
-        let location = resp.headers().get("location").map(|l| l.to_str().unwrap().to_string());
-        Answer { status, location, body: resp.text().await.unwrap() }
-    }
-
-    async fn get(&mut self, path: &str) -> Answer {
-        let r = self.http.get(format!("{}{path}", self.base));
-        self.send(r).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
-        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body);
-        self.send(r).await
-    }
-
-    fn csrf_of(page: &str) -> String {
-        page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
-    }
-
-    async fn sign_in(addr: SocketAddr, name: &str, password: &str) -> (Self, String) {
-        let mut c = Self::new(addr);
-        let login = c.get("/login").await;
-        let csrf = Self::csrf_of(&login.body);
-        let r = c.post("/login", &[("csrf", &csrf), ("name", name), ("password", password)]).await;
-        assert_eq!(r.status, 303, "{name} signs in");
-        let month = moa::curation::current_month(moa::now_unix()).to_string();
-        let page = c.get(&format!("/curate/{month}")).await;
-        let csrf = Self::csrf_of(&page.body);
-        (c, csrf)
-    }
-}
-
 const OPERATOR_GETS: &[&str] = &[
     "/admin/sources",
     "/admin/sources/new",
@@ -330,6 +259,8 @@ const OPERATOR_GETS: &[&str] = &[
     "/admin/sources.opml",
     "/admin/users",
     "/admin/audit",
+    "/admin/settings",
+    "/admin",
 ];
 const OPERATOR_POSTS: &[&str] = &[
     "/admin/sources",
@@ -367,11 +298,14 @@ async fn every_operator_route_checks_the_role_and_the_csrf_token() {
         store.set_user_password(name, &moa::auth::hash_password("correct horse battery").unwrap(), 1).await.unwrap();
         store.set_user_role(name, role).await.unwrap();
     }
-    let web = start_web(moa::web::AppState::new(store.clone())).await;
+    let mut state = moa::web::AppState::new(store.clone());
+    let settings = moa::config::Settings::resolve(Default::default(), Default::default()).unwrap();
+    state.settings = Arc::new(moa::config::effective(&settings));
+    let web = start_web(state).await;
     let mut anon = Client::new(web);
     for path in OPERATOR_GETS {
         let r = anon.get(path).await;
-        assert_eq!((r.status, r.location.as_deref()), (303, Some("/login")), "{path}");
+        assert_eq!((r.status, r.location()), (303, Some("/login")), "{path}");
     }
     for path in OPERATOR_POSTS {
         assert_eq!(anon.post(path, &[("csrf", "x"), ("with_posts", "1")]).await.status, 403, "{path}");
@@ -386,8 +320,11 @@ async fn every_operator_route_checks_the_role_and_the_csrf_token() {
     }
     let (mut op, csrf) = Client::sign_in(web, "boss", "correct horse battery").await;
     for path in OPERATOR_GETS {
-        assert_eq!(op.get(path).await.status, 200, "{path}");
+        let expected = if *path == "/admin" { 303 } else { 200 };
+        assert_eq!(op.get(path).await.status, expected, "{path}");
     }
+    let settings = op.get("/admin/settings").await.body;
+    assert!(settings.contains("MOA_RETENTION_BODY_MONTHS") && settings.contains("per_host_spacing_ms"));
     for path in OPERATOR_POSTS {
         assert_eq!(
             op.post(path, &[("csrf", "forged"), ("with_posts", "1")]).await.status,
@@ -426,16 +363,7 @@ async fn an_operator_adds_a_blog_by_homepage_previews_saves_refreshes_and_sees_i
     let store = store_in(&dir).await;
     store.set_user_password("boss", &moa::auth::hash_password("correct horse battery").unwrap(), 1).await.unwrap();
     store.set_user_role("boss", "operator").await.unwrap();
-    let mut state = moa::web::AppState::new(store.clone()).with_cache_ttl(std::time::Duration::ZERO);
-    let fetcher = pinned_fetcher();
-    state.fetcher = Some(fetcher.clone());
-    state.crawler = Some(Arc::new(moa::crawl::Crawler {
-        store: store.clone(),
-        fetcher,
-        options: common::crawl_options(),
-        notifier: None,
-        websub: None,
-    }));
+    let state = common::state_with_crawler(store.clone(), pinned_config()).with_cache_ttl(std::time::Duration::ZERO);
     let web = start_web(state).await;
     let (mut op, csrf) = Client::sign_in(web, "boss", "correct horse battery").await;
     let home = format!("http://abc.tistory.com:{}/", blog.port());
@@ -467,7 +395,7 @@ async fn an_operator_adds_a_blog_by_homepage_previews_saves_refreshes_and_sees_i
             ],
         )
         .await;
-    assert_eq!((saved.status, saved.location.as_deref()), (303, Some("/admin/sources?done=added+abc")));
+    assert_eq!((saved.status, saved.location()), (303, Some("/admin/sources?done=added+abc")));
     // Saved, then fetched at once by this process's crawler.
     let mut posts = 0;
     for _ in 0..100 {
@@ -497,7 +425,7 @@ async fn an_operator_adds_a_blog_by_homepage_previews_saves_refreshes_and_sees_i
     );
     let imported = op.post("/admin/opml", &[("csrf", &csrf), ("opml", &more)]).await;
     assert_eq!(imported.status, 303);
-    assert!(imported.location.unwrap().contains("imported+1+%281+known%29"));
+    assert!(imported.location().unwrap().contains("imported+1+%281+known%29"));
     assert_eq!(store.sources().await.unwrap().len(), 2);
     // Deleted with its posts.
     let gone = op.post("/admin/sources/abc/delete", &[("csrf", &csrf), ("with_posts", "1")]).await;

@@ -325,3 +325,85 @@ async fn backup_during_a_crawl_then_restore_brings_back_exactly_the_backup() {
     assert!(!out.status.success());
     assert_eq!(restored.count_posts(None).await.unwrap(), info.posts, "a bad file changes nothing");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sources_are_added_by_homepage_edited_disabled_and_removed_from_the_cli() {
+    let server = Arc::new(TestServer::default());
+    server.route(
+        "/",
+        Reply::Body {
+            body: br#"<html><head><link rel="alternate" type="application/atom+xml" href="/atom"></head></html>"#
+                .to_vec(),
+            headers: vec![("content-type", "text/html".into())],
+        },
+    );
+    server.route("/atom", Reply::feed(fixture("kr-cheese10yun-atom.xml")));
+    let addr = server.start("127.0.0.1").await;
+    let setup = Setup::new(&[]);
+    let run = |args: &[&str]| {
+        let out = setup.moa(args).output().unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), text)
+    };
+    let home = format!("http://{addr}/");
+    let (ok, dry) = run(&["sources", "add", &home, "--dry-run"]);
+    assert!(
+        ok && dry.contains(&format!("feed: http://{addr}/atom (found by: advertised)")) && dry.contains("not saved"),
+        "{dry}"
+    );
+    let (ok, list) = run(&["sources", "list", "--json"]);
+    assert!(ok && list.trim() == "[]", "a dry run saves nothing: {list}");
+    let (ok, added) = run(&["sources", "add", &home, "--id", "cheese", "--name-ko", "치즈 블로그"]);
+    assert!(ok && added.contains("added cheese"), "{added}");
+    let (ok, again) = run(&["sources", "add", &home, "--id", "cheese"]);
+    assert!(!ok && again.contains("exists already"), "{again}");
+    let (ok, crawled) = run(&["crawl", "--once"]);
+    assert!(ok && crawled.contains("1 sources ok"), "{crawled}");
+    let store = moa_store::open(&setup.db).await.unwrap();
+    let s = store.source("cheese").await.unwrap().unwrap();
+    assert_eq!(
+        (s.origin.as_str(), s.spec.name_ko.as_str(), s.spec.feed_url.as_str()),
+        ("operator", "치즈 블로그", format!("http://{addr}/atom").as_str())
+    );
+    assert!(s.post_count > 0 && s.health.fetch_count == 1 && s.health.fetch_bytes_total > 0);
+    assert!(run(&["sources", "edit", "cheese", "--name-en", "Cheese"]).0);
+    assert!(run(&["sources", "disable", "cheese", "--reason", "moved to Medium"]).0);
+    let (_, list) = run(&["sources", "list"]);
+    assert!(list.contains("disabled: moved to Medium"), "{list}");
+    let (ok, opml) = run(&["sources", "export"]);
+    assert!(ok && opml.starts_with("<?xml"), "{opml}");
+    assert!(run(&["sources", "enable", "cheese"]).0);
+    let (ok, gone) = run(&["sources", "rm", "cheese", "--with-posts"]);
+    assert!(ok && gone.contains("deleted"), "{gone}");
+    assert_eq!(store.count_posts(None).await.unwrap(), 0);
+    let actions: Vec<String> =
+        store.audit_log(20).await.unwrap().into_iter().map(|e| format!("{} {}", e.user_name, e.action)).collect();
+    assert_eq!(
+        actions,
+        ["cli source.delete", "cli source.enable", "cli source.disable", "cli source.edit", "cli source.add"]
+    );
+    let (ok, nothing) = run(&["sources", "add", &format!("http://127.0.0.1:{}/", common::closed_port())]);
+    assert!(!ok && nothing.contains("no feed found"), "{nothing}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_the_source_id_of_each_fetch() {
+    let server = Arc::new(TestServer::default());
+    server.route("/ok.xml", Reply::feed(fixture("kr-zum-techblog.xml")));
+    server.route("/broken.xml", Reply::status(500));
+    let addr = server.start("127.0.0.1").await;
+    let setup = Setup::new(&[("good", format!("http://{addr}/ok.xml")), ("bad", format!("http://{addr}/broken.xml"))]);
+    let out = setup.moa(&["crawl", "--once", "--log-format", "json"]).env("MOA_LOG", "info").output().unwrap();
+    assert!(out.status.success());
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        // The command's own report ("failed: bad: …") is plain text; the logs are JSON.
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect();
+    let failed = events.iter().find(|e| e["fields"]["message"] == "fetch failed").expect("a failure is logged");
+    assert_eq!(failed["level"], "WARN");
+    assert_eq!((failed["span"]["name"].as_str(), failed["span"]["id"].as_str()), (Some("source"), Some("bad")));
+    assert!(failed["fields"]["error"].as_str().unwrap().contains("500"));
+    assert!(events.iter().any(|e| e["fields"]["message"] == "registry synced"), "other events are JSON too");
+}

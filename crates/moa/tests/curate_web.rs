@@ -5,71 +5,10 @@
 
 mod common;
 
+use common::client::{Client, form_post};
 use common::{crawled_store, start_web};
-use reqwest::redirect::Policy;
 
 const FEEDS: &[&str] = &["kr-zum-techblog.xml", "kr-cheese10yun-atom.xml"];
-
-struct Client {
-    base: String,
-    http: reqwest::Client,
-    cookies: Vec<String>,
-}
-
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: String,
-}
-
-impl Client {
-    fn new(addr: std::net::SocketAddr) -> Self {
-        moa::fetch::install_tls_provider();
-        let http = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
-        Self { base: format!("http://{addr}"), http, cookies: Vec::new() }
-    }
-
-    async fn send(&mut self, r: reqwest::RequestBuilder, extra: &[(&str, &str)]) -> Answer {
-        let mut r = r;
-        if !self.cookies.is_empty() {
-            r = r.header("cookie", self.cookies.join("; "));
-        }
-        for (k, v) in extra {
-            r = r.header(*k, *v);
-        }
-        let resp = r.send().await.unwrap();
-        let headers = resp.headers().clone();
-        for set in headers.get_all("set-cookie") {
-            let pair = set.to_str().unwrap().split(';').next().unwrap().to_string();
-            let name = pair.split('=').next().unwrap().to_string();
-            self.cookies.retain(|c| !c.starts_with(&format!("{name}=")));
-            if !pair.ends_with('=') {
-                self.cookies.push(pair);
-            }
-        }
-        Answer { status: resp.status().as_u16(), headers, body: resp.text().await.unwrap() }
-    }
-
-    async fn get(&mut self, path: &str) -> Answer {
-        let r = self.http.get(format!("{}{path}", self.base));
-        self.send(r, &[]).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)], extra: &[(&str, &str)]) -> Answer {
-        let r = form_post(&self.http, format!("{}{path}", self.base), form);
-        self.send(r, extra).await
-    }
-
-    /// The value of a hidden `csrf` field of a page.
-    fn csrf_of(page: &str) -> String {
-        page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
-    }
-}
-
-fn form_post(http: &reqwest::Client, url: String, fields: &[(&str, &str)]) -> reqwest::RequestBuilder {
-    let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
-    http.post(url).header("content-type", "application/x-www-form-urlencoded").body(body)
-}
 
 const CURATOR_POSTS: &[&str] = &[
     "/logout",
@@ -108,7 +47,7 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
         assert_eq!((a.status, a.headers.get("location").map(|l| l.to_str().unwrap())), (303, Some("/login")), "{path}");
     }
     for path in CURATOR_POSTS {
-        assert_eq!(anon.post(path, &form, &[]).await.status, 403, "{path}");
+        assert_eq!(anon.post(path, &form).await.status, 403, "{path}");
     }
     assert!(store.scraps(None).await.unwrap().is_empty());
 
@@ -149,7 +88,7 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
     let login = curator.get("/login").await;
     let csrf = Client::csrf_of(&login.body);
     let fields = [("csrf", csrf.as_str()), ("name", "lee"), ("password", "correct horse battery")];
-    let signed = curator.post("/login", &fields, &[("x-forwarded-proto", "https")]).await;
+    let signed = curator.post_with("/login", &fields, &[("x-forwarded-proto", "https")]).await;
     assert_eq!((signed.status, signed.headers["location"].to_str().unwrap()), (303, "/curate"));
     let session_cookie = signed
         .headers
@@ -174,9 +113,9 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
 
     // With a session but without the right token, every form is refused.
     for path in CURATOR_POSTS {
-        assert_eq!(curator.post(path, &form, &[]).await.status, 403, "{path} with a wrong token");
+        assert_eq!(curator.post(path, &form).await.status, 403, "{path} with a wrong token");
         let without: Vec<_> = form.iter().filter(|(k, _)| *k != "csrf").copied().collect();
-        let status = curator.post(path, &without, &[]).await.status;
+        let status = curator.post(path, &without).await.status;
         assert!(status == 403 || status == 422, "{path} without a token: {status}");
     }
     assert!(store.scraps(None).await.unwrap().is_empty());
@@ -185,7 +124,7 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
     let posts = store.posts(&moa_store::PostQuery { limit: 2, ..Default::default() }).await.unwrap();
     for p in &posts {
         let id = p.id.to_string();
-        let a = curator.post("/curate/scrap-post", &[("csrf", &csrf), ("post_id", &id)], &[]).await;
+        let a = curator.post("/curate/scrap-post", &[("csrf", &csrf), ("post_id", &id)]).await;
         assert_eq!(a.status, 303);
         assert!(a.headers["location"].to_str().unwrap().starts_with(&format!("/curate/{month}#scrap-")));
     }
@@ -196,7 +135,7 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
         ("title", "러스트 책"),
         ("commentary", ""),
     ];
-    assert_eq!(curator.post(&format!("/curate/{month}/scraps"), &add, &[]).await.status, 303);
+    assert_eq!(curator.post(&format!("/curate/{month}/scraps"), &add).await.status, 303);
     let scraps = store.scraps(Some(&month)).await.unwrap();
     assert_eq!(scraps.len(), 3);
     assert_eq!((scraps[0].post_id, scraps[0].title.as_str()), (Some(posts[0].id), posts[0].title.as_str()));
@@ -218,7 +157,7 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
         ("section", "article"),
         ("commentary", "좋은 글입니다.\r\n둘째 줄\r\n\r\n- 요점"),
     ];
-    assert_eq!(curator.post(&format!("/curate/scraps/{first}"), &edit, &[]).await.status, 303);
+    assert_eq!(curator.post(&format!("/curate/scraps/{first}"), &edit).await.status, 303);
     assert_eq!(store.scrap(scraps[0].id).await.unwrap().unwrap().commentary, "좋은 글입니다.\n둘째 줄\n\n- 요점");
     // A URL another scrap of the month already has is refused, and nothing changes.
     let clash = [
@@ -228,7 +167,7 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
         ("section", "article"),
         ("commentary", ""),
     ];
-    assert_eq!(curator.post(&format!("/curate/scraps/{first}"), &clash, &[]).await.status, 409);
+    assert_eq!(curator.post(&format!("/curate/scraps/{first}"), &clash).await.status, 409);
     assert_eq!(store.scrap(scraps[0].id).await.unwrap().unwrap().url, scraps[0].url);
     let preview = [
         ("csrf", csrf.as_str()),
@@ -238,11 +177,11 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
         ("section", "article"),
         ("commentary", "아직 저장하지 않은 코멘트"),
     ];
-    let shown = curator.post(&format!("/curate/{month}/preview"), &preview, &[]).await;
+    let shown = curator.post(&format!("/curate/{month}/preview"), &preview).await;
     assert_eq!(shown.status, 200);
     assert!(shown.body.contains("### [미리 보는 제목](") && shown.body.contains("아직 저장하지 않은 코멘트"));
     assert_eq!(store.scrap(scraps[1].id).await.unwrap().unwrap().commentary, "", "a preview saves nothing");
-    let moved = curator.post(&format!("/curate/scraps/{second}/move"), &[("csrf", &csrf), ("to", "1")], &[]).await;
+    let moved = curator.post(&format!("/curate/scraps/{second}/move"), &[("csrf", &csrf), ("to", "1")]).await;
     assert_eq!(moved.status, 303);
     assert_eq!(store.scrap(scraps[1].id).await.unwrap().unwrap().position, 1);
 
@@ -260,7 +199,7 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
     // Readers see a month once it is published, and its picks in the feed.
     assert_eq!(anon.get(&format!("/newsletter/{month}")).await.status, 404, "a draft is not public");
     let settings = [("csrf", csrf.as_str()), ("date", ""), ("hidden", "true")];
-    assert_eq!(curator.post(&format!("/curate/{month}/settings"), &settings, &[]).await.status, 303);
+    assert_eq!(curator.post(&format!("/curate/{month}/settings"), &settings).await.status, 303);
     let public = anon.get(&format!("/newsletter/{month}")).await;
     assert_eq!(public.status, 200);
     assert!(
@@ -276,9 +215,9 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
     assert_eq!(links, [scraps[1].url.clone(), scraps[0].url.clone(), "https://book.example/rust".into()]);
 
     // Delete, then sign out: the session is gone.
-    let deleted = curator.post(&format!("/curate/scraps/{first}/delete"), &[("csrf", &csrf)], &[]).await;
+    let deleted = curator.post(&format!("/curate/scraps/{first}/delete"), &[("csrf", &csrf)]).await;
     assert_eq!(deleted.status, 303);
     assert_eq!(store.scraps(Some(&month)).await.unwrap().len(), 2);
-    assert_eq!(curator.post("/logout", &[("csrf", &csrf)], &[]).await.status, 303);
+    assert_eq!(curator.post("/logout", &[("csrf", &csrf)]).await.status, 303);
     assert_eq!(curator.get("/curate").await.headers["location"], "/login");
 }

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod client;
 pub mod server;
 
 use std::collections::HashMap;
@@ -164,6 +165,15 @@ pub fn tool_available(installed: bool, what: &str) -> bool {
     assert!(std::env::var_os("CI").is_none(), "{what} is missing, though .ci/run installs it");
     eprintln!("skipped: {what} is not installed (.ci/run installs it)");
     false
+}
+
+/// Web state that reads pages with `config` and crawls in this process (the console's "refresh now").
+pub fn state_with_crawler(store: Arc<dyn moa_store::Store>, config: moa::fetch::FetchConfig) -> moa::web::AppState {
+    let crawler = crawler(store.clone(), config);
+    let mut state = moa::web::AppState::new(store);
+    state.fetcher = Some(crawler.fetcher.clone());
+    state.crawler = Some(Arc::new(crawler));
+    state
 }
 
 /// Serves moa's web router over loopback.
