@@ -41,6 +41,7 @@ impl FromRequestParts<AppState> for Operator {
 /// The console's words, in both languages.
 pub struct Words {
     pub console: &'static str,
+    pub due_now: &'static str,
     pub settings: &'static str,
     pub settings_note: &'static str,
     pub key: &'static str,
@@ -112,6 +113,7 @@ pub struct Words {
 
 pub static KO: Words = Words {
     console: "운영 콘솔",
+    due_now: "곧",
     settings: "설정",
     settings_note: "지금 쓰는 설정입니다. moa.toml이나 환경 변수로 바꾸고 다시 시작하세요. 비밀 값은 가렸습니다.",
     key: "키",
@@ -183,6 +185,7 @@ pub static KO: Words = Words {
 
 pub static EN: Words = Words {
     console: "Console",
+    due_now: "due now",
     settings: "Settings",
     settings_note: "The settings in effect. Change them in moa.toml or the environment, then restart. Secrets are masked.",
     key: "Key",
@@ -339,7 +342,11 @@ pub fn health_row(s: &SourceRow, ui: &Ui) -> HealthRow {
         last_success: when(w, s.last_success_at),
         error_kind: if failing { s.last_error_kind.map_or("", |k| k.as_str()).to_string() } else { String::new() },
         error: if failing { s.last_error.clone().unwrap_or_default() } else { String::new() },
-        next_check: if s.enabled { when(w, Some(s.next_check_at.max(1))) } else { "-".into() },
+        next_check: match s.enabled {
+            false => "-".into(),
+            true if s.next_check_at <= crate::now_unix() => w.due_now.into(),
+            true => when(w, Some(s.next_check_at)),
+        },
         posts: s.post_count,
         per_month: format!("{:.1}", h.posts_per_month()),
         mean_ms: h.mean_fetch_ms().map_or("-".into(), |ms| format!("{ms} ms")),
@@ -691,12 +698,10 @@ pub async fn discover(
 async fn fill_found(page: &mut AddPage, d: Discovered, state: &AppState) {
     let mut form = AddForm::from_source(&d.proposed.spec);
     form.url = page.form.url.clone();
-    // An id already taken gets a number, so saving does not fail on it.
-    let taken: Vec<String> =
-        state.store.sources().await.map(|s| s.into_iter().map(|s| s.spec.id).collect()).unwrap_or_default();
+    // An id already taken (retired sources' too) gets a number, so saving does not fail on it.
     let base = form.id.clone();
     let mut n = 2;
-    while taken.contains(&form.id) {
+    while matches!(state.store.source(&form.id).await, Ok(Some(_))) && n < 100 {
         form.id = format!("{base}-{n}");
         n += 1;
     }

@@ -1136,8 +1136,8 @@ async fn print_sources(store: &dyn Store, json: bool) -> anyhow::Result<()> {
         t.map(|t| moa_feed::format_rfc3339(t).replace('T', " ").replace('Z', "")).unwrap_or_else(|| "-".into())
     };
     println!(
-        "{:<24} {:<14} {:>6}  {:<19}  {:<19} NAME",
-        "ID", "STATE", "POSTS", "LAST SUCCESS (UTC)", "NEXT CHECK (UTC)"
+        "{:<24} {:<14} {:>6}  {:<19}  {:<19} {:>8} {:>5}  NAME",
+        "ID", "STATE", "POSTS", "LAST SUCCESS (UTC)", "NEXT CHECK (UTC)", "FETCH", "304"
     );
     for s in &sources {
         let state = match moa::api::state_of(s) {
@@ -1145,13 +1145,17 @@ async fn print_sources(store: &dyn Store, json: bool) -> anyhow::Result<()> {
             other => other.to_string(),
         };
         let next = if s.enabled { time(Some(s.next_check_at).filter(|t| *t > 0)) } else { "-".into() };
+        let mean = s.health.mean_fetch_ms().map_or_else(|| "-".into(), |ms| format!("{ms} ms"));
+        let ratio = s.health.not_modified_ratio().map_or_else(|| "-".into(), |r| format!("{:.0}%", r * 100.0));
         println!(
-            "{:<24} {:<14} {:>6}  {:<19}  {:<19} {}",
+            "{:<24} {:<14} {:>6}  {:<19}  {:<19} {:>8} {:>5}  {}",
             s.spec.id,
             state,
             s.post_count,
             time(s.last_success_at),
             next,
+            mean,
+            ratio,
             s.spec.name_ko
         );
         if let Some(reason) = s.disabled_reason.as_deref().filter(|_| !s.enabled) {

@@ -103,8 +103,8 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
-/// The text exposition, with the gauges read from the store now.
-pub async fn render(store: &dyn Store) -> String {
+/// The text exposition, with the gauges read from the store now (`sources`: the web's cached list).
+pub async fn render(store: &dyn Store, sources: Option<&[moa_store::SourceRow]>) -> String {
     let handle = handle();
     let now = crate::now_unix();
     match store.backlog(now).await {
@@ -114,14 +114,11 @@ pub async fn render(store: &dyn Store) -> String {
         }
         Err(e) => tracing::warn!(error = %e, "cannot read the crawl backlog for /metrics"),
     }
-    match store.sources().await {
-        Ok(sources) => {
-            for state in ["ok", "failing", "disabled", "new"] {
-                let n = sources.iter().filter(|s| crate::api::state_of(s) == state).count();
-                metrics::gauge!("moa_sources", "state" => state).set(n as f64);
-            }
+    for state in ["ok", "failing", "disabled", "new"] {
+        if let Some(sources) = sources {
+            let n = sources.iter().filter(|s| crate::api::state_of(s) == state).count();
+            metrics::gauge!("moa_sources", "state" => state).set(n as f64);
         }
-        Err(e) => tracing::warn!(error = %e, "cannot read the sources for /metrics"),
     }
     let pool = store.pool_stats();
     metrics::gauge!("moa_db_pool_connections", "state" => "busy").set(f64::from(pool.size.saturating_sub(pool.idle)));

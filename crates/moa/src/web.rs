@@ -172,7 +172,9 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let body = crate::metrics::render(state.store.as_ref()).await;
+    let sources =
+        state.sources().await.inspect_err(|e| tracing::warn!(error = %e, "cannot read the sources for /metrics"));
+    let body = crate::metrics::render(state.store.as_ref(), sources.as_deref().ok().map(Vec::as_slice)).await;
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
         .into_response()
 }
