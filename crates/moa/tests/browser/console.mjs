@@ -42,7 +42,7 @@ await page.waitForURL(/\/curate/);
 await page.goto(`${base}/admin/sources/new`);
 await page.fill("form.discover #url", homepage);
 await page.click("form.discover button[type=submit]");
-await page.waitForSelector("section.preview");
+await page.waitForSelector("section.source-preview");
 const previewTitles = await page.locator(".preview-posts .title").allTextContents();
 check(previewTitles.length === 3 && previewTitles[0].includes("콘솔 블로그 글 3"), "the preview shows the posts, newest first", JSON.stringify(previewTitles));
 check((await page.inputValue("form.save-source #feed_url")).endsWith("/feed.xml"), "the advertised feed is found");
