@@ -218,9 +218,9 @@ fn main() {
     println!();
     println!("| run | wall | feeds/s | CPU (user+sys) | peak RSS | served 200 / 304 |");
     println!("|---|---|---|---|---|---|");
-    let moa = |dir: &Path| {
+    let moa = |dir: &Path, args: &[&str]| {
         let mut c = Command::new(&a.moa);
-        c.args(["crawl", "--once", "--all"])
+        c.args(args)
             .env("MOA_CONFIG", dir.join("moa.toml"))
             .env("MOA_SOURCES", dir.join("sources.csv"))
             .env("MOA_DATABASE_URL", format!("sqlite://{}", dir.join("moa.db").display()))
@@ -228,9 +228,10 @@ fn main() {
             .stdout(std::process::Stdio::null());
         c
     };
-    let first = measure(&mut moa(&dir));
+    let crawl = ["crawl", "--once", "--all"];
+    let first = measure(&mut moa(&dir, &crawl));
     row("moa, first crawl", a.feeds, &first, counts(&served));
-    let second = measure(&mut moa(&dir));
+    let second = measure(&mut moa(&dir, &crawl));
     row("moa, every feed 304", a.feeds, &second, counts(&served));
 
     if !a.skip_newsboat {
@@ -264,5 +265,17 @@ fn main() {
     let db = std::fs::metadata(dir.join("moa.db")).map(|m| m.len()).unwrap_or(0);
     println!();
     println!("moa database after the crawls: {:.0} MB", db as f64 / 1e6);
+    // The operator's backup of that store (VACUUM INTO, checked), as `moa backup` runs it.
+    let backup = dir.join("backup.db");
+    let b = measure(moa(&dir, &["backup"]).arg(&backup));
+    let size = std::fs::metadata(&backup).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "moa backup: {:.2} s wall, {:.2} s CPU, {:.0} MB peak RSS, {:.0} MB written{}",
+        b.wall.as_secs_f64(),
+        (b.user + b.sys).as_secs_f64(),
+        b.max_rss_kb as f64 / 1024.0,
+        size as f64 / 1e6,
+        if b.ok { "" } else { " (FAILED)" }
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

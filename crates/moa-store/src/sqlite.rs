@@ -26,7 +26,9 @@ macro_rules! fetch_succeeded {
         "last_attempt_at = ?1, last_success_at = ?1, last_error = NULL, last_error_kind = NULL,
          consecutive_failures = 0, next_check_at = ?2, check_interval = ?3,
          moved_to = CASE WHEN ?4 IS NOT NULL AND redirect_candidate = ?4 THEN ?4 ELSE moved_to END,
-         redirect_candidate = CASE WHEN ?4 IS NOT NULL AND redirect_candidate = ?4 THEN NULL ELSE ?4 END"
+         redirect_candidate = CASE WHEN ?4 IS NOT NULL AND redirect_candidate = ?4 THEN NULL ELSE ?4 END,
+         failing_since = NULL, attempt_count = attempt_count + 1, fetch_count = fetch_count + 1,
+         fetch_ms_total = fetch_ms_total + ?5, fetch_bytes_total = fetch_bytes_total + ?6"
     };
 }
 
@@ -161,6 +163,12 @@ impl SqliteStore {
 
     fn changed(&self) {
         self.version.fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Closes every connection (the WAL checkpointed), so the file can be replaced underneath.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
     }
 
     pub async fn open(url: &str) -> Result<Self> {
@@ -503,32 +511,44 @@ async fn find_twins(tx: &mut sqlx::SqliteConnection, source_id: &str, writes: &m
     Ok(())
 }
 
-/// Writes one check's outcome to its source.
+/// Writes one check's outcome to its source, its health totals with it, in one statement (the 304
+/// crawl writes thousands of these).
 async fn record_check(tx: &mut sqlx::SqliteConnection, check: &SourceCheck) -> Result<()> {
+    let (ms, bytes) = (check.elapsed_ms.max(0), check.bytes.max(0));
     let query = match &check.result {
         CheckResult::Fetched { validators } => sqlx::query(concat!(
             "UPDATE sources SET ",
             fetch_succeeded!(),
-            ", etag = ?5, last_modified = ?6 WHERE id = ?7"
+            ", etag = ?7, last_modified = ?8 WHERE id = ?9"
         ))
         .bind(check.at)
         .bind(check.next_check_at)
         .bind(check.interval)
         .bind(&check.permanent_redirect)
+        .bind(ms)
+        .bind(bytes)
         .bind(&validators.etag)
         .bind(&validators.last_modified)
         .bind(&check.source_id),
-        CheckResult::NotModified => sqlx::query(concat!("UPDATE sources SET ", fetch_succeeded!(), " WHERE id = ?5"))
-            .bind(check.at)
-            .bind(check.next_check_at)
-            .bind(check.interval)
-            .bind(&check.permanent_redirect)
-            .bind(&check.source_id),
+        CheckResult::NotModified => sqlx::query(concat!(
+            "UPDATE sources SET ",
+            fetch_succeeded!(),
+            ", not_modified_count = not_modified_count + 1 WHERE id = ?7"
+        ))
+        .bind(check.at)
+        .bind(check.next_check_at)
+        .bind(check.interval)
+        .bind(&check.permanent_redirect)
+        .bind(ms)
+        .bind(bytes)
+        .bind(&check.source_id),
         CheckResult::Failed { kind, message, disable } => sqlx::query(
             "UPDATE sources SET last_attempt_at = ?1, last_error = ?2, last_error_kind = ?3,
                consecutive_failures = consecutive_failures + 1, next_check_at = ?4, check_interval = ?5,
                enabled = CASE WHEN ?6 THEN 0 ELSE enabled END,
-               disabled_reason = CASE WHEN ?6 THEN ?2 ELSE disabled_reason END
+               disabled_reason = CASE WHEN ?6 THEN ?2 ELSE disabled_reason END,
+               failing_since = COALESCE(failing_since, ?1), attempt_count = attempt_count + 1,
+               fetch_ms_total = fetch_ms_total + ?8
              WHERE id = ?7",
         )
         .bind(check.at)
@@ -537,30 +557,10 @@ async fn record_check(tx: &mut sqlx::SqliteConnection, check: &SourceCheck) -> R
         .bind(check.next_check_at)
         .bind(check.interval)
         .bind(*disable)
-        .bind(&check.source_id),
+        .bind(&check.source_id)
+        .bind(ms),
     };
     query.execute(&mut *tx).await?;
-    let (answered, not_modified, failed) = match &check.result {
-        CheckResult::Fetched { .. } => (1, 0, false),
-        CheckResult::NotModified => (1, 1, false),
-        CheckResult::Failed { .. } => (0, 0, true),
-    };
-    sqlx::query(
-        "UPDATE sources SET attempt_count = attempt_count + 1, fetch_count = fetch_count + ?1,
-           not_modified_count = not_modified_count + ?2, fetch_ms_total = fetch_ms_total + ?3,
-           fetch_bytes_total = fetch_bytes_total + ?4,
-           failing_since = CASE WHEN ?5 THEN COALESCE(failing_since, ?6) END
-         WHERE id = ?7",
-    )
-    .bind(answered)
-    .bind(not_modified)
-    .bind(check.elapsed_ms.max(0))
-    .bind(check.bytes.max(0))
-    .bind(failed)
-    .bind(check.at)
-    .bind(&check.source_id)
-    .execute(&mut *tx)
-    .await?;
     Ok(())
 }
 

@@ -108,7 +108,6 @@ pub struct Words {
     pub summary: &'static str,
     pub image: &'static str,
     pub optional: &'static str,
-    pub kind: &'static str,
 }
 
 pub static KO: Words = Words {
@@ -180,7 +179,6 @@ pub static KO: Words = Words {
     summary: "요약",
     image: "이미지",
     optional: "선택",
-    kind: "종류",
 };
 
 pub static EN: Words = Words {
@@ -252,7 +250,6 @@ pub static EN: Words = Words {
     summary: "Summary",
     image: "Image",
     optional: "optional",
-    kind: "Kind",
 };
 
 fn words(ui: &Ui) -> &'static Words {

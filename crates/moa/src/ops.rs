@@ -50,7 +50,8 @@ pub async fn restore(database_url: &str, search_dir: &Path, from: &Path) -> anyh
             .backup(&aside)
             .await
             .with_context(|| format!("cannot keep the current database at {}", aside.display()))?;
-        drop(current);
+        // No connection may outlive the swap: one still open would write its WAL beside the new file.
+        current.close().await;
         previous = Some(aside);
     }
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
