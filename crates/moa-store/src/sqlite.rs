@@ -511,36 +511,39 @@ async fn find_twins(tx: &mut sqlx::SqliteConnection, source_id: &str, writes: &m
     Ok(())
 }
 
+/// A successful check's statement with the parameters `fetch_succeeded!` names bound (?1 to ?6).
+fn succeeded<'q>(
+    sql: &'static str,
+    check: &'q SourceCheck,
+) -> sqlx::query::Query<'q, Sqlite, <Sqlite as sqlx::Database>::Arguments> {
+    sqlx::query(sql)
+        .bind(check.at)
+        .bind(check.next_check_at)
+        .bind(check.interval)
+        .bind(&check.permanent_redirect)
+        .bind(check.elapsed_ms.max(0))
+        .bind(check.bytes.max(0))
+}
+
 /// Writes one check's outcome to its source, its health totals with it, in one statement (the 304
 /// crawl writes thousands of these).
 async fn record_check(tx: &mut sqlx::SqliteConnection, check: &SourceCheck) -> Result<()> {
-    let (ms, bytes) = (check.elapsed_ms.max(0), check.bytes.max(0));
     let query = match &check.result {
-        CheckResult::Fetched { validators } => sqlx::query(concat!(
-            "UPDATE sources SET ",
-            fetch_succeeded!(),
-            ", etag = ?7, last_modified = ?8 WHERE id = ?9"
-        ))
-        .bind(check.at)
-        .bind(check.next_check_at)
-        .bind(check.interval)
-        .bind(&check.permanent_redirect)
-        .bind(ms)
-        .bind(bytes)
+        CheckResult::Fetched { validators } => succeeded(
+            concat!("UPDATE sources SET ", fetch_succeeded!(), ", etag = ?7, last_modified = ?8 WHERE id = ?9"),
+            check,
+        )
         .bind(&validators.etag)
         .bind(&validators.last_modified)
         .bind(&check.source_id),
-        CheckResult::NotModified => sqlx::query(concat!(
-            "UPDATE sources SET ",
-            fetch_succeeded!(),
-            ", not_modified_count = not_modified_count + 1 WHERE id = ?7"
-        ))
-        .bind(check.at)
-        .bind(check.next_check_at)
-        .bind(check.interval)
-        .bind(&check.permanent_redirect)
-        .bind(ms)
-        .bind(bytes)
+        CheckResult::NotModified => succeeded(
+            concat!(
+                "UPDATE sources SET ",
+                fetch_succeeded!(),
+                ", not_modified_count = not_modified_count + 1 WHERE id = ?7"
+            ),
+            check,
+        )
         .bind(&check.source_id),
         CheckResult::Failed { kind, message, disable } => sqlx::query(
             "UPDATE sources SET last_attempt_at = ?1, last_error = ?2, last_error_kind = ?3,
@@ -558,7 +561,7 @@ async fn record_check(tx: &mut sqlx::SqliteConnection, check: &SourceCheck) -> R
         .bind(check.interval)
         .bind(*disable)
         .bind(&check.source_id)
-        .bind(ms),
+        .bind(check.elapsed_ms.max(0)),
     };
     query.execute(&mut *tx).await?;
     Ok(())
