@@ -14,7 +14,7 @@ use moa_feed::scrape::Selectors;
 use moa_store::{NewPost, NewSource, Selection, SourceRow, SourceSpec, Store};
 use serde::Deserialize;
 
-use crate::curate::{Curator, ROLE_CURATOR, ROLE_OPERATOR, check_csrf, curator_of, no_store};
+use crate::curate::{Curator, ROLE_CURATOR, ROLE_OPERATOR, SignedIn, check_csrf, no_store};
 use crate::discovery::{self, Discovered, Tried};
 use crate::i18n::{Lang, Ui};
 use crate::web::{AppState, Head, PageCtx, html_page, internal_error};
@@ -29,11 +29,11 @@ impl FromRequestParts<AppState> for Operator {
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        match curator_of(state, &parts.headers).await {
-            Some(c) if c.is_operator() => Ok(Self(c)),
-            Some(_) => Err((StatusCode::FORBIDDEN, "this page is for operators").into_response()),
-            None if parts.method == axum::http::Method::GET => Err(Redirect::to("/login").into_response()),
-            None => Err((StatusCode::FORBIDDEN, "sign in first").into_response()),
+        let SignedIn(user) = SignedIn::from_request_parts(parts, state).await?;
+        if user.is_operator() {
+            Ok(Self(user))
+        } else {
+            Err((StatusCode::FORBIDDEN, "this page is for operators").into_response())
         }
     }
 }
@@ -654,7 +654,9 @@ pub async fn add_form(ctx: PageCtx, Operator(op): Operator) -> Response {
     html_page(&AddPage::new(ctx, op.csrf, AddForm { kind: "feed".into(), ..AddForm::default() }), true)
 }
 
-fn fetcher(state: &AppState) -> Result<crate::fetch::Fetcher, Response> {
+/// The form's token checked, and the fetcher of this server (a server without one reads no pages).
+fn checked_fetcher(state: &AppState, op: &Curator, csrf: &str) -> Result<crate::fetch::Fetcher, Response> {
+    check_csrf(op, csrf)?;
     state
         .fetcher
         .clone()
@@ -668,10 +670,7 @@ pub async fn discover(
     Operator(op): Operator,
     Form(form): Form<AddForm>,
 ) -> Response {
-    if let Err(r) = check_csrf(&op, &form.csrf) {
-        return r;
-    }
-    let fetcher = match fetcher(&state) {
+    let fetcher = match checked_fetcher(&state, &op, &form.csrf) {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -717,10 +716,7 @@ pub async fn scrape_preview(
     Operator(op): Operator,
     Form(form): Form<AddForm>,
 ) -> Response {
-    if let Err(r) = check_csrf(&op, &form.csrf) {
-        return r;
-    }
-    let fetcher = match fetcher(&state) {
+    let fetcher = match checked_fetcher(&state, &op, &form.csrf) {
         Ok(f) => f,
         Err(r) => return r,
     };

@@ -246,27 +246,6 @@ impl Crawler {
     async fn check_source(&self, source: &Claimed, recorder: &Recorder) -> Outcome {
         let at = now_unix();
         let started = Instant::now();
-        let selectors = match source.selectors.as_deref().map(serde_json::from_str::<Selectors>).transpose() {
-            Ok(s) => s,
-            Err(e) => {
-                let message = format!("the source's CSS selectors cannot be read: {e}");
-                let interval = self.options.schedule.after_failures(source.consecutive_failures + 1);
-                let wait = self.options.schedule.next_wait(interval, &Hints::default(), &source.id, at);
-                let result = CheckResult::Failed { kind: ErrorKind::Other, message: message.clone(), disable: false };
-                let check = SourceCheck {
-                    source_id: source.id.clone(),
-                    at,
-                    next_check_at: at + wait.as_secs() as i64,
-                    interval: interval.as_secs() as i64,
-                    permanent_redirect: None,
-                    result,
-                    elapsed_ms: 0,
-                    bytes: 0,
-                };
-                recorder.push(check).await;
-                return Outcome::Failed(message);
-            }
-        };
         let body_bytes = std::sync::atomic::AtomicI64::new(0);
         let schedule = &self.options.schedule;
         let how =
@@ -289,6 +268,14 @@ impl Crawler {
             let hints = Hints { retry_after, ..Hints::default() };
             let disable = kind == ErrorKind::Gone;
             check(interval, hints, redirect, CheckResult::Failed { kind, message, disable })
+        };
+        let selectors = match source.selectors.as_deref().map(serde_json::from_str::<Selectors>).transpose() {
+            Ok(s) => s,
+            Err(e) => {
+                let message = format!("the source's CSS selectors cannot be read: {e}");
+                recorder.push(failed(ErrorKind::Other, message.clone(), None, None)).await;
+                return Outcome::Failed(message);
+            }
         };
         let response = match self.fetcher.get_with(&source.fetch_url, how).await {
             Ok(r) => r,

@@ -250,6 +250,18 @@ async fn a_css_selector_source_flows_through_the_feed_pipeline() {
     assert_eq!(s.last_error_kind, Some(moa_store::ErrorKind::NotAFeed));
     assert!(s.last_error.as_deref().unwrap().contains("article.card"), "{:?}", s.last_error);
     assert_eq!(store.count_posts(Some("moalab")).await.unwrap(), 3);
+    // Selectors that cannot be read (a hand-edited database) fail that source alone, clearly.
+    let mut spec = source.spec.clone();
+    spec.id = "garbled".into();
+    store
+        .add_source(&moa_store::NewSource { spec, selectors: Some("{not json".into()) }, moa::now_unix())
+        .await
+        .unwrap();
+    let report = crawler.run(moa_store::Selection::Ids(vec!["garbled".into()])).await.unwrap();
+    assert_eq!(report.sources_failed, 1);
+    let s = store.source("garbled").await.unwrap().unwrap();
+    assert!(s.last_error.unwrap().contains("CSS selectors cannot be read"));
+    assert_eq!((s.consecutive_failures, s.health.attempt_count), (1, 1));
 }
 
 const OPERATOR_GETS: &[&str] = &[
