@@ -324,6 +324,13 @@ async fn backup_during_a_crawl_then_restore_brings_back_exactly_the_backup() {
     let out = setup.moa(&["restore", bad.to_str().unwrap()]).output().unwrap();
     assert!(!out.status.success());
     assert_eq!(restored.count_posts(None).await.unwrap(), info.posts, "a bad file changes nothing");
+    // Under a running serve, a restore is refused and nothing changes.
+    let (mut serve, _) = spawn_serve(&setup, &["--no-crawl"]);
+    let out = setup.moa(&["restore", backup.to_str().unwrap()]).output().unwrap();
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stop it first"), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
