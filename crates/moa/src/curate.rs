@@ -251,6 +251,8 @@ struct CuratePage {
     prev_month: String,
     next_month: String,
     user: String,
+    /// Shows the way to the operator's console.
+    operator: bool,
     csrf: String,
     sections: Vec<(&'static str, &'static str)>,
     groups: Vec<ScrapGroup>,
@@ -311,6 +313,7 @@ pub async fn curate_month(
             month: month.to_string(),
             prev_month: neighbour(month, -1).to_string(),
             next_month: neighbour(month, 1).to_string(),
+            operator: curator.is_operator(),
             user: curator.name,
             csrf: curator.csrf,
             sections: section_options(),

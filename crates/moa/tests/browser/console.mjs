@@ -39,7 +39,11 @@ await page.fill("#name", "boss");
 await page.fill("#password", process.env.MOA_OPERATOR_PASSWORD);
 await page.click("form.login button[type=submit]");
 await page.waitForURL(/\/curate/);
-await page.goto(`${base}/admin/sources/new`);
+// An operator finds the console from the curation page, and adding a blog from its navigation.
+await page.click("a.console-link");
+await page.waitForURL(/\/admin\/sources$/);
+await page.click('nav.admin-nav a[href^="/admin/sources/new"]');
+await page.waitForURL(/\/admin\/sources\/new$/);
 await page.fill("form.discover #url", homepage);
 await page.click("form.discover button[type=submit]");
 await page.waitForSelector("section.source-preview");
