@@ -148,7 +148,7 @@ fn main() {
         let batch: Vec<IndexedPost> = (built..built + n).map(|id| corpus.post(id, &mut rng)).collect();
         text_bytes += batch.iter().map(|p| p.title.len() + p.body.len()).sum::<usize>();
         let started = Instant::now();
-        index.apply(&batch, &[], (built + n) as i64).expect("a batch");
+        index.apply(&batch, &[], &(built + n).to_string()).expect("a batch");
         build += started.elapsed();
         built += n;
     }

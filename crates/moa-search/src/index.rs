@@ -225,17 +225,18 @@ impl SearchIndex {
         self.writer.is_some()
     }
 
-    /// The sequence number of the store's change log the index has applied, as its last commit says.
-    pub fn applied_seq(&self) -> Result<i64> {
+    /// The place in the store's change log the index has applied up to, as its last commit says (the
+    /// store's cursor in its text form; "0" for a new index).
+    pub fn applied(&self) -> Result<String> {
         let metas = self.index.load_metas()?;
-        Ok(metas.payload.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0))
+        Ok(metas.payload.filter(|p| !p.is_empty()).unwrap_or_else(|| "0".into()))
     }
 
     /// Adds posts (replacing the indexed copy of any with the same id) and removes others, then commits with
-    /// `seq` recorded, in one step: after a crash the index holds all of it or none, and knows which.
-    pub fn apply(&self, upserts: &[IndexedPost], deletes: &[i64], seq: i64) -> Result<()> {
+    /// `applied` recorded, in one step: after a crash the index holds all of it or none, and knows which.
+    pub fn apply(&self, upserts: &[IndexedPost], deletes: &[i64], applied: &str) -> Result<()> {
         self.stage(upserts, deletes)?;
-        self.commit(seq)
+        self.commit(applied)
     }
 
     /// Adds and removes posts without committing: a catch-up stages many pages of changes, then commits
@@ -268,24 +269,24 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Makes what was staged searchable, recording `seq` as applied in the same commit.
-    pub fn commit(&self, seq: i64) -> Result<()> {
+    /// Makes what was staged searchable, recording `applied` in the same commit.
+    pub fn commit(&self, applied: &str) -> Result<()> {
         let mut writer = self.writer.as_ref().ok_or(SearchError::ReadOnly)?.lock().unwrap_or_else(|e| e.into_inner());
         let mut commit = writer.prepare_commit()?;
-        commit.set_payload(&seq.to_string());
+        commit.set_payload(applied);
         commit.commit()?;
         drop(writer);
         self.reader.reload()?;
         Ok(())
     }
 
-    /// Adds posts, keeping the applied sequence number.
+    /// Adds posts, keeping the applied place.
     pub fn upsert(&self, posts: &[IndexedPost]) -> Result<()> {
-        self.apply(posts, &[], self.applied_seq()?)
+        self.apply(posts, &[], &self.applied()?)
     }
 
     pub fn delete(&self, ids: &[i64]) -> Result<()> {
-        self.apply(&[], ids, self.applied_seq()?)
+        self.apply(&[], ids, &self.applied()?)
     }
 
     /// Empties the index, to rebuild it from the change log's start.

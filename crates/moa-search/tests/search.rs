@@ -170,19 +170,19 @@ fn a_commit_records_the_change_it_applied_and_a_second_writer_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     {
         let index = SearchIndex::open(dir.path()).unwrap();
-        assert_eq!(index.applied_seq().unwrap(), 0, "a new index has applied nothing");
-        index.apply(&corpus(), &[], 41).unwrap();
-        index.apply(&[], &[6], 42).unwrap();
+        assert_eq!(index.applied().unwrap(), "0", "a new index has applied nothing");
+        index.apply(&corpus(), &[], "41").unwrap();
+        index.apply(&[], &[6], "7:42").unwrap();
         assert!(matches!(SearchIndex::open(dir.path()), Err(moa_search::SearchError::Locked(_))));
         let reader = SearchIndex::open_read_only(dir.path()).unwrap();
         assert!(!reader.is_writable());
         assert_eq!(reader.len(), 5, "a reader sees the writer's commits");
-        assert!(matches!(reader.apply(&[], &[1], 43), Err(moa_search::SearchError::ReadOnly)));
+        assert!(matches!(reader.apply(&[], &[1], "43"), Err(moa_search::SearchError::ReadOnly)));
     }
     let index = SearchIndex::open(dir.path()).unwrap();
-    assert_eq!(index.applied_seq().unwrap(), 42, "the sequence number survives a reopen");
+    assert_eq!(index.applied().unwrap(), "7:42", "the applied place survives a reopen");
     index.clear().unwrap();
-    assert_eq!((index.len(), index.applied_seq().unwrap()), (0, 0));
+    assert_eq!((index.len(), index.applied().unwrap().as_str()), (0, "0"));
 }
 
 #[test]

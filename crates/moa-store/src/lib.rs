@@ -1,17 +1,26 @@
-//! moa's storage, behind one trait. The SQLite implementation is the embedded default; a PostgreSQL one
-//! implements the same trait. No backend-specific SQL leaves this crate.
+//! moa's storage, behind one trait. The SQLite implementation is the embedded default; the PostgreSQL one
+//! implements the same trait for several processes on one database. No backend-specific SQL leaves this
+//! crate.
 
+mod copy;
 mod model;
+mod postgres;
+mod rows;
 mod sqlite;
+/// Test databases on either backend (for this workspace's tests, not for the product).
+#[doc(hidden)]
+pub mod testing;
 
 use std::sync::Arc;
 
+pub use copy::{TableCopy, sqlite_to_postgres};
 pub use model::*;
+pub use postgres::{PgStore, create_database, drop_database};
 pub use sqlite::{BackupInfo, SqliteStore, path_of as sqlite_path};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("unsupported database URL {0:?}: expected sqlite://PATH (or sqlite:///ABSOLUTE/PATH)")]
+    #[error("unsupported database URL {0:?}: expected sqlite://PATH (or sqlite:///ABSOLUTE/PATH) or postgres://…")]
     UnsupportedUrl(String),
     #[error("cannot create the database directory {path}: {source}")]
     CreateDir { path: String, source: std::io::Error },
@@ -82,11 +91,12 @@ pub trait Store: Send + Sync + 'static {
     /// These posts, in the order of `ids`; ids of no post are skipped.
     async fn posts_by_ids(&self, ids: &[i64]) -> Result<Vec<Post>>;
 
-    /// The change log after `after`, oldest first, with each post's text as it is now.
-    async fn post_changes(&self, after: i64, limit: u32) -> Result<Vec<PostChange>>;
+    /// The change log after `after`, oldest first, with each post's text as it is now. Only changes no
+    /// later read can come before: a follower that read up to a change never misses an earlier one.
+    async fn post_changes(&self, after: ChangeCursor, limit: u32) -> Result<Vec<PostChange>>;
 
-    /// The last sequence number of the change log (0 when empty).
-    async fn last_change(&self) -> Result<i64>;
+    /// The place of the change log's last change (the default when empty).
+    async fn last_change(&self) -> Result<ChangeCursor>;
 
     /// Posts by id after `after_id`, duplicates included: for retagging every post.
     async fn post_texts(&self, after_id: i64, limit: u32) -> Result<Vec<PostText>>;
@@ -162,6 +172,16 @@ pub trait Store: Send + Sync + 'static {
     /// Sets a user's role (`curator` or `operator`). False when there is no such user.
     async fn set_user_role(&self, name: &str, role: &str) -> Result<bool>;
 
+    /// How many seconds the most blocked of these sign-in keys must still wait: each may fail
+    /// `max_failures` times within `window` seconds.
+    async fn sign_in_blocked(&self, keys: &[String], now: i64, max_failures: i64, window: i64) -> Result<Option<i64>>;
+
+    /// Counts a failed sign-in against each key (a new window when the last one is over).
+    async fn sign_in_failed(&self, keys: &[String], now: i64, window: i64) -> Result<()>;
+
+    /// Forgets the keys' failures, and every failure older than `before`.
+    async fn sign_in_succeeded(&self, keys: &[String], before: i64) -> Result<()>;
+
     /// Deletes a user and their sessions.
     async fn delete_user(&self, name: &str) -> Result<bool>;
 
@@ -190,6 +210,9 @@ pub trait Store: Send + Sync + 'static {
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         return Ok(Arc::new(SqliteStore::open(url).await?));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(PgStore::open(url).await?));
     }
     Err(StoreError::UnsupportedUrl(url.to_string()))
 }

@@ -447,11 +447,41 @@ impl Post {
     }
 }
 
+/// A place in the change log: a follower that applied the changes up to it reads those after it.
+///
+/// SQLite has one writer, so its sequence numbers become visible in order and `tx` is always 0.
+/// PostgreSQL commits transactions concurrently: a number taken inside one transaction can become visible
+/// after a larger one, so its changes are ordered by the writing transaction's id first (see the
+/// PostgreSQL migration 7).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ChangeCursor {
+    pub tx: i64,
+    pub seq: i64,
+}
+
+impl std::fmt::Display for ChangeCursor {
+    /// `SEQ`, or `TX:SEQ` when there is a transaction id: the form search indexes record.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.tx == 0 { write!(f, "{}", self.seq) } else { write!(f, "{}:{}", self.tx, self.seq) }
+    }
+}
+
+impl std::str::FromStr for ChangeCursor {
+    type Err = std::num::ParseIntError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.split_once(':') {
+            Some((tx, seq)) => Self { tx: tx.parse()?, seq: seq.parse()? },
+            None => Self { tx: 0, seq: s.parse()? },
+        })
+    }
+}
+
 /// One entry of the change log the search index follows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostChange {
-    /// Grows with every change; an index that applied up to `seq` reads the changes after it.
-    pub seq: i64,
+    /// Grows with every change; an index that applied up to `cursor` reads the changes after it.
+    pub cursor: ChangeCursor,
     pub post_id: i64,
     /// The post as it is now; `None` when it was deleted or is a duplicate (which search does not show).
     pub text: Option<PostText>,

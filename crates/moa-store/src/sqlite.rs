@@ -12,8 +12,9 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
+use crate::rows::{scrap_order, select_posts};
 use crate::{
-    AuditEntry, Backlog, CheckResult, Claimed, Created, Cursor, ErrorKind, Health, NewPost, NewSource,
+    AuditEntry, Backlog, ChangeCursor, CheckResult, Claimed, Created, Cursor, Health, NewPost, NewSource,
     NewsletterSettings, PoolStats, Post, PostChange, PostQuery, PostText, REMOVED_FROM_REGISTRY, Result,
     SAME_ARTICLE_WINDOW_SECONDS, Scrap, ScrapFields, Selection, Session, SourceCheck, SourceRow, SourceSpec, Store,
     StoreError, Subscription, SubscriptionState, SyncStats, UpsertStats, User, Validators, title_key, url_key,
@@ -32,37 +33,7 @@ macro_rules! fetch_succeeded {
     };
 }
 
-/// The columns `post_from_row` reads, for every query that lists posts.
-macro_rules! select_posts {
-    () => {
-        "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.entry_id, p.url, p.title, p.summary, p.author,
-                p.thumbnail, p.categories, p.topics, p.published_at, p.sort_at, p.clicks
-         FROM posts p JOIN sources s ON s.id = p.source_id"
-    };
-}
-
-/// Scraps in newsletter order: by month, the sections in the post's order, then position.
-macro_rules! scrap_order {
-    () => {
-        " ORDER BY month, CASE section WHEN 'article' THEN 0 WHEN 'bookmark' THEN 1 WHEN 'news' THEN 2
-          WHEN 'software' THEN 3 ELSE 4 END, position"
-    };
-}
-
-fn scrap_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Scrap> {
-    Ok(Scrap {
-        id: row.try_get("id")?,
-        month: row.try_get("month")?,
-        section: row.try_get("section")?,
-        position: row.try_get("position")?,
-        title: row.try_get("title")?,
-        url: row.try_get("url")?,
-        commentary: row.try_get("commentary")?,
-        post_id: row.try_get("post_id")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
+crate::rows::row_readers!(sqlx::sqlite::SqliteRow);
 
 /// The next position at the end of a month's section.
 async fn next_position(tx: &mut sqlx::SqliteConnection, month: &str, section: &str) -> Result<i64> {
@@ -102,6 +73,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "curators", include_str!("../migrations/sqlite/0006_curators.sql")),
     (7, "search", include_str!("../migrations/sqlite/0007_search.sql")),
     (8, "console", include_str!("../migrations/sqlite/0008_console.sql")),
+    (9, "scale_out", include_str!("../migrations/sqlite/0009_scale_out.sql")),
 ];
 
 pub struct SqliteStore {
@@ -159,6 +131,10 @@ impl SqliteStore {
                 .await?;
         pool.close().await;
         Ok(BackupInfo { schema_version, sources, posts })
+    }
+
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.reader
     }
 
     fn changed(&self) {
@@ -235,108 +211,6 @@ async fn backfill_article_keys(tx: &mut sqlx::SqliteConnection) -> std::result::
             .await?;
     }
     Ok(())
-}
-
-fn spec_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<SourceSpec> {
-    Ok(SourceSpec {
-        id: r.try_get("id")?,
-        name_ko: r.try_get("name_ko")?,
-        name_en: r.try_get("name_en")?,
-        homepage: r.try_get("homepage")?,
-        feed_url: r.try_get("feed_url")?,
-        platform: r.try_get("platform")?,
-        user_agent: r.try_get("user_agent")?,
-    })
-}
-
-fn source_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<SourceRow> {
-    Ok(SourceRow {
-        spec: spec_from_row(r)?,
-        enabled: r.try_get("enabled")?,
-        last_attempt_at: r.try_get("last_attempt_at")?,
-        last_success_at: r.try_get("last_success_at")?,
-        last_error: r.try_get("last_error")?,
-        last_error_kind: error_kind(r.try_get("last_error_kind")?)?,
-        consecutive_failures: r.try_get("consecutive_failures")?,
-        disabled_reason: r.try_get("disabled_reason")?,
-        next_check_at: r.try_get("next_check_at")?,
-        check_interval: r.try_get("check_interval")?,
-        moved_to: r.try_get("moved_to")?,
-        redirect_candidate: r.try_get("redirect_candidate")?,
-        validators: Validators { etag: r.try_get("etag")?, last_modified: r.try_get("last_modified")? },
-        post_count: r.try_get("post_count")?,
-        last_post_at: r.try_get("last_post_at")?,
-        origin: r.try_get("origin")?,
-        selectors: r.try_get("selectors")?,
-        health: Health {
-            failing_since: r.try_get("failing_since")?,
-            attempt_count: r.try_get("attempt_count")?,
-            fetch_count: r.try_get("fetch_count")?,
-            not_modified_count: r.try_get("not_modified_count")?,
-            fetch_ms_total: r.try_get("fetch_ms_total")?,
-            fetch_bytes_total: r.try_get("fetch_bytes_total")?,
-            posts_last_year: r.try_get("posts_last_year")?,
-        },
-    })
-}
-
-fn error_kind(name: Option<String>) -> Result<Option<ErrorKind>> {
-    name.map(|n| ErrorKind::from_name(&n).ok_or_else(|| StoreError::Corrupt(format!("error kind {n:?}")))).transpose()
-}
-
-fn subscription_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Subscription> {
-    let state: String = r.try_get("state")?;
-    Ok(Subscription {
-        source_id: r.try_get("source_id")?,
-        hub: r.try_get("hub")?,
-        topic: r.try_get("topic")?,
-        secret: r.try_get("secret")?,
-        state: SubscriptionState::from_name(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("subscription state {state:?}")))?,
-        lease_expires_at: r.try_get("lease_expires_at")?,
-        requested_at: r.try_get("requested_at")?,
-    })
-}
-
-fn post_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Post> {
-    let categories: String = row.try_get("categories")?;
-    let topics: String = row.try_get("topics")?;
-    Ok(Post {
-        id: row.try_get("id")?,
-        source_id: row.try_get("source_id")?,
-        source_name_ko: row.try_get("name_ko")?,
-        source_name_en: row.try_get("name_en")?,
-        entry_id: row.try_get("entry_id")?,
-        url: row.try_get("url")?,
-        title: row.try_get("title")?,
-        summary: row.try_get("summary")?,
-        author: row.try_get("author")?,
-        thumbnail: row.try_get("thumbnail")?,
-        categories: serde_json::from_str(&categories).map_err(|e| StoreError::Corrupt(format!("categories: {e}")))?,
-        topics: serde_json::from_str(&topics).map_err(|e| StoreError::Corrupt(format!("topics: {e}")))?,
-        published_at: row.try_get("published_at")?,
-        sort_at: row.try_get("sort_at")?,
-        clicks: row.try_get("clicks")?,
-    })
-}
-
-fn post_text_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<PostText> {
-    let json = |column: &str| -> Result<Vec<String>> {
-        let text: String = row.try_get(column)?;
-        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
-    };
-    Ok(PostText {
-        id: row.try_get("id")?,
-        source_id: row.try_get("source_id")?,
-        source_name_ko: row.try_get("name_ko")?,
-        source_name_en: row.try_get("name_en")?,
-        title: row.try_get("title")?,
-        summary: row.try_get("summary")?,
-        content_html: row.try_get("content_html")?,
-        categories: json("categories")?,
-        topics: json("topics")?,
-        sort_at: row.try_get("sort_at")?,
-    })
 }
 
 /// A post of one fetch that needs writing.
@@ -899,14 +773,14 @@ impl Store for SqliteStore {
         Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 
-    async fn post_changes(&self, after: i64, limit: u32) -> Result<Vec<PostChange>> {
+    async fn post_changes(&self, after: ChangeCursor, limit: u32) -> Result<Vec<PostChange>> {
         let rows = sqlx::query(
             "SELECT c.seq, c.post_id, p.id, p.source_id, s.name_ko, s.name_en, p.title, p.summary, p.content_html,
                     p.categories, p.topics, p.sort_at, p.duplicate_of
              FROM post_changes c LEFT JOIN posts p ON p.id = c.post_id LEFT JOIN sources s ON s.id = p.source_id
              WHERE c.seq > ? ORDER BY c.seq LIMIT ?",
         )
-        .bind(after)
+        .bind(after.seq)
         .bind(i64::from(limit.max(1)))
         .fetch_all(&self.reader)
         .await?;
@@ -918,13 +792,15 @@ impl Store for SqliteStore {
                     (Some(_), None) => Some(post_text_from_row(r)?),
                     _ => None,
                 };
-                Ok(PostChange { seq: r.try_get("seq")?, post_id: r.try_get("post_id")?, text })
+                let cursor = ChangeCursor { tx: 0, seq: r.try_get("seq")? };
+                Ok(PostChange { cursor, post_id: r.try_get("post_id")?, text })
             })
             .collect()
     }
 
-    async fn last_change(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM post_changes").fetch_one(&self.reader).await?)
+    async fn last_change(&self) -> Result<ChangeCursor> {
+        let seq = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM post_changes").fetch_one(&self.reader).await?;
+        Ok(ChangeCursor { tx: 0, seq })
     }
 
     async fn post_texts(&self, after_id: i64, limit: u32) -> Result<Vec<PostText>> {
@@ -1342,6 +1218,46 @@ impl Store for SqliteStore {
         let done =
             sqlx::query("UPDATE users SET role = ? WHERE name = ?").bind(role).bind(name).execute(&self.writer).await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn sign_in_blocked(&self, keys: &[String], now: i64, max_failures: i64, window: i64) -> Result<Option<i64>> {
+        let keys = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
+        Ok(sqlx::query_scalar(
+            "SELECT MAX(since + ?3 - ?2) FROM sign_in_failures
+             WHERE key IN (SELECT value FROM json_each(?1)) AND failures >= ?4 AND since + ?3 > ?2",
+        )
+        .bind(keys)
+        .bind(now)
+        .bind(window)
+        .bind(max_failures)
+        .fetch_one(&self.reader)
+        .await?)
+    }
+
+    async fn sign_in_failed(&self, keys: &[String], now: i64, window: i64) -> Result<()> {
+        let keys = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
+        sqlx::query(
+            "INSERT INTO sign_in_failures (key, failures, since) SELECT value, 1, ?2 FROM json_each(?1) WHERE true
+             ON CONFLICT (key) DO UPDATE SET
+               failures = CASE WHEN sign_in_failures.since + ?3 <= ?2 THEN 1 ELSE sign_in_failures.failures + 1 END,
+               since = CASE WHEN sign_in_failures.since + ?3 <= ?2 THEN ?2 ELSE sign_in_failures.since END",
+        )
+        .bind(keys)
+        .bind(now)
+        .bind(window)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn sign_in_succeeded(&self, keys: &[String], before: i64) -> Result<()> {
+        let keys = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
+        sqlx::query("DELETE FROM sign_in_failures WHERE key IN (SELECT value FROM json_each(?1)) OR since < ?2")
+            .bind(keys)
+            .bind(before)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
     }
 
     async fn delete_user(&self, name: &str) -> Result<bool> {

@@ -2,9 +2,7 @@
 //! token per session (and a double-submit cookie for the sign-in form itself), and a limit on failed
 //! sign-ins per client address and per name.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use ring::rand::SecureRandom;
@@ -76,48 +74,8 @@ pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -
 }
 
 /// Failed sign-ins allowed per client address, and per name, in the window.
-pub const MAX_FAILURES: u32 = 5;
+pub const MAX_FAILURES: i64 = 5;
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
-
-/// Counts failed sign-ins in memory (one web process: several processes each count their own).
-#[derive(Default)]
-pub struct SignInLimit {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-impl SignInLimit {
-    /// How long the keys must wait, if any is over the limit.
-    pub fn blocked(&self, keys: &[String]) -> Option<Duration> {
-        let failures = self.failures.lock().ok()?;
-        keys.iter()
-            .filter_map(|k| failures.get(k))
-            .filter(|(n, since)| *n >= MAX_FAILURES && since.elapsed() < FAILURE_WINDOW)
-            .map(|(_, since)| FAILURE_WINDOW.saturating_sub(since.elapsed()))
-            .max()
-    }
-
-    pub fn failed(&self, keys: &[String]) {
-        let Ok(mut failures) = self.failures.lock() else { return };
-        if failures.len() > 100_000 {
-            failures.retain(|_, (_, since)| since.elapsed() < FAILURE_WINDOW);
-        }
-        for k in keys {
-            let entry = failures.entry(k.clone()).or_insert((0, Instant::now()));
-            if entry.1.elapsed() >= FAILURE_WINDOW {
-                *entry = (0, Instant::now());
-            }
-            entry.0 += 1;
-        }
-    }
-
-    pub fn succeeded(&self, keys: &[String]) {
-        if let Ok(mut failures) = self.failures.lock() {
-            for k in keys {
-                failures.remove(k);
-            }
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -152,19 +110,4 @@ mod tests {
         assert_eq!(set_cookie("s", "v", 60, true), "s=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure");
     }
 
-    #[test]
-    fn sign_ins_are_limited_per_key() {
-        let limit = SignInLimit::default();
-        let keys = ["ip:1".to_string(), "user:kim".to_string()];
-        for _ in 0..MAX_FAILURES - 1 {
-            limit.failed(&keys);
-        }
-        assert_eq!(limit.blocked(&keys), None);
-        limit.failed(&keys);
-        assert!(limit.blocked(&keys).is_some_and(|d| d > Duration::from_secs(14 * 60)));
-        assert!(limit.blocked(&["user:kim".into()]).is_some(), "the name alone is blocked too");
-        assert_eq!(limit.blocked(&["ip:2".into()]), None);
-        limit.succeeded(&keys);
-        assert_eq!(limit.blocked(&keys), None);
-    }
 }

@@ -40,6 +40,8 @@ pub struct FileConfig {
     pub page_cache_seconds: Option<u64>,
     /// Post bodies older than this many months are dropped (titles, summaries, links kept). 0 or unset: kept.
     pub retention_body_months: Option<u32>,
+    /// How long a crawler holds the sources it claimed: a crashed crawler's sources go to another after it.
+    pub crawl_lease_seconds: Option<u64>,
     /// Names answered with a fixed address instead of DNS, like /etc/hosts.
     #[serde(default)]
     pub hosts: std::collections::BTreeMap<String, std::net::IpAddr>,
@@ -73,6 +75,7 @@ pub const ENV: &[(&str, &str)] = &[
     ("webhook_retry_base_ms", "MOA_WEBHOOK_RETRY_BASE_MS"),
     ("page_cache_seconds", "MOA_PAGE_CACHE_SECONDS"),
     ("retention_body_months", "MOA_RETENTION_BODY_MONTHS"),
+    ("crawl_lease_seconds", "MOA_CRAWL_LEASE_SECONDS"),
     ("hosts", "MOA_HOSTS"),
     ("webhooks", "MOA_WEBHOOKS"),
 ];
@@ -184,6 +187,8 @@ pub struct Settings {
     pub page_cache_ttl: Duration,
     /// Post bodies dated before this many months ago are dropped; `None`: kept for ever.
     pub retention_body_months: Option<u32>,
+    /// How long claimed sources are held (see [`FileConfig::crawl_lease_seconds`]).
+    pub crawl_lease: Duration,
     pub hosts: Vec<(String, std::net::IpAddr)>,
 }
 
@@ -218,6 +223,15 @@ impl Settings {
             url::Url::parse(&hook.url).with_context(|| format!("webhook url {:?} is not an absolute URL", hook.url))?;
         }
         let database_url = cli.database_url.or(file.database_url).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        let fetch_timeout = Duration::from_secs(file.fetch_timeout_seconds.unwrap_or(30));
+        // A lease shorter than a fetch could pass a source to a second crawler while the first still reads it.
+        let crawl_lease = Duration::from_secs(file.crawl_lease_seconds.unwrap_or(min_minutes * 60));
+        anyhow::ensure!(
+            crawl_lease >= fetch_timeout * 2,
+            "crawl_lease_seconds ({}) must be at least twice fetch_timeout_seconds ({})",
+            crawl_lease.as_secs(),
+            fetch_timeout.as_secs()
+        );
         Ok(Self {
             search_index_dir: cli
                 .search_index_dir
@@ -234,7 +248,7 @@ impl Settings {
             per_host_concurrency: file.per_host_concurrency.unwrap_or(2).max(1),
             per_host_spacing: Duration::from_millis(file.per_host_spacing_ms.unwrap_or(1000)),
             connect_timeout: Duration::from_secs(file.connect_timeout_seconds.unwrap_or(10)),
-            fetch_timeout: Duration::from_secs(file.fetch_timeout_seconds.unwrap_or(30)),
+            fetch_timeout,
             max_body_bytes: file.max_body_bytes.unwrap_or(16 << 20),
             max_redirects: file.max_redirects.unwrap_or(5),
             user_agent: file.user_agent.unwrap_or_else(|| default_user_agent(public_url.as_ref())),
@@ -246,6 +260,7 @@ impl Settings {
             webhook_retry_base: Duration::from_millis(file.webhook_retry_base_ms.unwrap_or(2000)),
             page_cache_ttl: file.page_cache_seconds.map_or(crate::web::DEFAULT_CACHE_TTL, Duration::from_secs),
             retention_body_months: file.retention_body_months.filter(|m| *m > 0),
+            crawl_lease,
             hosts: file.hosts.into_iter().collect(),
         })
     }
@@ -294,6 +309,7 @@ pub fn effective(s: &Settings) -> Vec<(&'static str, &'static str, String)> {
             "webhook_retry_base_ms" => s.webhook_retry_base.as_millis().to_string(),
             "page_cache_seconds" => s.page_cache_ttl.as_secs().to_string(),
             "retention_body_months" => s.retention_body_months.map_or_else(|| "-".into(), |m| m.to_string()),
+            "crawl_lease_seconds" => s.crawl_lease.as_secs().to_string(),
             "hosts" => format!("{:?}", s.hosts),
             "webhooks" => hooks.join(", "),
             _ => String::new(),

@@ -24,7 +24,8 @@ use crate::websub::WebSub;
 pub const PAGE_PREFIX_BYTES: usize = 256 * 1024;
 /// Feeds up to this size are parsed on the async worker that fetched them.
 const INLINE_PARSE_BYTES: usize = 256 * 1024;
-/// Due sources claimed per batch.
+/// Due sources claimed per batch, at most: a crawler holds no more than it can soon fetch, so crawlers
+/// sharing a database share the work and leases are not spent waiting in a queue.
 pub const DUE_BATCH: u32 = 256;
 /// How often a running scheduler looks for due sources.
 pub const SCHEDULER_TICK: Duration = Duration::from_secs(20);
@@ -38,6 +39,9 @@ pub struct CrawlOptions {
     pub schedule: Schedule,
     /// Read new posts' article pages for an og:image when the feed gives no picture.
     pub page_images: bool,
+    /// How long claimed sources are held: one whose check never reports (the process died) is due again
+    /// after it, for any crawler.
+    pub lease: Duration,
     /// Sources fetched at once (each fetch also waits for its host's and the global politeness slots).
     pub concurrency: usize,
 }
@@ -127,15 +131,21 @@ impl Crawler {
     /// Runs for ever: whatever is due, every [`SCHEDULER_TICK`].
     pub async fn run_scheduler(&self) {
         loop {
-            match self.run(Selection::Due { limit: DUE_BATCH }).await {
+            match self.run(Selection::Due { limit: self.due_batch() }).await {
                 Ok(report) if report.sources_ok + report.sources_failed > 0 => {
                     tracing::info!("{}", report.summary_line())
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "crawl failed"),
             }
-            tokio::time::sleep(SCHEDULER_TICK).await;
+            // Sources a dead crawler leased are due when its lease ends: look at least twice per lease.
+            tokio::time::sleep(SCHEDULER_TICK.min(self.options.lease / 2)).await;
         }
+    }
+
+    /// Sources claimed at a time: what is in flight at once, within [16, DUE_BATCH].
+    pub fn due_batch(&self) -> u32 {
+        u32::try_from(self.options.concurrency).unwrap_or(DUE_BATCH).clamp(16, DUE_BATCH)
     }
 
     /// Crawls the selected sources: for [`Selection::Due`], batch after batch until none is due.
@@ -164,9 +174,8 @@ impl Crawler {
                 if queue.is_empty()
                     && let Some(selection) = next_claim.take()
                 {
-                    // The lease: a source whose fetch never reports (the process died) is due again after it.
                     let now = now_unix();
-                    let lease_until = now + self.options.schedule.min.as_secs() as i64;
+                    let lease_until = now + self.options.lease.as_secs() as i64;
                     match self.store.claim(&selection, now, lease_until).await {
                         Ok(claimed) => {
                             let full = matches!(selection, Selection::Due { limit } if claimed.len() == limit as usize);

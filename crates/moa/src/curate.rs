@@ -147,10 +147,16 @@ pub async fn login(
     }
     let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
     let keys = [format!("ip:{}", crate::web::client_address(peer, &headers)), format!("user:{}", form.name.trim())];
-    if let Some(wait) = state.sign_in_limit.blocked(&keys) {
+    // Counted in the store, so every web process sees the same failures.
+    let (now, window) = (crate::now_unix(), auth::FAILURE_WINDOW.as_secs() as i64);
+    let blocked = match state.store.sign_in_blocked(&keys, now, auth::MAX_FAILURES, window).await {
+        Ok(b) => b,
+        Err(e) => return internal_error(e),
+    };
+    if let Some(wait) = blocked {
         let text = ctx.ui.t.too_many_sign_ins;
         let mut r = login_page(&state, ctx, &headers, Some(text), StatusCode::TOO_MANY_REQUESTS);
-        if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+        if let Ok(v) = HeaderValue::from_str(&wait.max(1).to_string()) {
             r.headers_mut().insert(header::RETRY_AFTER, v);
         }
         return r;
@@ -168,12 +174,16 @@ pub async fn login(
         }
     };
     if !ok {
-        state.sign_in_limit.failed(&keys);
+        if let Err(e) = state.store.sign_in_failed(&keys, now, window).await {
+            return internal_error(e);
+        }
         tracing::warn!(name = %form.name.trim(), "failed sign-in");
         let text = ctx.ui.t.bad_sign_in;
         return login_page(&state, ctx, &headers, Some(text), StatusCode::UNAUTHORIZED);
     }
-    state.sign_in_limit.succeeded(&keys);
+    if let Err(e) = state.store.sign_in_succeeded(&keys, now - window).await {
+        return internal_error(e);
+    }
     let (token, csrf) = match (auth::random_token(), auth::random_token()) {
         (Ok(t), Ok(c)) => (t, c),
         (Err(e), _) | (_, Err(e)) => return internal_error(e),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use moa::config::{FileConfig, Overrides, Settings};
-use moa::crawl::{CrawlOptions, Crawler, DUE_BATCH};
+use moa::crawl::{CrawlOptions, Crawler};
 use moa::fetch::{FetchConfig, Fetcher};
 use moa::newsletter::{Month, Section};
 use moa::schedule::Schedule;
@@ -52,6 +52,13 @@ enum LogFormat {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Role {
+    Web,
+    Crawler,
+    All,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Crawl on a schedule and serve the web page.
@@ -59,8 +66,13 @@ enum Command {
         /// Address to listen on. Default: 127.0.0.1:8080
         #[arg(long, env = "MOA_LISTEN", value_name = "ADDR")]
         listen: Option<String>,
-        /// Serve only; do not crawl.
-        #[arg(long)]
+        /// What this process does: `web` (pages, feeds, API, console), `crawler` (fetches due sources;
+        /// serves only /healthz, /readyz and /metrics), or `all`. Several of each can share a
+        /// PostgreSQL database.
+        #[arg(long, env = "MOA_ROLE", value_enum, default_value_t = Role::All)]
+        role: Role,
+        /// Serve only; do not crawl (the same as --role web).
+        #[arg(long, conflicts_with = "role")]
         no_crawl: bool,
     },
     /// Fetch the sources and store their posts: on their schedule until stopped, or once.
@@ -635,7 +647,7 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = settings(&cli)?;
     match cli.command {
-        Command::Serve { no_crawl, .. } => serve(settings, no_crawl).await,
+        Command::Serve { role, no_crawl, .. } => serve(settings, if no_crawl { Role::Web } else { role }).await,
         Command::Crawl { once, all, source } => {
             let store = open_store(&settings).await?;
             let crawler = crawler(&settings, store, std::io::stderr().is_terminal())?;
@@ -651,7 +663,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else if !source.is_empty() {
                 Selection::Ids(source)
             } else {
-                Selection::Due { limit: DUE_BATCH }
+                Selection::Due { limit: crawler.due_batch() }
             };
             let report = crawler.run(selection).await?;
             if let Some(notifier) = &crawler.notifier {
@@ -1052,12 +1064,32 @@ fn crawler(settings: &Settings, store: Arc<dyn Store>, progress: bool) -> anyhow
         page_images: settings.page_images,
         // Enough sources in flight to fill every politeness slot, some of them waiting on busy hosts.
         concurrency: settings.concurrency * 2,
+        lease: settings.crawl_lease,
     };
     Ok(Crawler { store, fetcher, options, notifier, websub })
 }
 
-async fn serve(settings: Settings, no_crawl: bool) -> anyhow::Result<()> {
+async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
     let store = open_store(&settings).await?;
+    let crawler = Arc::new(crawler(&settings, store.clone(), false)?);
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    moa::metrics::install();
+    if role != Role::Web {
+        let crawler = crawler.clone();
+        tokio::spawn(async move { crawler.run_scheduler().await });
+        spawn_retention(&settings, store.clone());
+    }
+    if role == Role::Crawler {
+        // Nothing of the web: no search index to keep, only what a supervisor and Prometheus ask.
+        tracing::info!("crawling; serving /healthz, /readyz and /metrics on http://{addr}");
+        eprintln!("moa: crawler serving http://{addr}");
+        let app = web::ops_router(web::AppState::new(store.clone()));
+        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        return Ok(());
+    }
     let dir = &settings.search_index_dir;
     let search = Arc::new(moa::search::Search::open(dir, store.clone()).map_err(|e| match e {
         moa_search::SearchError::Locked(_) => {
@@ -1065,27 +1097,18 @@ async fn serve(settings: Settings, no_crawl: bool) -> anyhow::Result<()> {
         }
         e => anyhow::Error::new(e).context(format!("cannot open the search index {}", dir.display())),
     })?);
-    // Before serving: posts stored while no index followed (a crash, `moa crawl` alone) are searchable
-    // from the first request.
+    // Before serving: posts stored while no index followed (a crash, `moa crawl` alone, another
+    // process's crawler) are searchable from the first request.
     let started = std::time::Instant::now();
     let caught = search.catch_up().await?;
     tracing::info!(
         indexed = caught.indexed,
         removed = caught.removed,
-        seq = caught.seq,
+        seq = %caught.seq,
         ms = started.elapsed().as_millis() as u64,
         "search index caught up with the store"
     );
     search.follow();
-    let crawler = Arc::new(crawler(&settings, store.clone(), false)?);
-    if !no_crawl {
-        let crawler = crawler.clone();
-        tokio::spawn(async move { crawler.run_scheduler().await });
-    }
-    let listener = tokio::net::TcpListener::bind(&settings.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.listen))?;
-    let addr = listener.local_addr()?;
     tracing::info!("serving http://{addr}");
     eprintln!("moa: serving http://{addr}");
     let mut state = web::AppState::new(store.clone()).with_cache_ttl(settings.page_cache_ttl);
@@ -1094,26 +1117,28 @@ async fn serve(settings: Settings, no_crawl: bool) -> anyhow::Result<()> {
     state.public_url = settings.public_url.clone();
     state.fetcher = Some(crawler.fetcher.clone());
     state.search = Some(search);
+    // The console's "refresh now" crawls the one source in this process, whatever the role.
     state.crawler = Some(crawler.clone());
     state.settings = Arc::new(moa::config::effective(&settings));
-    if let Some(months) = settings.retention_body_months {
-        let store = store.clone();
-        tokio::spawn(async move {
-            loop {
-                match moa::ops::apply_retention(store.as_ref(), months, now_unix()).await {
-                    Ok(n) if n > 0 => tracing::info!(posts = n, months, "dropped old post bodies"),
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "retention failed"),
-                }
-                tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
-            }
-        });
-    }
-    moa::metrics::install();
     // The peer address counts outbound clicks once per reader.
     let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
+}
+
+/// Drops old post bodies daily, when a retention is set (crawler processes do it: they write posts).
+fn spawn_retention(settings: &Settings, store: Arc<dyn Store>) {
+    let Some(months) = settings.retention_body_months else { return };
+    tokio::spawn(async move {
+        loop {
+            match moa::ops::apply_retention(store.as_ref(), months, now_unix()).await {
+                Ok(n) if n > 0 => tracing::info!(posts = n, months, "dropped old post bodies"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "retention failed"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
+        }
+    });
 }
 
 /// Ctrl-C, or SIGTERM from a service manager.

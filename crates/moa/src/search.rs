@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use moa_search::{Hit, IndexedPost, SearchError, SearchIndex, SearchQuery};
-use moa_store::{Post, PostText, Store};
+use moa_store::{ChangeCursor, Post, PostText, Store};
 
 /// How often the index looks for changes it has not applied: the most a new post waits to be found.
 pub const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
@@ -64,7 +64,7 @@ pub struct CatchUp {
     pub indexed: u64,
     pub removed: u64,
     /// The change the index has applied up to.
-    pub seq: i64,
+    pub seq: ChangeCursor,
 }
 
 /// A page of results: the posts found, each with its highlighted title and snippet.
@@ -141,19 +141,20 @@ impl Search {
         self.len() == 0
     }
 
-    pub fn applied_seq(&self) -> anyhow::Result<i64> {
-        Ok(self.index.applied_seq()?)
+    pub fn applied_seq(&self) -> anyhow::Result<ChangeCursor> {
+        let applied = self.index.applied()?;
+        applied.parse().map_err(|e| anyhow::anyhow!("the search index records {applied:?} as applied: {e}"))
     }
 
     /// Applies every change the store logged after the index's last commit.
     pub async fn catch_up(&self) -> anyhow::Result<CatchUp> {
         let _one = self.applying.lock().await;
-        let mut done = CatchUp { seq: self.index.applied_seq()?, ..CatchUp::default() };
+        let mut done = CatchUp { seq: self.applied_seq()?, ..CatchUp::default() };
         let mut staged = 0;
         let mut read_up_to = done.seq;
         loop {
             let changes = self.store.post_changes(read_up_to, BATCH).await?;
-            let Some(last) = changes.last().map(|c| c.seq) else {
+            let Some(last) = changes.last().map(|c| c.cursor) else {
                 if staged > 0 {
                     self.commit(read_up_to).await?;
                     done.seq = read_up_to;
@@ -182,9 +183,9 @@ impl Search {
         }
     }
 
-    async fn commit(&self, seq: i64) -> anyhow::Result<()> {
+    async fn commit(&self, applied: ChangeCursor) -> anyhow::Result<()> {
         let index = self.index.clone();
-        tokio::task::spawn_blocking(move || index.commit(seq)).await??;
+        tokio::task::spawn_blocking(move || index.commit(&applied.to_string())).await??;
         self.generation.fetch_add(1, Ordering::Release);
         Ok(())
     }
@@ -196,7 +197,7 @@ impl Search {
             loop {
                 match search.catch_up().await {
                     Ok(c) if c.indexed + c.removed > 0 => {
-                        tracing::debug!(indexed = c.indexed, removed = c.removed, seq = c.seq, "search index updated");
+                        tracing::debug!(indexed = c.indexed, removed = c.removed, seq = %c.seq, "search index updated");
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %format!("{e:#}"), "search index catch-up failed; retrying"),
@@ -256,7 +257,7 @@ impl Search {
 pub struct Rebuilt {
     pub retagged: u64,
     pub indexed: u64,
-    pub seq: i64,
+    pub seq: ChangeCursor,
 }
 
 #[cfg(test)]

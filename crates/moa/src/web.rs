@@ -35,7 +35,6 @@ pub struct AppState {
     /// Reads pages for scraps of any URL (the crawler's limits and address guard); without it, a scrap's
     /// title is the one the curator gives.
     pub fetcher: Option<crate::fetch::Fetcher>,
-    pub sign_in_limit: Arc<crate::auth::SignInLimit>,
     /// The full-text index; without it, the search page says search is not ready.
     pub search: Option<Arc<crate::search::Search>>,
     /// The crawler of this process, for the console's "refresh now"; without it a refreshed source is
@@ -56,7 +55,6 @@ impl AppState {
             notifier: None,
             public_url: None,
             fetcher: None,
-            sign_in_limit: Arc::default(),
             search: None,
             crawler: None,
             settings: Arc::default(),
@@ -151,6 +149,18 @@ pub fn router(state: AppState) -> Router {
     };
     router
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn(crate::metrics::track))
+        .with_state(state)
+}
+
+/// What a crawler process (`moa serve --role crawler`) serves: liveness, readiness and its metrics.
+pub fn ops_router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route_layer(axum::middleware::from_fn(crate::metrics::mark_route))
+        .fallback(not_found)
         .layer(axum::middleware::from_fn(crate::metrics::track))
         .with_state(state)
 }

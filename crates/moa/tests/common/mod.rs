@@ -138,6 +138,7 @@ pub fn crawl_options() -> moa::crawl::CrawlOptions {
         // Fixture posts link to the real internet, which tests never reach.
         page_images: false,
         concurrency: 8,
+        lease: Duration::from_secs(15 * 60),
     }
 }
 

@@ -1,0 +1,2 @@
+ALTER TABLE sources ADD COLUMN etag TEXT;
+ALTER TABLE sources ADD COLUMN last_modified TEXT;

@@ -1,0 +1,96 @@
+//! Databases for tests, on either backend: a fresh SQLite file in a temporary folder, or a fresh
+//! PostgreSQL database on the server `MOA_TEST_POSTGRES` names, dropped when the test ends.
+//!
+//! The app's test suite runs on the backend `MOA_TEST_BACKEND` names (`sqlite`, the default, or
+//! `postgres`); `.ci/run` runs it on both.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::Store;
+
+/// The variable naming the PostgreSQL server tests may use (a URL of an existing database on it, from
+/// which each test creates its own).
+pub const POSTGRES_VARIABLE: &str = "MOA_TEST_POSTGRES";
+/// The variable choosing the app suite's backend.
+pub const BACKEND_VARIABLE: &str = "MOA_TEST_BACKEND";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database that lives as long as the test holds it.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    /// The SQLite file's folder, or a scratch folder beside a PostgreSQL database (search indexes,
+    /// registries, backups).
+    pub dir: PathBuf,
+    postgres: Option<(String, String)>,
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+fn scratch_dir() -> PathBuf {
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let dir = std::env::temp_dir().join(format!("moa-test-{}-{n}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    dir
+}
+
+impl TestDb {
+    pub fn sqlite() -> Self {
+        let dir = scratch_dir();
+        Self { url: format!("sqlite://{}", dir.join("moa.db").display()), backend: Backend::Sqlite, dir, postgres: None }
+    }
+
+    /// A new PostgreSQL database, or None (with the reason printed) when `MOA_TEST_POSTGRES` is unset.
+    pub async fn postgres() -> Option<Self> {
+        let Ok(server) = std::env::var(POSTGRES_VARIABLE) else {
+            eprintln!("skipped: {POSTGRES_VARIABLE} is unset (.ci/run sets it to a local PostgreSQL server)");
+            return None;
+        };
+        let dir = scratch_dir();
+        let name = format!("moa_test_{}", dir.file_name().and_then(|n| n.to_str()).unwrap_or("x").replace('-', "_"));
+        let url = crate::create_database(&server, &name)
+            .await
+            .unwrap_or_else(|e| panic!("cannot create the test database {name} on {server}: {e}"));
+        Some(Self { url, backend: Backend::Postgres, dir, postgres: Some((server, name)) })
+    }
+
+    /// A database on the backend `MOA_TEST_BACKEND` names. With `postgres` and no server to use, the
+    /// test cannot run: that is a broken setup, not a skip.
+    pub async fn from_env() -> Self {
+        match std::env::var(BACKEND_VARIABLE).as_deref() {
+            Ok("postgres") => Self::postgres()
+                .await
+                .unwrap_or_else(|| panic!("{BACKEND_VARIABLE}=postgres needs {POSTGRES_VARIABLE}")),
+            Ok("sqlite") | Err(_) => Self::sqlite(),
+            Ok(other) => panic!("{BACKEND_VARIABLE}={other:?}: expected sqlite or postgres"),
+        }
+    }
+
+    pub async fn open(&self) -> Arc<dyn Store> {
+        crate::open(&self.url).await.unwrap_or_else(|e| panic!("cannot open {}: {e}", self.url))
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        let Some((server, name)) = self.postgres.take() else { return };
+        // Drop runs inside the test's runtime, which cannot block on itself: a thread of its own does it.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(crate::drop_database(&server, &name)).ok()
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(()))) {
+            eprintln!("could not drop a test database");
+        }
+    }
+}
