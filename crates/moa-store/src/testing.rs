@@ -74,6 +74,25 @@ impl TestDb {
         }
     }
 
+    /// [`TestDb::from_env`] for code outside a runtime (or inside one that must not block).
+    pub fn from_env_blocking() -> Self {
+        std::thread::spawn(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+            runtime.block_on(Self::from_env())
+        })
+        .join()
+        .unwrap_or_else(|_| panic!("could not make a test database"))
+    }
+
+    /// The scratch folder (as `tempfile::TempDir::path`).
+    pub fn path(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.backend == Backend::Postgres
+    }
+
     pub async fn open(&self) -> Arc<dyn Store> {
         crate::open(&self.url).await.unwrap_or_else(|e| panic!("cannot open {}: {e}", self.url))
     }

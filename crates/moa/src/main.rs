@@ -150,6 +150,11 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         limit: usize,
     },
+    /// Move the store to another database.
+    Migrate {
+        #[command(subcommand)]
+        command: MigrateCommand,
+    },
     /// The search index.
     Index {
         #[command(subcommand)]
@@ -181,6 +186,20 @@ enum IndexCommand {
     Rebuild,
     /// How far the index is behind the store.
     Status,
+}
+
+#[derive(Subcommand)]
+enum MigrateCommand {
+    /// Copy everything of an SQLite store (sources, posts, crawl state, scraps, users, clicks) into a new
+    /// PostgreSQL database, then compare the row counts. Interrupted, it resumes where it stopped.
+    SqliteToPostgres {
+        /// The SQLite file (or sqlite:// URL) to copy; stop moa using it first.
+        #[arg(long, value_name = "FILE")]
+        from: String,
+        /// The PostgreSQL database to copy into (postgres://…), new and empty.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -808,6 +827,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let search = open_search(&settings, store, true).await?;
             let results = search.search(&params.query(limit)).await?;
             print_results(&results, json)
+        }
+        Command::Migrate { command: MigrateCommand::SqliteToPostgres { from, to } } => {
+            let from = if from.starts_with("sqlite:") { from } else { format!("sqlite://{from}") };
+            let path = moa_store::sqlite_path(&from)?;
+            anyhow::ensure!(std::path::Path::new(path).is_file(), "{path} is not a file");
+            let started = std::time::Instant::now();
+            let mut progress = |table: &str, rows: i64| eprintln!("copied {rows} rows of {table}");
+            let report = moa_store::sqlite_to_postgres(&from, &to, &mut progress)
+                .await
+                .with_context(|| format!("cannot copy {path} into PostgreSQL"))?;
+            println!("{:<18} {:>10} {:>12} {:>10}", "TABLE", "SQLITE", "POSTGRESQL", "THIS RUN");
+            for t in &report {
+                println!("{:<18} {:>10} {:>12} {:>10}", t.table, t.source_rows, t.target_rows, t.copied_now);
+            }
+            println!(
+                "verified: every table has as many rows in PostgreSQL as in SQLite ({:.1} s). Next: set \
+                 MOA_DATABASE_URL to the PostgreSQL URL and start moa; its search index rebuilds from the store.",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
         Command::Index { command } => {
             let store = open_store(&settings).await?;

@@ -73,10 +73,10 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_matches_the_openapi_document() {
     let addr = start_feed_server(KOREAN_FEEDS, Duration::ZERO).await;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = moa_store::testing::TestDb::from_env().await;
     let csv = dir.path().join("sources.csv");
     std::fs::write(&csv, registry_csv(addr, KOREAN_FEEDS, true)).unwrap();
-    let store = moa_store::open(&format!("sqlite://{}", dir.path().join("moa.db").display())).await.unwrap();
+    let store = dir.open().await;
     store.sync_registry(&moa::registry::load(&csv).unwrap(), moa::now_unix()).await.unwrap();
     crawl_all(store.clone()).await;
 

@@ -51,7 +51,7 @@ async fn pages_work_in_chromium() {
     let cli = std::process::Command::new(env!("CARGO_BIN_EXE_moa"))
         .args(["newsletter", "render", &month])
         .env_remove("MOA_CONFIG")
-        .env("MOA_DATABASE_URL", format!("sqlite://{}", dir.path().join("moa.db").display()))
+        .env("MOA_DATABASE_URL", dir.url.clone())
         .env("MOA_SOURCES", dir.path().join("sources.csv"))
         .env("MOA_LOG", "off")
         .output()
@@ -87,8 +87,8 @@ async fn the_console_adds_a_blog_by_homepage_in_chromium() {
         },
     );
     let blog_addr = blog.start("127.0.0.1").await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = moa_store::open(&format!("sqlite://{}", dir.path().join("moa.db").display())).await.unwrap();
+    let dir = moa_store::testing::TestDb::from_env().await;
+    let store = dir.open().await;
     let password = "an operator's password";
     store.set_user_password("boss", &moa::auth::hash_password(password).unwrap(), 1).await.unwrap();
     store.set_user_role("boss", "operator").await.unwrap();

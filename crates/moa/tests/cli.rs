@@ -162,8 +162,8 @@ fn non_feeds_fail_with_one_clear_line() {
 
 #[test]
 fn sources_list_shows_the_builtin_registry() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("moa.db").display());
+    let dir = moa_store::testing::TestDb::from_env_blocking();
+    let db = dir.url.clone();
     let out = moa().args(["sources", "list", "--json", "--database", &db]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -181,8 +181,8 @@ fn sources_list_shows_the_builtin_registry() {
 
 #[test]
 fn operators_replace_the_registry_and_bad_files_are_clear_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("moa.db").display());
+    let dir = moa_store::testing::TestDb::from_env_blocking();
+    let db = dir.url.clone();
     let opml = dir.path().join("mine.opml");
     std::fs::write(&opml, r#"<opml version="2.0"><body><outline text="당근 테크" xmlUrl="https://medium.com/feed/daangn"/></body></opml>"#).unwrap();
     let out = moa().args(["sources", "list", "--json", "--database", &db]).env("MOA_SOURCES", &opml).output().unwrap();

@@ -171,8 +171,8 @@ fn testdata(name: &str) -> Vec<u8> {
     std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/pages").join(name)).unwrap()
 }
 
-async fn store_in(dir: &tempfile::TempDir) -> Arc<dyn moa_store::Store> {
-    moa_store::open(&format!("sqlite://{}", dir.path().join("moa.db").display())).await.unwrap()
+async fn store_in(dir: &moa_store::testing::TestDb) -> Arc<dyn moa_store::Store> {
+    dir.open().await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,7 +180,7 @@ async fn a_css_selector_source_flows_through_the_feed_pipeline() {
     let server = Arc::new(TestServer::default());
     server.route("/blog", html(std::str::from_utf8(&testdata("techblog-list.html")).unwrap()));
     let addr = server.start("127.0.0.1").await;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = moa_store::testing::TestDb::from_env().await;
     let store = store_in(&dir).await;
     let selectors = moa_feed::scrape::Selectors {
         item: "article.card".into(),
@@ -294,7 +294,7 @@ async fn every_operator_route_checks_the_role_and_the_csrf_token() {
     let server = Arc::new(TestServer::default());
     server.route("/feed.xml", Reply::feed(rss("피드", "http://x.example/", 2)));
     let addr = server.start("127.0.0.1").await;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = moa_store::testing::TestDb::from_env().await;
     let store = store_in(&dir).await;
     let spec = moa_store::SourceSpec {
         id: "feed".into(),
@@ -371,7 +371,7 @@ async fn every_operator_route_checks_the_role_and_the_csrf_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_adds_a_blog_by_homepage_previews_saves_refreshes_and_sees_its_health() {
     let (_server, blog) = blogs().await;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = moa_store::testing::TestDb::from_env().await;
     let store = store_in(&dir).await;
     store.set_user_password("boss", &moa::auth::hash_password("correct horse battery").unwrap(), 1).await.unwrap();
     store.set_user_role("boss", "operator").await.unwrap();

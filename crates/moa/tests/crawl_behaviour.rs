@@ -20,8 +20,8 @@ use moa_store::{ErrorKind, PostQuery, Selection, SourceRow, Store};
 const HOUR: i64 = 3600;
 
 /// A store in a temporary directory with one registry source per `(id, feed URL)`.
-async fn store_with(sources: &[(&str, String)]) -> (tempfile::TempDir, Arc<dyn Store>) {
-    let dir = tempfile::tempdir().unwrap();
+async fn store_with(sources: &[(&str, String)]) -> (moa_store::testing::TestDb, Arc<dyn Store>) {
+    let dir = moa_store::testing::TestDb::from_env().await;
     let csv = dir.path().join("sources.csv");
     let mut rows = String::from("id,name_ko,name_en,homepage,feed_url,user_agent\n");
     for (id, url) in sources {
@@ -29,7 +29,7 @@ async fn store_with(sources: &[(&str, String)]) -> (tempfile::TempDir, Arc<dyn S
         rows.push_str(&format!("{id},회사 {id},{id},https://{id}.example.com/,{url},{ua}\n"));
     }
     std::fs::write(&csv, rows).unwrap();
-    let store = moa_store::open(&format!("sqlite://{}", dir.path().join("moa.db").display())).await.unwrap();
+    let store = dir.open().await;
     store.sync_registry(&moa::registry::load(&csv).unwrap(), moa::now_unix()).await.unwrap();
     (dir, store)
 }

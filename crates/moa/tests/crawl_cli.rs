@@ -13,13 +13,16 @@ use common::server::{Reply, TestServer};
 use moa_store::PostQuery;
 
 struct Setup {
-    dir: tempfile::TempDir,
+    dir: moa_store::testing::TestDb,
     db: String,
 }
 
 impl Setup {
     fn new(rows: &[(&str, String)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        Self::on(moa_store::testing::TestDb::from_env_blocking(), rows)
+    }
+
+    fn on(dir: moa_store::testing::TestDb, rows: &[(&str, String)]) -> Self {
         let mut csv = String::from("id,name_ko,name_en,homepage,feed_url\n");
         for (id, url) in rows {
             csv.push_str(&format!("{id},회사 {id},{id},https://{id}.example.com/,{url}\n"));
@@ -30,7 +33,7 @@ impl Setup {
             "per_host_spacing_ms = 0\nper_host_concurrency = 4\npage_images = false\n",
         )
         .unwrap();
-        let db = format!("sqlite://{}", dir.path().join("moa.db").display());
+        let db = dir.url.clone();
         Self { dir, db }
     }
 
@@ -290,7 +293,14 @@ async fn backup_during_a_crawl_then_restore_brings_back_exactly_the_backup() {
     }
     let addr = server.start("127.0.0.1").await;
     let rows: Vec<(&str, String)> = rows.iter().map(|(id, p)| (id.as_str(), format!("http://{addr}{p}"))).collect();
-    let setup = Setup::new(&rows);
+    // `moa backup` copies SQLite stores (PostgreSQL has pg_dump; the same test on it checks the advice).
+    let on_postgres = Setup::new(&rows);
+    if on_postgres.dir.is_postgres() {
+        let out = on_postgres.moa(&["backup", on_postgres.dir.path().join("b.db").to_str().unwrap()]).output().unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let setup = Setup::on(moa_store::testing::TestDb::sqlite(), &rows);
     let mut crawl =
         setup.moa(&["crawl", "--once", "--all"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     tokio::time::sleep(Duration::from_millis(350)).await;

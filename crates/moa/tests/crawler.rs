@@ -102,8 +102,8 @@ async fn unchanged_feeds_cost_a_304_and_nothing_else() {
     server.set("/plain", Feed { body: fixture("kr-s0okju.xml"), etag: None, last_modified: None });
     let addr = start(server.clone()).await;
 
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("moa.db").display());
+    let dir = moa_store::testing::TestDb::from_env().await;
+    let db = dir.url.clone();
     let csv = dir.path().join("sources.csv");
     let mut rows = String::from("id,name_ko,name_en,homepage,feed_url\n");
     for id in ["etag", "date", "plain"] {

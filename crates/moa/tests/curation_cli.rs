@@ -10,12 +10,12 @@ use std::sync::Arc;
 use common::server::{Reply, TestServer};
 
 struct Curator {
-    dir: tempfile::TempDir,
+    dir: moa_store::testing::TestDb,
 }
 
 impl Curator {
     fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = moa_store::testing::TestDb::from_env_blocking();
         std::fs::write(dir.path().join("sources.csv"), "id,name_ko,name_en,homepage,feed_url\n").unwrap();
         Self { dir }
     }
@@ -24,7 +24,7 @@ impl Curator {
         let mut c = Command::new(env!("CARGO_BIN_EXE_moa"));
         c.args(args)
             .env_remove("MOA_CONFIG")
-            .env("MOA_DATABASE_URL", format!("sqlite://{}", self.dir.path().join("moa.db").display()))
+            .env("MOA_DATABASE_URL", &self.dir.url)
             .env("MOA_SOURCES", self.dir.path().join("sources.csv"))
             .env("MOA_LOG", "off");
         if private_ok {

@@ -17,11 +17,11 @@ fn datetimes(html: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crawl_twice_then_browse() {
     let addr = start_feed_server(KOREAN_FEEDS, Duration::ZERO).await;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = moa_store::testing::TestDb::from_env().await;
     let registry_path = dir.path().join("sources.csv");
     std::fs::write(&registry_path, registry_csv(addr, KOREAN_FEEDS, true)).unwrap();
     let sources = moa::registry::load(&registry_path).unwrap();
-    let store = moa_store::open(&format!("sqlite://{}", dir.path().join("moa.db").display())).await.unwrap();
+    let store = dir.open().await;
     store.sync_registry(&sources, moa::now_unix()).await.unwrap();
 
     let expected: usize = KOREAN_FEEDS.iter().map(|n| expected_posts(n, &format!("http://{addr}/feeds/{n}"))).sum();
@@ -324,8 +324,8 @@ async fn slow_and_oversized_responses_are_cut_off() {
 
 #[tokio::test]
 async fn popular_ranks_clicks_with_time_decay() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = moa_store::open(&format!("sqlite://{}", dir.path().join("moa.db").display())).await.unwrap();
+    let dir = moa_store::testing::TestDb::from_env().await;
+    let store = dir.open().await;
     let spec = moa_store::SourceSpec {
         id: "a".into(),
         name_ko: "회사".into(),

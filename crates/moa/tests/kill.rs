@@ -35,7 +35,7 @@ async fn killed_crawls_lose_nothing_and_duplicate_nothing() {
     // Slow responses (150 ms each, four at a time over 96 feeds) leave room to kill mid-crawl many times.
     let addr = start_feed_server(KOREAN_FEEDS, Duration::from_millis(150)).await;
     let names: Vec<&str> = (0..COPIES).flat_map(|_| KOREAN_FEEDS.iter().copied()).collect();
-    let dir = tempfile::tempdir().unwrap();
+    let dir = moa_store::testing::TestDb::from_env().await;
     let sources_path = dir.path().join("sources.csv");
     std::fs::write(&sources_path, registry_csv(addr, &names, false)).unwrap();
     let config = dir.path().join("moa.toml");
@@ -44,7 +44,7 @@ async fn killed_crawls_lose_nothing_and_duplicate_nothing() {
         "concurrency = 4\nper_host_concurrency = 4\nper_host_spacing_ms = 0\npage_images = false\n",
     )
     .unwrap();
-    let db = format!("sqlite://{}", dir.path().join("moa.db").display());
+    let db = dir.url.clone();
     let store = moa_store::open(&db).await.unwrap();
 
     let per_source: Vec<usize> = names.iter().map(|n| expected_posts(n, &format!("http://{addr}/feeds/{n}"))).collect();

@@ -283,7 +283,7 @@ async fn the_page_cache_never_hides_a_write() {
     assert!(web.page("/feed.json").await.contains("캐시를 지나"), "feeds too");
 
     // Another process's write (a second store on the same file) shows once the kept answer expires.
-    let other = moa_store::open(&format!("sqlite://{}", dir.path().join("moa.db").display())).await.unwrap();
+    let other = dir.open().await;
     other.store_pushed("src0", moa::now_unix(), &[post("new-2", "다른 프로세스가 쓴 글")]).await.unwrap();
     let started = std::time::Instant::now();
     let mut seen = false;

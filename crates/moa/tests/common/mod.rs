@@ -186,15 +186,15 @@ pub async fn start_web(state: moa::web::AppState) -> SocketAddr {
     addr
 }
 
-/// A store in a fresh temporary folder holding the posts of `names`, crawled from a local feed server.
-pub async fn crawled_store(names: &[&str]) -> (tempfile::TempDir, Arc<dyn moa_store::Store>, SocketAddr) {
+/// A fresh store (on the backend `MOA_TEST_BACKEND` names) holding the posts of `names`, crawled from a
+/// local feed server.
+pub async fn crawled_store(names: &[&str]) -> (moa_store::testing::TestDb, Arc<dyn moa_store::Store>, SocketAddr) {
     let addr = start_feed_server(names, Duration::ZERO).await;
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = moa_store::testing::TestDb::from_env().await;
     let registry_path = dir.path().join("sources.csv");
     std::fs::write(&registry_path, registry_csv(addr, names, false)).expect("write registry");
     let sources = moa::registry::load(&registry_path).expect("registry");
-    let store =
-        moa_store::open(&format!("sqlite://{}", dir.path().join("moa.db").display())).await.expect("open store");
+    let store = dir.open().await;
     store.sync_registry(&sources, moa::now_unix()).await.expect("sync");
     let report = crawl_all(store.clone()).await;
     assert_eq!(report.sources_ok, names.len(), "{:?}", report.failures);
