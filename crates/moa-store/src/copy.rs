@@ -182,8 +182,11 @@ pub async fn sqlite_to_postgres(
                     .collect::<Result<_>>()?;
                 values.push(format!("({})", cells.join(", ")));
             }
-            let insert =
-                format!("INSERT INTO {table} ({}) VALUES {} ON CONFLICT DO NOTHING", names.join(", "), values.join(", "));
+            let insert = format!(
+                "INSERT INTO {table} ({}) VALUES {} ON CONFLICT DO NOTHING",
+                names.join(", "),
+                values.join(", ")
+            );
             rows += batch.len() as i64;
             copied_now += batch.len() as i64;
             let key_json = serde_json::to_string(&next_key).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -207,8 +210,10 @@ pub async fn sqlite_to_postgres(
                 break;
             }
         }
-        let source_rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(src).await?;
-        let target_rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(dst).await?;
+        let source_rows: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(src).await?;
+        let target_rows: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(dst).await?;
         report.push(TableCopy { table, source_rows, target_rows, copied_now });
     }
     for table in IDENTITIES {

@@ -103,7 +103,9 @@ pub async fn create_database(server_url: &str, name: &str) -> Result<String> {
 pub async fn drop_database(server_url: &str, name: &str) -> Result<()> {
     valid_database_name(name)?;
     let mut conn = PgConnection::connect(server_url).await?;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))).execute(&mut conn).await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
+        .execute(&mut conn)
+        .await?;
     conn.close().await?;
     Ok(())
 }
@@ -160,12 +162,16 @@ async fn apply_migrations(conn: &mut PgConnection) -> Result<()> {
         if *version == 3 {
             backfill_article_keys(&mut tx).await.map_err(wrap)?;
         }
-        sqlx::query(concat!("INSERT INTO moa_migrations (version, name, applied_at) VALUES ($1, $2, ", now_sql!(), ")"))
-            .bind(version)
-            .bind(*name)
-            .execute(&mut *tx)
-            .await
-            .map_err(wrap)?;
+        sqlx::query(concat!(
+            "INSERT INTO moa_migrations (version, name, applied_at) VALUES ($1, $2, ",
+            now_sql!(),
+            ")"
+        ))
+        .bind(version)
+        .bind(*name)
+        .execute(&mut *tx)
+        .await
+        .map_err(wrap)?;
         tx.commit().await.map_err(wrap)?;
         tracing::info!(version, name, "applied migration");
     }
@@ -553,7 +559,8 @@ impl Store for PgStore {
     async fn claim(&self, selection: &Selection, now: i64, lease_until: i64) -> Result<Vec<Claimed>> {
         // One statement: the due rows are locked as they are chosen, rows another crawler is claiming at
         // this moment are skipped (not waited for), and the lease is written before the locks go.
-        let mut qb: QueryBuilder<Postgres> = QueryBuilder::new("WITH due AS (SELECT id, next_check_at FROM sources WHERE ");
+        let mut qb: QueryBuilder<Postgres> =
+            QueryBuilder::new("WITH due AS (SELECT id, next_check_at FROM sources WHERE ");
         match selection {
             Selection::Due { .. } => {
                 qb.push("enabled AND next_check_at <= ").push_bind(now);
@@ -569,13 +576,11 @@ impl Store for PgStore {
         if let Selection::Due { limit } = selection {
             qb.push(" LIMIT ").push_bind(i64::from(*limit));
         }
-        qb.push(" FOR UPDATE SKIP LOCKED) UPDATE sources s SET next_check_at = ")
-            .push_bind(lease_until)
-            .push(
-                " FROM due WHERE s.id = due.id
+        qb.push(" FOR UPDATE SKIP LOCKED) UPDATE sources s SET next_check_at = ").push_bind(lease_until).push(
+            " FROM due WHERE s.id = due.id
                  RETURNING due.next_check_at AS was_due, s.id, s.name_ko, COALESCE(s.moved_to, s.feed_url) AS fetch_url,
                    s.selectors, s.user_agent, s.etag, s.last_modified, s.check_interval, s.consecutive_failures",
-            );
+        );
         let rows = qb.build().fetch_all(&self.pool).await?;
         let mut claimed: Vec<(i64, Claimed)> = rows
             .iter()
@@ -588,10 +593,7 @@ impl Store for PgStore {
                         fetch_url: r.try_get("fetch_url")?,
                         selectors: r.try_get("selectors")?,
                         user_agent: r.try_get("user_agent")?,
-                        validators: Validators {
-                            etag: r.try_get("etag")?,
-                            last_modified: r.try_get("last_modified")?,
-                        },
+                        validators: Validators { etag: r.try_get("etag")?, last_modified: r.try_get("last_modified")? },
                         check_interval: r.try_get("check_interval")?,
                         consecutive_failures: r.try_get("consecutive_failures")?,
                     },
@@ -670,10 +672,8 @@ impl Store for PgStore {
     }
 
     async fn subscription(&self, source_id: &str) -> Result<Option<Subscription>> {
-        let row = sqlx::query("SELECT * FROM websub WHERE source_id = $1")
-            .bind(source_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT * FROM websub WHERE source_id = $1").bind(source_id).fetch_optional(&self.pool).await?;
         row.as_ref().map(subscription_from_row).transpose()
     }
 
@@ -1174,10 +1174,11 @@ impl Store for PgStore {
 
     async fn delete_source(&self, id: &str, with_posts: bool) -> Result<Option<u64>> {
         let mut tx = self.pool.begin().await?;
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sources WHERE id = $1 AND origin <> 'removed')")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sources WHERE id = $1 AND origin <> 'removed')")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
         if !exists {
             return Ok(None);
         }
@@ -1211,11 +1212,10 @@ impl Store for PgStore {
     }
 
     async fn drop_bodies_before(&self, before: i64) -> Result<u64> {
-        let done =
-            sqlx::query("UPDATE posts SET content_html = NULL WHERE sort_at < $1 AND content_html IS NOT NULL")
-                .bind(before)
-                .execute(&self.pool)
-                .await?;
+        let done = sqlx::query("UPDATE posts SET content_html = NULL WHERE sort_at < $1 AND content_html IS NOT NULL")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
         self.changed();
         Ok(done.rows_affected())
     }
@@ -1227,11 +1227,8 @@ impl Store for PgStore {
     }
 
     async fn set_user_role(&self, name: &str, role: &str) -> Result<bool> {
-        let done = sqlx::query("UPDATE users SET role = $1 WHERE name = $2")
-            .bind(role)
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("UPDATE users SET role = $1 WHERE name = $2").bind(role).bind(name).execute(&self.pool).await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -1295,12 +1292,11 @@ impl Store for PgStore {
     }
 
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
-        let rows: Vec<(i64, i64, String, String, String, String)> = sqlx::query_as(
-            "SELECT id, at, user_name, action, target, detail FROM audit_log ORDER BY id DESC LIMIT $1",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<(i64, i64, String, String, String, String)> =
+            sqlx::query_as("SELECT id, at, user_name, action, target, detail FROM audit_log ORDER BY id DESC LIMIT $1")
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows
             .into_iter()
             .map(|(id, at, user_name, action, target, detail)| AuditEntry { id, at, user_name, action, target, detail })

@@ -63,7 +63,6 @@ macro_rules! row_readers {
             })
         }
 
-
         fn subscription_from_row(r: &$row) -> Result<Subscription> {
             let state: String = r.try_get("state")?;
             Ok(Subscription {
@@ -92,7 +91,8 @@ macro_rules! row_readers {
                 summary: row.try_get("summary")?,
                 author: row.try_get("author")?,
                 thumbnail: row.try_get("thumbnail")?,
-                categories: serde_json::from_str(&categories).map_err(|e| StoreError::Corrupt(format!("categories: {e}")))?,
+                categories: serde_json::from_str(&categories)
+                    .map_err(|e| StoreError::Corrupt(format!("categories: {e}")))?,
                 topics: serde_json::from_str(&topics).map_err(|e| StoreError::Corrupt(format!("topics: {e}")))?,
                 published_at: row.try_get("published_at")?,
                 sort_at: row.try_get("sort_at")?,
@@ -145,8 +145,6 @@ pub(crate) use {scrap_order, select_posts};
 // Both kinds of SQL these macros hold read the same in SQLite and PostgreSQL.
 
 pub(crate) fn error_kind(name: Option<String>) -> crate::Result<Option<crate::ErrorKind>> {
-    name.map(|n| {
-        crate::ErrorKind::from_name(&n).ok_or_else(|| crate::StoreError::Corrupt(format!("error kind {n:?}")))
-    })
-    .transpose()
+    name.map(|n| crate::ErrorKind::from_name(&n).ok_or_else(|| crate::StoreError::Corrupt(format!("error kind {n:?}"))))
+        .transpose()
 }

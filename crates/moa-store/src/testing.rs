@@ -45,7 +45,12 @@ fn scratch_dir() -> PathBuf {
 impl TestDb {
     pub fn sqlite() -> Self {
         let dir = scratch_dir();
-        Self { url: format!("sqlite://{}", dir.join("moa.db").display()), backend: Backend::Sqlite, dir, postgres: None }
+        Self {
+            url: format!("sqlite://{}", dir.join("moa.db").display()),
+            backend: Backend::Sqlite,
+            dir,
+            postgres: None,
+        }
     }
 
     /// A new PostgreSQL database, or None (with the reason printed) when `MOA_TEST_POSTGRES` is unset.

@@ -59,7 +59,6 @@ fn post(entry: &str, published: i64) -> NewPost {
     }
 }
 
-
 async fn upserts_are_idempotent_and_edits_update(db: &TestDb) {
     let store = db.open().await;
     store.sync_registry(&[spec("a"), spec("b")], 100).await.unwrap();
@@ -373,7 +372,8 @@ async fn clicks_are_counted_once_per_client_and_window(db: &TestDb) {
 async fn every_write_edit_and_delete_is_logged_for_the_search_index(db: &TestDb) {
     let store = db.open().await;
     store.sync_registry(&[spec("a"), spec("b")], 100).await.unwrap();
-    let seq_of = |changes: &[moa_store::PostChange], id: i64| changes.iter().find(|c| c.post_id == id).map(|c| c.cursor);
+    let seq_of =
+        |changes: &[moa_store::PostChange], id: i64| changes.iter().find(|c| c.post_id == id).map(|c| c.cursor);
     let stats =
         store.store_fetch(&fetched("a", 200, Validators::default()), &[post("x", 10), post("y", 20)]).await.unwrap();
     let (x, y) = (stats.created[0].id, stats.created[1].id);
@@ -397,7 +397,11 @@ async fn every_write_edit_and_delete_is_logged_for_the_search_index(db: &TestDb)
     let after = store.post_changes(start, 100).await.unwrap();
     assert_eq!(after.len(), 1);
     assert_eq!((after[0].post_id, after[0].text.as_ref().unwrap().title.as_str()), (x, "고친 제목"));
-    assert_eq!(store.post_changes(ChangeCursor::default(), 100).await.unwrap().len(), 2, "one entry per post, its latest change");
+    assert_eq!(
+        store.post_changes(ChangeCursor::default(), 100).await.unwrap().len(),
+        2,
+        "one entry per post, its latest change"
+    );
 
     // Topics set by a retag are logged; unchanged ones are not written.
     let seq = store.last_change().await.unwrap();
@@ -749,7 +753,11 @@ async fn sign_in_failures_are_counted_per_key_within_the_window(db: &TestDb) {
     for _ in 0..4 {
         store.sign_in_failed(&keys, 1970, window).await.unwrap();
     }
-    assert_eq!(store.sign_in_blocked(&keys, 1971, max, window).await.unwrap(), None, "a success forgot the earlier ones");
+    assert_eq!(
+        store.sign_in_blocked(&keys, 1971, max, window).await.unwrap(),
+        None,
+        "a success forgot the earlier ones"
+    );
 }
 
 /// Crawlers claiming at the same moment never get the same source, and together get every due one.

@@ -109,5 +109,4 @@ mod tests {
         assert_eq!((cookie(&h, "moa_session"), cookie(&h, "b"), cookie(&h, "c")), (Some("abc"), Some("2"), None));
         assert_eq!(set_cookie("s", "v", 60, true), "s=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure");
     }
-
 }

@@ -35,7 +35,7 @@ fn post(source: usize, n: usize) -> NewPost {
         title: format!("회사{source}의 글 {n}"),
         summary: Some(format!("요약 {n}")),
         content_html: Some(format!("<p>본문 {n}</p>")),
-        author: (n % 2 == 0).then(|| "김개발".into()),
+        author: n.is_multiple_of(2).then(|| "김개발".into()),
         thumbnail: None,
         categories: vec!["backend".into(), format!("tag{}", n % 7)],
         topics: vec!["backend".into()],
@@ -105,7 +105,10 @@ async fn fill(store: &dyn Store) {
         post_id: Some(first[2].id),
     };
     store.add_scrap(&scrap, 3000).await.unwrap();
-    store.add_scrap(&ScrapFields { url: "https://elsewhere.example.com/".into(), post_id: None, ..scrap }, 3001).await.unwrap();
+    store
+        .add_scrap(&ScrapFields { url: "https://elsewhere.example.com/".into(), post_id: None, ..scrap }, 3001)
+        .await
+        .unwrap();
     store
         .save_newsletter_settings(&NewsletterSettings {
             month: "2026-03".into(),
@@ -134,7 +137,9 @@ async fn fill(store: &dyn Store) {
 
 fn migrate(from: &str, to: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_moa"));
-    c.args(["migrate", "sqlite-to-postgres", "--from", from, "--to", to]).env("MOA_LOG", "off").env_remove("MOA_CONFIG");
+    c.args(["migrate", "sqlite-to-postgres", "--from", from, "--to", to])
+        .env("MOA_LOG", "off")
+        .env_remove("MOA_CONFIG");
     c
 }
 
