@@ -5,8 +5,9 @@
 //! - crawl: N feeds (10 Korean items each) served from this process over loopback after a fixed latency,
 //!   crawled by 1, 2 and 3 `moa crawl --once` processes at once on a fresh database; the wall time until the
 //!   last one exits (each claims due sources until none is left), and the posts stored.
-//! - web: on the crawled database, 1 and 2 `moa serve --role web` processes (page cache off, so every request
-//!   reads the database), each loaded by its own `wrk -t1` on the home page's older pages (a random cursor).
+//! - web: on the crawled database, 1 and 2 `moa serve --role web` processes, each loaded by its own `wrk -t1`
+//!   with a random cursor per request (older pages: every request reads the database): the home page with its
+//!   page cache (which keeps the company list), and the JSON API with the cache off.
 //!
 //! PostgreSQL databases are made and dropped with `psql`.
 
@@ -29,6 +30,7 @@ struct Args {
     moa: PathBuf,
     seconds: u64,
     connections: usize,
+    skip_web: bool,
 }
 
 fn args() -> Args {
@@ -39,6 +41,7 @@ fn args() -> Args {
         moa: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/moa")),
         seconds: 10,
         connections: 16,
+        skip_web: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -50,6 +53,7 @@ fn args() -> Args {
             "--moa" => a.moa = PathBuf::from(value()),
             "--seconds" => a.seconds = value().parse().expect("--seconds N"),
             "--connections" => a.connections = value().parse().expect("--connections N"),
+            "--skip-web" => a.skip_web = true,
             other => panic!("unknown argument {other}"),
         }
     }
@@ -66,7 +70,9 @@ fn feed_xml(n: usize) -> String {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>회사 {n} 기술 블로그</title><link>https://blog{n}.example.com/</link>"
     );
     for i in 0..10 {
-        let body = "대규모 트래픽을 처리하는 백엔드 서버의 설계와 운영 경험을 나눕니다. 캐시와 데이터베이스, 메시지 큐를 ".repeat(20);
+        let body =
+            "대규모 트래픽을 처리하는 백엔드 서버의 설계와 운영 경험을 나눕니다. 캐시와 데이터베이스, 메시지 큐를 "
+                .repeat(20);
         xml.push_str(&format!(
             "<item><title>회사 {n}의 글 {i}: 분산 시스템 이야기</title><link>https://blog{n}.example.com/posts/{i}</link><guid>b{n}-{i}</guid><pubDate>Mon, {:02} Nov 2026 10:00:00 +0900</pubDate><description>{body}</description></item>",
             i + 1
@@ -204,7 +210,7 @@ fn wait_ready(port: u16) {
 }
 
 /// Requests per second over `processes` web processes, each under its own wrk.
-fn web(a: &Args, dir: &Path, url: &str, processes: usize, script: &Path) -> (f64, Vec<String>) {
+fn web(a: &Args, dir: &Path, url: &str, processes: usize, script: &Path, cache_seconds: u64) -> (f64, Vec<String>) {
     let mut servers = Vec::new();
     let mut ports = Vec::new();
     for k in 0..processes {
@@ -213,7 +219,7 @@ fn web(a: &Args, dir: &Path, url: &str, processes: usize, script: &Path) -> (f64
         let child = moa(a, dir, url)
             .args(["serve", "--role", "web", "--listen", &format!("127.0.0.1:{port}")])
             .args(["--search-index", index.to_str().unwrap()])
-            .env("MOA_PAGE_CACHE_SECONDS", "0")
+            .env("MOA_PAGE_CACHE_SECONDS", cache_seconds.to_string())
             .spawn()
             .expect("moa serve");
         servers.push(child);
@@ -249,15 +255,22 @@ fn main() {
         "concurrency = 32\nper_host_concurrency = 1000\nper_host_spacing_ms = 0\npage_images = false\n",
     )
     .unwrap();
-    let script = dir.join("cursors.lua");
-    std::fs::write(
-        &script,
-        "math.randomseed(7)\nrequest = function()\n  return wrk.format(nil, \"/?before=\" .. math.random(1793400000, 1794500000) .. \".999999999\")\nend\n",
-    )
-    .unwrap();
+    // A random cursor per request: an older page each time, never the same answer twice (a crawler walking
+    // the archive), so every request reads the database.
+    let cursors = |path: &str| {
+        let script = dir.join(format!("{}.lua", path.trim_matches('/').replace('/', "-")));
+        std::fs::write(
+            &script,
+            format!("math.randomseed(7)\nrequest = function()\n  return wrk.format(nil, \"{path}\" .. math.random(1793400000, 1794500000) .. \".999999999\")\nend\n"),
+        )
+        .unwrap();
+        script
+    };
+    let pages = cursors("/?before=");
+    let api = cursors("/api/v1/posts?before=");
 
     println!(
-        "{} feeds × 10 posts, {} ms latency; crawl = `moa crawl --once` ×P on a fresh database; web = `moa serve --role web` ×P, page cache off, wrk -t1 -c{} -d{}s each",
+        "{} feeds × 10 posts, {} ms latency; crawl = `moa crawl --once` ×P on a fresh database; web = `moa serve --role web` ×P, wrk -t1 -c{} -d{}s each",
         a.feeds,
         a.latency.as_millis(),
         a.connections,
@@ -284,11 +297,7 @@ fn main() {
             let fetched = served.requests.load(Ordering::Relaxed) - before;
             let posts = count_posts(&a, &dir, &b.url);
             assert_eq!(fetched as usize, a.feeds, "{}: every feed fetched once", b.name);
-            println!(
-                "| {} | {processes} | {seconds:.2} | {:.0} | {posts} |",
-                b.name,
-                a.feeds as f64 / seconds
-            );
+            println!("| {} | {processes} | {seconds:.2} | {:.0} | {posts} |", b.name, a.feeds as f64 / seconds);
         }
         if processes == 1 {
             sqlite = backends.remove(0);
@@ -297,16 +306,22 @@ fn main() {
     }
     last.insert(0, sqlite);
     println!();
-    println!("| backend | web processes | requests/s (sum) | p99 per process |");
-    println!("| --- | ---: | ---: | --- |");
-    for b in &last {
-        for processes in 1..=2 {
-            let (rps, p99) = web(&a, &dir, &b.url, processes, &script);
-            println!("| {} | {processes} | {rps:.0} | {} |", b.name, p99.join(", "));
+    println!("| backend | web processes | path (random cursor) | page cache | requests/s (sum) | p99 per process |");
+    println!("| --- | ---: | --- | --- | ---: | --- |");
+    for b in last.iter().filter(|_| !a.skip_web) {
+        for (path, script, cache) in [("/?before=", &pages, 5), ("/api/v1/posts?before=", &api, 0)] {
+            for processes in 1..=2 {
+                let (rps, p99) = web(&a, &dir, &b.url, processes, script, cache);
+                let cache = if cache == 0 { "off".to_string() } else { format!("{cache} s") };
+                println!("| {} | {processes} | `{path}` | {cache} | {rps:.0} | {} |", b.name, p99.join(", "));
+            }
         }
     }
     for processes in 1..=3 {
-        psql(&a.postgres, &format!("DROP DATABASE IF EXISTS moa_scale_{}_{processes} WITH (FORCE)", std::process::id()));
+        psql(
+            &a.postgres,
+            &format!("DROP DATABASE IF EXISTS moa_scale_{}_{processes} WITH (FORCE)", std::process::id()),
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

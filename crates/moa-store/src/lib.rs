@@ -206,13 +206,30 @@ pub trait Store: Send + Sync + 'static {
     fn version(&self) -> u64;
 }
 
+/// How a store is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// PostgreSQL connections this process may hold (SQLite has one writer and a few readers).
+    pub max_connections: u32,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self { max_connections: 16 }
+    }
+}
+
 /// Opens the store a database URL names, creating and migrating it as needed.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    open_with(url, &OpenOptions::default()).await
+}
+
+pub async fn open_with(url: &str, options: &OpenOptions) -> Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         return Ok(Arc::new(SqliteStore::open(url).await?));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Ok(Arc::new(PgStore::open(url).await?));
+        return Ok(Arc::new(PgStore::open_with(url, options).await?));
     }
     Err(StoreError::UnsupportedUrl(url.to_string()))
 }

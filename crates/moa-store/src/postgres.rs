@@ -41,10 +41,6 @@ const MIGRATION_LOCK: i64 = 0x6d6f_6101;
 const REGISTRY_LOCK: i64 = 0x6d6f_6102;
 const SCRAPS_LOCK: i64 = 0x6d6f_6103;
 
-/// Connections per process: five processes (three crawlers, two web) stay well under PostgreSQL's default
-/// limit of 100.
-const POOL_SIZE: u32 = 8;
-
 /// The current time in Unix seconds, in SQL.
 macro_rules! now_sql {
     () => {
@@ -112,13 +108,20 @@ pub async fn drop_database(server_url: &str, name: &str) -> Result<()> {
 
 impl PgStore {
     pub async fn open(url: &str) -> Result<Self> {
+        Self::open_with(url, &crate::OpenOptions::default()).await
+    }
+
+    /// A crawler keeps one connection busy per fetch it is storing: with 8 connections a crawler stored
+    /// 136 feeds/s, with 16 it stored 244 (BENCHMARKS.md). Every process's pool counts against the
+    /// server's `max_connections` (100 by default).
+    pub async fn open_with(url: &str, open: &crate::OpenOptions) -> Result<Self> {
         // Statements are logged at debug level only: the crawler runs thousands.
         let options = PgConnectOptions::from_str(url)?
             .application_name("moa")
             .log_statements(tracing::log::LevelFilter::Debug)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(2));
         let pool = PgPoolOptions::new()
-            .max_connections(POOL_SIZE)
+            .max_connections(open.max_connections.max(2))
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await?;

@@ -15,6 +15,8 @@ pub const DEFAULT_CONFIG_FILE: &str = "moa.toml";
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub database_url: Option<String>,
+    /// PostgreSQL connections each process may hold.
+    pub database_max_connections: Option<u32>,
     pub search_index_dir: Option<PathBuf>,
     pub listen: Option<String>,
     pub sources: Option<PathBuf>,
@@ -53,6 +55,7 @@ pub struct FileConfig {
 /// `true`, `["10.0.0.5"]`, `[{url = "…"}]`, `{ "a.example" = "10.0.0.5" }`), else as a plain string.
 pub const ENV: &[(&str, &str)] = &[
     ("database_url", "MOA_DATABASE_URL"),
+    ("database_max_connections", "MOA_DATABASE_MAX_CONNECTIONS"),
     ("search_index_dir", "MOA_SEARCH_INDEX"),
     ("listen", "MOA_LISTEN"),
     ("sources", "MOA_SOURCES"),
@@ -155,6 +158,7 @@ impl FileConfig {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: String,
+    pub database_max_connections: u32,
     /// The full-text index's directory.
     pub search_index_dir: PathBuf,
     pub listen: String,
@@ -238,6 +242,10 @@ impl Settings {
                 .or(file.search_index_dir)
                 .unwrap_or_else(|| crate::search::default_dir(&database_url)),
             database_url,
+            database_max_connections: file
+                .database_max_connections
+                .unwrap_or(moa_store::OpenOptions::default().max_connections)
+                .max(2),
             listen: cli.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()),
             sources: cli.sources.or(file.sources),
             allow_private_networks: cli.allow_private_networks || file.allow_private_networks.unwrap_or(false),
@@ -287,6 +295,7 @@ pub fn effective(s: &Settings) -> Vec<(&'static str, &'static str, String)> {
     let value = |key: &str| -> String {
         match key {
             "database_url" => masked_db.clone(),
+            "database_max_connections" => s.database_max_connections.to_string(),
             "search_index_dir" => s.search_index_dir.display().to_string(),
             "listen" => s.listen.clone(),
             "sources" => s.sources.as_ref().map_or_else(|| "(built-in registry)".into(), |p| p.display().to_string()),

@@ -645,7 +645,8 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
 
 /// Opens the store and brings its sources in line with the registry.
 async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
-    let store = moa_store::open(&settings.database_url)
+    let options = moa_store::OpenOptions { max_connections: settings.database_max_connections };
+    let store = moa_store::open_with(&settings.database_url, &options)
         .await
         .with_context(|| format!("cannot open the database {}", settings.database_url))?;
     let sources = match &settings.sources {

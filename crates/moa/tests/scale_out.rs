@@ -143,7 +143,8 @@ async fn three_crawlers_and_two_web_processes_share_one_postgresql() {
         db.path().join("moa.toml"),
         format!(
             "concurrency = 8\nper_host_concurrency = 64\nper_host_spacing_ms = 0\npage_images = false\n\
-             fetch_timeout_seconds = 4\ncrawl_lease_seconds = {LEASE_SECONDS}\npage_cache_seconds = 1\n"
+             fetch_timeout_seconds = 4\ncrawl_lease_seconds = {LEASE_SECONDS}\npage_cache_seconds = 1\n\
+             database_max_connections = 8\n"
         ),
     )
     .unwrap();
