@@ -10,6 +10,7 @@ mod sqlite;
 /// Test databases on either backend (for this workspace's tests, not for the product).
 #[doc(hidden)]
 pub mod testing;
+mod upsert;
 
 use std::sync::Arc;
 

@@ -16,11 +16,12 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, Postgres, QueryBuilder, Row};
 
 use crate::rows::{scrap_order, select_posts};
+use crate::upsert::{Write, count, plan};
 use crate::{
-    AuditEntry, Backlog, ChangeCursor, CheckResult, Claimed, Created, Cursor, Health, NewPost, NewSource,
-    NewsletterSettings, PoolStats, Post, PostChange, PostQuery, PostText, REMOVED_FROM_REGISTRY, Result,
-    SAME_ARTICLE_WINDOW_SECONDS, Scrap, ScrapFields, Selection, Session, SourceCheck, SourceRow, SourceSpec, Store,
-    StoreError, Subscription, SubscriptionState, SyncStats, UpsertStats, User, Validators, title_key, url_key,
+    AuditEntry, Backlog, ChangeCursor, CheckResult, Claimed, Cursor, Health, NewPost, NewSource, NewsletterSettings,
+    PoolStats, Post, PostChange, PostQuery, PostText, REMOVED_FROM_REGISTRY, Result, SAME_ARTICLE_WINDOW_SECONDS,
+    Scrap, ScrapFields, Selection, Session, SourceCheck, SourceRow, SourceSpec, Store, StoreError, Subscription,
+    SubscriptionState, SyncStats, UpsertStats, User, Validators, title_key, url_key,
 };
 
 /// Embedded migrations: the same versions and schema as SQLite's, in PostgreSQL's dialect.
@@ -120,6 +121,9 @@ impl PgStore {
             .application_name("moa")
             .log_statements(tracing::log::LevelFilter::Debug)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(2));
+        // One connection first: a server that is down or refuses us fails at once with its own error,
+        // where the pool would retry until its acquire timeout.
+        PgConnection::connect_with(&options).await?.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(open.max_connections.max(2))
             .acquire_timeout(Duration::from_secs(30))
@@ -201,20 +205,6 @@ async fn lock(tx: &mut PgConnection, key: i64) -> Result<()> {
     Ok(())
 }
 
-/// A post of one fetch that needs writing.
-struct Write<'a> {
-    index: usize,
-    post: &'a NewPost,
-    hash: String,
-    categories: String,
-    topics: String,
-    url_key: Option<String>,
-    title_key: Option<String>,
-    sort_at: i64,
-    is_new: bool,
-    duplicate_of: Option<i64>,
-}
-
 /// Rows per multi-row INSERT: 18 parameters each, well under PostgreSQL's limit of 65,535.
 const INSERT_CHUNK: usize = 256;
 
@@ -234,34 +224,7 @@ async fn upsert_posts(tx: &mut PgConnection, source_id: &str, at: i64, posts: &[
         .into_iter()
         .collect();
     let mut stats = UpsertStats::default();
-    let mut writes = Vec::new();
-    for (index, post) in posts.iter().enumerate() {
-        let hash = post.content_hash();
-        let is_new = match known.get(&post.entry_id) {
-            Some(old) if *old == hash => {
-                stats.unchanged += 1;
-                continue;
-            }
-            Some(_) => false,
-            None if tombstones.contains(&post.entry_id) => {
-                stats.tombstoned += 1;
-                continue;
-            }
-            None => true,
-        };
-        writes.push(Write {
-            index,
-            post,
-            hash,
-            categories: serde_json::to_string(&post.categories).unwrap_or_else(|_| "[]".into()),
-            topics: serde_json::to_string(&post.topics).unwrap_or_else(|_| "[]".into()),
-            url_key: post.url.as_deref().and_then(url_key),
-            title_key: title_key(&post.title),
-            sort_at: post.published_at.or(post.updated_at).unwrap_or(at),
-            is_new,
-            duplicate_of: None,
-        });
-    }
+    let mut writes = plan(posts, at, &known, &tombstones, &mut stats);
     find_twins(tx, source_id, &mut writes).await?;
     let mut ids: HashMap<String, i64> = HashMap::new();
     for chunk in writes.chunks(INSERT_CHUNK) {
@@ -304,16 +267,7 @@ async fn upsert_posts(tx: &mut PgConnection, source_id: &str, at: i64, posts: &[
         let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
         ids.extend(rows);
     }
-    for w in &writes {
-        if w.is_new {
-            stats.new += 1;
-            let id =
-                *ids.get(&w.post.entry_id).ok_or_else(|| StoreError::Corrupt("an insert returned no id".into()))?;
-            stats.created.push(Created { id, index: w.index, duplicate_of: w.duplicate_of });
-        } else {
-            stats.updated += 1;
-        }
-    }
+    count(&writes, &ids, &mut stats)?;
     Ok(stats)
 }
 

@@ -13,11 +13,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::rows::{scrap_order, select_posts};
+use crate::upsert::{Write, count, plan};
 use crate::{
-    AuditEntry, Backlog, ChangeCursor, CheckResult, Claimed, Created, Cursor, Health, NewPost, NewSource,
-    NewsletterSettings, PoolStats, Post, PostChange, PostQuery, PostText, REMOVED_FROM_REGISTRY, Result,
-    SAME_ARTICLE_WINDOW_SECONDS, Scrap, ScrapFields, Selection, Session, SourceCheck, SourceRow, SourceSpec, Store,
-    StoreError, Subscription, SubscriptionState, SyncStats, UpsertStats, User, Validators, title_key, url_key,
+    AuditEntry, Backlog, ChangeCursor, CheckResult, Claimed, Cursor, Health, NewPost, NewSource, NewsletterSettings,
+    PoolStats, Post, PostChange, PostQuery, PostText, REMOVED_FROM_REGISTRY, Result, SAME_ARTICLE_WINDOW_SECONDS,
+    Scrap, ScrapFields, Selection, Session, SourceCheck, SourceRow, SourceSpec, Store, StoreError, Subscription,
+    SubscriptionState, SyncStats, UpsertStats, User, Validators, title_key, url_key,
 };
 
 /// The source columns a successful fetch sets, whether it brought a body or a 304: one list, so the two
@@ -213,20 +214,6 @@ async fn backfill_article_keys(tx: &mut sqlx::SqliteConnection) -> std::result::
     Ok(())
 }
 
-/// A post of one fetch that needs writing.
-struct Write<'a> {
-    index: usize,
-    post: &'a NewPost,
-    hash: String,
-    categories: String,
-    topics: String,
-    url_key: Option<String>,
-    title_key: Option<String>,
-    sort_at: i64,
-    is_new: bool,
-    duplicate_of: Option<i64>,
-}
-
 /// Rows per multi-row INSERT: 18 parameters each, well under SQLite's limit of 32,766.
 const INSERT_CHUNK: usize = 256;
 
@@ -252,34 +239,7 @@ async fn upsert_posts(
     let known: HashMap<String, String> = serde_json::from_str(&known).map_err(corrupt)?;
     let tombstones: HashSet<String> = serde_json::from_str(&tombstones).map_err(corrupt)?;
     let mut stats = UpsertStats::default();
-    let mut writes = Vec::new();
-    for (index, post) in posts.iter().enumerate() {
-        let hash = post.content_hash();
-        let is_new = match known.get(&post.entry_id) {
-            Some(old) if *old == hash => {
-                stats.unchanged += 1;
-                continue;
-            }
-            Some(_) => false,
-            None if tombstones.contains(&post.entry_id) => {
-                stats.tombstoned += 1;
-                continue;
-            }
-            None => true,
-        };
-        writes.push(Write {
-            index,
-            post,
-            hash,
-            categories: serde_json::to_string(&post.categories).unwrap_or_else(|_| "[]".into()),
-            topics: serde_json::to_string(&post.topics).unwrap_or_else(|_| "[]".into()),
-            url_key: post.url.as_deref().and_then(url_key),
-            title_key: title_key(&post.title),
-            sort_at: post.published_at.or(post.updated_at).unwrap_or(at),
-            is_new,
-            duplicate_of: None,
-        });
-    }
+    let mut writes = plan(posts, at, &known, &tombstones, &mut stats);
     find_twins(tx, source_id, &mut writes).await?;
     for chunk in writes.chunks(INSERT_CHUNK) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
@@ -335,16 +295,7 @@ async fn upsert_posts(
         .await?;
         ids = serde_json::from_str(&map).map_err(|e| StoreError::Corrupt(format!("post ids: {e}")))?;
     }
-    for w in &writes {
-        if w.is_new {
-            stats.new += 1;
-            let id =
-                *ids.get(&w.post.entry_id).ok_or_else(|| StoreError::Corrupt("an insert returned no id".into()))?;
-            stats.created.push(Created { id, index: w.index, duplicate_of: w.duplicate_of });
-        } else {
-            stats.updated += 1;
-        }
-    }
+    count(&writes, &ids, &mut stats)?;
     Ok(stats)
 }
 

@@ -161,6 +161,18 @@ fn non_feeds_fail_with_one_clear_line() {
 }
 
 #[test]
+fn a_database_that_cannot_be_reached_is_a_clear_error() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    for url in [format!("postgres://moa@127.0.0.1:{closed}/moa"), "mysql://localhost/moa".to_string()] {
+        let out = moa().args(["sources", "list", "--database", &url]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("cannot open the database"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
 fn sources_list_shows_the_builtin_registry() {
     let dir = moa_store::testing::TestDb::from_env_blocking();
     let db = dir.url.clone();

@@ -1,0 +1,76 @@
+//! What a fetch's posts need, decided the same way for both backends: which to insert, which to update,
+//! which to leave (unchanged, or deleted for good), and the counts that come back.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::{Created, NewPost, Result, StoreError, UpsertStats, title_key, url_key};
+
+/// A post of one fetch that needs writing.
+pub(crate) struct Write<'a> {
+    pub index: usize,
+    pub post: &'a NewPost,
+    pub hash: String,
+    pub categories: String,
+    pub topics: String,
+    pub url_key: Option<String>,
+    pub title_key: Option<String>,
+    pub sort_at: i64,
+    pub is_new: bool,
+    /// Set by the backend's twin lookup: the first copy of this article in another source.
+    pub duplicate_of: Option<i64>,
+}
+
+/// The posts to write, given the source's stored posts (entry id → content hash) and tombstones; the
+/// unchanged and tombstoned ones are counted in `stats` and skipped.
+pub(crate) fn plan<'a>(
+    posts: &'a [NewPost],
+    at: i64,
+    known: &HashMap<String, String>,
+    tombstones: &HashSet<String>,
+    stats: &mut UpsertStats,
+) -> Vec<Write<'a>> {
+    let mut writes = Vec::new();
+    for (index, post) in posts.iter().enumerate() {
+        let hash = post.content_hash();
+        let is_new = match known.get(&post.entry_id) {
+            Some(old) if *old == hash => {
+                stats.unchanged += 1;
+                continue;
+            }
+            Some(_) => false,
+            None if tombstones.contains(&post.entry_id) => {
+                stats.tombstoned += 1;
+                continue;
+            }
+            None => true,
+        };
+        writes.push(Write {
+            index,
+            post,
+            hash,
+            categories: serde_json::to_string(&post.categories).unwrap_or_else(|_| "[]".into()),
+            topics: serde_json::to_string(&post.topics).unwrap_or_else(|_| "[]".into()),
+            url_key: post.url.as_deref().and_then(url_key),
+            title_key: title_key(&post.title),
+            sort_at: post.published_at.or(post.updated_at).unwrap_or(at),
+            is_new,
+            duplicate_of: None,
+        });
+    }
+    writes
+}
+
+/// Counts what was written: new posts with the ids they got (entry id → post id), the rest as updates.
+pub(crate) fn count(writes: &[Write<'_>], ids: &HashMap<String, i64>, stats: &mut UpsertStats) -> Result<()> {
+    for w in writes {
+        if w.is_new {
+            stats.new += 1;
+            let id =
+                *ids.get(&w.post.entry_id).ok_or_else(|| StoreError::Corrupt("an insert returned no id".into()))?;
+            stats.created.push(Created { id, index: w.index, duplicate_of: w.duplicate_of });
+        } else {
+            stats.updated += 1;
+        }
+    }
+    Ok(())
+}
