@@ -672,6 +672,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&settings).await?;
             let crawler = crawler(&settings, store, std::io::stderr().is_terminal())?;
             if !once {
+                // The crawling process keeps the retention, as `serve` does (its web-only role does not).
+                spawn_retention(&settings, crawler.store.clone());
                 tokio::select! {
                     _ = crawler.run_scheduler() => {}
                     _ = shutdown_signal() => {}
@@ -1166,7 +1168,8 @@ async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Drops old post bodies daily, when a retention is set (crawler processes do it: they write posts).
+/// Drops old post bodies daily, when a retention is set: the crawling processes do it (several doing it
+/// is harmless: the second finds nothing to drop).
 fn spawn_retention(settings: &Settings, store: Arc<dyn Store>) {
     let Some(months) = settings.retention_body_months else { return };
     tokio::spawn(async move {
