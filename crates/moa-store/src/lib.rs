@@ -4,13 +4,13 @@
 
 mod copy;
 mod model;
+mod plan;
 mod postgres;
 mod rows;
 mod sqlite;
 /// Test databases on either backend (for this workspace's tests, not for the product).
 #[doc(hidden)]
 pub mod testing;
-mod upsert;
 
 use std::sync::Arc;
 

@@ -15,8 +15,8 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, Postgres, QueryBuilder, Row};
 
+use crate::plan::{Registered, Write, count, plan, registry_sync};
 use crate::rows::{scrap_order, select_posts};
-use crate::upsert::{Write, count, plan};
 use crate::{
     AuditEntry, Backlog, ChangeCursor, CheckResult, Claimed, Cursor, Health, NewPost, NewSource, NewsletterSettings,
     PoolStats, Post, PostChange, PostQuery, PostText, REMOVED_FROM_REGISTRY, Result, SAME_ARTICLE_WINDOW_SECONDS,
@@ -401,34 +401,19 @@ impl Store for PgStore {
         let mut tx = self.pool.begin().await?;
         // Every process syncs at start-up; one at a time, or their row locks could deadlock.
         lock(&mut tx, REGISTRY_LOCK).await?;
-        let existing: HashMap<String, (SourceSpec, bool, Option<String>)> =
-            sqlx::query("SELECT * FROM sources WHERE origin = 'registry'")
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok((r.try_get("id")?, (spec_from_row(r)?, r.try_get("enabled")?, r.try_get("disabled_reason")?)))
-                })
-                .collect::<Result<_>>()?;
+        let existing: Registered = sqlx::query("SELECT * FROM sources WHERE origin = 'registry'")
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, (spec_from_row(r)?, r.try_get("enabled")?, r.try_get("disabled_reason")?))))
+            .collect::<Result<_>>()?;
         let operators: HashSet<String> = sqlx::query_scalar("SELECT id FROM sources WHERE origin <> 'registry'")
             .fetch_all(&mut *tx)
             .await?
             .into_iter()
             .collect();
-        let mut stats = SyncStats::default();
-        for s in sources {
-            if operators.contains(&s.id) {
-                continue;
-            }
-            match existing.get(&s.id) {
-                Some((old, enabled, reason))
-                    if old == s && (*enabled || reason.as_deref().is_some_and(|r| r != REMOVED_FROM_REGISTRY)) =>
-                {
-                    continue;
-                }
-                Some(_) => stats.updated += 1,
-                None => stats.added += 1,
-            }
+        let plan = registry_sync(sources, &existing, &operators);
+        for s in &plan.write {
             sqlx::query(
                 "INSERT INTO sources (id, name_ko, name_en, homepage, feed_url, platform, user_agent, origin, enabled,
                    created_at)
@@ -461,23 +446,16 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await?;
         }
-        let listed: HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
-        let unlisted: Vec<&str> = existing
-            .iter()
-            .filter(|(id, (_, enabled, _))| *enabled && !listed.contains(id.as_str()))
-            .map(|(id, _)| id.as_str())
-            .collect();
-        if !unlisted.is_empty() {
-            let done = sqlx::query("UPDATE sources SET enabled = FALSE, disabled_reason = $1 WHERE id = ANY($2)")
+        if !plan.unlisted.is_empty() {
+            sqlx::query("UPDATE sources SET enabled = FALSE, disabled_reason = $1 WHERE id = ANY($2)")
                 .bind(REMOVED_FROM_REGISTRY)
-                .bind(&unlisted)
+                .bind(&plan.unlisted)
                 .execute(&mut *tx)
                 .await?;
-            stats.disabled = done.rows_affected() as u32;
         }
         tx.commit().await?;
         self.changed();
-        Ok(stats)
+        Ok(plan.stats)
     }
 
     async fn sources(&self) -> Result<Vec<SourceRow>> {
@@ -539,24 +517,8 @@ impl Store for PgStore {
                    s.selectors, s.user_agent, s.etag, s.last_modified, s.check_interval, s.consecutive_failures",
         );
         let rows = qb.build().fetch_all(&self.pool).await?;
-        let mut claimed: Vec<(i64, Claimed)> = rows
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("was_due")?,
-                    Claimed {
-                        id: r.try_get("id")?,
-                        name: r.try_get("name_ko")?,
-                        fetch_url: r.try_get("fetch_url")?,
-                        selectors: r.try_get("selectors")?,
-                        user_agent: r.try_get("user_agent")?,
-                        validators: Validators { etag: r.try_get("etag")?, last_modified: r.try_get("last_modified")? },
-                        check_interval: r.try_get("check_interval")?,
-                        consecutive_failures: r.try_get("consecutive_failures")?,
-                    },
-                ))
-            })
-            .collect::<Result<_>>()?;
+        let mut claimed: Vec<(i64, Claimed)> =
+            rows.iter().map(|r| Ok((r.try_get("was_due")?, claimed_from_row(r)?))).collect::<Result<_>>()?;
         claimed.sort_by(|(a, x), (b, y)| (a, &x.id).cmp(&(b, &y.id)));
         self.changed();
         Ok(claimed.into_iter().map(|(_, c)| c).collect())
@@ -733,18 +695,7 @@ impl Store for PgStore {
         .bind(i64::from(limit.max(1)))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let present: Option<i64> = r.try_get("id")?;
-                let duplicate: Option<i64> = r.try_get("duplicate_of")?;
-                let text = match (present, duplicate) {
-                    (Some(_), None) => Some(post_text_from_row(r)?),
-                    _ => None,
-                };
-                let cursor = ChangeCursor { tx: r.try_get("tx")?, seq: r.try_get("seq")? };
-                Ok(PostChange { cursor, post_id: r.try_get("post_id")?, text })
-            })
-            .collect()
+        rows.iter().map(change_from_row).collect()
     }
 
     async fn last_change(&self) -> Result<ChangeCursor> {

@@ -1,8 +1,8 @@
 //! Reading rows into the model: one definition for both backends, expanded for each one's row type (sqlx's
 //! `Row` is generic, but its bounds for every column type would be longer than the readers).
 
-/// Defines `spec_from_row`, `source_from_row`, `post_from_row`, `post_text_from_row`, `scrap_from_row`
-/// and `subscription_from_row` for the row type given.
+/// Defines `spec_from_row`, `source_from_row`, `post_from_row`, `post_text_from_row`, `scrap_from_row`,
+/// `subscription_from_row`, `change_from_row` and `claimed_from_row` for the row type given.
 macro_rules! row_readers {
     ($row:ty) => {
         fn scrap_from_row(row: &$row) -> Result<Scrap> {
@@ -116,6 +116,31 @@ macro_rules! row_readers {
                 categories: json("categories")?,
                 topics: json("topics")?,
                 sort_at: row.try_get("sort_at")?,
+            })
+        }
+
+        /// A change-log row (columns `tx`, `seq`, `post_id`, then the post's as `post_text_from_row`).
+        fn change_from_row(r: &$row) -> Result<PostChange> {
+            let present: Option<i64> = r.try_get("id")?;
+            let duplicate: Option<i64> = r.try_get("duplicate_of")?;
+            let text = match (present, duplicate) {
+                (Some(_), None) => Some(post_text_from_row(r)?),
+                _ => None,
+            };
+            let cursor = ChangeCursor { tx: r.try_get("tx")?, seq: r.try_get("seq")? };
+            Ok(PostChange { cursor, post_id: r.try_get("post_id")?, text })
+        }
+
+        fn claimed_from_row(r: &$row) -> Result<Claimed> {
+            Ok(Claimed {
+                id: r.try_get("id")?,
+                name: r.try_get("name_ko")?,
+                fetch_url: r.try_get("fetch_url")?,
+                selectors: r.try_get("selectors")?,
+                user_agent: r.try_get("user_agent")?,
+                validators: Validators { etag: r.try_get("etag")?, last_modified: r.try_get("last_modified")? },
+                check_interval: r.try_get("check_interval")?,
+                consecutive_failures: r.try_get("consecutive_failures")?,
             })
         }
     };

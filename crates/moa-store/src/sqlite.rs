@@ -12,8 +12,8 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite};
 
+use crate::plan::{Registered, Write, count, plan, registry_sync};
 use crate::rows::{scrap_order, select_posts};
-use crate::upsert::{Write, count, plan};
 use crate::{
     AuditEntry, Backlog, ChangeCursor, CheckResult, Claimed, Cursor, Health, NewPost, NewSource, NewsletterSettings,
     PoolStats, Post, PostChange, PostQuery, PostText, REMOVED_FROM_REGISTRY, Result, SAME_ARTICLE_WINDOW_SECONDS,
@@ -396,37 +396,20 @@ async fn record_check(tx: &mut sqlx::SqliteConnection, check: &SourceCheck) -> R
 impl Store for SqliteStore {
     async fn sync_registry(&self, sources: &[SourceSpec], now: i64) -> Result<SyncStats> {
         let mut tx = self.writer.begin().await?;
-        let existing: HashMap<String, (SourceSpec, bool, Option<String>)> =
-            sqlx::query("SELECT * FROM sources WHERE origin = 'registry'")
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok((r.try_get("id")?, (spec_from_row(r)?, r.try_get("enabled")?, r.try_get("disabled_reason")?)))
-                })
-                .collect::<Result<_>>()?;
+        let existing: Registered = sqlx::query("SELECT * FROM sources WHERE origin = 'registry'")
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, (spec_from_row(r)?, r.try_get("enabled")?, r.try_get("disabled_reason")?))))
+            .collect::<Result<_>>()?;
         // Sources an operator added, edited or removed are theirs: the registry leaves them be.
         let operators: HashSet<String> = sqlx::query_scalar("SELECT id FROM sources WHERE origin <> 'registry'")
             .fetch_all(&mut *tx)
             .await?
             .into_iter()
             .collect();
-        let mut stats = SyncStats::default();
-        for s in sources {
-            if operators.contains(&s.id) {
-                continue;
-            }
-            match existing.get(&s.id) {
-                // A source the crawler disabled (410 Gone) or an operator disabled stays disabled until
-                // the registry gives it another feed URL.
-                Some((old, enabled, reason))
-                    if old == s && (*enabled || reason.as_deref().is_some_and(|r| r != REMOVED_FROM_REGISTRY)) =>
-                {
-                    continue;
-                }
-                Some(_) => stats.updated += 1,
-                None => stats.added += 1,
-            }
+        let plan = registry_sync(sources, &existing, &operators);
+        for s in &plan.write {
             sqlx::query(
                 "INSERT INTO sources (id, name_ko, name_en, homepage, feed_url, platform, user_agent, origin, enabled,
                    created_at)
@@ -461,20 +444,16 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
-        let listed: HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
-        for (id, (_, enabled, _)) in &existing {
-            if *enabled && !listed.contains(id.as_str()) {
-                sqlx::query("UPDATE sources SET enabled = 0, disabled_reason = ? WHERE id = ?")
-                    .bind(REMOVED_FROM_REGISTRY)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                stats.disabled += 1;
-            }
+        for id in &plan.unlisted {
+            sqlx::query("UPDATE sources SET enabled = 0, disabled_reason = ? WHERE id = ?")
+                .bind(REMOVED_FROM_REGISTRY)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         self.changed();
-        Ok(stats)
+        Ok(plan.stats)
     }
 
     async fn sources(&self) -> Result<Vec<SourceRow>> {
@@ -536,21 +515,7 @@ impl Store for SqliteStore {
         }
         let mut tx = self.writer.begin().await?;
         let rows = qb.build().fetch_all(&mut *tx).await?;
-        let claimed: Vec<Claimed> = rows
-            .iter()
-            .map(|r| {
-                Ok(Claimed {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name_ko")?,
-                    fetch_url: r.try_get("fetch_url")?,
-                    selectors: r.try_get("selectors")?,
-                    user_agent: r.try_get("user_agent")?,
-                    validators: Validators { etag: r.try_get("etag")?, last_modified: r.try_get("last_modified")? },
-                    check_interval: r.try_get("check_interval")?,
-                    consecutive_failures: r.try_get("consecutive_failures")?,
-                })
-            })
-            .collect::<Result<_>>()?;
+        let claimed: Vec<Claimed> = rows.iter().map(claimed_from_row).collect::<Result<_>>()?;
         for chunk in claimed.chunks(500) {
             let mut update: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE sources SET next_check_at = ");
             update.push_bind(lease_until).push(" WHERE id IN (");
@@ -726,7 +691,7 @@ impl Store for SqliteStore {
 
     async fn post_changes(&self, after: ChangeCursor, limit: u32) -> Result<Vec<PostChange>> {
         let rows = sqlx::query(
-            "SELECT c.seq, c.post_id, p.id, p.source_id, s.name_ko, s.name_en, p.title, p.summary, p.content_html,
+            "SELECT 0 AS tx, c.seq, c.post_id, p.id, p.source_id, s.name_ko, s.name_en, p.title, p.summary, p.content_html,
                     p.categories, p.topics, p.sort_at, p.duplicate_of
              FROM post_changes c LEFT JOIN posts p ON p.id = c.post_id LEFT JOIN sources s ON s.id = p.source_id
              WHERE c.seq > ? ORDER BY c.seq LIMIT ?",
@@ -735,18 +700,7 @@ impl Store for SqliteStore {
         .bind(i64::from(limit.max(1)))
         .fetch_all(&self.reader)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let present: Option<i64> = r.try_get("id")?;
-                let duplicate: Option<i64> = r.try_get("duplicate_of")?;
-                let text = match (present, duplicate) {
-                    (Some(_), None) => Some(post_text_from_row(r)?),
-                    _ => None,
-                };
-                let cursor = ChangeCursor { tx: 0, seq: r.try_get("seq")? };
-                Ok(PostChange { cursor, post_id: r.try_get("post_id")?, text })
-            })
-            .collect()
+        rows.iter().map(change_from_row).collect()
     }
 
     async fn last_change(&self) -> Result<ChangeCursor> {

@@ -1,9 +1,12 @@
-//! What a fetch's posts need, decided the same way for both backends: which to insert, which to update,
-//! which to leave (unchanged, or deleted for good), and the counts that come back.
+//! What a write must do, decided the same way for both backends, which only run the statements: a
+//! fetch's posts (insert, update, or leave: unchanged or deleted for good) and a registry sync (which
+//! sources to write, which to disable).
 
 use std::collections::{HashMap, HashSet};
 
-use crate::{Created, NewPost, Result, StoreError, UpsertStats, title_key, url_key};
+use crate::{
+    Created, NewPost, REMOVED_FROM_REGISTRY, Result, SourceSpec, StoreError, SyncStats, UpsertStats, title_key, url_key,
+};
 
 /// A post of one fetch that needs writing.
 pub(crate) struct Write<'a> {
@@ -73,4 +76,53 @@ pub(crate) fn count(writes: &[Write<'_>], ids: &HashMap<String, i64>, stats: &mu
         }
     }
     Ok(())
+}
+
+/// A registry source as stored, by id: its spec, whether it is enabled, and why not.
+pub(crate) type Registered = HashMap<String, (SourceSpec, bool, Option<String>)>;
+
+/// What a registry sync writes.
+pub(crate) struct RegistrySync<'a> {
+    /// Sources to insert, or update to the registry's spec.
+    pub write: Vec<&'a SourceSpec>,
+    /// Enabled registry sources the registry no longer lists: to disable (their posts are kept).
+    pub unlisted: Vec<&'a str>,
+    pub stats: SyncStats,
+}
+
+/// Compares the registry with what is stored. Sources an operator added, edited or removed are theirs:
+/// the registry leaves them be.
+pub(crate) fn registry_sync<'a>(
+    sources: &'a [SourceSpec],
+    existing: &'a Registered,
+    operators: &HashSet<String>,
+) -> RegistrySync<'a> {
+    let mut stats = SyncStats::default();
+    let mut write = Vec::new();
+    for s in sources {
+        if operators.contains(&s.id) {
+            continue;
+        }
+        match existing.get(&s.id) {
+            // A source the crawler disabled (410 Gone) or an operator disabled stays disabled until the
+            // registry gives it another feed URL.
+            Some((old, enabled, reason))
+                if old == s && (*enabled || reason.as_deref().is_some_and(|r| r != REMOVED_FROM_REGISTRY)) =>
+            {
+                continue;
+            }
+            Some(_) => stats.updated += 1,
+            None => stats.added += 1,
+        }
+        write.push(s);
+    }
+    let listed: HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
+    let mut unlisted: Vec<&str> = existing
+        .iter()
+        .filter(|(id, (_, enabled, _))| *enabled && !listed.contains(id.as_str()))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    unlisted.sort_unstable();
+    stats.disabled = unlisted.len() as u32;
+    RegistrySync { write, unlisted, stats }
 }
