@@ -98,6 +98,12 @@ impl TestDb {
         self.backend == Backend::Postgres
     }
 
+    /// Drops a PostgreSQL database now, ending its connections: the server is gone for whoever used it.
+    pub async fn drop_now(&self) {
+        let (server, name) = self.postgres.as_ref().expect("a PostgreSQL test database");
+        crate::drop_database(server, name).await.unwrap_or_else(|e| panic!("cannot drop {name}: {e}"));
+    }
+
     pub async fn open(&self) -> Arc<dyn Store> {
         crate::open(&self.url).await.unwrap_or_else(|e| panic!("cannot open {}: {e}", self.url))
     }

@@ -166,8 +166,15 @@ pub fn ops_router(state: AppState) -> Router {
 }
 
 /// Ready when the database answers: a load balancer sends no traffic before.
+/// How long `/readyz` waits for the database: a load balancer's check must not hang on a pool that keeps
+/// retrying a server that is gone.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
+    let answered = tokio::time::timeout(READY_TIMEOUT, state.store.ping())
+        .await
+        .unwrap_or_else(|_| Err(moa_store::StoreError::Unsupported(format!("no answer within {READY_TIMEOUT:?}"))));
+    match answered {
         Ok(()) => ([(header::CACHE_CONTROL, "no-store")], "ready").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready: the database does not answer");

@@ -493,3 +493,23 @@ async fn metrics_parse_as_prometheus_text_and_readiness_follows_the_database() {
     assert!(value("moa_db_pool_connections", &[("state", "max")]).unwrap() >= 2.0);
     assert!(scrape.docs.contains_key("moa_fetches_total"), "metrics are described");
 }
+
+/// A database that goes away: `/readyz` says so within seconds (a load balancer stops sending traffic),
+/// `/healthz` still answers, and nothing panics. PostgreSQL only: its database can be dropped under a
+/// running server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_fails_fast_when_the_database_is_gone() {
+    let Some(db) = moa_store::testing::TestDb::postgres().await else { return };
+    let store = db.open().await;
+    let web = start_web(moa::web::AppState::new(store.clone())).await;
+    let mut c = Client::new(web);
+    assert_eq!(c.get("/readyz").await.status, 200);
+    db.drop_now().await;
+    let started = std::time::Instant::now();
+    let answer = c.get("/readyz").await;
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    assert!(answer.body.contains("database unreachable"), "{}", answer.body);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert_eq!(c.get("/healthz").await.status, 200);
+    assert_eq!(c.get("/").await.status, 500, "a page without its database is an error page, not a hang or a panic");
+}

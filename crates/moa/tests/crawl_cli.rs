@@ -177,20 +177,10 @@ async fn store_titles_after_crawl(store: &std::sync::Arc<dyn moa_store::Store>) 
 
 /// A running `moa serve` (with these extra arguments) and its address.
 fn spawn_serve(setup: &Setup, args: &[&str]) -> (std::process::Child, String) {
-    use std::io::{BufRead, BufReader};
-    let mut child = setup
-        .moa(&[&["serve", "--listen", "127.0.0.1:0"], args].concat())
-        .env("MOA_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = lines
-        .find_map(|l| l.ok()?.split("moa: serving http://").nth(1).map(String::from))
-        .expect("serve prints its address");
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, addr)
+    common::spawn_serving(
+        setup.moa(&[&["serve", "--listen", "127.0.0.1:0"], args].concat()).env("MOA_LOG", "info"),
+        None,
+    )
 }
 
 /// The post ids `/api/v1/search` finds for `q` (a quoted title, say) in one company.

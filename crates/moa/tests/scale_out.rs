@@ -8,9 +8,8 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -67,7 +66,8 @@ async fn start_feeds() -> (SocketAddr, Log) {
 
 /// Starts `moa serve` with these arguments; its address, once it printed it.
 fn spawn_moa(db: &TestDb, args: &[&str], agent: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_moa"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_moa"));
+    command
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(args)
         .env("MOA_CONFIG", db.path().join("moa.toml"))
@@ -75,26 +75,8 @@ fn spawn_moa(db: &TestDb, args: &[&str], agent: &str) -> (Child, String) {
         .env("MOA_SOURCES", db.path().join("sources.csv"))
         .env("MOA_ALLOW_PRIVATE_NETWORKS", "1")
         .env("MOA_USER_AGENT", agent)
-        .env("MOA_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = lines
-        .find_map(|l| {
-            let l = l.ok()?;
-            l.split("serving http://").nth(1).map(String::from)
-        })
-        .unwrap_or_else(|| panic!("moa serve {args:?} printed no address"));
-    // Keep reading, so a chatty process never blocks on a full pipe; print what it says on failure.
-    let agent = agent.to_string();
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            eprintln!("[{agent}] {line}");
-        }
-    });
-    (child, addr)
+        .env("MOA_LOG", "warn");
+    common::spawn_serving(&mut command, Some(agent))
 }
 
 struct Killed(Vec<Child>);

@@ -200,3 +200,24 @@ pub async fn crawled_store(names: &[&str]) -> (moa_store::testing::TestDb, Arc<d
     assert_eq!(report.sources_ok, names.len(), "{:?}", report.failures);
     (dir, store, addr)
 }
+
+/// Starts `moa serve` (the command as built, with `--listen 127.0.0.1:0` among its arguments) and waits for
+/// the address it prints. Its log goes on being read (so a chatty process never blocks on a full pipe),
+/// and is echoed with `echo_as` as prefix when one is given.
+pub fn spawn_serving(command: &mut std::process::Command, echo_as: Option<&str>) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = lines
+        .find_map(|l| l.ok()?.split("serving http://").nth(1).map(String::from))
+        .expect("moa serve prints its address");
+    let echo = echo_as.map(String::from);
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if let Some(who) = &echo {
+                eprintln!("[{who}] {line}");
+            }
+        }
+    });
+    (child, addr)
+}
