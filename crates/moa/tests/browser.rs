@@ -53,6 +53,7 @@ async fn pages_work_in_chromium() {
         .env_remove("MOA_CONFIG")
         .env("MOA_DATABASE_URL", dir.url.clone())
         .env("MOA_SOURCES", dir.path().join("sources.csv"))
+        .env("MOA_SEARCH_INDEX", dir.path().join("search"))
         .env("MOA_LOG", "off")
         .output()
         .unwrap();

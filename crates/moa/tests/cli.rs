@@ -7,7 +7,7 @@ use serde_json::Value;
 
 fn moa() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_moa"));
-    c.env_remove("MOA_CONFIG").env_remove("MOA_DATABASE_URL").env_remove("MOA_SOURCES");
+    c.env_remove("MOA_CONFIG").env_remove("MOA_DATABASE_URL").env_remove("MOA_SOURCES").env_remove("MOA_SEARCH_INDEX");
     c
 }
 

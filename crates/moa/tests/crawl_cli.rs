@@ -43,6 +43,8 @@ impl Setup {
             .env("MOA_CONFIG", self.dir.path().join("moa.toml"))
             .env("MOA_DATABASE_URL", &self.db)
             .env("MOA_SOURCES", self.dir.path().join("sources.csv"))
+            // On PostgreSQL the default is ./moa-data/search, which tests running side by side would share.
+            .env("MOA_SEARCH_INDEX", self.dir.path().join("search"))
             .env("MOA_ALLOW_PRIVATE_NETWORKS", "1")
             .env("MOA_LOG", "off");
         c

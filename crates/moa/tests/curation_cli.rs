@@ -26,6 +26,7 @@ impl Curator {
             .env_remove("MOA_CONFIG")
             .env("MOA_DATABASE_URL", &self.dir.url)
             .env("MOA_SOURCES", self.dir.path().join("sources.csv"))
+            .env("MOA_SEARCH_INDEX", self.dir.path().join("search"))
             .env("MOA_LOG", "off");
         if private_ok {
             c.env("MOA_ALLOW_PRIVATE_NETWORKS", "1");

@@ -17,6 +17,7 @@ fn spawn_crawl(db: &str, sources: &std::path::Path, config: &std::path::Path) ->
         .env("MOA_CONFIG", config)
         .env("MOA_DATABASE_URL", db)
         .env("MOA_SOURCES", sources)
+        .env("MOA_SEARCH_INDEX", config.with_file_name("search"))
         .env("MOA_ALLOW_PRIVATE_NETWORKS", "1")
         .env("MOA_LOG", "off")
         .stdout(Stdio::null())

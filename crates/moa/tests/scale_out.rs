@@ -73,6 +73,7 @@ fn spawn_moa(db: &TestDb, args: &[&str], agent: &str) -> (Child, String) {
         .env("MOA_CONFIG", db.path().join("moa.toml"))
         .env("MOA_DATABASE_URL", &db.url)
         .env("MOA_SOURCES", db.path().join("sources.csv"))
+        .env("MOA_SEARCH_INDEX", db.path().join("search"))
         .env("MOA_ALLOW_PRIVATE_NETWORKS", "1")
         .env("MOA_USER_AGENT", agent)
         .env("MOA_LOG", "warn");
