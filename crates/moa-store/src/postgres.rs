@@ -2,8 +2,8 @@
 //!
 //! The semantics are SQLite's (the same test suite runs on both); what differs is concurrency. Crawlers
 //! claim due sources with `FOR UPDATE SKIP LOCKED`, writing the lease into `next_check_at` in the same
-//! statement; the change log orders changes by transaction id so followers never skip a late commit (see
-//! migration 7); and the few read-modify-write paths that SQLite's single writer serialized (the registry
+//! statement; the change log orders changes by a stamp each transaction takes as it commits, so followers never
+//! skip a late commit (see migration 10); and the few read-modify-write paths that SQLite's single writer serialized (the registry
 //! sync, scrap positions, migrations) take advisory locks.
 
 use std::collections::{HashMap, HashSet};
@@ -35,12 +35,14 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "search", include_str!("../migrations/postgres/0007_search.sql")),
     (8, "console", include_str!("../migrations/postgres/0008_console.sql")),
     (9, "scale_out", include_str!("../migrations/postgres/0009_scale_out.sql")),
+    (10, "change_order", include_str!("../migrations/postgres/0010_change_order.sql")),
 ];
 
 /// Advisory lock keys (any numbers, as long as they are moa's own).
 const MIGRATION_LOCK: i64 = 0x6d6f_6101;
 const REGISTRY_LOCK: i64 = 0x6d6f_6102;
 const SCRAPS_LOCK: i64 = 0x6d6f_6103;
+// 0x6d6f_6104 is the change log's, taken in SQL by the trigger that stamps commits (migration 0010).
 
 /// The current time in Unix seconds, in SQL.
 macro_rules! now_sql {
@@ -387,14 +389,6 @@ async fn close_gap(tx: &mut PgConnection, month: &str, section: &str, position: 
     Ok(())
 }
 
-/// The snapshot's xmin as a bigint: transactions older than it have all ended, so the change-log rows
-/// they wrote are all visible and no more will come.
-macro_rules! settled_tx {
-    () => {
-        "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
-    };
-}
-
 #[async_trait::async_trait]
 impl Store for PgStore {
     async fn sync_registry(&self, sources: &[SourceSpec], now: i64) -> Result<SyncStats> {
@@ -681,15 +675,15 @@ impl Store for PgStore {
         Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 
+    /// `tx` is the commit stamp (migration 0010): the committed rows are a prefix of (tx, seq) order, so
+    /// whatever this snapshot misses comes after the cursor it returns.
     async fn post_changes(&self, after: ChangeCursor, limit: u32) -> Result<Vec<PostChange>> {
-        let rows = sqlx::query(concat!(
+        let rows = sqlx::query(
             "SELECT c.tx, c.seq, c.post_id, p.id, p.source_id, s.name_ko, s.name_en, p.title, p.summary,
                     p.content_html, p.categories, p.topics, p.sort_at, p.duplicate_of
              FROM post_changes c LEFT JOIN posts p ON p.id = c.post_id LEFT JOIN sources s ON s.id = p.source_id
-             WHERE (c.tx, c.seq) > ($1, $2) AND c.tx < ",
-            settled_tx!(),
-            " ORDER BY c.tx, c.seq LIMIT $3"
-        ))
+             WHERE (c.tx, c.seq) > ($1, $2) ORDER BY c.tx, c.seq LIMIT $3",
+        )
         .bind(after.tx)
         .bind(after.seq)
         .bind(i64::from(limit.max(1)))
@@ -699,13 +693,10 @@ impl Store for PgStore {
     }
 
     async fn last_change(&self) -> Result<ChangeCursor> {
-        let last: Option<(i64, i64)> = sqlx::query_as(concat!(
-            "SELECT tx, seq FROM post_changes WHERE tx < ",
-            settled_tx!(),
-            " ORDER BY tx DESC, seq DESC LIMIT 1"
-        ))
-        .fetch_optional(&self.pool)
-        .await?;
+        let last: Option<(i64, i64)> =
+            sqlx::query_as("SELECT tx, seq FROM post_changes ORDER BY tx DESC, seq DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(last.map(|(tx, seq)| ChangeCursor { tx, seq }).unwrap_or_default())
     }
 
