@@ -2,9 +2,9 @@
 //!
 //! The semantics are SQLite's (the same test suite runs on both); what differs is concurrency. Crawlers
 //! claim due sources with `FOR UPDATE SKIP LOCKED`, writing the lease into `next_check_at` in the same
-//! statement; the change log orders changes by a stamp each transaction takes as it commits, so followers never
-//! skip a late commit (see migration 10); and the few read-modify-write paths that SQLite's single writer serialized (the registry
-//! sync, scrap positions, migrations) take advisory locks.
+//! statement; the change log is read only up to a horizon of this database's running writers, so followers
+//! never skip a late commit (see [`PgStore::change_horizon`]); and the few read-modify-write paths that
+//! SQLite's single writer serialized (the registry sync, scrap positions, migrations) take advisory locks.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -35,14 +35,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "search", include_str!("../migrations/postgres/0007_search.sql")),
     (8, "console", include_str!("../migrations/postgres/0008_console.sql")),
     (9, "scale_out", include_str!("../migrations/postgres/0009_scale_out.sql")),
-    (10, "change_order", include_str!("../migrations/postgres/0010_change_order.sql")),
 ];
 
 /// Advisory lock keys (any numbers, as long as they are moa's own).
 const MIGRATION_LOCK: i64 = 0x6d6f_6101;
 const REGISTRY_LOCK: i64 = 0x6d6f_6102;
 const SCRAPS_LOCK: i64 = 0x6d6f_6103;
-// 0x6d6f_6104 is the change log's, taken in SQL by the trigger that stamps commits (migration 0010).
 
 /// The current time in Unix seconds, in SQL.
 macro_rules! now_sql {
@@ -133,6 +131,31 @@ impl PgStore {
             .await?;
         migrate(&pool).await?;
         Ok(Self { pool, version: AtomicU64::new(0) })
+    }
+
+    /// The change log's horizon: every transaction of this database with an id below it has ended, so the
+    /// rows such transactions wrote are all visible to the next statement, and no more will come. Readers
+    /// take rows below it only, in (tx, seq) order; rows come later only above it, so behind no reader.
+    ///
+    /// It is the lowest id among this database's running transactions that have an id (that is, have
+    /// written), or the next id when none has: a transaction given its id before this statement's snapshot
+    /// shows it in `pg_stat_activity` for as long as it runs, and one given an id after has a larger one.
+    /// Read-only transactions (a `pg_dump`) and other databases' transactions hold no reader back, where
+    /// the server-wide snapshot xmin would. It must be read in a statement of its own, before the read
+    /// it bounds: a transaction ending between the two is then visible to the read.
+    async fn change_horizon(&self) -> Result<i64> {
+        // backend_xid is 32 bits; the log keeps 64 (epoch and xid): running ids are within 2^31 below
+        // the snapshot's xmax, so the epoch follows from it.
+        Ok(sqlx::query_scalar(
+            "WITH next AS (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xid)
+             SELECT LEAST(next.xid, MIN(next.xid - ((next.xid % 4294967296) - a.backend_xid::text::bigint
+                                                    + 4294967296) % 4294967296))
+             FROM next LEFT JOIN pg_stat_activity a
+               ON a.datname = current_database() AND a.backend_xid IS NOT NULL
+             GROUP BY next.xid",
+        )
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     pub(crate) fn pool(&self) -> &PgPool {
@@ -675,26 +698,28 @@ impl Store for PgStore {
         Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 
-    /// `tx` is the commit stamp (migration 0010): the committed rows are a prefix of (tx, seq) order, so
-    /// whatever this snapshot misses comes after the cursor it returns.
     async fn post_changes(&self, after: ChangeCursor, limit: u32) -> Result<Vec<PostChange>> {
+        let horizon = self.change_horizon().await?;
         let rows = sqlx::query(
             "SELECT c.tx, c.seq, c.post_id, p.id, p.source_id, s.name_ko, s.name_en, p.title, p.summary,
                     p.content_html, p.categories, p.topics, p.sort_at, p.duplicate_of
              FROM post_changes c LEFT JOIN posts p ON p.id = c.post_id LEFT JOIN sources s ON s.id = p.source_id
-             WHERE (c.tx, c.seq) > ($1, $2) ORDER BY c.tx, c.seq LIMIT $3",
+             WHERE (c.tx, c.seq) > ($1, $2) AND c.tx < $4 ORDER BY c.tx, c.seq LIMIT $3",
         )
         .bind(after.tx)
         .bind(after.seq)
         .bind(i64::from(limit.max(1)))
+        .bind(horizon)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(change_from_row).collect()
     }
 
     async fn last_change(&self) -> Result<ChangeCursor> {
+        let horizon = self.change_horizon().await?;
         let last: Option<(i64, i64)> =
-            sqlx::query_as("SELECT tx, seq FROM post_changes ORDER BY tx DESC, seq DESC LIMIT 1")
+            sqlx::query_as("SELECT tx, seq FROM post_changes WHERE tx < $1 ORDER BY tx DESC, seq DESC LIMIT 1")
+                .bind(horizon)
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(last.map(|(tx, seq)| ChangeCursor { tx, seq }).unwrap_or_default())

@@ -75,7 +75,6 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "search", include_str!("../migrations/sqlite/0007_search.sql")),
     (8, "console", include_str!("../migrations/sqlite/0008_console.sql")),
     (9, "scale_out", include_str!("../migrations/sqlite/0009_scale_out.sql")),
-    (10, "change_order", include_str!("../migrations/sqlite/0010_change_order.sql")),
 ];
 
 pub struct SqliteStore {

@@ -794,8 +794,8 @@ async fn concurrent_claims_split_the_due_sources(db: &TestDb) {
 }
 
 /// PostgreSQL commits concurrently: a change logged inside a transaction that commits late must still
-/// reach a follower that already read a change committed meanwhile, and an open transaction must not
-/// hold the followers back.
+/// reach a follower that already read a later-numbered change. Transactions that cannot log one (another
+/// database's, a read-only one such as a `pg_dump`) hold no follower back.
 #[tokio::test]
 async fn a_late_commit_is_not_skipped_by_the_change_log() {
     let Some(db) = TestDb::postgres().await else { return };
@@ -805,15 +805,6 @@ async fn a_late_commit_is_not_skipped_by_the_change_log() {
         store.store_fetch(&fetched("a", 200, Validators::default()), &[post("x", 10), post("y", 20)]).await.unwrap();
     let (x, y) = (stats.created[0].id, stats.created[1].id);
     let mut cursor = store.last_change().await.unwrap();
-
-    // A transaction logs a change of x (the smaller sequence number) and stays open.
-    use sqlx::Connection;
-    let mut slow = sqlx::PgConnection::connect(&db.url).await.unwrap();
-    let mut tx = slow.begin().await.unwrap();
-    sqlx::query("UPDATE posts SET title = 'late' WHERE id = $1").bind(x).execute(&mut *tx).await.unwrap();
-    // Meanwhile y is edited and committed (a larger number).
-    let edited = NewPost { title: "early".into(), ..post("y", 20) };
-    store.store_fetch(&fetched("a", 300, Validators::default()), &[post("x", 10), edited]).await.unwrap();
     let mut seen = Vec::new();
     let follow = async |cursor: &mut ChangeCursor, seen: &mut Vec<(i64, String)>| {
         for c in store.post_changes(*cursor, 100).await.unwrap() {
@@ -821,12 +812,37 @@ async fn a_late_commit_is_not_skipped_by_the_change_log() {
             seen.push((c.post_id, c.text.map(|t| t.title).unwrap_or_default()));
         }
     };
+
+    // Open and holding ids: a writing transaction in the server's own database, and a read-only one here.
+    use sqlx::{Connection, Executor};
+    let server = std::env::var("MOA_TEST_POSTGRES").unwrap();
+    let mut elsewhere = sqlx::PgConnection::connect(&server).await.unwrap();
+    elsewhere.execute("BEGIN").await.unwrap();
+    elsewhere.execute("SELECT pg_current_xact_id()").await.unwrap();
+    let mut dump = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    dump.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await.unwrap();
+    dump.execute("SELECT COUNT(*) FROM posts").await.unwrap();
+    let edited = NewPost { title: "first".into(), ..post("y", 20) };
+    store.store_fetch(&fetched("a", 250, Validators::default()), &[post("x", 10), edited]).await.unwrap();
     follow(&mut cursor, &mut seen).await;
-    assert_eq!(seen, [(y, "early".to_string())], "a committed change is read while another transaction is open");
+    assert_eq!(seen, [(y, "first".to_string())], "neither open transaction holds the log back");
+
+    // A transaction logs a change of x (the smaller id) and stays open.
+    let mut slow = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let mut tx = slow.begin().await.unwrap();
+    sqlx::query("UPDATE posts SET title = 'late' WHERE id = $1").bind(x).execute(&mut *tx).await.unwrap();
+    // Meanwhile y is edited and committed (a larger id).
+    let edited = NewPost { title: "early".into(), ..post("y", 20) };
+    store.store_fetch(&fetched("a", 300, Validators::default()), &[post("x", 10), edited]).await.unwrap();
+    seen.clear();
+    follow(&mut cursor, &mut seen).await;
+    assert!(seen.is_empty(), "y's change waits while an older transaction may still log one: {seen:?}");
     tx.commit().await.unwrap();
     follow(&mut cursor, &mut seen).await;
-    assert_eq!(seen, [(y, "early".to_string()), (x, "late".to_string())], "the late commit comes after it");
+    assert_eq!(seen, [(x, "late".to_string()), (y, "early".to_string())]);
     assert_eq!(store.last_change().await.unwrap(), cursor);
+    elsewhere.execute("ROLLBACK").await.unwrap();
+    dump.execute("ROLLBACK").await.unwrap();
 }
 
 /// Writers committing side by side while a follower reads: when they are done, the follower has read

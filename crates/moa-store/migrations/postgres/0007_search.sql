@@ -4,7 +4,8 @@ ALTER TABLE posts ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
 -- difference: transactions commit concurrently here, so a sequence number taken inside one can become
 -- visible after a larger one from another, and a reader that went past it would never see it. Each row
 -- therefore carries its transaction's id (`tx`), and readers take only rows of transactions older than
--- every one still running (the snapshot's xmin), in (tx, seq) order: that set never grows behind them.
+-- every one of this database still running (PgStore::change_horizon), in (tx, seq) order: that set never
+-- grows behind them.
 CREATE TABLE post_changes (
     seq     BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     tx      BIGINT NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),
