@@ -452,7 +452,7 @@ impl Post {
 /// SQLite has one writer, so its sequence numbers become visible in order and `tx` is always 0.
 /// PostgreSQL commits transactions concurrently: a number taken inside one transaction can become visible
 /// after a larger one, so its changes are ordered by the writing transaction's id first, and read only
-/// below the ids of transactions still running (see the PostgreSQL migration 7).
+/// below the ids of this database's transactions still running (`PgStore::change_horizon`).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ChangeCursor {
     pub tx: i64,

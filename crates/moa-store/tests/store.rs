@@ -813,7 +813,8 @@ async fn a_late_commit_is_not_skipped_by_the_change_log() {
         }
     };
 
-    // Open and holding ids: a writing transaction in the server's own database, and a read-only one here.
+    // Left open: a transaction with an id in the server's own database, and here a read-only one holding
+    // its snapshot, as `pg_dump` does. Either would hold back a reader bounded by the server-wide xmin.
     use sqlx::{Connection, Executor};
     let server = std::env::var("MOA_TEST_POSTGRES").unwrap();
     let mut elsewhere = sqlx::PgConnection::connect(&server).await.unwrap();
