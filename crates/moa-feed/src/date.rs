@@ -9,10 +9,19 @@ pub const KST_OFFSET_SECONDS: i32 = 9 * 3600;
 
 #[derive(Debug, PartialEq)]
 enum Token {
-    Num { value: u32, digits: usize },
+    Num {
+        value: u32,
+        digits: usize,
+    },
     Word(String),
-    Time { h: u32, m: u32, s: u32 },
+    Time {
+        h: u32,
+        m: u32,
+        s: u32,
+    },
     Offset(i32),
+    /// A single capital letter: RFC 822's military zones (`Z`, `A`…`Y`) when it ends the date.
+    Letter(u8),
 }
 
 /// Parses a date string into Unix seconds. A time without a zone is read at `default_offset_seconds`.
@@ -21,14 +30,81 @@ pub fn parse_date(input: &str, default_offset_seconds: i32) -> Option<i64> {
     if s.is_empty() || s.len() > 128 {
         return None;
     }
-    if s.bytes().all(|b| b.is_ascii_digit()) {
-        return parse_epoch(s);
-    }
     if let Some(fields) = rfc3339(s.as_bytes()).or_else(|| rfc822(s.as_bytes())) {
         return assemble(fields);
     }
+    if let Some(t) = iso8601_reduced(s, default_offset_seconds) {
+        return t;
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return parse_epoch(s);
+    }
     let tokens = tokenize(s)?;
     interpret(&tokens, default_offset_seconds)
+}
+
+/// ISO 8601's reduced and other calendar forms, which the tokenizer would misread as numbers: a year
+/// alone (`2003`), a month (`2003-12`), an ordinal day (`2003-335`, `2003335`), a week date
+/// (`2003-W49-1`, `2003W491`, `2003-W49`) and the basic form (`20031201`), each with an optional
+/// `T`-time. `None` when the text is none of these; `Some(None)` when it is one but names no real day.
+fn iso8601_reduced(s: &str, default_offset: i32) -> Option<Option<i64>> {
+    let b = s.as_bytes();
+    let date_len = b.iter().position(|c| *c == b'T' || *c == b't' || *c == b' ').unwrap_or(b.len());
+    let (date, rest) = (&s[..date_len], &s[date_len..]);
+    let d = date.as_bytes();
+    if d.len() < 4 || !d[..4].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    // After the day only a time may follow (`T10:14`, ` 10:14:55`); a year alone takes none.
+    let hour = rest.get(1..).map_or("", |r| r.split(':').next().unwrap_or(""));
+    let timed = rest.starts_with(['T', 't'])
+        || (rest.starts_with(' ') && rest.contains(':') && (1..=2).contains(&hour.len()))
+            && hour.bytes().all(|c| c.is_ascii_digit());
+    if !rest.is_empty() && (!timed || d.len() == 4) {
+        return None;
+    }
+    let year = digits(&d[..4])? as i32;
+    let day = match &d[4..] {
+        [] => Date::from_calendar_date(year, Month::January, 1).ok(),
+        [b'-', m @ ..] if m.len() == 2 => {
+            let month = Month::try_from(u8::try_from(digits(m)?).ok()?).ok();
+            month.and_then(|m| Date::from_calendar_date(year, m, 1).ok())
+        }
+        [b'-', o @ ..] | o if o.len() == 3 && o.iter().all(u8::is_ascii_digit) => {
+            Date::from_ordinal_date(year, u16::try_from(digits(o)?).ok()?).ok()
+        }
+        [m1, m2, d1, d2] if [m1, m2, d1, d2].iter().all(|c| c.is_ascii_digit()) => {
+            let month = Month::try_from(u8::try_from(digits(&[*m1, *m2])?).ok()?).ok();
+            month.and_then(|m| Date::from_calendar_date(year, m, u8::try_from(digits(&[*d1, *d2])?).ok()?).ok())
+        }
+        [b'-', b'W' | b'w', w @ ..] | [b'W' | b'w', w @ ..] => {
+            let (week, weekday) = match w {
+                [w1, w2] => ([*w1, *w2], 1),
+                [w1, w2, b'-', wd] | [w1, w2, wd] => ([*w1, *w2], digits(&[*wd])?),
+                _ => return None,
+            };
+            let weekday = match weekday {
+                1 => time::Weekday::Monday,
+                2 => time::Weekday::Tuesday,
+                3 => time::Weekday::Wednesday,
+                4 => time::Weekday::Thursday,
+                5 => time::Weekday::Friday,
+                6 => time::Weekday::Saturday,
+                7 => time::Weekday::Sunday,
+                _ => return Some(None),
+            };
+            Date::from_iso_week_date(year, u8::try_from(digits(&week)?).ok()?, weekday).ok()
+        }
+        _ => return None,
+    };
+    let Some(day) = day else { return Some(None) };
+    if rest.is_empty() {
+        let (month, dom) = (day.month() as u32, u32::from(day.day()));
+        return Some(assemble(Fields { year, month, day: dom, time: (0, 0, 0), offset: default_offset }));
+    }
+    // The time and zone as the general reader reads them, after the day written out in full.
+    let full = format!("{year:04}-{:02}-{:02}{rest}", day.month() as u8, day.day());
+    Some(tokenize(&full).and_then(|t| interpret(&t, default_offset)))
 }
 
 /// A date read into its fields, before validation.
@@ -195,8 +271,12 @@ fn tokenize(s: &str) -> Option<Vec<Token>> {
             while i < chars.len() && chars[i].is_alphabetic() {
                 i += 1;
             }
-            let word: String = chars[start..i].iter().collect::<String>().to_lowercase();
-            tokens.push(Token::Word(word));
+            if i - start == 1 && chars[start].is_ascii_uppercase() {
+                tokens.push(Token::Letter(chars[start] as u8));
+            } else {
+                let word: String = chars[start..i].iter().collect::<String>().to_lowercase();
+                tokens.push(Token::Word(word));
+            }
         } else {
             i += 1;
         }
@@ -257,21 +337,43 @@ fn month_from_word(w: &str) -> Option<u8> {
     (FULL[idx].starts_with(w) || w == "sept").then_some(idx as u8 + 1)
 }
 
+/// Zone names feeds write. The North American ones include RFC 822's and the bare `AT`/`ET`/`CT`/`MT`/
+/// `PT` some publishers write (read as standard time, as other feed readers do).
 fn zone_from_word(w: &str) -> Option<i32> {
     let h = match w {
-        "z" | "gmt" | "ut" | "utc" | "wet" => 0,
+        "z" | "gmt" | "ut" | "utc" | "wet" | "etc" => 0,
         "kst" | "jst" => 9,
-        "cet" | "bst" | "west" => 1,
-        "cest" | "eet" => 2,
+        "cet" | "bst" | "west" | "met" => 1,
+        "cest" | "eet" | "mest" => 2,
         "eest" | "msk" => 3,
         "ist" => return Some(5 * 3600 + 1800),
-        "cst" => -6,
-        "cdt" | "est" => -5,
+        "hkt" | "sgt" | "awst" => 8,
+        "aest" => 10,
+        "aedt" => 11,
+        "nzst" => 12,
+        "nzdt" => 13,
+        "hst" => -10,
+        "akst" => -9,
+        "akdt" => -8,
+        "adt" => -3,
+        "ast" | "at" => -4,
         "edt" => -4,
-        "mst" => -7,
-        "mdt" => -6,
-        "pst" => -8,
-        "pdt" => -7,
+        "est" | "et" | "cdt" => -5,
+        "cst" | "ct" | "mdt" => -6,
+        "mst" | "mt" | "pdt" => -7,
+        "pst" | "pt" => -8,
+        _ => return None,
+    };
+    Some(h * 3600)
+}
+
+/// RFC 822's military zones, with its signs: `A`…`I` = −1…−9, `K`…`M` = −10…−12, `N`…`Y` = +1…+12, `Z` = 0.
+fn military_zone(letter: u8) -> Option<i32> {
+    let h = match letter {
+        b'Z' => 0,
+        b'A'..=b'I' => -i32::from(letter - b'A' + 1),
+        b'K'..=b'M' => -i32::from(letter - b'K' + 10),
+        b'N'..=b'Y' => i32::from(letter - b'N' + 1),
         _ => return None,
     };
     Some(h * 3600)
@@ -303,6 +405,14 @@ fn interpret(tokens: &[Token], default_offset: i32) -> Option<i64> {
                 time = Some((*h, *m, *s));
             }
             Token::Offset(o) => offset = Some(*o),
+            // A capital letter is a zone only where a zone stands: last, after the time (`T` and `W`
+            // inside ISO dates are not); `Z` anywhere.
+            Token::Letter(c) => {
+                let last = idx + 1 == tokens.len();
+                if *c == b'Z' || (last && time.is_some()) {
+                    zone_word_offset = Some(military_zone(*c)?);
+                }
+            }
             Token::Word(w) => {
                 if let Some(mo) = month_from_word(w) {
                     month = Some(mo as u32);
@@ -363,7 +473,7 @@ fn interpret(tokens: &[Token], default_offset: i32) -> Option<i64> {
         (None, None) => {
             let rest: Vec<_> = free.collect();
             match rest.as_slice() {
-                [y, m, d, ..] if y.1 == 4 => {
+                [y, m, d] if y.1 == 4 => {
                     year = Some(*y);
                     month = Some(m.0);
                     day = Some(d.0);
@@ -387,8 +497,9 @@ fn interpret(tokens: &[Token], default_offset: i32) -> Option<i64> {
     let (y, ydigits) = year?;
     let y = match ydigits {
         4 => y as i32,
-        2 if y < 70 => 2000 + y as i32,
-        2 => 1900 + y as i32,
+        // RFC 2822, 4.3: 00–49 are 2000–2049, 50–99 and three digits are 1900 onwards.
+        2 if y < 50 => 2000 + y as i32,
+        2 | 3 => 1900 + y as i32,
         _ => return None,
     };
     let (mut h, m, s) = time.unwrap_or((0, 0, 0));
@@ -409,23 +520,31 @@ fn interpret(tokens: &[Token], default_offset: i32) -> Option<i64> {
 
 /// Validates the fields and turns them into Unix seconds.
 fn assemble(Fields { year: y, month, day, time: (h, m, s), offset }: Fields) -> Option<i64> {
-    if !(1900..=2300).contains(&y) {
+    // Go's zero time (`0001-01-01T00:00:00Z`), which Hugo writes for a page without a date, is no date.
+    if !(1..=9999).contains(&y) || (y == 1 && month == 1 && day == 1) {
         return None;
     }
     let month = Month::try_from(u8::try_from(month).ok()?).ok()?;
     let date = Date::from_calendar_date(y, month, u8::try_from(day).ok()?).ok()?;
     // "24:00:00" is sometimes written for the end of a day.
     let (h, extra_day) = if h == 24 && m == 0 && s == 0 { (0, 1) } else { (h, 0) };
+    // A leap second (`:60`) is read as the second before it; `:61` is no time.
+    if s > 60 {
+        return None;
+    }
     let t = Time::from_hms(u8::try_from(h).ok()?, u8::try_from(m).ok()?, u8::try_from(s.min(59)).ok()?).ok()?;
     let offset = UtcOffset::from_whole_seconds(offset).ok()?;
     let dt = PrimitiveDateTime::new(date, t).assume_offset(offset);
     let ts = dt.unix_timestamp() + extra_day * 86_400;
-    // The range is judged in UTC so that every accepted date formats to one that parses back.
-    (0..LATEST_TIMESTAMP).contains(&ts).then_some(ts)
+    // The range is judged in UTC so that every accepted date formats to one that parses back. The epoch
+    // itself is what an unset Unix time prints as, not a date anyone wrote.
+    ((EARLIEST_TIMESTAMP..LATEST_TIMESTAMP).contains(&ts) && ts != 0).then_some(ts)
 }
 
 /// 2200-01-01T00:00:00Z: later "dates" are typos or numbers, not posts.
 const LATEST_TIMESTAMP: i64 = 7_258_118_400;
+/// 0001-01-02T00:00:00Z: dates before 1970 are kept when a feed writes them (an archive of old papers).
+const EARLIEST_TIMESTAMP: i64 = -62_135_510_400;
 
 /// Formats Unix seconds as RFC 3339 in UTC, e.g. `2025-02-10T01:13:00Z`.
 pub fn format_rfc3339(unix: i64) -> String {
@@ -576,9 +695,87 @@ mod tests {
         assert_eq!(parse_date("Mon, 10 Foo 2025", 0), None);
         assert_eq!(parse_date("99:99", 0), None);
         assert_eq!(parse_date("Mon, 01 Jan 0001 00:00:00 +0000", 0), None);
-        assert_eq!(parse_date("1970-01-01 00:00", KST_OFFSET_SECONDS), None, "before the epoch in UTC");
+        assert_eq!(parse_date("1970-01-01T00:00:00Z", 0), None, "an unset Unix time");
+        assert_eq!(parse_date("0001-01-01T00:00:00Z", 0), None, "Go's zero time: Hugo's undated page");
+        assert_eq!(parse_date("2013-01-27-01", 0), None, "a part too many");
         assert_eq!(parse_date("2199-12-31T23:00:00-05:00", 0), None, "after 2200 in UTC");
         assert_eq!(utc("2150-06-01T00:00:00Z"), "2150-06-01T00:00:00Z");
+    }
+
+    #[test]
+    fn zone_abbreviations_and_military_letters() {
+        for (zone, utc) in [
+            ("KST", "26T07"),
+            ("JST", "26T07"),
+            ("UT", "26T16"),
+            ("GMT", "26T16"),
+            ("Z", "26T16"),
+            ("EST", "26T21"),
+            ("EDT", "26T20"),
+            ("CST", "26T22"),
+            ("CDT", "26T21"),
+            ("MST", "26T23"),
+            ("MDT", "26T22"),
+            ("AT", "26T20"),
+            ("ET", "26T21"),
+            ("CT", "26T22"),
+            ("MT", "26T23"),
+            ("MET", "26T15"),
+            ("MEST", "26T14"),
+            ("CET", "26T15"),
+            ("CEST", "26T14"),
+            ("BST", "26T15"),
+            ("A", "26T17"),
+            ("M", "27T04"),
+            ("N", "26T15"),
+            ("Y", "26T04"),
+        ] {
+            assert_eq!(
+                self::utc(&format!("Mon, 26 Jan 2004 16:31:00 {zone}")),
+                format!("2004-01-{utc}:31:00Z"),
+                "{zone}"
+            );
+        }
+        assert_eq!(utc("Mon, 26 January 2004 16:31:00 PT"), "2004-01-27T00:31:00Z");
+        assert_eq!(utc("Mon, 26 Jan 2004 16:31:00 PDT"), "2004-01-26T23:31:00Z");
+        assert_eq!(utc("Wed, 19 Aug 2009 18:28:00 Etc/GMT"), "2009-08-19T18:28:00Z");
+        // A capital letter inside an ISO date is no zone.
+        assert_eq!(utc("2003-12-31T10:14:55Z"), "2003-12-31T10:14:55Z");
+    }
+
+    #[test]
+    fn reduced_ordinal_and_week_iso8601_dates() {
+        let at_utc = |s: &str| parse_date(s, 0).map(format_rfc3339);
+        assert_eq!(at_utc("2003").as_deref(), Some("2003-01-01T00:00:00Z"));
+        assert_eq!(at_utc("2003-12").as_deref(), Some("2003-12-01T00:00:00Z"));
+        assert_eq!(at_utc("2003-335").as_deref(), Some("2003-12-01T00:00:00Z"));
+        assert_eq!(at_utc("2003335").as_deref(), Some("2003-12-01T00:00:00Z"));
+        assert_eq!(at_utc("20031201").as_deref(), Some("2003-12-01T00:00:00Z"));
+        assert_eq!(at_utc("2003-W49-1").as_deref(), Some("2003-12-01T00:00:00Z"));
+        assert_eq!(at_utc("2003W491").as_deref(), Some("2003-12-01T00:00:00Z"));
+        assert_eq!(at_utc("2003-W49").as_deref(), Some("2003-12-01T00:00:00Z"));
+        assert_eq!(at_utc("2003-335T10:14:55Z").as_deref(), Some("2003-12-01T10:14:55Z"));
+        assert_eq!(at_utc("2003-W49-1T10:14:55+09:00").as_deref(), Some("2003-12-01T01:14:55Z"));
+        assert_eq!(at_utc("2003-012-31T10:14:55+00:00").as_deref(), Some("2003-12-31T10:14:55Z"));
+        // In the source's zone when none is written, as every zone-less date.
+        assert_eq!(utc("2003-12"), "2003-11-30T15:00:00Z");
+        for bad in ["2003-13", "2003-366", "2003-W54", "2003-W49-8", "22013", "013", "2003 Foo"] {
+            assert_eq!(parse_date(bad, 0), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn two_digit_years_as_rfc_2822_reads_them_and_old_dates_kept() {
+        assert_eq!(utc("Thu, 01 Jan 04 19:48:21 GMT"), "2004-01-01T19:48:21Z");
+        assert_eq!(utc("Thu, 01 Jan 49 19:48:21 GMT"), "2049-01-01T19:48:21Z");
+        assert_eq!(utc("Fri, 01 Jan 50 19:48:21 GMT"), "1950-01-01T19:48:21Z");
+        assert_eq!(utc("Sun, 20 Jul 1969 20:17:40 GMT"), "1969-07-20T20:17:40Z");
+        assert_eq!(utc("Thu, 01 Jan 0100 00:00:01 +0100"), "0099-12-31T23:00:01Z");
+        assert_eq!(utc("1900-01-01T00:00:00Z"), "1900-01-01T00:00:00Z");
+        // What is formatted parses back.
+        for t in [-2_208_988_800, -58_979_923_199, 1] {
+            assert_eq!(parse_date(&format_rfc3339(t), 0), Some(t));
+        }
     }
 
     #[test]

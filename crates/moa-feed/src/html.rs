@@ -8,8 +8,6 @@
 
 use std::sync::LazyLock;
 
-use quick_xml::escape::resolve_html5_entity;
-
 enum TagClass {
     Block,
     Cell,
@@ -73,6 +71,11 @@ impl TextSink {
     }
 
     fn push_char(&mut self, c: char) {
+        // A C1 control in text is a Windows-1252 character that was decoded as Latin-1 (`’` as U+0092).
+        let c = match u32::from(c) {
+            code @ 0x80..=0x9F => char::from_u32(c1_as_windows_1252(code)).unwrap_or(c),
+            _ => c,
+        };
         if c.is_whitespace() || c == '\u{a0}' {
             self.gap(Gap::Space);
         } else if is_ordinary(c) {
@@ -281,8 +284,11 @@ fn read_markup(html: &str, start: usize) -> Markup<'_> {
         return Markup::Other { end };
     }
     if rest.starts_with("<!") || rest.starts_with("<?") {
-        let end = rest.find('>').map_or(html.len(), |p| start + p + 1);
-        return Markup::Other { end };
+        // Never closed, it is text that happens to hold `<!`, not a declaration swallowing the rest.
+        return match rest.find('>') {
+            Some(p) => Markup::Other { end: start + p + 1 },
+            None => Markup::Text,
+        };
     }
     let bytes = rest.as_bytes();
     let closing = bytes.get(1) == Some(&b'/');
@@ -348,19 +354,53 @@ impl Resolved {
 
 /// Decodes the character reference at `start` (which holds `&`). Returns the text and the index after
 /// the reference, or `None` and `start + 1` when it is a bare ampersand or names no known character.
+/// A legacy name without its semicolon (`&copy 2024`) is read as browsers read it in text, unless a
+/// letter, digit or `=` follows it (`?a=1&copy=2` is a query, not a symbol).
 pub(crate) fn decode_entity(s: &str, start: usize) -> (Option<Resolved>, usize) {
     let rest = &s[start + 1..];
-    let Some(semi) = rest.as_bytes().iter().take(40).position(|b| *b == b';') else {
-        return (None, start + 1);
-    };
-    match resolve_reference(&rest[..semi]) {
-        Some(text) => (Some(text), start + 1 + semi + 1),
+    if let Some(semi) = rest.as_bytes().iter().take(40).position(|b| *b == b';')
+        && let Some(text) = resolve_reference(&rest[..semi])
+    {
+        return (Some(text), start + 1 + semi + 1);
+    }
+    match legacy_reference(rest) {
+        Some((text, len)) => (Some(Resolved::Str(text)), start + 1 + len),
         // Unknown: the ampersand is literal and the rest stays text.
         None => (None, start + 1),
     }
 }
 
-/// Resolves `name` of `&name;`: a numeric reference or any HTML5 named entity.
+/// The longest legacy entity name (`&amp`, `&nbsp`, `&copy`…) `rest` starts with, when what follows it
+/// cannot continue a word or a query parameter.
+fn legacy_reference(rest: &str) -> Option<(&'static str, usize)> {
+    let bytes = rest.as_bytes();
+    if !bytes.first().is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let word = bytes.iter().take(8).take_while(|b| b.is_ascii_alphanumeric()).count();
+    (2..=word).rev().find_map(|len| {
+        let k = crate::entities::LEGACY.binary_search_by(|(n, _)| n.as_bytes().cmp(&bytes[..len])).ok()?;
+        let next = bytes.get(len);
+        let continues = next.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'=');
+        (!continues).then_some((crate::entities::LEGACY[k].1, len))
+    })
+}
+
+/// Windows-1252's characters for the C1 code points 0x80–0x9F written as numeric references, as HTML
+/// parsers read them (`&#150;` → "–"); the five holes of Windows-1252 stay as they are.
+fn c1_as_windows_1252(code: u32) -> u32 {
+    const TABLE: [u32; 32] = [
+        0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D,
+        0x017D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
+        0x0153, 0x9D, 0x017E, 0x0178,
+    ];
+    match code {
+        0x80..=0x9F => TABLE[(code - 0x80) as usize],
+        c => c,
+    }
+}
+
+/// Resolves `name` of `&name;`: a numeric reference or any HTML5 named character reference.
 pub(crate) fn resolve_reference(name: &str) -> Option<Resolved> {
     if let Some(num) = name.strip_prefix('#') {
         let (digits, radix) = match num.strip_prefix(['x', 'X']) {
@@ -373,24 +413,13 @@ pub(crate) fn resolve_reference(name: &str) -> Option<Resolved> {
             return None;
         }
         let code = digits.bytes().try_fold(0u32, |n, b| Some(n * radix + char::from(b).to_digit(radix)?))?;
-        // Windows-1252 code points written as numeric references, as many CMSs do.
-        let code = match code {
-            0x80 => 0x20AC,
-            0x85 => 0x2026,
-            0x91 => 0x2018,
-            0x92 => 0x2019,
-            0x93 => 0x201C,
-            0x94 => 0x201D,
-            0x96 => 0x2013,
-            0x97 => 0x2014,
-            c => c,
-        };
-        return char::from_u32(code).filter(|c| *c != '\0').map(Resolved::Char);
+        return char::from_u32(c1_as_windows_1252(code)).filter(|c| *c != '\0').map(Resolved::Char);
     }
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if name.is_empty() || name.len() > 32 || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return None;
     }
-    resolve_html5_entity(name).map(Resolved::Str)
+    let k = crate::entities::NAMED.binary_search_by(|(n, _)| (*n).cmp(name)).ok()?;
+    Some(Resolved::Str(crate::entities::NAMED[k].1))
 }
 
 /// Attributes of a start tag, names lowercased, values entity-decoded.
@@ -740,6 +769,27 @@ mod tests {
         assert_eq!(html_to_text("&bogus; &#xZZ; &lt;"), "&bogus; &#xZZ; <");
         assert_eq!(html_to_text("&#0000000065;&#x0041;&#X42;&#0; &#99999999;"), "AAB&#0; &#99999999;");
         assert_eq!(decode_entities("a=1&b=2&amp;c=&unknown;"), "a=1&b=2&c=&unknown;");
+    }
+
+    #[test]
+    fn every_html5_named_reference_case_sensitive() {
+        assert_eq!(crate::entities::NAMED.len() + crate::entities::LEGACY.len(), 2231);
+        assert!(crate::entities::NAMED.windows(2).all(|w| w[0].0 < w[1].0), "sorted for binary search");
+        assert!(crate::entities::LEGACY.windows(2).all(|w| w[0].0 < w[1].0), "sorted for binary search");
+        assert_eq!(decode_entities("&alpha; &Alpha; &thetasym; &NotNestedGreaterGreater; &fjlig;"), "α Α ϑ ⪢̸ fj");
+        assert_eq!(decode_entities("&lrm;&rlm;"), "\u{200e}\u{200f}");
+        assert_eq!(decode_entities("&ALPHA; &alpha"), "&ALPHA; &alpha", "names are case-sensitive");
+        // Legacy names without their semicolon, as browsers read them in text, but not inside a query.
+        assert_eq!(html_to_text("&copy 2024 AT&amp;T &amp &lt;b&gt;"), "© 2024 AT&T & <b>");
+        assert_eq!(decode_entities("/search?q=1&copy=2&amplifier&lt3"), "/search?q=1&copy=2&amplifier&lt3");
+    }
+
+    #[test]
+    fn c1_numeric_references_read_as_windows_1252() {
+        assert_eq!(decode_entities("&#150;&#146;&#x80;&#153;&#159;"), "–’€™Ÿ");
+        // The holes of Windows-1252 stay control characters, which text leaves out.
+        assert_eq!(decode_entities("&#129;"), "\u{81}");
+        assert_eq!(html_to_text("a&#129;b"), "ab");
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //! Pipeline: [`decode`] (bytes to UTF-8) → sniff → `xml` / `jsonfeed` (format to a raw model) →
 //! [`normalize`] (clean text, absolute canonical links, dates, ids, summaries, thumbnails).
 
+mod charset_labels;
 mod date;
 mod decode;
 pub mod discover;
+mod entities;
 pub mod html;
 mod jsonfeed;
 pub mod link;
@@ -18,6 +20,8 @@ pub mod text;
 mod xml;
 
 pub use date::{KST_OFFSET_SECONDS, format_rfc3339, parse_date, parse_timezone};
+use std::collections::BTreeMap;
+
 use serde::{Serialize, Serializer};
 pub use url::Url;
 
@@ -28,6 +32,8 @@ pub struct ParseOptions {
     pub url: Option<Url>,
     /// The `charset` of the HTTP `Content-Type`, if any.
     pub http_charset: Option<String>,
+    /// The HTTP `Content-Language`: the feed's language when the document names none.
+    pub http_language: Option<String>,
     /// Offset from UTC, in seconds, for dates written without a zone (default: KST).
     pub timezone_offset: i32,
     /// Fetch time in Unix seconds: dates after it are clamped to it. `None` keeps dates as written.
@@ -38,7 +44,14 @@ pub struct ParseOptions {
 
 impl Default for ParseOptions {
     fn default() -> Self {
-        Self { url: None, http_charset: None, timezone_offset: KST_OFFSET_SECONDS, now: None, max_bytes: 32 << 20 }
+        Self {
+            url: None,
+            http_charset: None,
+            http_language: None,
+            timezone_offset: KST_OFFSET_SECONDS,
+            now: None,
+            max_bytes: 32 << 20,
+        }
     }
 }
 
@@ -105,7 +118,11 @@ pub struct Entry {
     /// Plain text, at most [`text::SUMMARY_MAX_CHARS`] characters.
     pub summary: Option<String>,
     pub thumbnail: Option<String>,
+    /// Tags as the feed names them (an Atom category's `term`).
     pub categories: Vec<String>,
+    /// How a page shows a tag whose feed gives it a label other than its term.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub category_labels: BTreeMap<String, String>,
     /// The full content as HTML, as the feed gave it (not sanitized: render it only through a sanitizer).
     #[serde(skip)]
     pub content_html: Option<String>,

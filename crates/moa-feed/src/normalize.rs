@@ -53,7 +53,12 @@ pub(crate) fn normalize(raw: RawFeed, encoding: String, mut warnings: Vec<String
             .as_ref()
             .map(|d| one_line(&strip_boilerplate(&to_text(d))))
             .filter(|d| !d.is_empty()),
-        language: raw.language.map(|l| l.trim().to_string()),
+        // The feed's own word first, then the document's `xml:lang`, then what the server said.
+        language: [raw.language, raw.xml_lang, options.http_language.clone()]
+            .into_iter()
+            .flatten()
+            .map(|l| l.split(',').next().unwrap_or("").trim().replace('_', "-"))
+            .find(|l| !l.is_empty()),
         self_url,
         hub,
         ttl_minutes: raw.ttl.as_deref().and_then(|t| t.trim().parse().ok()),
@@ -242,9 +247,15 @@ fn normalize_entry(
         link: link.map(String::from),
         published,
         updated,
-        author: raw.authors.iter().map(|a| one_line(a)).find(|a| !a.is_empty()),
+        author: raw.authors.iter().chain(&raw.contributors).filter_map(|a| author_name(&one_line(a))).next(),
         summary,
         thumbnail,
+        category_labels: raw
+            .category_labels
+            .into_iter()
+            .filter(|(term, _)| categories.contains(term))
+            .map(|(term, label)| (term, one_line(&label)))
+            .collect(),
         categories,
         content_html: raw
             .content
@@ -252,6 +263,29 @@ fn normalize_entry(
             .map(|c| c.value)
             .or_else(|| raw.summary.filter(|s| s.kind == TextKind::Html).map(|s| s.value)),
     }
+}
+
+/// The name in an author field: RSS writes `email (Name)`, others `Name <email>` or `Name (email)`. An
+/// address alone is no name a page should show.
+fn author_name(author: &str) -> Option<String> {
+    let is_email = |s: &str| {
+        let s = s.trim().trim_start_matches("mailto:");
+        s.split_once('@').is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.')) && !s.contains(' ')
+    };
+    let author = author.trim();
+    let name = if let Some(open) = author.rfind(['(', '<'])
+        && author.ends_with([')', '>'])
+    {
+        let (outside, inside) = (author[..open].trim(), author[open + 1..author.len() - 1].trim());
+        match (is_email(outside), is_email(inside)) {
+            (true, false) => inside,
+            (false, true) => outside,
+            _ => author,
+        }
+    } else {
+        author
+    };
+    (!name.is_empty() && !is_email(name)).then(|| name.to_string())
 }
 
 /// The text without its first block when that block is the title (a post that opens with its own

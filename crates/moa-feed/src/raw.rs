@@ -45,10 +45,16 @@ pub(crate) struct RawEntry {
     pub published: Option<String>,
     pub updated: Option<String>,
     pub authors: Vec<String>,
+    /// `dc:contributor`, Atom `<contributor>`: named when no author is.
+    pub contributors: Vec<String>,
     pub summary: Option<RawText>,
     pub content: Option<RawText>,
     pub categories: Vec<String>,
+    /// (term, label) of categories whose label differs from their term.
+    pub category_labels: Vec<(String, String)>,
     pub media: Vec<RawMedia>,
+    /// Ranks of the elements that gave the title, summary and publication date (the XML reader's).
+    pub ranks: [u8; 3],
 }
 
 #[derive(Debug)]
@@ -59,6 +65,10 @@ pub(crate) struct RawFeed {
     pub base: Option<String>,
     pub description: Option<RawText>,
     pub language: Option<String>,
+    /// `xml:lang` of the root or the channel.
+    pub xml_lang: Option<String>,
+    /// Ranks of the elements that gave the title and description (the XML reader's).
+    pub ranks: [u8; 2],
     /// RSS `<ttl>`: minutes the publisher asks readers to wait between fetches.
     pub ttl: Option<String>,
     pub entries: Vec<RawEntry>,
@@ -73,6 +83,8 @@ impl RawFeed {
             base: None,
             description: None,
             language: None,
+            xml_lang: None,
+            ranks: [0; 2],
             ttl: None,
             entries: Vec::new(),
         }

@@ -66,6 +66,9 @@ struct Namespaces {
     bindings: Vec<(Box<str>, Box<str>, Ns, usize)>,
     /// A namespace of the feed's own making that its root element is in: RSS, wherever it is bound.
     root_uri: Option<Box<str>>,
+    /// What unprefixed names outside any default namespace are in: RSS's, or Atom's in an Atom document
+    /// written without its namespace.
+    unbound: Option<Ns>,
 }
 
 static XMLNS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("xmlns"));
@@ -100,7 +103,7 @@ impl Namespaces {
     fn resolve(&mut self, qname: &str, is_root: bool) -> Ns {
         let prefix = qname.split_once(':').map_or("", |(p, _)| p);
         let Some(k) = self.bindings.iter().rposition(|(p, ..)| **p == *prefix) else {
-            return if prefix.is_empty() { Ns::Rss } else { classify_prefix(prefix) };
+            return if prefix.is_empty() { self.unbound.unwrap_or(Ns::Rss) } else { classify_prefix(prefix) };
         };
         // Some RSS feeds put their elements in a namespace of their own making
         // (xmlns="https://cyber.harvard.edu/rss/rss.html"): the root's namespace is RSS's then.
@@ -112,6 +115,22 @@ impl Namespaces {
             self.root_uri = Some(uri);
         }
         self.bindings[k].2
+    }
+
+    /// The root is Atom's `<feed>` or `<entry>` outside Atom's namespace (none, or a misspelt one): the
+    /// namespace it is in is read as Atom's for the whole document.
+    fn make_root_atom(&mut self, qname: &str) {
+        let prefix = qname.split_once(':').map_or("", |(p, _)| p);
+        match self.bindings.iter().rposition(|(p, ..)| **p == *prefix) {
+            Some(k) => {
+                let uri = self.bindings[k].1.clone();
+                for b in self.bindings.iter_mut().filter(|b| b.1 == uri) {
+                    b.2 = Ns::Atom;
+                }
+                self.root_uri = None;
+            }
+            None => self.unbound = Some(Ns::Atom),
+        }
     }
 
     /// Forgets the bindings of elements deeper than `depth`, which have ended.
@@ -137,25 +156,35 @@ fn classify_prefix(prefix: &str) -> Ns {
     }
 }
 
+/// Where a captured element's text goes. Ranked targets take the value of the best-ranked element that
+/// has one, whatever their order in the document: a `<title>` beats a `dc:title` beats a `media:title`.
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Target {
-    Title,
+    Title(u8),
     LinkText,
     /// FeedBurner's `origLink`: the article's own address behind its redirect link.
     OrigLink,
     Guid,
     AtomId,
-    Published,
+    Published(u8),
     Updated,
-    DcDate,
     Author,
+    /// `dc:contributor`, Atom `<contributor>`: the author when no author is named.
+    Contributor,
     Category,
-    Summary,
+    Summary(u8),
     Content,
-    /// `media:description` / `itunes:summary`: used only when there is no other summary.
-    FallbackSummary,
     Language,
     Ttl,
+}
+
+/// How an element's text is written: as text, as markup to re-serialize (Atom `type="xhtml"`), or in
+/// base64 (Atom 0.3 `mode="base64"`).
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Mode {
+    Text,
+    Markup,
+    Base64,
 }
 
 struct Capture {
@@ -166,6 +195,10 @@ struct Capture {
     kind: TextKind,
     /// Atom `type="xhtml"`: the content is markup to be re-serialized, so text must be re-escaped.
     markup: bool,
+    /// Atom 0.3 `mode="base64"`: decoded when the element ends.
+    base64: bool,
+    /// Whether the element named its type: base64 content without one is read as HTML when it is markup.
+    declared_plain: bool,
 }
 
 struct Frame<'i> {
@@ -215,7 +248,16 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
                 let ns = match &event {
                     Event::Start(e) | Event::Empty(e) => {
                         namespaces.declare(e, st.stack.len() + 1);
-                        namespaces.resolve(e.name().as_ref(), st.feed.is_none())
+                        let is_root = st.feed.is_none();
+                        let ns = namespaces.resolve(e.name().as_ref(), is_root);
+                        let local = e.local_name();
+                        if is_root && ns == Ns::Rss && matches!(local.as_ref(), "feed" | "entry") {
+                            st.warnings.push("Atom document outside the Atom namespace; read as Atom".into());
+                            namespaces.make_root_atom(e.name().as_ref());
+                            Ns::Atom
+                        } else {
+                            ns
+                        }
                     }
                     _ => Ns::Rss,
                 };
@@ -410,19 +452,34 @@ fn attr_value(e: &BytesStart, name: &str) -> Option<String> {
     attributes(e).find(|a| a.key.as_ref() == name).map(|a| decode_entities(&a.value))
 }
 
-fn text_kind(e: &BytesStart, default: TextKind) -> (TextKind, bool) {
+/// How an Atom text construct is written, from its `type` (1.0) and `mode` (0.3) attributes.
+fn text_spec(target: Target, e: &BytesStart, default: TextKind) -> CaptureSpec {
     let [ty, mode] = attr_values(e, ["type", "mode"]);
     let ty = ty.unwrap_or_default().to_ascii_lowercase();
-    let mode = mode.unwrap_or_default();
-    if ty == "xhtml" || mode == "xml" {
-        (TextKind::Html, true)
-    } else if ty.contains("html") {
-        (TextKind::Html, false)
+    // Atom 1.0: a media type that is neither text nor XML is base64 (RFC 4287, 4.1.3.3).
+    let binary = ty.contains('/') && !ty.starts_with("text/") && !ty.ends_with("+xml") && !ty.ends_with("/xml");
+    let mode = match mode.as_deref().map(str::trim) {
+        Some("base64") => Mode::Base64,
+        Some("escaped") => Mode::Text,
+        Some("xml") => Mode::Markup,
+        _ if ty == "xhtml" || ty.ends_with("xhtml+xml") => Mode::Markup,
+        _ if binary => Mode::Base64,
+        _ => Mode::Text,
+    };
+    let kind = if mode == Mode::Markup || ty.contains("html") {
+        TextKind::Html
     } else if ty == "text" || ty == "text/plain" {
-        (TextKind::Plain, false)
+        TextKind::Plain
     } else {
-        (default, false)
-    }
+        default
+    };
+    Some(Spec { target, kind, mode, declared_plain: ty == "text" || ty == "text/plain" })
+}
+
+/// The `xml:lang` of an element, when it names a language.
+fn xml_lang(e: &BytesStart) -> Option<String> {
+    memchr::memmem::find(e.attributes_raw().as_bytes(), b"xml:lang")?;
+    attr_value(e, "xml:lang").map(|l| l.trim().to_string()).filter(|l| !l.is_empty())
 }
 
 impl<'i> State<'i, '_> {
@@ -445,6 +502,8 @@ impl<'i> State<'i, '_> {
 
         if let Some(cap) = &mut self.capture {
             // Markup inside a captured element (Atom xhtml content, or unescaped HTML in a description).
+            // Text cannot hold elements: one that does is HTML written without escaping.
+            cap.kind = TextKind::Html;
             cap.buf.push('<');
             cap.buf.push_str(local);
             for a in attributes(e) {
@@ -460,6 +519,16 @@ impl<'i> State<'i, '_> {
             return Ok(());
         }
 
+        // RSS and its modules are matched in any case (`<PubDate>`, `<itunes:Summary>`), as readers do.
+        let lowered;
+        let local: &str = if matches!(ns, Ns::Rss | Ns::Itunes | Ns::Dc | Ns::Media | Ns::Content | Ns::Feedburner)
+            && local.bytes().any(|b| b.is_ascii_uppercase())
+        {
+            lowered = local.to_ascii_lowercase();
+            &lowered
+        } else {
+            local
+        };
         let depth = self.stack.len();
         if self.feed.is_none() {
             let format = match (ns, local) {
@@ -480,10 +549,8 @@ impl<'i> State<'i, '_> {
                         Format::Atom10
                     }
                 }
-                (Ns::Rss, "feed") => {
-                    self.warnings.push("Atom <feed> without the Atom namespace".into());
-                    Format::Atom10
-                }
+                // An Atom entry document: one entry on its own.
+                (Ns::Atom, "entry") => Format::Atom10,
                 (_, "html") => return Err(not_a_feed_html(text, options, "an HTML page")),
                 (_, other) => {
                     return Err(FeedError::NotAFeed {
@@ -494,6 +561,11 @@ impl<'i> State<'i, '_> {
             };
             let mut feed = RawFeed::new(format);
             feed.base = base.as_deref().map(String::from);
+            feed.xml_lang = xml_lang(e);
+            if local == "entry" {
+                let entry = RawEntry { base: feed.base.clone(), ..RawEntry::default() };
+                self.entry = Some((entry, depth + 1));
+            }
             self.feed = Some(feed);
             self.stack.push(Frame { ns, local: name.clone(), base });
             return Ok(());
@@ -502,8 +574,13 @@ impl<'i> State<'i, '_> {
             return Ok(());
         };
         let is_atom = matches!(feed.format, Format::Atom10 | Format::Atom03);
-        if local == "channel" && ns == Ns::Rss && attributes(e).any(|a| a.value.contains("my.netscape.com")) {
-            feed.format = Format::Rss09x;
+        if local == "channel" && ns == Ns::Rss {
+            if attributes(e).any(|a| a.value.contains("my.netscape.com")) {
+                feed.format = Format::Rss09x;
+            }
+            if let Some(lang) = xml_lang(e) {
+                feed.xml_lang = Some(lang);
+            }
         }
 
         if self.entry.is_none() && ((ns == Ns::Rss && local == "item") || (ns == Ns::Atom && local == "entry")) {
@@ -529,8 +606,10 @@ impl<'i> State<'i, '_> {
                 capture = feed_element(feed, ns, local, e, is_atom);
             }
         }
-        if let Some((target, kind, markup)) = capture {
-            self.capture = Some(Capture { target, depth: depth + 1, buf: String::new(), kind, markup });
+        if let Some(Spec { target, kind, mode, declared_plain }) = capture {
+            let (markup, base64) = (mode == Mode::Markup, mode == Mode::Base64);
+            self.capture =
+                Some(Capture { target, depth: depth + 1, buf: String::new(), kind, markup, base64, declared_plain });
         }
         self.stack.push(Frame { ns, local: name.clone(), base });
         Ok(())
@@ -630,40 +709,99 @@ impl<'i> State<'i, '_> {
         let Some(feed) = self.feed.as_mut() else {
             return;
         };
-        let kind = cap.kind;
-        let text = |value| Some(RawText { value, kind });
+        let mut kind = cap.kind;
+        let mut buf = cap.buf;
+        if cap.base64 {
+            buf = match decode_base64(&buf) {
+                Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                None => {
+                    self.warnings.push("an element marked base64 is not base64; kept as written".into());
+                    buf
+                }
+            };
+            // Base64 hides what it holds from the type's default: markup is HTML unless said to be text.
+            if !cap.declared_plain && looks_like_markup(&buf) {
+                kind = TextKind::Html;
+            }
+        }
+        let text = |value| RawText { value, kind };
         // Text keeps its whitespace for the normalizer; a value (link, id, date, name) is trimmed in its
         // own buffer, so it is moved rather than copied.
-        let is_text = matches!(cap.target, Target::Title | Target::Summary | Target::Content | Target::FallbackSummary);
-        let value = if is_text { cap.buf } else { trim_in_place(cap.buf) };
-        let has_value = !value.is_empty();
+        let is_text = matches!(cap.target, Target::Title(_) | Target::Summary(_) | Target::Content);
+        let value = if is_text { buf } else { trim_in_place(buf) };
+        let has_value = !value.trim().is_empty();
         if let Some((entry, _)) = self.entry.as_mut() {
+            let ranks = &mut entry.ranks;
             match cap.target {
-                Target::Title => entry.title = text(value),
+                Target::Title(rank) => offer(&mut entry.title, &mut ranks[0], text(value), rank, has_value),
+                Target::Summary(rank) => offer(&mut entry.summary, &mut ranks[1], text(value), rank, has_value),
+                Target::Published(rank) if has_value => offer(&mut entry.published, &mut ranks[2], value, rank, true),
                 Target::LinkText if has_value => entry.links.push(RawLink { href: value, ..RawLink::default() }),
                 Target::OrigLink if has_value => entry.orig_link = Some(value),
                 Target::Guid | Target::AtomId if has_value => entry.id = Some(value),
-                Target::Published if has_value => entry.published = Some(value),
-                Target::DcDate if has_value && entry.published.is_none() => entry.published = Some(value),
                 Target::Updated if has_value => entry.updated = Some(value),
                 Target::Author if has_value => entry.authors.push(value),
+                Target::Contributor if has_value => entry.contributors.push(value),
                 Target::Category if has_value => entry.categories.push(value),
-                Target::Summary => entry.summary = text(value),
-                Target::Content => entry.content = text(value),
-                Target::FallbackSummary if entry.summary.is_none() => entry.summary = text(value),
+                Target::Content => entry.content = Some(text(value)),
                 _ => {}
             }
         } else {
+            let ranks = &mut feed.ranks;
             match cap.target {
-                Target::Title => feed.title = text(value),
+                Target::Title(rank) => offer(&mut feed.title, &mut ranks[0], text(value), rank, has_value),
+                Target::Summary(rank) => offer(&mut feed.description, &mut ranks[1], text(value), rank, has_value),
                 Target::LinkText if has_value => feed.links.push(RawLink { href: value, ..RawLink::default() }),
-                Target::Summary => feed.description = text(value),
                 Target::Language if has_value => feed.language = Some(value),
                 Target::Ttl if has_value => feed.ttl = Some(value),
                 _ => {}
             }
         }
     }
+}
+
+/// Keeps the value of the best-ranked element that gave one: an element with a value replaces an empty
+/// one or one of no better rank (so the last of equals wins, as before ranks); an empty one only fills
+/// an empty slot.
+fn offer<T>(slot: &mut Option<T>, slot_rank: &mut u8, value: T, rank: u8, has_value: bool) {
+    if !has_value {
+        if slot.is_none() {
+            *slot = Some(value);
+        }
+    } else if slot.is_none() || rank >= *slot_rank {
+        *slot = Some(value);
+        *slot_rank = rank;
+    }
+}
+
+/// Whether decoded text holds markup: a tag of HTML's own opened and closed (or self-closed).
+fn looks_like_markup(text: &str) -> bool {
+    text.contains('<') && (text.contains("</") || text.contains("/>"))
+}
+
+/// Standard base64 (RFC 4648), whitespace ignored, padding optional. `None` when it is not base64.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for b in text.bytes().filter(|b| !b.is_ascii_whitespace()) {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }
 
 fn trim_in_place(mut s: String) -> String {
@@ -673,7 +811,31 @@ fn trim_in_place(mut s: String) -> String {
     s
 }
 
-type CaptureSpec = Option<(Target, TextKind, bool)>;
+/// What to capture of an element: where its text goes and how it is written.
+struct Spec {
+    target: Target,
+    kind: TextKind,
+    mode: Mode,
+    declared_plain: bool,
+}
+
+type CaptureSpec = Option<Spec>;
+
+/// Ranks of the elements that may give an entry's (or feed's) title, summary and publication date.
+mod rank {
+    pub const MAIN: u8 = 4;
+    pub const DUBLIN_CORE: u8 = 3;
+    pub const MODULE: u8 = 2;
+    pub const LAST_RESORT: u8 = 1;
+}
+
+fn spec(target: Target, kind: TextKind) -> CaptureSpec {
+    Some(Spec { target, kind, mode: Mode::Text, declared_plain: false })
+}
+
+fn plain(target: Target) -> CaptureSpec {
+    spec(target, TextKind::Plain)
+}
 
 fn entry_element(
     entry: &mut RawEntry,
@@ -683,15 +845,14 @@ fn entry_element(
     parent: Option<(Ns, &str)>,
     direct: bool,
 ) -> CaptureSpec {
-    let plain = |t| Some((t, TextKind::Plain, false));
+    use rank::*;
     match (ns, local) {
-        (Ns::Rss, "title") if direct => Some((Target::Title, TextKind::Html, false)),
-        (Ns::Atom, "title") if direct => {
-            let (kind, markup) = text_kind(e, TextKind::Plain);
-            Some((Target::Title, kind, markup))
-        }
+        (Ns::Rss, "title") if direct => spec(Target::Title(MAIN), TextKind::Html),
+        (Ns::Atom, "title") if direct => text_spec(Target::Title(MAIN), e, TextKind::Plain),
+        (Ns::Dc, "title") => spec(Target::Title(DUBLIN_CORE), TextKind::Html),
+        (Ns::Media | Ns::Itunes, "title") => text_spec(Target::Title(MODULE), e, TextKind::Plain),
         (Ns::Rss, "link") if direct => plain(Target::LinkText),
-        (Ns::Feedburner, "origLink") => plain(Target::OrigLink),
+        (Ns::Feedburner, "origlink") => plain(Target::OrigLink),
         (Ns::Atom, "link") => {
             if let [Some(href), rel, mime] = attr_values(e, ["href", "rel", "type"]) {
                 entry.links.push(RawLink { href, rel, mime });
@@ -711,35 +872,51 @@ fn entry_element(
             entry.guid_is_permalink = true;
             plain(Target::AtomId)
         }
-        (Ns::Rss, "pubDate") | (Ns::Atom, "published" | "issued") => plain(Target::Published),
-        (Ns::Dc, "date") => plain(Target::DcDate),
+        (Ns::Rss, "pubdate") | (Ns::Atom, "published" | "issued") => plain(Target::Published(MAIN)),
+        (Ns::Dc, "date") => plain(Target::Published(DUBLIN_CORE)),
+        (Ns::Dc, "issued" | "created") | (Ns::Atom, "created") => plain(Target::Published(LAST_RESORT)),
         (Ns::Atom, "updated" | "modified") | (Ns::Dc, "modified") => plain(Target::Updated),
-        (Ns::Rss, "author") | (Ns::Dc, "creator") | (Ns::Itunes, "author") => plain(Target::Author),
+        (Ns::Rss, "author") | (Ns::Dc, "creator" | "author") | (Ns::Itunes, "author") => plain(Target::Author),
         (Ns::Atom, "name") if parent == Some((Ns::Atom, "author")) => plain(Target::Author),
-        (Ns::Rss, "category") | (Ns::Dc, "subject") => plain(Target::Category),
+        (Ns::Atom, "name") if parent == Some((Ns::Atom, "contributor")) => plain(Target::Contributor),
+        (Ns::Dc, "contributor") => plain(Target::Contributor),
+        (Ns::Rss, "category") | (Ns::Dc, "subject") | (Ns::Media, "category") => plain(Target::Category),
         (Ns::Atom, "category") => {
-            if let Some(term) = attr_value(e, "label").or_else(|| attr_value(e, "term")) {
-                entry.categories.push(term);
+            // The term is the tag; a label, when given, is how a page shows it.
+            let [term, label] = attr_values(e, ["term", "label"]);
+            let label = label.map(|l| l.trim().to_string()).filter(|l| !l.is_empty());
+            match term.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
+                Some(term) => {
+                    if let Some(label) = label.filter(|l| *l != term) {
+                        entry.category_labels.push((term.clone(), label));
+                    }
+                    entry.categories.push(term);
+                }
+                None => entry.categories.extend(label),
             }
             None
         }
-        (Ns::Rss, "description") if direct => Some((Target::Summary, TextKind::Html, false)),
-        (Ns::Atom, "summary") => {
-            let (kind, markup) = text_kind(e, TextKind::Plain);
-            Some((Target::Summary, kind, markup))
+        (Ns::Itunes, "category") => {
+            // Nested categories are each a tag: Technology, then Gadgets.
+            entry.categories.extend(attr_value(e, "text").map(|t| t.trim().to_string()).filter(|t| !t.is_empty()));
+            None
         }
-        (Ns::Content, "encoded") => Some((Target::Content, TextKind::Html, false)),
+        (Ns::Rss, "description") if direct => spec(Target::Summary(MAIN), TextKind::Html),
+        (Ns::Atom, "summary") => text_spec(Target::Summary(MAIN), e, TextKind::Plain),
+        (Ns::Dc, "description") => spec(Target::Summary(DUBLIN_CORE), TextKind::Html),
+        (Ns::Media, "description") | (Ns::Itunes, "summary") => text_spec(Target::Summary(MODULE), e, TextKind::Plain),
+        (Ns::Itunes, "subtitle") => plain(Target::Summary(LAST_RESORT)),
+        (Ns::Content, "encoded") => spec(Target::Content, TextKind::Html),
+        // Userland's and early aggregators' full-text elements.
+        (Ns::Rss, "body" | "fullitem") if direct => spec(Target::Content, TextKind::Html),
         (Ns::Atom, "content") => {
             if attr_value(e, "src").is_some() {
                 return None;
             }
-            let (kind, markup) = text_kind(e, TextKind::Plain);
-            Some((Target::Content, kind, markup))
+            text_spec(Target::Content, e, TextKind::Plain)
         }
-        (Ns::Xhtml, "body") => Some((Target::Content, TextKind::Html, true)),
-        (Ns::Media, "description") | (Ns::Itunes, "summary") => {
-            let (kind, markup) = text_kind(e, TextKind::Plain);
-            Some((Target::FallbackSummary, kind, markup))
+        (Ns::Xhtml, "body") => {
+            Some(Spec { target: Target::Content, kind: TextKind::Html, mode: Mode::Markup, declared_plain: false })
         }
         (Ns::Rss, "enclosure") => {
             if let [Some(url), mime] = attr_values(e, ["url", "type"]) {
@@ -760,7 +937,18 @@ fn entry_element(
             None
         }
         (Ns::Itunes, "image") => {
-            if let Some(url) = attr_value(e, "href") {
+            // `url` is a common mistake for `href`.
+            if let [href, url] = attr_values(e, ["href", "url"])
+                && let Some(url) = href.or(url)
+            {
+                entry.media.push(RawMedia { url, is_thumbnail: true, ..RawMedia::default() });
+            }
+            None
+        }
+        (Ns::Itunes, "link") => {
+            if let [Some(url), Some(rel)] = attr_values(e, ["href", "rel"])
+                && rel.trim().eq_ignore_ascii_case("image")
+            {
                 entry.media.push(RawMedia { url, is_thumbnail: true, ..RawMedia::default() });
             }
             None
@@ -770,26 +958,25 @@ fn entry_element(
 }
 
 fn feed_element(feed: &mut RawFeed, ns: Ns, local: &str, e: &BytesStart, is_atom: bool) -> CaptureSpec {
+    use rank::*;
     match (ns, local) {
-        (Ns::Rss, "title") => Some((Target::Title, TextKind::Html, false)),
-        (Ns::Atom, "title") => {
-            let (kind, markup) = text_kind(e, TextKind::Plain);
-            Some((Target::Title, kind, markup))
-        }
-        (Ns::Rss, "link") if !is_atom => Some((Target::LinkText, TextKind::Plain, false)),
+        (Ns::Rss, "title") => spec(Target::Title(MAIN), TextKind::Html),
+        (Ns::Atom, "title") => text_spec(Target::Title(MAIN), e, TextKind::Plain),
+        (Ns::Dc, "title") => spec(Target::Title(DUBLIN_CORE), TextKind::Html),
+        (Ns::Rss, "link") if !is_atom => plain(Target::LinkText),
         (Ns::Atom, "link") => {
             if let [Some(href), rel, mime] = attr_values(e, ["href", "rel", "type"]) {
                 feed.links.push(RawLink { href, rel, mime });
             }
             None
         }
-        (Ns::Rss, "description") => Some((Target::Summary, TextKind::Html, false)),
-        (Ns::Atom, "subtitle" | "tagline") => {
-            let (kind, markup) = text_kind(e, TextKind::Plain);
-            Some((Target::Summary, kind, markup))
-        }
-        (Ns::Rss, "language") | (Ns::Dc, "language") => Some((Target::Language, TextKind::Plain, false)),
-        (Ns::Rss, "ttl") if !is_atom => Some((Target::Ttl, TextKind::Plain, false)),
+        (Ns::Rss, "description") => spec(Target::Summary(MAIN), TextKind::Html),
+        (Ns::Atom, "subtitle" | "tagline") => text_spec(Target::Summary(MAIN), e, TextKind::Plain),
+        (Ns::Dc, "description") => spec(Target::Summary(DUBLIN_CORE), TextKind::Html),
+        (Ns::Itunes, "summary") => plain(Target::Summary(MODULE)),
+        (Ns::Itunes, "subtitle") => plain(Target::Summary(LAST_RESORT)),
+        (Ns::Rss, "language") | (Ns::Dc, "language") => plain(Target::Language),
+        (Ns::Rss, "ttl") if !is_atom => plain(Target::Ttl),
         _ => None,
     }
 }

@@ -433,7 +433,7 @@ fn authors_and_categories_are_trimmed_and_deduplicated() {
         "<item><title>t</title><link>https://a.com/1</link><author>  hong@example.com (홍길동) </author>\
          <category> Rust </category><category>rust</category><category>&lt;b&gt;Go&lt;/b&gt;</category><category> </category><category>백엔드</category></item>",
     ));
-    assert_eq!(e.author.as_deref(), Some("hong@example.com (홍길동)"));
+    assert_eq!(e.author.as_deref(), Some("홍길동"), "the name, not the address");
     assert_eq!(e.categories, ["Rust", "Go", "백엔드"]);
 }
 

@@ -307,12 +307,13 @@ impl Crawler {
             }
             Content::Changed(fetched) => fetched,
         };
-        let Fetched { url, body, charset, validators } = fetched;
+        let Fetched { url, body, charset, language, validators } = fetched;
         let body_len = body.len();
         body_bytes.store(body_len as i64, std::sync::atomic::Ordering::Relaxed);
         let parse_options = ParseOptions {
             url: Some(url.clone()),
             http_charset: charset,
+            http_language: language,
             timezone_offset: self.options.timezone_offset,
             now: Some(at),
             ..ParseOptions::default()

@@ -119,6 +119,8 @@ pub struct Fetched {
     pub body: Vec<u8>,
     /// The `charset` parameter of the Content-Type header.
     pub charset: Option<String>,
+    /// The Content-Language header.
+    pub language: Option<String>,
     /// `ETag` and `Last-Modified` of the response, to send back next time.
     pub validators: Validators,
 }
@@ -261,13 +263,14 @@ impl Fetcher {
                 last_modified: header_text(response.headers(), header::LAST_MODIFIED),
             };
             let charset = header_text(response.headers(), header::CONTENT_TYPE).and_then(|ct| charset_of(&ct));
+            let language = header_text(response.headers(), header::CONTENT_LANGUAGE);
             let (cap, truncate) = match how.prefix_bytes {
                 Some(n) => (n, true),
                 None => (self.config.max_body_bytes, false),
             };
             let body = read_body(&mut response, cap, truncate).await?;
             drop(permit);
-            let fetched = Fetched { url, body, charset, validators };
+            let fetched = Fetched { url, body, charset, language, validators };
             return Ok(Response { content: Content::Changed(fetched), permanent_redirect, fresh_for });
         }
     }

@@ -105,6 +105,9 @@ enum Command {
         /// The charset an HTTP server declared for the documents.
         #[arg(long, value_name = "CHARSET")]
         charset: Option<String>,
+        /// The language an HTTP server declared for the documents (Content-Language).
+        #[arg(long, value_name = "LANGUAGE")]
+        language: Option<String>,
     },
     /// Curator accounts, for the web's curation pages.
     User {
@@ -411,8 +414,8 @@ fn main() -> ExitCode {
         LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).init(),
         LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
     }
-    if let Command::Parse { files, url, timezone, charset } = &cli.command {
-        return parse_files(files, url.as_deref(), timezone.as_deref(), charset.as_deref());
+    if let Command::Parse { files, url, timezone, charset, language } = &cli.command {
+        return parse_files(files, url.as_deref(), timezone.as_deref(), charset.as_deref(), language.as_deref());
     }
     if let Command::Newsletter { command: NewsletterCommand::Check { files } } = &cli.command {
         return check_newsletters(files);
@@ -1239,7 +1242,13 @@ async fn print_sources(store: &dyn Store, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn parse_files(files: &[PathBuf], url: Option<&str>, timezone: Option<&str>, charset: Option<&str>) -> ExitCode {
+fn parse_files(
+    files: &[PathBuf],
+    url: Option<&str>,
+    timezone: Option<&str>,
+    charset: Option<&str>,
+    language: Option<&str>,
+) -> ExitCode {
     let base = match url.map(moa_feed::Url::parse).transpose() {
         Ok(b) => b,
         Err(e) => {
@@ -1260,6 +1269,7 @@ fn parse_files(files: &[PathBuf], url: Option<&str>, timezone: Option<&str>, cha
     let options = moa_feed::ParseOptions {
         url: base,
         http_charset: charset.map(String::from),
+        http_language: language.map(String::from),
         timezone_offset,
         now: Some(now_unix()),
         ..moa_feed::ParseOptions::default()
