@@ -175,6 +175,16 @@ pub fn html_to_text(html: &str) -> String {
 /// The first `max_chars` characters (or a few more) of [`html_to_text`], reading no further into the
 /// HTML than that needs: a 200-character summary of a 100 KB article costs a few hundred bytes of work.
 pub fn html_to_text_prefix(html: &str, max_chars: usize) -> String {
+    text_prefix(html, max_chars, false)
+}
+
+/// [`html_to_text_prefix`] of the prose only: code blocks (`<pre>`, a `<code>` longer than a few words),
+/// tables and math markup (MathJax, KaTeX) are left out, as a summary should.
+pub fn prose_text_prefix(html: &str, max_chars: usize) -> String {
+    text_prefix(html, max_chars, true)
+}
+
+fn text_prefix(html: &str, max_chars: usize, prose: bool) -> String {
     let capacity = html.len().min(max_chars.saturating_mul(4)).min(1 << 16);
     let mut sink = TextSink { out: String::with_capacity(capacity), gap: Gap::None, chars: 0, limit: max_chars };
     let bytes = html.as_bytes();
@@ -183,7 +193,15 @@ pub fn html_to_text_prefix(html: &str, max_chars: usize) -> String {
         match bytes[i] {
             b'<' if is_cut_off_tag(&html[i..]) => break,
             b'<' => match read_markup(html, i) {
-                Markup::Tag { name, closing, end, .. } => {
+                Markup::Tag { name, closing, end, attrs } => {
+                    if prose
+                        && !closing
+                        && let Some(after) = not_prose(html, name, attrs, end)
+                    {
+                        sink.gap(Gap::Line);
+                        i = after;
+                        continue;
+                    }
                     match classify_tag(name) {
                         TagClass::Skipped(lname) if !closing => {
                             i = skip_element(html, end, lname);
@@ -317,6 +335,78 @@ fn read_markup(html: &str, start: usize) -> Markup<'_> {
     }
     let attrs = &rest[name_start + name_len..];
     Markup::Tag { name, closing, attrs, end: html.len() }
+}
+
+/// Where an element that is not prose ends, when the start tag `name` (which ends at `end`) opens one:
+/// a code block, a table, math. A `<code>` of a few words is prose (`kubectl`, `Option<T>`).
+fn not_prose(html: &str, name: &str, attrs: &str, end: usize) -> Option<usize> {
+    const MAX_INLINE_CODE_WORDS: usize = 5;
+    const MAX_INLINE_CODE_CHARS: usize = 40;
+    const MIN_TABLE_SENTENCE_WORDS: usize = 10;
+    let is = |n: &str| name.eq_ignore_ascii_case(n);
+    if is("pre") || name.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("mjx-")) {
+        return Some(skip_nested(html, end, name));
+    }
+    if is("table") {
+        // A table of data is debris; a table some feeds lay their text out in holds sentences.
+        let after = skip_nested(html, end, name);
+        let text = prose_text_prefix(&html[end..after], 2000);
+        let sentence = |line: &str| {
+            line.split_whitespace().nth(MIN_TABLE_SENTENCE_WORDS).is_some()
+                || line.trim_end().ends_with(['.', '!', '?', '다', '요'])
+        };
+        return (!text.lines().any(sentence)).then_some(after);
+    }
+    if is("code") {
+        let after = skip_nested(html, end, name);
+        let inner = html[end..after].rsplit_once("</").map_or(&html[end..after], |(inner, _)| inner);
+        let text = html_to_text_prefix(inner, 4 * MAX_INLINE_CODE_CHARS);
+        let long = text.chars().count() > MAX_INLINE_CODE_CHARS
+            || text.split_whitespace().nth(MAX_INLINE_CODE_WORDS).is_some();
+        // A long run set in code inside a sentence is often a quoted name or phrase; cutting it out would
+        // break the sentence. Code is what reads as code: several lines, or code's punctuation.
+        let reads_as_code = text.contains('\n')
+            || text.contains(['{', '}', ';', '=', '$', '|', '<', '>', '*', '#'])
+            || text.contains("()")
+            || text.contains("->")
+            || text.contains("::");
+        return (long && reads_as_code).then_some(after);
+    }
+    if (is("span") || is("div")) && {
+        let lower = attrs.to_ascii_lowercase();
+        lower.contains("katex") || lower.contains("mathjax") || lower.contains("class=\"math")
+    } {
+        return Some(skip_nested(html, end, name));
+    }
+    None
+}
+
+/// Index after the end tag that closes the element whose start tag ends at `from`, counting elements of
+/// the same name opened inside it (ASCII case-insensitive); the end of input when it is never closed.
+fn skip_nested(html: &str, from: usize, name: &str) -> usize {
+    let bytes = html.as_bytes();
+    let mut depth = 1;
+    let mut i = from;
+    while let Some(p) = memchr::memchr(b'<', &bytes[i..]) {
+        let at = i + p;
+        let closing = bytes.get(at + 1) == Some(&b'/');
+        let name_at = at + 1 + usize::from(closing);
+        let named = bytes.get(name_at..name_at + name.len()).is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+            && bytes.get(name_at + name.len()).is_none_or(|b| !b.is_ascii_alphanumeric() && *b != b'-');
+        i = at + 1;
+        if !named {
+            continue;
+        }
+        if closing {
+            depth -= 1;
+            if depth == 0 {
+                return memchr::memchr(b'>', &bytes[at..]).map_or(html.len(), |q| at + q + 1);
+            }
+        } else {
+            depth += 1;
+        }
+    }
+    html.len()
 }
 
 static END_TAG_START: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new("</"));

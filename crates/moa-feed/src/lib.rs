@@ -14,12 +14,15 @@ mod jsonfeed;
 pub mod link;
 mod normalize;
 pub mod opml;
+mod prose;
 mod raw;
 pub mod scrape;
+mod sitepage;
 pub mod text;
 mod xml;
 
 pub use date::{KST_OFFSET_SECONDS, format_rfc3339, parse_date, parse_timezone};
+pub use sitepage::SitePage;
 use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
@@ -103,6 +106,9 @@ pub struct Feed {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl_minutes: Option<u32>,
     pub entries: Vec<Entry>,
+    /// Entries left out as pages of the site (About, Search, Archives…), not posts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub site_pages: Vec<SitePage>,
     pub warnings: Vec<String>,
 }
 

@@ -7,11 +7,12 @@ use url::Url;
 
 use crate::html::{
     decode_entities, first_image, html_to_text, html_to_text_prefix, is_decorative_image_url, plain_to_text_prefix,
+    prose_text_prefix,
 };
 use crate::link::{self, LinkError};
 use crate::raw::{RawEntry, RawFeed, RawLink, RawText, TextKind};
 use crate::text::{SUMMARY_MAX_CHARS, join_lines, one_line, strip_boilerplate, truncate};
-use crate::{Entry, Feed, ParseOptions, Timestamp, parse_date};
+use crate::{Entry, Feed, ParseOptions, Timestamp, parse_date, prose, sitepage};
 
 /// Dates this far after the fetch time are clock skew, not the future.
 const FUTURE_TOLERANCE_SECONDS: i64 = 10 * 60;
@@ -31,17 +32,25 @@ pub(crate) fn normalize(raw: RawFeed, encoding: String, mut warnings: Vec<String
     let (self_url, hub) = (link_with_rel("self"), link_with_rel("hub"));
 
     let mut entries: Vec<Entry> = Vec::with_capacity(raw.entries.len());
+    let mut facts = Vec::with_capacity(raw.entries.len());
     let guid_unique = unique_guids(&raw.entries);
     for (raw_entry, guid_unique) in raw.entries.into_iter().zip(guid_unique) {
-        entries.push(normalize_entry(
+        let (entry, entry_facts) = normalize_entry(
             raw_entry,
             guid_unique,
             [feed_base.as_ref(), feed_link.as_ref(), doc_url],
             options,
             &mut warnings,
-        ));
+        );
+        entries.push(entry);
+        facts.push(entry_facts);
     }
     make_ids_unique(&mut entries);
+    let (entries, site_pages) = sitepage::split(entries.into_iter().zip(facts).collect(), feed_link.as_ref());
+    for page in &site_pages {
+        let link = page.link.as_deref().unwrap_or("no link");
+        warnings.push(format!("left out a site page, not a post: {:?} {link} ({})", page.title, page.reason));
+    }
 
     Feed {
         format: raw.format,
@@ -63,6 +72,7 @@ pub(crate) fn normalize(raw: RawFeed, encoding: String, mut warnings: Vec<String
         hub,
         ttl_minutes: raw.ttl.as_deref().and_then(|t| t.trim().parse().ok()),
         entries,
+        site_pages,
         warnings,
     }
 }
@@ -104,12 +114,14 @@ fn text_prefix(t: &RawText, max_chars: usize) -> String {
     }
 }
 
-/// Text for a summary. HTML escaped twice (`&amp;lt;p&amp;gt;`, as Reddit's feeds do) is unescaped
-/// once more first; titles never are, since a title may speak of tags.
+/// Text for a summary: the prose of the HTML (no code blocks, tables or math). HTML escaped twice
+/// (`&amp;lt;p&amp;gt;`, as Reddit's feeds do) is unescaped once more first; titles never are, since a
+/// title may speak of tags.
 fn summary_prefix(t: &RawText, max_chars: usize) -> String {
     match t.kind {
-        TextKind::Html if is_escaped_markup(&t.value) => html_to_text_prefix(&decode_entities(&t.value), max_chars),
-        _ => text_prefix(t, max_chars),
+        TextKind::Html if is_escaped_markup(&t.value) => prose_text_prefix(&decode_entities(&t.value), max_chars),
+        TextKind::Html => prose_text_prefix(&t.value, max_chars),
+        TextKind::Plain => plain_to_text_prefix(&t.value, max_chars),
     }
 }
 
@@ -155,7 +167,7 @@ fn normalize_entry(
     [feed_base, feed_link, doc_url]: [Option<&Url>; 3],
     options: &ParseOptions,
     warnings: &mut Vec<String>,
-) -> Entry {
+) -> (Entry, sitepage::Facts) {
     let entry_base = raw.base.as_deref().and_then(|b| Url::parse(b).ok());
     let bases = [entry_base.as_ref().or(feed_base), feed_link, doc_url];
 
@@ -186,21 +198,50 @@ fn normalize_entry(
         link = resolve(guid, "a GUID link");
     }
 
-    // The content (often the whole article) is converted only when the description gives no summary.
-    let text_of = |t: Option<&RawText>| {
-        t.map(|t| strip_boilerplate(&summary_prefix(t, SUMMARY_SOURCE_CHARS))).filter(|s| !s.trim().is_empty())
+    // The text as written, and its prose. The content (often the whole article) is converted only when
+    // the description has no prose.
+    let text_of = |t: &RawText| {
+        let written = summary_prefix(t, SUMMARY_SOURCE_CHARS);
+        let prose = strip_boilerplate(&prose::prose(&written));
+        (written, prose)
     };
-    let summary_text = text_of(raw.summary.as_ref()).or_else(|| text_of(raw.content.as_ref()));
-    let mut title = raw.title.as_ref().map(clean_title).unwrap_or_default();
+    let from_summary = raw.summary.as_ref().map(text_of);
+    let (written, summary_text, cut) = match from_summary {
+        Some((written, prose)) if !prose.trim().is_empty() => {
+            // An excerpt that stops short of the content it was cut from (read only when it may be).
+            let cut = !prose::ends_whole(&prose)
+                && prose::looks_cut(&prose, raw.content.as_ref().map(|c| text_of(c).1).as_deref());
+            (written, Some(prose), cut)
+        }
+        other => match raw.content.as_ref().map(text_of) {
+            Some((written, prose)) if !prose.trim().is_empty() => (written, Some(prose), false),
+            _ => (other.map(|(written, _)| written).unwrap_or_default(), None, false),
+        },
+    };
+    let raw_title = raw.title.as_ref().map(clean_title).unwrap_or_default();
+    let mut title = raw_title.clone();
     let summary = summary_text
         .as_deref()
-        .map(|s| truncate(&join_lines(without_title(s, &title)), SUMMARY_MAX_CHARS))
+        .map(|s| {
+            let mut summary = truncate(&join_lines(without_title(s, &title)), SUMMARY_MAX_CHARS);
+            // The source itself stops short: say so as moa's own cuts do.
+            if cut && !summary.ends_with('…') {
+                summary = truncate(&summary, SUMMARY_MAX_CHARS - 1);
+                summary.push('…');
+            }
+            summary
+        })
         .filter(|s| !s.is_empty());
     if title.is_empty()
         && let Some(text) = summary_text.as_deref()
     {
         title = truncate(&one_line(text), TITLE_FROM_TEXT_CHARS);
     }
+    let facts = sitepage::Facts {
+        title: raw_title,
+        text_chars: summary_text.as_deref().map_or(0, |t| t.chars().count()),
+        not_a_post_text: sitepage::is_not_a_post_text(&written),
+    };
 
     let mut date = |s: Option<&str>| {
         let s = s?;
@@ -241,7 +282,7 @@ fn normalize_entry(
         }
     }
 
-    Entry {
+    let entry = Entry {
         id,
         title,
         link: link.map(String::from),
@@ -262,7 +303,8 @@ fn normalize_entry(
             .filter(|c| c.kind == TextKind::Html)
             .map(|c| c.value)
             .or_else(|| raw.summary.filter(|s| s.kind == TextKind::Html).map(|s| s.value)),
-    }
+    };
+    (entry, facts)
 }
 
 /// The name in an author field: RSS writes `email (Name)`, others `Name <email>` or `Name (email)`. An

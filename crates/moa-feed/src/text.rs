@@ -187,6 +187,12 @@ pub fn truncate(text: &str, max: usize) -> String {
     if !longer {
         return text.to_string();
     }
+    // Never inside a grapheme: not between a letter and its combining mark, the jamo of a Hangul
+    // syllable written decomposed, or the parts of an emoji sequence.
+    let mut cursor = unicode_segmentation::GraphemeCursor::new(cut_byte, text.len(), true);
+    if !cursor.is_boundary(text, 0).unwrap_or(true) {
+        cut_byte = cursor.prev_boundary(text, 0).ok().flatten().unwrap_or(0);
+    }
     let head = &text[..cut_byte];
     let sentence_end = head
         .char_indices()
@@ -268,5 +274,22 @@ mod tests {
         let t = truncate(&sentences, 200);
         assert!(t.ends_with("둘째 문장입니다…"), "{t}");
         assert_eq!(truncate("short", 200), "short");
+    }
+
+    #[test]
+    fn truncation_never_cuts_inside_a_grapheme() {
+        // "한" written as three jamo (NFD, as macOS writes file names), and a family emoji of seven chars.
+        let decomposed = "\u{1112}\u{1161}\u{11ab}".repeat(100);
+        let t = truncate(&decomposed, 200);
+        assert!(
+            t.ends_with("\u{11ab}…"),
+            "ends with a whole syllable: {:?}",
+            t.chars().rev().take(4).collect::<String>()
+        );
+        let family = "👨\u{200d}👩\u{200d}👧\u{200d}👦";
+        let t = truncate(&family.repeat(40), 200);
+        assert!(t.trim_end_matches('…').ends_with('👦'), "whole emoji only");
+        let accents = "e\u{301}".repeat(150);
+        assert!(truncate(&accents, 200).trim_end_matches('…').ends_with('\u{301}'));
     }
 }

@@ -56,8 +56,10 @@ fn every_well_formed_fixture_parses_with_all_its_items() {
                 if feed.format != format {
                     failures.push(format!("{}: format {:?}, expected {:?}", s.file, feed.format, format));
                 }
-                if feed.entries.len() != s.items {
-                    failures.push(format!("{}: {} entries, SOURCES.tsv says {}", s.file, feed.entries.len(), s.items));
+                // Site pages are left out of the entries, not lost.
+                let read = feed.entries.len() + feed.site_pages.len();
+                if read != s.items {
+                    failures.push(format!("{}: {read} entries and site pages, SOURCES.tsv says {}", s.file, s.items));
                 }
                 for e in &feed.entries {
                     if e.title.trim() != e.title || e.title.contains('\n') {
@@ -106,4 +108,50 @@ fn non_feeds_are_refused_clearly() {
     );
     assert_eq!(parse(b"   ", &opts).unwrap_err().to_string(), "empty document");
     assert!(parse(b"<note><to>x</to></note>", &opts).unwrap_err().to_string().contains("root element is <note>"));
+}
+
+/// `SITE_PAGES.tsv` labels, by hand, every entry of the Korean feeds that is a page of its site; every
+/// other entry is a post. The parser must leave out exactly those: no page kept, no post thrown away.
+#[test]
+fn the_korean_feeds_site_pages_are_left_out_and_their_posts_kept() {
+    let labels = std::fs::read_to_string(corpus_dir().join("SITE_PAGES.tsv")).expect("SITE_PAGES.tsv is in the repo");
+    let mut expected: Vec<(String, String)> = labels
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut cols = l.split('\t');
+            Some((cols.next()?.to_string(), cols.next()?.to_string()))
+        })
+        .collect();
+    expected.sort();
+    let options =
+        ParseOptions { url: moa_feed::Url::parse("https://example.com/feed").ok(), ..ParseOptions::default() };
+    let mut found = Vec::new();
+    let mut posts = 0;
+    let mut files: Vec<_> = std::fs::read_dir(corpus_dir())
+        .expect("corpus")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("kr-") && n.ends_with(".xml"))
+        .collect();
+    files.sort();
+    for file in &files {
+        let bytes = std::fs::read(corpus_dir().join(file)).expect("fixture");
+        let feed = parse(&bytes, &options).unwrap_or_else(|e| panic!("{file}: {e}"));
+        posts += feed.entries.len();
+        for page in feed.site_pages {
+            found.push((file.clone(), page.link.unwrap_or_default()));
+            assert!(feed.warnings.iter().any(|w| w.contains("left out a site page")), "{file}: said in a warning");
+        }
+    }
+    found.sort();
+    let missed: Vec<_> = expected.iter().filter(|e| !found.contains(e)).collect();
+    let wrong: Vec<_> = found.iter().filter(|f| !expected.contains(f)).collect();
+    assert!(missed.is_empty() && wrong.is_empty(), "site pages kept as posts: {missed:#?}\nposts left out: {wrong:#?}");
+    assert!(
+        files.len() >= 44 && expected.len() >= 39 && posts > 1500,
+        "{} files, {} pages, {posts} posts",
+        files.len(),
+        expected.len()
+    );
 }

@@ -226,8 +226,9 @@ fn language_from_the_feed_then_xml_lang_then_the_server() {
 
 #[test]
 fn an_author_is_a_name_not_an_address() {
-    let author =
-        |value: &str| first(&rss2("", &format!("<link>https://a.com/1</link><author>{value}</author>"))).author;
+    let author = |value: &str| {
+        first(&rss2("", &format!("<title>t</title><link>https://a.com/1</link><author>{value}</author>"))).author
+    };
     assert_eq!(author("me@example.com (홍길동)").as_deref(), Some("홍길동"));
     assert_eq!(author("홍길동 &lt;me@example.com&gt;").as_deref(), Some("홍길동"));
     assert_eq!(author("홍길동 (me@example.com)").as_deref(), Some("홍길동"));
