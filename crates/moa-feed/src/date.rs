@@ -395,6 +395,18 @@ fn interpret(tokens: &[Token], default_offset: i32) -> Option<i64> {
                     Some(Token::Word(w)) if w == "년" => year = Some((*value, *digits)),
                     Some(Token::Word(w)) if w == "월" => month = Some(*value),
                     Some(Token::Word(w)) if w == "일" => day = Some(*value),
+                    // 21시 32분 (5초): a time written in words.
+                    Some(Token::Word(w)) if w == "시" && time.is_none() => time = Some((*value, 0, 0)),
+                    Some(Token::Word(w)) if w == "분" => {
+                        if let Some((_, m, _)) = time.as_mut() {
+                            *m = *value;
+                        }
+                    }
+                    Some(Token::Word(w)) if w == "초" => {
+                        if let Some((_, _, sec)) = time.as_mut() {
+                            *sec = *value;
+                        }
+                    }
                     _ => free.push((*value, *digits)),
                 }
             }
@@ -671,6 +683,8 @@ mod tests {
         assert_eq!(utc("2025. 2. 10. 오전 10:13"), "2025-02-10T01:13:00Z");
         assert_eq!(utc("2025년 02월 10일 10:13:00"), "2025-02-10T01:13:00Z");
         assert_eq!(utc("2004-05-25 오후 11:23:17"), "2004-05-25T14:23:17Z");
+        assert_eq!(utc("2019년 12월 19일 21시 32분"), "2019-12-19T12:32:00Z");
+        assert_eq!(utc("2019년 12월 19일 오후 9시 5분 7초"), "2019-12-19T12:05:07Z");
         assert_eq!(utc("2025. 2. 10. 오후 12:05"), "2025-02-10T03:05:00Z");
         assert_eq!(utc("2025. 2. 10. 오전 12:05"), "2025-02-09T15:05:00Z");
     }

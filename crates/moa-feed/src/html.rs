@@ -280,7 +280,7 @@ fn is_cut_off_tag(rest: &str) -> bool {
     starts_tag && rest.len() <= 256 && memchr::memchr(b'>', rest.as_bytes()).is_none()
 }
 
-enum Markup<'a> {
+pub(crate) enum Markup<'a> {
     Tag {
         name: &'a str,
         closing: bool,
@@ -295,7 +295,7 @@ enum Markup<'a> {
 }
 
 /// Reads the markup that starts at `start` (which holds `<`); `end` is the index after it.
-fn read_markup(html: &str, start: usize) -> Markup<'_> {
+pub(crate) fn read_markup(html: &str, start: usize) -> Markup<'_> {
     let rest = &html[start..];
     if let Some(comment) = rest.strip_prefix("<!--") {
         let end = comment.find("-->").map_or(html.len(), |p| start + 4 + p + 3);
@@ -383,7 +383,7 @@ fn not_prose(html: &str, name: &str, attrs: &str, end: usize) -> Option<usize> {
 
 /// Index after the end tag that closes the element whose start tag ends at `from`, counting elements of
 /// the same name opened inside it (ASCII case-insensitive); the end of input when it is never closed.
-fn skip_nested(html: &str, from: usize, name: &str) -> usize {
+pub(crate) fn skip_nested(html: &str, from: usize, name: &str) -> usize {
     let bytes = html.as_bytes();
     let mut depth = 1;
     let mut i = from;
@@ -412,7 +412,7 @@ fn skip_nested(html: &str, from: usize, name: &str) -> usize {
 static END_TAG_START: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new("</"));
 
 /// Index after the end tag of `name` (ASCII case-insensitive), or the end of input.
-fn skip_element(html: &str, from: usize, name: &str) -> usize {
+pub(crate) fn skip_element(html: &str, from: usize, name: &str) -> usize {
     let bytes = html.as_bytes();
     let mut i = from;
     while let Some(p) = END_TAG_START.find(&bytes[i..]) {
@@ -581,6 +581,14 @@ pub fn decode_entities(s: &str) -> String {
 
 /// Start tags named `name` (ASCII case-insensitive), with their attributes, in document order.
 pub fn start_tags<'a>(html: &'a str, name: &'a str) -> impl Iterator<Item = Vec<(String, String)>> + 'a {
+    start_tags_at(html, name).map(|(attrs, _)| attrs)
+}
+
+/// [`start_tags`], each with the index after its `>`, where the element's content begins.
+pub(crate) fn start_tags_at<'a>(
+    html: &'a str,
+    name: &'a str,
+) -> impl Iterator<Item = (Vec<(String, String)>, usize)> + 'a {
     let mut i = 0;
     std::iter::from_fn(move || {
         while let Some(p) = memchr::memchr(b'<', &html.as_bytes()[i..]) {
@@ -600,7 +608,7 @@ pub fn start_tags<'a>(html: &'a str, name: &'a str) -> impl Iterator<Item = Vec<
             match read_markup(html, at) {
                 Markup::Tag { name: n, closing: false, attrs, end } if n.eq_ignore_ascii_case(name) => {
                     i = end;
-                    return Some(parse_attrs(attrs));
+                    return Some((parse_attrs(attrs), end));
                 }
                 // Script and style bodies are not markup; everything else (even <noscript>) may hold tags.
                 Markup::Tag { name: n, closing: false, end, .. }

@@ -14,6 +14,7 @@ mod jsonfeed;
 pub mod link;
 mod normalize;
 pub mod opml;
+pub mod page_date;
 mod prose;
 mod raw;
 pub mod scrape;

@@ -155,3 +155,50 @@ fn the_korean_feeds_site_pages_are_left_out_and_their_posts_kept() {
         expected.len()
     );
 }
+
+/// The article pages of `testdata/article-pages` (real pages of Korean blogs, copied from the shared
+/// fixtures) with the date each states, labelled in MANIFEST.tsv: the date moa reads from a page is the
+/// labelled one, at the label's precision (a day in KST, or the instant); a page whose date is only in
+/// prose may give none, never another one.
+#[test]
+fn article_pages_give_the_date_they_state() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/article-pages");
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv is in the repo");
+    let mut header = manifest.lines().next().expect("a header").split('\t');
+    let column = |name: &str| manifest.lines().next().unwrap_or("").split('\t').position(|c| c == name).expect(name);
+    let _ = header.next();
+    let (file_col, published_col, notes_col) = (column("file"), column("published"), column("notes"));
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for row in manifest.lines().skip(1) {
+        let cols: Vec<&str> = row.split('\t').collect();
+        let (file, label, notes) = (cols[file_col], cols[published_col], cols[notes_col]);
+        let html = String::from_utf8_lossy(&std::fs::read(dir.join(file)).expect("page")).into_owned();
+        let read = moa_feed::page_date::published(&html, moa_feed::KST_OFFSET_SECONDS);
+        let machine_readable = !notes.starts_with("published from: visible");
+        match (label, read) {
+            ("", None) => {}
+            ("", Some(t)) => failures.push(format!("{file}: states no date, read {}", moa_feed::format_rfc3339(t))),
+            (_, None) if machine_readable => failures.push(format!("{file}: states {label}, read none")),
+            (_, None) => {}
+            (label, Some(t)) => {
+                let kst_day = moa_feed::format_rfc3339(t + i64::from(moa_feed::KST_OFFSET_SECONDS))[..10].to_string();
+                let same = if label.len() == 10 {
+                    kst_day == label
+                } else {
+                    // A label with a time: the same instant when it names its zone, else the same KST day.
+                    match moa_feed::parse_date(label, moa_feed::KST_OFFSET_SECONDS) {
+                        Some(expected) if label.contains(['Z', '+']) => expected == t,
+                        _ => kst_day == label[..10],
+                    }
+                };
+                if !same {
+                    failures.push(format!("{file}: states {label}, read {}", moa_feed::format_rfc3339(t)));
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked >= 25, "only {checked} dates read");
+}
