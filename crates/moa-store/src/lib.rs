@@ -68,8 +68,13 @@ pub trait Store: Send + Sync + 'static {
     /// Records checks that brought no posts (304s and failures), many in one transaction.
     async fn record_checks(&self, checks: &[SourceCheck]) -> Result<()>;
 
-    /// The article page of a post was read: its image, when one was found and the post has none.
-    async fn set_page_image(&self, post_id: i64, image: Option<&str>) -> Result<()>;
+    /// The article page of a post was read: its image, when one was found and the post has none, and the
+    /// date it states, when the post has none (the post is then listed at that date).
+    async fn set_page_facts(&self, post_id: i64, image: Option<&str>, published: Option<i64>) -> Result<()>;
+
+    /// A source's posts whose article page has not been read and is worth reading (no picture or no
+    /// date), newest first: a crawl reads a few of them, later crawls the rest.
+    async fn pages_to_visit(&self, source_id: &str, limit: u32) -> Result<Vec<PageVisit>>;
 
     /// Deletes a post for good: a tombstone keeps the crawler from storing it again. False when no post
     /// has that id.

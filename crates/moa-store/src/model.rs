@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 /// A source as a registry describes it.
@@ -58,6 +60,8 @@ pub struct Health {
     pub attempt_count: i64,
     /// Posts dated within the last 365 days.
     pub posts_last_year: i64,
+    /// Entries the last fetch left out as pages of the site (About, Search, Archives…), not posts.
+    pub pages_skipped: i64,
 }
 
 impl Health {
@@ -239,6 +243,9 @@ pub enum CheckResult {
     /// A full response, parsed; its validators are kept for the next conditional GET.
     Fetched {
         validators: Validators,
+        /// Entry ids of the feed's entries that are pages of the site: not posts. One stored as a post
+        /// (by an earlier version) is deleted, with a tombstone.
+        site_pages: Vec<String>,
     },
     /// 304 Not Modified.
     NotModified,
@@ -275,6 +282,8 @@ pub struct NewPost {
     pub author: Option<String>,
     pub thumbnail: Option<String>,
     pub categories: Vec<String>,
+    /// How pages show a category whose feed labels it otherwise than its term.
+    pub category_labels: BTreeMap<String, String>,
     /// Topic slugs from moa's tagger. Not part of the content hash: they follow from the hashed text.
     pub topics: Vec<String>,
     pub published_at: Option<i64>,
@@ -299,6 +308,10 @@ impl NewPost {
         feed(opt(&self.author).as_str());
         feed(opt(&self.thumbnail).as_str());
         feed(&self.categories.join("\u{1f}"));
+        // Only when there are labels: posts stored before labels were kept keep their hash.
+        if !self.category_labels.is_empty() {
+            feed(&serde_json::to_string(&self.category_labels).unwrap_or_default());
+        }
         feed(&self.published_at.map(|t| t.to_string()).unwrap_or_default());
         feed(&self.updated_at.map(|t| t.to_string()).unwrap_or_default());
         format!("{h:016x}")
@@ -312,6 +325,8 @@ pub struct UpsertStats {
     pub unchanged: u32,
     /// Entries an operator deleted, not stored again.
     pub tombstoned: u32,
+    /// Posts an earlier version stored that the feed's entries now show to be pages of the site: deleted.
+    pub site_pages_removed: u32,
     /// The posts this fetch created: their ids, and their index in the fetch's list.
     pub created: Vec<Created>,
 }
@@ -322,6 +337,15 @@ pub struct Created {
     pub index: usize,
     /// Another source's post with the same article, shown in its place.
     pub duplicate_of: Option<i64>,
+}
+
+/// A post whose article page is to be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageVisit {
+    pub post_id: i64,
+    pub url: String,
+    pub needs_image: bool,
+    pub needs_date: bool,
 }
 
 /// A WebSub subscription of one source.
@@ -434,6 +458,8 @@ pub struct Post {
     pub author: Option<String>,
     pub thumbnail: Option<String>,
     pub categories: Vec<String>,
+    /// How pages show a category whose feed labels it otherwise than its term.
+    pub category_labels: BTreeMap<String, String>,
     pub topics: Vec<String>,
     pub published_at: Option<i64>,
     pub sort_at: i64,

@@ -14,6 +14,7 @@ pub(crate) struct Write<'a> {
     pub post: &'a NewPost,
     pub hash: String,
     pub categories: String,
+    pub category_labels: String,
     pub topics: String,
     pub url_key: Option<String>,
     pub title_key: Option<String>,
@@ -33,6 +34,11 @@ pub(crate) fn plan<'a>(
     stats: &mut UpsertStats,
 ) -> Vec<Write<'a>> {
     let mut writes = Vec::new();
+    // On a source's first fetch an undated post is no news: it is listed after the fetch's dated posts, in
+    // feed order, not at the fetch time. On later fetches an undated post is dated by its first sight.
+    let first_fetch = known.is_empty() && tombstones.is_empty();
+    let oldest_dated = posts.iter().filter_map(|p| p.published_at.or(p.updated_at)).min();
+    let mut undated_seen = 0;
     for (index, post) in posts.iter().enumerate() {
         let hash = post.content_hash();
         let is_new = match known.get(&post.entry_id) {
@@ -47,15 +53,24 @@ pub(crate) fn plan<'a>(
             }
             None => true,
         };
+        let sort_at = match post.published_at.or(post.updated_at) {
+            Some(t) => t,
+            None if first_fetch => {
+                undated_seen += 1;
+                oldest_dated.map_or(at, |oldest| oldest.min(at)) - undated_seen
+            }
+            None => at,
+        };
         writes.push(Write {
             index,
             post,
             hash,
             categories: serde_json::to_string(&post.categories).unwrap_or_else(|_| "[]".into()),
+            category_labels: serde_json::to_string(&post.category_labels).unwrap_or_else(|_| "{}".into()),
             topics: serde_json::to_string(&post.topics).unwrap_or_else(|_| "[]".into()),
             url_key: post.url.as_deref().and_then(url_key),
             title_key: title_key(&post.title),
-            sort_at: post.published_at.or(post.updated_at).unwrap_or(at),
+            sort_at,
             is_new,
             duplicate_of: None,
         });

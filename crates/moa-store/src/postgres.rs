@@ -19,9 +19,9 @@ use crate::plan::{Registered, Write, count, plan, registry_sync};
 use crate::rows::{scrap_order, select_posts};
 use crate::{
     AuditEntry, Backlog, ChangeCursor, CheckResult, Claimed, Cursor, Health, NewPost, NewSource, NewsletterSettings,
-    PoolStats, Post, PostChange, PostQuery, PostText, REMOVED_FROM_REGISTRY, Result, SAME_ARTICLE_WINDOW_SECONDS,
-    Scrap, ScrapFields, Selection, Session, SourceCheck, SourceRow, SourceSpec, Store, StoreError, Subscription,
-    SubscriptionState, SyncStats, UpsertStats, User, Validators, title_key, url_key,
+    PageVisit, PoolStats, Post, PostChange, PostQuery, PostText, REMOVED_FROM_REGISTRY, Result,
+    SAME_ARTICLE_WINDOW_SECONDS, Scrap, ScrapFields, Selection, Session, SourceCheck, SourceRow, SourceSpec, Store,
+    StoreError, Subscription, SubscriptionState, SyncStats, UpsertStats, User, Validators, title_key, url_key,
 };
 
 /// Embedded migrations: the same versions and schema as SQLite's, in PostgreSQL's dialect.
@@ -35,6 +35,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "search", include_str!("../migrations/postgres/0007_search.sql")),
     (8, "console", include_str!("../migrations/postgres/0008_console.sql")),
     (9, "scale_out", include_str!("../migrations/postgres/0009_scale_out.sql")),
+    (10, "site_pages", include_str!("../migrations/postgres/0010_site_pages.sql")),
 ];
 
 /// Advisory lock keys (any numbers, as long as they are moa's own).
@@ -230,7 +231,7 @@ async fn lock(tx: &mut PgConnection, key: i64) -> Result<()> {
     Ok(())
 }
 
-/// Rows per multi-row INSERT: 18 parameters each, well under PostgreSQL's limit of 65,535.
+/// Rows per multi-row INSERT: 19 parameters each, well under PostgreSQL's limit of 65,535.
 const INSERT_CHUNK: usize = 256;
 
 /// Upserts one fetch's posts inside the caller's transaction (see the SQLite version for the rules).
@@ -255,8 +256,8 @@ async fn upsert_posts(tx: &mut PgConnection, source_id: &str, at: i64, posts: &[
     for chunk in writes.chunks(INSERT_CHUNK) {
         let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
             "INSERT INTO posts (source_id, entry_id, url, title, summary, content_html, author, thumbnail,
-               categories, topics, published_at, updated_at, first_seen_at, sort_at, content_hash, url_key,
-               title_key, duplicate_of) ",
+               categories, category_labels, topics, published_at, updated_at, first_seen_at, sort_at, content_hash,
+               url_key, title_key, duplicate_of) ",
         );
         qb.push_values(chunk, |mut b, w| {
             let p = w.post;
@@ -269,6 +270,7 @@ async fn upsert_posts(tx: &mut PgConnection, source_id: &str, at: i64, posts: &[
                 .push_bind(&p.author)
                 .push_bind(&p.thumbnail)
                 .push_bind(&w.categories)
+                .push_bind(&w.category_labels)
                 .push_bind(&w.topics)
                 .push_bind(p.published_at)
                 .push_bind(p.updated_at)
@@ -283,9 +285,9 @@ async fn upsert_posts(tx: &mut PgConnection, source_id: &str, at: i64, posts: &[
             " ON CONFLICT (source_id, entry_id) DO UPDATE SET url = excluded.url, title = excluded.title,
                summary = excluded.summary, content_html = excluded.content_html, author = excluded.author,
                thumbnail = COALESCE(excluded.thumbnail, CASE WHEN posts.page_checked THEN posts.thumbnail END),
-               categories = excluded.categories, topics = excluded.topics,
-               published_at = excluded.published_at, updated_at = excluded.updated_at,
-               sort_at = COALESCE(excluded.published_at, excluded.updated_at, posts.first_seen_at),
+               categories = excluded.categories, category_labels = excluded.category_labels, topics = excluded.topics,
+               published_at = COALESCE(excluded.published_at, posts.published_at), updated_at = excluded.updated_at,
+               sort_at = COALESCE(excluded.published_at, posts.published_at, posts.sort_at),
                content_hash = excluded.content_hash, url_key = excluded.url_key, title_key = excluded.title_key
              RETURNING entry_id, id",
         );
@@ -294,6 +296,36 @@ async fn upsert_posts(tx: &mut PgConnection, source_id: &str, at: i64, posts: &[
     }
     count(&writes, &ids, &mut stats)?;
     Ok(stats)
+}
+
+/// Deletes a source's posts whose entries are pages of the site, with tombstones (see the SQLite version).
+async fn remove_site_pages(tx: &mut PgConnection, source_id: &str, entry_ids: &[String], at: i64) -> Result<u32> {
+    if entry_ids.is_empty() {
+        return Ok(0);
+    }
+    sqlx::query(
+        "INSERT INTO tombstones (source_id, entry_id, deleted_at)
+         SELECT source_id, entry_id, $3 FROM posts WHERE source_id = $1 AND entry_id = ANY($2)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(source_id)
+    .bind(entry_ids)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE posts SET duplicate_of = NULL WHERE duplicate_of IN (SELECT id FROM posts WHERE source_id = $1 AND entry_id = ANY($2))")
+        .bind(source_id)
+        .bind(entry_ids)
+        .execute(&mut *tx)
+        .await?;
+    let deleted =
+        sqlx::query("DELETE FROM posts WHERE id IN (SELECT id FROM posts WHERE source_id = $1 AND entry_id = ANY($2))")
+            .bind(source_id)
+            .bind(entry_ids)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    Ok(u32::try_from(deleted).unwrap_or(u32::MAX))
 }
 
 /// For each new post, the first post of another source that is the same article (see the SQLite version).
@@ -349,13 +381,18 @@ fn succeeded<'q>(
 
 async fn record_check(tx: &mut PgConnection, check: &SourceCheck) -> Result<()> {
     let query = match &check.result {
-        CheckResult::Fetched { validators } => succeeded(
-            concat!("UPDATE sources SET ", fetch_succeeded!(), ", etag = $7, last_modified = $8 WHERE id = $9"),
+        CheckResult::Fetched { validators, site_pages } => succeeded(
+            concat!(
+                "UPDATE sources SET ",
+                fetch_succeeded!(),
+                ", etag = $7, last_modified = $8, pages_skipped = $10 WHERE id = $9"
+            ),
             check,
         )
         .bind(&validators.etag)
         .bind(&validators.last_modified)
-        .bind(&check.source_id),
+        .bind(&check.source_id)
+        .bind(site_pages.len() as i64),
         CheckResult::NotModified => succeeded(
             concat!(
                 "UPDATE sources SET ",
@@ -543,7 +580,10 @@ impl Store for PgStore {
 
     async fn store_fetch(&self, check: &SourceCheck, posts: &[NewPost]) -> Result<UpsertStats> {
         let mut tx = self.pool.begin().await?;
-        let stats = upsert_posts(&mut tx, &check.source_id, check.at, posts).await?;
+        let mut stats = upsert_posts(&mut tx, &check.source_id, check.at, posts).await?;
+        if let CheckResult::Fetched { site_pages, .. } = &check.result {
+            stats.site_pages_removed = remove_site_pages(&mut tx, &check.source_id, site_pages, check.at).await?;
+        }
         record_check(&mut tx, check).await?;
         tx.commit().await?;
         self.changed();
@@ -568,14 +608,37 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn set_page_image(&self, post_id: i64, image: Option<&str>) -> Result<()> {
-        sqlx::query("UPDATE posts SET page_checked = TRUE, thumbnail = COALESCE(thumbnail, $1) WHERE id = $2")
-            .bind(image)
-            .bind(post_id)
-            .execute(&self.pool)
-            .await?;
+    async fn set_page_facts(&self, post_id: i64, image: Option<&str>, published: Option<i64>) -> Result<()> {
+        sqlx::query(
+            "UPDATE posts SET page_checked = TRUE, thumbnail = COALESCE(thumbnail, $1),
+               published_at = COALESCE(published_at, $2),
+               sort_at = CASE WHEN published_at IS NULL AND $2::bigint IS NOT NULL THEN $2 ELSE sort_at END
+             WHERE id = $3",
+        )
+        .bind(image)
+        .bind(published)
+        .bind(post_id)
+        .execute(&self.pool)
+        .await?;
         self.changed();
         Ok(())
+    }
+
+    async fn pages_to_visit(&self, source_id: &str, limit: u32) -> Result<Vec<PageVisit>> {
+        let rows: Vec<(i64, String, bool, bool)> = sqlx::query_as(
+            "SELECT id, url, thumbnail IS NULL, published_at IS NULL FROM posts
+             WHERE source_id = $1 AND NOT page_checked AND url IS NOT NULL AND duplicate_of IS NULL
+               AND (thumbnail IS NULL OR published_at IS NULL)
+             ORDER BY sort_at DESC, id DESC LIMIT $2",
+        )
+        .bind(source_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(post_id, url, needs_image, needs_date)| PageVisit { post_id, url, needs_image, needs_date })
+            .collect())
     }
 
     async fn delete_post(&self, post_id: i64) -> Result<bool> {

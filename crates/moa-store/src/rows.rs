@@ -59,6 +59,7 @@ macro_rules! row_readers {
                     fetch_ms_total: r.try_get("fetch_ms_total")?,
                     fetch_bytes_total: r.try_get("fetch_bytes_total")?,
                     posts_last_year: r.try_get("posts_last_year")?,
+                    pages_skipped: r.try_get("pages_skipped")?,
                 },
             })
         }
@@ -93,6 +94,8 @@ macro_rules! row_readers {
                 thumbnail: row.try_get("thumbnail")?,
                 categories: serde_json::from_str(&categories)
                     .map_err(|e| StoreError::Corrupt(format!("categories: {e}")))?,
+                category_labels: serde_json::from_str(&row.try_get::<String, _>("category_labels")?)
+                    .map_err(|e| StoreError::Corrupt(format!("category labels: {e}")))?,
                 topics: serde_json::from_str(&topics).map_err(|e| StoreError::Corrupt(format!("topics: {e}")))?,
                 published_at: row.try_get("published_at")?,
                 sort_at: row.try_get("sort_at")?,
@@ -152,7 +155,7 @@ pub(crate) use row_readers;
 macro_rules! select_posts {
     () => {
         "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.entry_id, p.url, p.title, p.summary, p.author,
-                p.thumbnail, p.categories, p.topics, p.published_at, p.sort_at, p.clicks
+                p.thumbnail, p.categories, p.category_labels, p.topics, p.published_at, p.sort_at, p.clicks
          FROM posts p JOIN sources s ON s.id = p.source_id"
     };
 }

@@ -16,9 +16,9 @@ use crate::plan::{Registered, Write, count, plan, registry_sync};
 use crate::rows::{scrap_order, select_posts};
 use crate::{
     AuditEntry, Backlog, ChangeCursor, CheckResult, Claimed, Cursor, Health, NewPost, NewSource, NewsletterSettings,
-    PoolStats, Post, PostChange, PostQuery, PostText, REMOVED_FROM_REGISTRY, Result, SAME_ARTICLE_WINDOW_SECONDS,
-    Scrap, ScrapFields, Selection, Session, SourceCheck, SourceRow, SourceSpec, Store, StoreError, Subscription,
-    SubscriptionState, SyncStats, UpsertStats, User, Validators, title_key, url_key,
+    PageVisit, PoolStats, Post, PostChange, PostQuery, PostText, REMOVED_FROM_REGISTRY, Result,
+    SAME_ARTICLE_WINDOW_SECONDS, Scrap, ScrapFields, Selection, Session, SourceCheck, SourceRow, SourceSpec, Store,
+    StoreError, Subscription, SubscriptionState, SyncStats, UpsertStats, User, Validators, title_key, url_key,
 };
 
 /// The source columns a successful fetch sets, whether it brought a body or a 304: one list, so the two
@@ -75,6 +75,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "search", include_str!("../migrations/sqlite/0007_search.sql")),
     (8, "console", include_str!("../migrations/sqlite/0008_console.sql")),
     (9, "scale_out", include_str!("../migrations/sqlite/0009_scale_out.sql")),
+    (10, "site_pages", include_str!("../migrations/sqlite/0010_site_pages.sql")),
 ];
 
 pub struct SqliteStore {
@@ -214,7 +215,7 @@ async fn backfill_article_keys(tx: &mut sqlx::SqliteConnection) -> std::result::
     Ok(())
 }
 
-/// Rows per multi-row INSERT: 18 parameters each, well under SQLite's limit of 32,766.
+/// Rows per multi-row INSERT: 19 parameters each, well under SQLite's limit of 32,766.
 const INSERT_CHUNK: usize = 256;
 
 /// Upserts one fetch's posts inside the caller's transaction, in a handful of statements whatever the
@@ -244,8 +245,8 @@ async fn upsert_posts(
     for chunk in writes.chunks(INSERT_CHUNK) {
         let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO posts (source_id, entry_id, url, title, summary, content_html, author, thumbnail,
-               categories, topics, published_at, updated_at, first_seen_at, sort_at, content_hash, url_key,
-               title_key, duplicate_of) ",
+               categories, category_labels, topics, published_at, updated_at, first_seen_at, sort_at, content_hash,
+               url_key, title_key, duplicate_of) ",
         );
         qb.push_values(chunk, |mut b, w| {
             let p = w.post;
@@ -258,6 +259,7 @@ async fn upsert_posts(
                 .push_bind(&p.author)
                 .push_bind(&p.thumbnail)
                 .push_bind(&w.categories)
+                .push_bind(&w.category_labels)
                 .push_bind(&w.topics)
                 .push_bind(p.published_at)
                 .push_bind(p.updated_at)
@@ -274,9 +276,9 @@ async fn upsert_posts(
             " ON CONFLICT (source_id, entry_id) DO UPDATE SET url = excluded.url, title = excluded.title,
                summary = excluded.summary, content_html = excluded.content_html, author = excluded.author,
                thumbnail = COALESCE(excluded.thumbnail, CASE WHEN posts.page_checked THEN posts.thumbnail END),
-               categories = excluded.categories, topics = excluded.topics,
-               published_at = excluded.published_at, updated_at = excluded.updated_at,
-               sort_at = COALESCE(excluded.published_at, excluded.updated_at, posts.first_seen_at),
+               categories = excluded.categories, category_labels = excluded.category_labels, topics = excluded.topics,
+               published_at = COALESCE(excluded.published_at, posts.published_at), updated_at = excluded.updated_at,
+               sort_at = COALESCE(excluded.published_at, posts.published_at, posts.sort_at),
                content_hash = excluded.content_hash, url_key = excluded.url_key, title_key = excluded.title_key
 ",
         );
@@ -297,6 +299,41 @@ async fn upsert_posts(
     }
     count(&writes, &ids, &mut stats)?;
     Ok(stats)
+}
+
+/// Deletes a source's posts whose entries are pages of the site, with tombstones so they are not stored
+/// again; copies of them in other feeds are shown again. The number deleted.
+async fn remove_site_pages(
+    tx: &mut sqlx::SqliteConnection,
+    source_id: &str,
+    entry_ids: &[String],
+    at: i64,
+) -> Result<u32> {
+    if entry_ids.is_empty() {
+        return Ok(0);
+    }
+    let ids = serde_json::to_string(entry_ids).unwrap_or_else(|_| "[]".into());
+    sqlx::query(
+        "INSERT OR IGNORE INTO tombstones (source_id, entry_id, deleted_at)
+         SELECT source_id, entry_id, ?3 FROM posts WHERE source_id = ?1 AND entry_id IN (SELECT value FROM json_each(?2))",
+    )
+    .bind(source_id)
+    .bind(&ids)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE posts SET duplicate_of = NULL WHERE duplicate_of IN (SELECT id FROM posts WHERE source_id = ?1 AND entry_id IN (SELECT value FROM json_each(?2)))")
+        .bind(source_id)
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
+    let deleted = sqlx::query("DELETE FROM posts WHERE id IN (SELECT id FROM posts WHERE source_id = ?1 AND entry_id IN (SELECT value FROM json_each(?2)))")
+        .bind(source_id)
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    Ok(u32::try_from(deleted).unwrap_or(u32::MAX))
 }
 
 /// For each new post, the first post of another source that is the same article: the same URL key, or
@@ -354,13 +391,18 @@ fn succeeded<'q>(
 /// crawl writes thousands of these).
 async fn record_check(tx: &mut sqlx::SqliteConnection, check: &SourceCheck) -> Result<()> {
     let query = match &check.result {
-        CheckResult::Fetched { validators } => succeeded(
-            concat!("UPDATE sources SET ", fetch_succeeded!(), ", etag = ?7, last_modified = ?8 WHERE id = ?9"),
+        CheckResult::Fetched { validators, site_pages } => succeeded(
+            concat!(
+                "UPDATE sources SET ",
+                fetch_succeeded!(),
+                ", etag = ?7, last_modified = ?8, pages_skipped = ?10 WHERE id = ?9"
+            ),
             check,
         )
         .bind(&validators.etag)
         .bind(&validators.last_modified)
-        .bind(&check.source_id),
+        .bind(&check.source_id)
+        .bind(site_pages.len() as i64),
         CheckResult::NotModified => succeeded(
             concat!(
                 "UPDATE sources SET ",
@@ -533,7 +575,10 @@ impl Store for SqliteStore {
 
     async fn store_fetch(&self, check: &SourceCheck, posts: &[NewPost]) -> Result<UpsertStats> {
         let mut tx = self.writer.begin().await?;
-        let stats = upsert_posts(&mut tx, &check.source_id, check.at, posts).await?;
+        let mut stats = upsert_posts(&mut tx, &check.source_id, check.at, posts).await?;
+        if let CheckResult::Fetched { site_pages, .. } = &check.result {
+            stats.site_pages_removed = remove_site_pages(&mut tx, &check.source_id, site_pages, check.at).await?;
+        }
         record_check(&mut tx, check).await?;
         tx.commit().await?;
         self.changed();
@@ -558,14 +603,37 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn set_page_image(&self, post_id: i64, image: Option<&str>) -> Result<()> {
-        sqlx::query("UPDATE posts SET page_checked = 1, thumbnail = COALESCE(thumbnail, ?) WHERE id = ?")
-            .bind(image)
-            .bind(post_id)
-            .execute(&self.writer)
-            .await?;
+    async fn set_page_facts(&self, post_id: i64, image: Option<&str>, published: Option<i64>) -> Result<()> {
+        sqlx::query(
+            "UPDATE posts SET page_checked = 1, thumbnail = COALESCE(thumbnail, ?1),
+               published_at = COALESCE(published_at, ?2),
+               sort_at = CASE WHEN published_at IS NULL AND ?2 IS NOT NULL THEN ?2 ELSE sort_at END
+             WHERE id = ?3",
+        )
+        .bind(image)
+        .bind(published)
+        .bind(post_id)
+        .execute(&self.writer)
+        .await?;
         self.changed();
         Ok(())
+    }
+
+    async fn pages_to_visit(&self, source_id: &str, limit: u32) -> Result<Vec<PageVisit>> {
+        let rows: Vec<(i64, String, bool, bool)> = sqlx::query_as(
+            "SELECT id, url, thumbnail IS NULL, published_at IS NULL FROM posts
+             WHERE source_id = ? AND page_checked = 0 AND url IS NOT NULL AND duplicate_of IS NULL
+               AND (thumbnail IS NULL OR published_at IS NULL)
+             ORDER BY sort_at DESC, id DESC LIMIT ?",
+        )
+        .bind(source_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(post_id, url, needs_image, needs_date)| PageVisit { post_id, url, needs_image, needs_date })
+            .collect())
     }
 
     async fn delete_post(&self, post_id: i64) -> Result<bool> {

@@ -32,7 +32,7 @@ fn check(source: &str, at: i64, result: CheckResult) -> SourceCheck {
 }
 
 fn fetched(source: &str, at: i64, validators: Validators) -> SourceCheck {
-    check(source, at, CheckResult::Fetched { validators })
+    check(source, at, CheckResult::Fetched { validators, site_pages: Vec::new() })
 }
 
 fn not_modified(source: &str, at: i64) -> SourceCheck {
@@ -53,6 +53,7 @@ fn post(entry: &str, published: i64) -> NewPost {
         author: None,
         thumbnail: None,
         categories: vec!["backend".into()],
+        category_labels: Default::default(),
         topics: vec!["backend".into()],
         published_at: Some(published),
         updated_at: None,
@@ -331,7 +332,7 @@ async fn a_page_image_fills_a_missing_thumbnail_once(db: &TestDb) {
     let posts = [post("x", 10), with_thumb];
     let stats = store.store_fetch(&fetched("a", 200, Validators::default()), &posts).await.unwrap();
     for c in &stats.created {
-        store.set_page_image(c.id, Some("https://a.example.com/og.png")).await.unwrap();
+        store.set_page_facts(c.id, Some("https://a.example.com/og.png"), None).await.unwrap();
     }
     let thumbs = || async {
         let mut l = store.posts(&PostQuery { limit: 10, ..Default::default() }).await.unwrap();
@@ -344,6 +345,101 @@ async fn a_page_image_fills_a_missing_thumbnail_once(db: &TestDb) {
     edited[0].title = "고친 제목".into();
     store.store_fetch(&fetched("a", 300, Validators::default()), &edited).await.unwrap();
     assert_eq!(thumbs().await[1], "https://a.example.com/og.png");
+}
+
+fn with_site_pages(source: &str, at: i64, pages: &[&str]) -> SourceCheck {
+    let site_pages = pages.iter().map(|p| p.to_string()).collect();
+    check(source, at, CheckResult::Fetched { validators: Validators::default(), site_pages })
+}
+
+fn undated(entry: &str) -> NewPost {
+    NewPost { published_at: None, ..post(entry, 0) }
+}
+
+async fn site_pages_stored_as_posts_go_for_good_and_are_counted(db: &TestDb) {
+    let store = db.open().await;
+    store.sync_registry(&[spec("a"), spec("b")], 100).await.unwrap();
+    // An earlier version stored "about" as a post, and another feed's copy of it is hidden behind it.
+    let about = NewPost { title: "About this long-named blog of ours".into(), ..undated("about") };
+    let first =
+        store.store_fetch(&fetched("a", 200, Validators::default()), &[post("x", 10), about.clone()]).await.unwrap();
+    let about_id = first.created[1].id;
+    let mirror = NewPost { entry_id: "about-copy".into(), ..about.clone() };
+    let b = store.store_fetch(&fetched("b", 210, Validators::default()), &[mirror]).await.unwrap();
+    assert_eq!(b.created[0].duplicate_of, Some(about_id));
+
+    // The next fetch knows it for a site page: it goes, with a tombstone; the post stays.
+    let stats = store.store_fetch(&with_site_pages("a", 300, &["about", "search"]), &[post("x", 10)]).await.unwrap();
+    assert_eq!(stats.site_pages_removed, 1);
+    assert!(store.post(about_id).await.unwrap().is_none());
+    let listed = store.posts(&PostQuery { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(listed.iter().map(|p| p.entry_id.as_str()).collect::<Vec<_>>(), ["about-copy", "x"], "the copy shows");
+    let a = store.source("a").await.unwrap().unwrap();
+    assert_eq!((a.post_count, a.health.pages_skipped), (1, 2));
+
+    // Read as a post again (a classifier that changed its mind), it does not come back.
+    let again = store.store_fetch(&fetched("a", 400, Validators::default()), &[post("x", 10), about]).await.unwrap();
+    assert_eq!((again.new, again.tombstoned), (0, 1));
+    assert_eq!(store.source("a").await.unwrap().unwrap().health.pages_skipped, 0, "the last fetch's count");
+    // The search index hears of the deletion.
+    let changes = store.post_changes(ChangeCursor::default(), 100).await.unwrap();
+    assert!(changes.iter().any(|c| c.post_id == about_id && c.text.is_none()));
+}
+
+async fn undated_posts_of_a_first_fetch_follow_the_dated_ones(db: &TestDb) {
+    let store = db.open().await;
+    store.sync_registry(&[spec("a")], 100).await.unwrap();
+    let at = 5_000_000;
+    // First fetch: two dated posts and two undated ones, in feed order.
+    let first = [post("new", 4_000_000), undated("u1"), post("old", 3_000_000), undated("u2")];
+    store.store_fetch(&fetched("a", at, Validators::default()), &first).await.unwrap();
+    let order = |posts: Vec<moa_store::Post>| posts.iter().map(|p| (p.entry_id.clone(), p.sort_at)).collect::<Vec<_>>();
+    let listed = order(store.posts(&PostQuery { limit: 10, ..Default::default() }).await.unwrap());
+    assert_eq!(
+        listed,
+        [("new".into(), 4_000_000), ("old".into(), 3_000_000), ("u1".into(), 2_999_999), ("u2".into(), 2_999_998)],
+        "undated posts of a backlog are not today's news"
+    );
+    // Later fetches: a new undated post is dated by its first sight; edits keep each post's place.
+    let mut later = first.to_vec();
+    later[1].title = "고친 u1".into();
+    later.push(undated("u3"));
+    store.store_fetch(&fetched("a", at + 60, Validators::default()), &later).await.unwrap();
+    let listed = order(store.posts(&PostQuery { limit: 10, ..Default::default() }).await.unwrap());
+    assert_eq!(listed[0], ("u3".into(), at + 60));
+    assert!(listed.contains(&("u1".into(), 2_999_999)), "{listed:?}");
+    let source = store.source("a").await.unwrap().unwrap();
+    assert_eq!(source.last_post_at, Some(at + 60));
+}
+
+async fn an_article_page_dates_an_undated_post_and_pages_are_visited_newest_first(db: &TestDb) {
+    let store = db.open().await;
+    store.sync_registry(&[spec("a")], 100).await.unwrap();
+    let mut pictured = post("pictured", 3_000);
+    pictured.thumbnail = Some("https://a.example.com/t.png".into());
+    let posts = [post("dated", 2_000), pictured, undated("undated"), post("old", 1_000)];
+    let stats = store.store_fetch(&fetched("a", 10_000, Validators::default()), &posts).await.unwrap();
+    let id = |entry: &str| stats.created[posts.iter().position(|p| p.entry_id == entry).unwrap()].id;
+    // Posts lacking a picture or a date, newest first; the dated, pictured one needs no visit.
+    let visits = store.pages_to_visit("a", 10).await.unwrap();
+    let order: Vec<(i64, bool, bool)> = visits.iter().map(|v| (v.post_id, v.needs_image, v.needs_date)).collect();
+    assert_eq!(order, [(id("dated"), true, false), (id("old"), true, false), (id("undated"), true, true)]);
+    assert_eq!(store.pages_to_visit("a", 1).await.unwrap().len(), 1, "at most the limit");
+    // The page's date dates the undated post and moves it there; a dated post keeps the feed's date.
+    store.set_page_facts(id("undated"), None, Some(1_500)).await.unwrap();
+    store.set_page_facts(id("dated"), Some("https://a.example.com/og.png"), Some(9_999)).await.unwrap();
+    let undated_now = store.post(id("undated")).await.unwrap().unwrap();
+    assert_eq!((undated_now.published_at, undated_now.sort_at), (Some(1_500), 1_500));
+    let dated_now = store.post(id("dated")).await.unwrap().unwrap();
+    assert_eq!((dated_now.published_at, dated_now.sort_at), (Some(2_000), 2_000));
+    // Each page is read once.
+    let left: Vec<i64> = store.pages_to_visit("a", 10).await.unwrap().iter().map(|v| v.post_id).collect();
+    assert_eq!(left, [id("old")]);
+    // An edit from the feed, still undated, keeps the page's date.
+    let mut edited = posts.to_vec();
+    edited[2].title = "고친 제목".into();
+    store.store_fetch(&fetched("a", 10_100, Validators::default()), &edited).await.unwrap();
+    assert_eq!(store.post(id("undated")).await.unwrap().unwrap().sort_at, 1_500);
 }
 
 async fn clicks_are_counted_once_per_client_and_window(db: &TestDb) {
@@ -936,6 +1032,9 @@ on_both_backends!(
     a_deleted_post_stays_deleted,
     one_article_in_two_feeds_is_listed_once,
     a_page_image_fills_a_missing_thumbnail_once,
+    site_pages_stored_as_posts_go_for_good_and_are_counted,
+    undated_posts_of_a_first_fetch_follow_the_dated_ones,
+    an_article_page_dates_an_undated_post_and_pages_are_visited_newest_first,
     clicks_are_counted_once_per_client_and_window,
     every_write_edit_and_delete_is_logged_for_the_search_index,
     renaming_a_company_logs_its_posts_again,

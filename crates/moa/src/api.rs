@@ -80,6 +80,7 @@ struct SourceJson {
     last_error: Option<String>,
     next_check_at: Option<String>,
     disabled_reason: Option<String>,
+    pages_skipped: i64,
 }
 
 /// `new`, `ok`, `failing` or `disabled`: what the health page and `moa sources list` call it.
@@ -114,6 +115,7 @@ impl From<SourceRow> for SourceJson {
             last_error: s.last_error.filter(|_| s.consecutive_failures > 0),
             next_check_at: time(Some(s.next_check_at).filter(|t| *t > 0 && s.enabled)),
             disabled_reason: s.disabled_reason.filter(|_| !s.enabled),
+            pages_skipped: s.health.pages_skipped,
         }
     }
 }

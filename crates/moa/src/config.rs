@@ -35,6 +35,8 @@ pub struct FileConfig {
     pub user_agent: Option<String>,
     pub timezone: Option<String>,
     pub page_images: Option<bool>,
+    /// Article pages read per source and crawl (newest posts first; the rest on later crawls).
+    pub pages_per_source: Option<u32>,
     pub public_url: Option<String>,
     pub webhook_attempts: Option<u32>,
     pub webhook_retry_base_ms: Option<u64>,
@@ -50,6 +52,10 @@ pub struct FileConfig {
     #[serde(default)]
     pub webhooks: Vec<Webhook>,
 }
+
+/// Article pages read per source and crawl by default: enough for a blog's new posts of a day, few enough
+/// that a first crawl of a backlog does not wait on hundreds of pages.
+pub const DEFAULT_PAGES_PER_SOURCE: u32 = 8;
 
 /// Every config key and the environment variable that overrides it. A value is read as TOML (`30`,
 /// `true`, `["10.0.0.5"]`, `[{url = "…"}]`, `{ "a.example" = "10.0.0.5" }`), else as a plain string.
@@ -73,6 +79,7 @@ pub const ENV: &[(&str, &str)] = &[
     ("user_agent", "MOA_USER_AGENT"),
     ("timezone", "MOA_TIMEZONE"),
     ("page_images", "MOA_PAGE_IMAGES"),
+    ("pages_per_source", "MOA_PAGES_PER_SOURCE"),
     ("public_url", "MOA_PUBLIC_URL"),
     ("webhook_attempts", "MOA_WEBHOOK_ATTEMPTS"),
     ("webhook_retry_base_ms", "MOA_WEBHOOK_RETRY_BASE_MS"),
@@ -181,8 +188,9 @@ pub struct Settings {
     pub user_agent: String,
     /// Offset from UTC in seconds for feed dates written without a zone.
     pub timezone_offset: i32,
-    /// Read new posts' article pages for an og:image when the feed gives no picture.
+    /// Read posts' article pages for the og:image or the date the feed does not give.
     pub page_images: bool,
+    pub pages_per_source: u32,
     /// The address readers and hubs reach this server at; WebSub needs it for its callback.
     pub public_url: Option<url::Url>,
     pub webhooks: Vec<Webhook>,
@@ -262,6 +270,7 @@ impl Settings {
             user_agent: file.user_agent.unwrap_or_else(|| default_user_agent(public_url.as_ref())),
             timezone_offset,
             page_images: file.page_images.unwrap_or(true),
+            pages_per_source: file.pages_per_source.unwrap_or(DEFAULT_PAGES_PER_SOURCE),
             public_url,
             webhooks: file.webhooks,
             webhook_attempts: file.webhook_attempts.unwrap_or(6).max(1),
@@ -313,6 +322,7 @@ pub fn effective(s: &Settings) -> Vec<(&'static str, &'static str, String)> {
             "user_agent" => s.user_agent.clone(),
             "timezone" => format!("UTC{:+03}:{:02}", s.timezone_offset / 3600, (s.timezone_offset.abs() % 3600) / 60),
             "page_images" => s.page_images.to_string(),
+            "pages_per_source" => s.pages_per_source.to_string(),
             "public_url" => s.public_url.as_ref().map_or_else(|| "-".into(), url::Url::to_string),
             "webhook_attempts" => s.webhook_attempts.to_string(),
             "webhook_retry_base_ms" => s.webhook_retry_base.as_millis().to_string(),

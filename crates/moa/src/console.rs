@@ -70,6 +70,7 @@ pub struct Words {
     pub mean_fetch: &'static str,
     pub mean_bytes: &'static str,
     pub not_modified: &'static str,
+    pub pages_skipped: &'static str,
     pub refresh: &'static str,
     pub enable: &'static str,
     pub disable: &'static str,
@@ -141,6 +142,7 @@ pub static KO: Words = Words {
     mean_fetch: "평균 수집 시간",
     mean_bytes: "평균 크기",
     not_modified: "304 비율",
+    pages_skipped: "건너뛴 사이트 페이지",
     refresh: "지금 새로 고침",
     enable: "켜기",
     disable: "끄기",
@@ -212,6 +214,7 @@ pub static EN: Words = Words {
     mean_fetch: "Mean fetch",
     mean_bytes: "Mean size",
     not_modified: "304 ratio",
+    pages_skipped: "Site pages skipped",
     refresh: "Refresh now",
     enable: "Enable",
     disable: "Disable",
@@ -288,6 +291,8 @@ pub struct HealthRow {
     pub mean_ms: String,
     pub mean_bytes: String,
     pub ratio_304: String,
+    /// Entries of the last fetch left out as pages of the site.
+    pub pages_skipped: i64,
     pub enabled: bool,
     sort: SortKeys,
 }
@@ -301,6 +306,7 @@ struct SortKeys {
     mean_ms: i64,
     mean_bytes: i64,
     ratio: i64,
+    pages_skipped: i64,
 }
 
 fn bytes_text(n: i64) -> String {
@@ -349,6 +355,7 @@ pub fn health_row(s: &SourceRow, ui: &Ui) -> HealthRow {
         mean_ms: h.mean_fetch_ms().map_or("-".into(), |ms| format!("{ms} ms")),
         mean_bytes: h.mean_fetch_bytes().map_or("-".into(), bytes_text),
         ratio_304: h.not_modified_ratio().map_or("-".into(), |r| format!("{:.0}%", r * 100.0)),
+        pages_skipped: h.pages_skipped,
         enabled: s.enabled,
         sort: SortKeys {
             state: match state {
@@ -363,6 +370,7 @@ pub fn health_row(s: &SourceRow, ui: &Ui) -> HealthRow {
             mean_ms: h.mean_fetch_ms().unwrap_or(-1),
             mean_bytes: h.mean_fetch_bytes().unwrap_or(-1),
             ratio: h.not_modified_ratio().map_or(-1, |r| (r * 1000.0) as i64),
+            pages_skipped: h.pages_skipped,
         },
     }
 }
@@ -376,7 +384,7 @@ pub struct HealthParams {
     done: Option<String>,
 }
 
-pub const SORTS: &[&str] = &["name", "state", "last_success", "next_check", "posts", "fetch", "bytes", "304"];
+pub const SORTS: &[&str] = &["name", "state", "last_success", "next_check", "posts", "fetch", "bytes", "304", "pages"];
 
 /// Filters and sorts the health rows as the page's parameters say.
 fn select_rows(mut rows: Vec<HealthRow>, p: &HealthParams) -> Vec<HealthRow> {
@@ -396,6 +404,7 @@ fn select_rows(mut rows: Vec<HealthRow>, p: &HealthParams) -> Vec<HealthRow> {
         "fetch" => rows.sort_by_key(|r| r.sort.mean_ms),
         "bytes" => rows.sort_by_key(|r| r.sort.mean_bytes),
         "304" => rows.sort_by_key(|r| r.sort.ratio),
+        "pages" => rows.sort_by_key(|r| r.sort.pages_skipped),
         _ => rows.sort_by(|a, b| a.sort.state.cmp(&b.sort.state).then_with(|| a.id.cmp(&b.id))),
     }
     if p.dir.as_deref() == Some("desc") {
@@ -442,8 +451,17 @@ pub async fn sources_page(
         .collect();
     let (sort, dir) = (p.sort.clone().unwrap_or_else(|| "state".into()), p.dir.clone().unwrap_or_else(|| "asc".into()));
     let q_enc: String = url::form_urlencoded::byte_serialize(p.q.as_deref().unwrap_or("").as_bytes()).collect();
-    let labels =
-        [w.blog, w.state, w.last_success, w.next_check, w.posts_per_month, w.mean_fetch, w.mean_bytes, w.not_modified];
+    let labels = [
+        w.blog,
+        w.state,
+        w.last_success,
+        w.next_check,
+        w.posts_per_month,
+        w.mean_fetch,
+        w.mean_bytes,
+        w.not_modified,
+        w.pages_skipped,
+    ];
     let headers = SORTS
         .iter()
         .zip(labels)
@@ -1254,6 +1272,7 @@ mod tests {
             mean_ms: String::new(),
             mean_bytes: String::new(),
             ratio_304: String::new(),
+            pages_skipped: 0,
             enabled: true,
             sort: SortKeys { state: state_rank, mean_ms: ms, ..SortKeys::default() },
         }

@@ -3,7 +3,7 @@
 //! only the source it hit. After a fetch: article pages are read for missing pictures, webhooks are
 //! told of new posts, and a WebSub hub the feed advertises is subscribed to.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,7 +12,7 @@ use futures_util::stream::FuturesUnordered;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use moa_feed::scrape::Selectors;
 use moa_feed::{Entry, Feed, FeedError, ParseOptions};
-use moa_store::{CheckResult, Claimed, ErrorKind, NewPost, Selection, SourceCheck, Store, UpsertStats};
+use moa_store::{CheckResult, Claimed, ErrorKind, NewPost, PageVisit, Selection, SourceCheck, Store, UpsertStats};
 
 use crate::fetch::{Content, Fetched, Fetcher, Get, Response, bot_wall};
 use crate::now_unix;
@@ -22,6 +22,8 @@ use crate::websub::WebSub;
 
 /// An article page is read this far for its `og:image`: the `<head>` is at the start.
 pub const PAGE_PREFIX_BYTES: usize = 256 * 1024;
+/// A page's date this far past the crawl's clock is skew, not the future.
+const PAGE_CLOCK_SKEW_SECONDS: i64 = 10 * 60;
 /// Feeds up to this size are parsed on the async worker that fetched them.
 const INLINE_PARSE_BYTES: usize = 256 * 1024;
 /// Due sources claimed per batch, at most: a crawler holds no more than it can soon fetch, so crawlers
@@ -37,8 +39,10 @@ pub struct CrawlOptions {
     pub timezone_offset: i32,
     pub progress: bool,
     pub schedule: Schedule,
-    /// Read new posts' article pages for an og:image when the feed gives no picture.
+    /// Read posts' article pages for the picture (og:image) or the date the feed does not give.
     pub page_images: bool,
+    /// Article pages read per source and crawl, newest posts first; the rest on later crawls.
+    pub pages_per_source: u32,
     /// How long claimed sources are held: one whose check never reports (the process died) is due again
     /// after it, for any crawler.
     pub lease: Duration,
@@ -54,7 +58,10 @@ pub struct CrawlReport {
     pub sources_failed: usize,
     pub new_posts: u32,
     pub updated_posts: u32,
+    /// Posts an earlier version stored that are pages of their site, deleted.
+    pub site_pages_removed: u32,
     pub images_found: u32,
+    pub dates_found: u32,
     pub failures: Vec<(String, String)>,
     pub elapsed: Duration,
 }
@@ -62,14 +69,16 @@ pub struct CrawlReport {
 impl CrawlReport {
     pub fn summary_line(&self) -> String {
         format!(
-            "crawl finished in {:.1}s: {} sources ok ({} unchanged), {} failed; {} new posts, {} updated, {} pictures from article pages",
+            "crawl finished in {:.1}s: {} sources ok ({} unchanged), {} failed; {} new posts, {} updated, {} site pages removed; {} pictures and {} dates from article pages",
             self.elapsed.as_secs_f64(),
             self.sources_ok,
             self.sources_unchanged,
             self.sources_failed,
             self.new_posts,
             self.updated_posts,
+            self.site_pages_removed,
             self.images_found,
+            self.dates_found,
         )
     }
 }
@@ -77,11 +86,20 @@ impl CrawlReport {
 enum Outcome {
     Stored {
         stats: UpsertStats,
-        images: u32,
+        pages: PagesRead,
     },
-    /// 304: nothing parsed, nothing written but the source's state.
-    NotModified,
+    /// 304: nothing parsed, nothing written but the source's state (article pages may still be read).
+    NotModified {
+        pages: PagesRead,
+    },
     Failed(String),
+}
+
+/// What reading article pages found.
+#[derive(Debug, Default, Clone, Copy)]
+struct PagesRead {
+    images: u32,
+    dates: u32,
 }
 
 #[derive(Clone)]
@@ -91,7 +109,12 @@ pub struct Crawler {
     pub options: CrawlOptions,
     pub notifier: Option<Notifier>,
     pub websub: Option<WebSub>,
+    /// Hosts of article pages that did not resolve or connect, and when: passed over for a while.
+    pub unreachable_hosts: Arc<Mutex<HashMap<String, Instant>>>,
 }
+
+/// How long an article host that did not resolve or connect is passed over.
+const UNREACHABLE_HOST_PAUSE: Duration = Duration::from_secs(30 * 60);
 
 /// Checks of sources that brought no posts, written in batches.
 struct Recorder {
@@ -198,15 +221,19 @@ impl Crawler {
             };
             bar.inc(1);
             match outcome {
-                Outcome::Stored { stats, images } => {
+                Outcome::Stored { stats, pages } => {
                     report.sources_ok += 1;
                     report.new_posts += stats.new;
                     report.updated_posts += stats.updated;
-                    report.images_found += images;
+                    report.site_pages_removed += stats.site_pages_removed;
+                    report.images_found += pages.images;
+                    report.dates_found += pages.dates;
                 }
-                Outcome::NotModified => {
+                Outcome::NotModified { pages } => {
                     report.sources_ok += 1;
                     report.sources_unchanged += 1;
+                    report.images_found += pages.images;
+                    report.dates_found += pages.dates;
                 }
                 Outcome::Failed(message) => {
                     report.sources_failed += 1;
@@ -230,11 +257,17 @@ impl Crawler {
         let span = tracing::info_span!("source", id = %source.id);
         let started = Instant::now();
         let outcome = async {
-            let outcome = self.check_source(&source, recorder).await;
-            match &outcome {
+            let mut outcome = self.check_source(&source, recorder).await;
+            match &mut outcome {
                 Outcome::Failed(message) => tracing::warn!(error = %message, "fetch failed"),
-                Outcome::NotModified => tracing::debug!("not modified"),
-                Outcome::Stored { stats, .. } => tracing::debug!(new = stats.new, updated = stats.updated, "fetched"),
+                Outcome::NotModified { pages } => {
+                    tracing::debug!("not modified");
+                    *pages = self.read_pages(&source).await;
+                }
+                Outcome::Stored { stats, pages } => {
+                    tracing::debug!(new = stats.new, updated = stats.updated, "fetched");
+                    *pages = self.read_pages(&source).await;
+                }
             }
             outcome
         }
@@ -242,7 +275,7 @@ impl Crawler {
         .await;
         let label = match &outcome {
             Outcome::Stored { .. } => "fetched",
-            Outcome::NotModified => "not_modified",
+            Outcome::NotModified { .. } => "not_modified",
             Outcome::Failed(_) => "failed",
         };
         crate::metrics::fetched(label, started.elapsed());
@@ -256,9 +289,15 @@ impl Crawler {
         let at = now_unix();
         let started = Instant::now();
         let body_bytes = std::sync::atomic::AtomicI64::new(0);
+        // Time spent waiting for politeness slots is the queue's, not the source's.
+        let queued_ms = std::sync::atomic::AtomicU64::new(0);
         let schedule = &self.options.schedule;
-        let how =
-            Get { validators: Some(&source.validators), user_agent: source.user_agent.as_deref(), prefix_bytes: None };
+        let how = Get {
+            validators: Some(&source.validators),
+            user_agent: source.user_agent.as_deref(),
+            prefix_bytes: None,
+            queued_ms: Some(&queued_ms),
+        };
         let check = |interval: Duration, hints: Hints, redirect: Option<String>, result| {
             let wait = schedule.next_wait(interval, &hints, &source.id, at);
             SourceCheck {
@@ -268,7 +307,8 @@ impl Crawler {
                 interval: interval.as_secs() as i64,
                 permanent_redirect: redirect,
                 result,
-                elapsed_ms: started.elapsed().as_millis() as i64,
+                elapsed_ms: (started.elapsed().as_millis() as i64)
+                    .saturating_sub(queued_ms.load(std::sync::atomic::Ordering::Relaxed) as i64),
                 bytes: body_bytes.load(std::sync::atomic::Ordering::Relaxed),
             }
         };
@@ -303,9 +343,9 @@ impl Crawler {
                 recorder
                     .push(check(interval.clamp(schedule.min, schedule.max), hints, redirect, CheckResult::NotModified))
                     .await;
-                return Outcome::NotModified;
+                return Outcome::NotModified { pages: PagesRead::default() };
             }
-            Content::Changed(fetched) => fetched,
+            Content::Changed(fetched) => *fetched,
         };
         let Fetched { url, body, charset, language, validators } = fetched;
         let body_len = body.len();
@@ -356,8 +396,9 @@ impl Crawler {
         let ttl = feed.ttl_minutes.map(|m| Duration::from_secs(u64::from(m) * 60));
         let hints = Hints { ttl, fresh_for, retry_after: None };
         let (hub, topic) = (feed.hub.clone(), feed.self_url.clone().unwrap_or_else(|| url.to_string()));
+        let site_pages = feed.site_pages.iter().map(|p| p.id.clone()).collect();
         let posts = posts_of(feed);
-        let check = check(interval, hints, redirect, CheckResult::Fetched { validators });
+        let check = check(interval, hints, redirect, CheckResult::Fetched { validators, site_pages });
         let stats = match self.store.store_fetch(&check, &posts).await {
             Ok(stats) => stats,
             Err(e) => {
@@ -366,61 +407,107 @@ impl Crawler {
                 return Outcome::Failed(message);
             }
         };
-        let images = self.fill_page_images(&stats, &posts, source.user_agent.as_deref()).await;
         if let Some(notifier) = &self.notifier {
             notifier.announce(&source.id, &source.name, announced(&stats, &posts));
         }
         if let (Some(websub), Some(hub)) = (&self.websub, hub) {
             websub.ensure_subscribed(&source.id, &hub, &topic).await;
         }
-        Outcome::Stored { stats, images }
+        Outcome::Stored { stats, pages: PagesRead::default() }
     }
 
-    /// Reads the article page of each new post that has no picture, for its og:image. Each page is read
-    /// once (marked checked whatever it held), at most [`PAGE_PREFIX_BYTES`] of it, politely.
-    async fn fill_page_images(&self, stats: &UpsertStats, posts: &[NewPost], user_agent: Option<&str>) -> u32 {
-        if !self.options.page_images {
-            return 0;
+    /// Reads the article pages of the source's newest posts that lack a picture or a date (at most
+    /// [`CrawlOptions::pages_per_source`] a crawl; the rest on later crawls), for the og:image and the date
+    /// each page states. Each page is read once, politely, at most [`PAGE_PREFIX_BYTES`] of it; a host
+    /// that does not resolve or connect is passed over for a while instead of costing every page a wait.
+    async fn read_pages(&self, source: &Claimed) -> PagesRead {
+        let mut read = PagesRead::default();
+        if !self.options.page_images || self.options.pages_per_source == 0 {
+            return read;
         }
-        let mut pages = FuturesUnordered::new();
-        let mut found = 0;
-        for c in &stats.created {
-            let post = &posts[c.index];
-            if let (None, None, Some(url)) = (&post.thumbnail, c.duplicate_of, &post.url) {
-                pages.push(self.fill_page_image(c.id, url, user_agent));
-                // A few at a time: the host's politeness slots are shared with other sources.
-                if pages.len() >= 4 && pages.next().await == Some(true) {
-                    found += 1;
-                }
-            }
-        }
-        while let Some(f) = pages.next().await {
-            found += u32::from(f);
-        }
-        found
-    }
-
-    async fn fill_page_image(&self, post_id: i64, url: &str, user_agent: Option<&str>) -> bool {
-        let how = Get { user_agent, prefix_bytes: Some(PAGE_PREFIX_BYTES), ..Get::default() };
-        let image = match self.fetcher.get_with(url, how).await {
-            Ok(Response { content: Content::Changed(page), .. }) => {
-                let html = String::from_utf8_lossy(&page.body);
-                moa_feed::html::page_meta(&html)
-                    .image
-                    .and_then(|src| page.url.join(&src).ok())
-                    .filter(|u| matches!(u.scheme(), "http" | "https"))
-                    .map(String::from)
-            }
-            Ok(_) => None,
+        let visits = match self.store.pages_to_visit(&source.id, self.options.pages_per_source).await {
+            Ok(v) => v,
             Err(e) => {
-                tracing::debug!(url, error = %e, "article page not read");
-                None
+                tracing::error!(error = %e, "could not list article pages to read");
+                return read;
             }
         };
-        if let Err(e) = self.store.set_page_image(post_id, image.as_deref()).await {
-            tracing::error!(post = post_id, error = %e, "could not store the page image");
+        let mut pages = FuturesUnordered::new();
+        let mut visits = visits.into_iter();
+        loop {
+            // A few at a time: the host's politeness slots are shared with other sources.
+            while pages.len() < 4
+                && let Some(visit) = visits.next()
+            {
+                pages.push(self.read_page(visit, source.user_agent.as_deref()));
+            }
+            let Some(found) = pages.next().await else { break };
+            let (image, date) = found;
+            read.images += u32::from(image);
+            read.dates += u32::from(date);
         }
-        image.is_some()
+        read
+    }
+
+    /// Reads one article page; whether it gave a picture and a date.
+    async fn read_page(&self, visit: PageVisit, user_agent: Option<&str>) -> (bool, bool) {
+        let host = url::Url::parse(&visit.url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+        if let Some(host) = &host
+            && self.host_unreachable(host)
+        {
+            // Not marked read: a later crawl tries again once the host's pause is over.
+            return (false, false);
+        }
+        let how = Get { user_agent, prefix_bytes: Some(PAGE_PREFIX_BYTES), ..Get::default() };
+        let (image, published) = match self.fetcher.get_with(&visit.url, how).await {
+            Ok(Response { content: Content::Changed(page), .. }) => {
+                let html = String::from_utf8_lossy(&page.body);
+                let image = visit
+                    .needs_image
+                    .then(|| moa_feed::html::page_meta(&html).image)
+                    .flatten()
+                    .and_then(|src| page.url.join(&src).ok())
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .map(String::from);
+                // Never in the future: a page that says so is wrong about its date (a few minutes of clock
+                // skew aside), and no date beats a made-up one.
+                let now = now_unix();
+                let published = visit
+                    .needs_date
+                    .then(|| moa_feed::page_date::published(&html, self.options.timezone_offset))
+                    .flatten()
+                    .filter(|t| *t <= now + PAGE_CLOCK_SKEW_SECONDS)
+                    .map(|t| t.min(now));
+                (image, published)
+            }
+            Ok(_) => (None, None),
+            Err(e) => {
+                tracing::debug!(url = visit.url, error = %e, "article page not read");
+                if matches!(e.kind(), ErrorKind::Dns | ErrorKind::Connect)
+                    && let Some(host) = host
+                {
+                    self.unreachable_hosts.lock().unwrap_or_else(|e| e.into_inner()).insert(host, Instant::now());
+                    return (false, false);
+                }
+                (None, None)
+            }
+        };
+        if let Err(e) = self.store.set_page_facts(visit.post_id, image.as_deref(), published).await {
+            tracing::error!(post = visit.post_id, error = %e, "could not store what the article page said");
+        }
+        (image.is_some(), published.is_some())
+    }
+
+    fn host_unreachable(&self, host: &str) -> bool {
+        let mut hosts = self.unreachable_hosts.lock().unwrap_or_else(|e| e.into_inner());
+        match hosts.get(host) {
+            Some(since) if since.elapsed() < UNREACHABLE_HOST_PAUSE => true,
+            Some(_) => {
+                hosts.remove(host);
+                false
+            }
+            None => false,
+        }
     }
 }
 
@@ -465,6 +552,7 @@ fn to_new_post(e: Entry) -> Option<NewPost> {
         author: e.author,
         thumbnail: e.thumbnail,
         categories: e.categories,
+        category_labels: e.category_labels,
         topics,
         // A post dated only by its last update (some Atom feeds) is shown at that date.
         published_at: e.published.or(e.updated).map(|t| t.0),

@@ -80,7 +80,7 @@ async fn get(fetcher: &Fetcher, url: &Url, prefix: Option<usize>, timezone_offse
     let how = Get { prefix_bytes: prefix, ..Get::default() };
     let fetched = match fetcher.get_with(url.as_str(), how).await {
         Ok(r) => match r.content {
-            Content::Changed(f) => f,
+            Content::Changed(f) => *f,
             Content::NotModified => return (Got::Failed("304 without validators".into()), url.clone()),
         },
         Err(e) => return (Got::Failed(e.to_string()), url.clone()),

@@ -9,6 +9,7 @@
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use moa_store::{ErrorKind, Validators};
@@ -127,7 +128,7 @@ pub struct Fetched {
 
 /// A conditional GET's answer.
 pub enum Content {
-    Changed(Fetched),
+    Changed(Box<Fetched>),
     /// 304: the feed is as it was when the validators were given.
     NotModified,
 }
@@ -148,6 +149,8 @@ pub struct Get<'a> {
     pub user_agent: Option<&'a str>,
     /// Read at most this much and stop there, instead of failing at the body cap (an HTML page's head).
     pub prefix_bytes: Option<usize>,
+    /// Where to add the milliseconds spent waiting for politeness slots, which are no part of the fetch.
+    pub queued_ms: Option<&'a AtomicU64>,
 }
 
 /// Bodies of error responses are read this far, to recognise bot-protection pages.
@@ -187,7 +190,7 @@ impl Fetcher {
     /// An unconditional GET.
     pub async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
         match self.get_with(url, Get::default()).await?.content {
-            Content::Changed(fetched) => Ok(fetched),
+            Content::Changed(fetched) => Ok(*fetched),
             Content::NotModified => Err(FetchError::Status { status: 304, retry_after: None }),
         }
     }
@@ -211,7 +214,11 @@ impl Fetcher {
             }
             check_literal_host(&url, &guard(&self.config))?;
             let host = url.host_str().unwrap_or("").to_string();
+            let waiting = std::time::Instant::now();
             let permit = self.politeness.acquire(&host).await.map_err(FetchError::HostPaused)?;
+            if let Some(queued) = how.queued_ms {
+                queued.fetch_add(waiting.elapsed().as_millis() as u64, Ordering::Relaxed);
+            }
             let mut request = self.client.get(url.clone());
             if let Some(ua) = how.user_agent {
                 request = request.header(header::USER_AGENT, ua);
@@ -271,7 +278,7 @@ impl Fetcher {
             let body = read_body(&mut response, cap, truncate).await?;
             drop(permit);
             let fetched = Fetched { url, body, charset, language, validators };
-            return Ok(Response { content: Content::Changed(fetched), permanent_redirect, fresh_for });
+            return Ok(Response { content: Content::Changed(Box::new(fetched)), permanent_redirect, fresh_for });
         }
     }
 

@@ -1107,11 +1107,12 @@ fn crawler(settings: &Settings, store: Arc<dyn Store>, progress: bool) -> anyhow
         progress,
         schedule: Schedule { min: settings.min_check_interval, max: settings.max_check_interval },
         page_images: settings.page_images,
+        pages_per_source: settings.pages_per_source,
         // Enough sources in flight to fill every politeness slot, some of them waiting on busy hosts.
         concurrency: settings.concurrency * 2,
         lease: settings.crawl_lease,
     };
-    Ok(Crawler { store, fetcher, options, notifier, websub })
+    Ok(Crawler { store, fetcher, options, notifier, websub, unreachable_hosts: Default::default() })
 }
 
 async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
@@ -1207,8 +1208,8 @@ async fn print_sources(store: &dyn Store, json: bool) -> anyhow::Result<()> {
         t.map(|t| moa_feed::format_rfc3339(t).replace('T', " ").replace('Z', "")).unwrap_or_else(|| "-".into())
     };
     println!(
-        "{:<24} {:<14} {:>6}  {:<19}  {:<19} {:>8} {:>5}  NAME",
-        "ID", "STATE", "POSTS", "LAST SUCCESS (UTC)", "NEXT CHECK (UTC)", "FETCH", "304"
+        "{:<24} {:<14} {:>6}  {:<19}  {:<19} {:>8} {:>5} {:>5}  NAME",
+        "ID", "STATE", "POSTS", "LAST SUCCESS (UTC)", "NEXT CHECK (UTC)", "FETCH", "304", "PAGES"
     );
     for s in &sources {
         let state = match moa::api::state_of(s) {
@@ -1219,7 +1220,7 @@ async fn print_sources(store: &dyn Store, json: bool) -> anyhow::Result<()> {
         let mean = s.health.mean_fetch_ms().map_or_else(|| "-".into(), |ms| format!("{ms} ms"));
         let ratio = s.health.not_modified_ratio().map_or_else(|| "-".into(), |r| format!("{:.0}%", r * 100.0));
         println!(
-            "{:<24} {:<14} {:>6}  {:<19}  {:<19} {:>8} {:>5}  {}",
+            "{:<24} {:<14} {:>6}  {:<19}  {:<19} {:>8} {:>5} {:>5}  {}",
             s.spec.id,
             state,
             s.post_count,
@@ -1227,6 +1228,7 @@ async fn print_sources(store: &dyn Store, json: bool) -> anyhow::Result<()> {
             next,
             mean,
             ratio,
+            s.health.pages_skipped,
             s.spec.name_ko
         );
         if let Some(reason) = s.disabled_reason.as_deref().filter(|_| !s.enabled) {

@@ -147,10 +147,13 @@ mod tests {
     #[test]
     fn builtin_registry_is_complete_and_valid() {
         let all = parse_csv(BUILTIN_CSV, "built-in").expect("embedded registry parses");
-        assert_eq!(all.len(), 162);
+        assert_eq!(all.len(), 163);
         let woowahan = all.iter().find(|s| s.id == "woowahan").expect("woowahan listed");
         assert_eq!(woowahan.name_ko, "우아한형제들 기술블로그");
         assert_eq!(woowahan.feed_url, "https://techblog.woowahan.com/feed/");
+        let feed_of = |id: &str| all.iter().find(|s| s.id == id).map(|s| s.feed_url.as_str());
+        assert_eq!(feed_of("kurly"), Some("https://helloworld.kurly.com/rss.xml"), "Kurly moved its feed");
+        assert_eq!(feed_of("startlink"), Some("https://startlink.blog/feed/"));
     }
 
     #[test]

@@ -287,6 +287,7 @@ mod tests {
             author: None,
             thumbnail: None,
             categories: Vec::new(),
+            category_labels: Default::default(),
             topics: Vec::new(),
             published_at: Some(10),
             updated_at: None,

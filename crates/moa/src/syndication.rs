@@ -311,6 +311,7 @@ mod tests {
             author: Some("김개발".into()),
             thumbnail: Some("https://static.toss.im/a.png?w=1&h=2".into()),
             categories: vec!["Backend".into(), "C++ & Rust".into()],
+            category_labels: Default::default(),
             topics: vec![],
             published_at: Some(1_764_460_800 - id * 3600),
             sort_at: 1_764_460_800 - id * 3600,

@@ -1088,11 +1088,15 @@ fn card(p: Post, now: i64, ui: &Ui) -> Card {
             .collect(),
         title_html: None,
         snippet_html: None,
+        // The tag is the feed's term; a card shows its label when the feed gives one.
         tags: p
             .categories
             .into_iter()
             .take(CARD_TAGS)
-            .map(|name| TagLink { href: Scope::Tag(name.clone()).path(), name })
+            .map(|term| TagLink {
+                href: Scope::Tag(term.clone()).path(),
+                name: p.category_labels.get(&term).cloned().unwrap_or(term),
+            })
             .collect(),
         id: p.id,
         company_id: p.source_id,

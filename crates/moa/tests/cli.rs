@@ -45,7 +45,7 @@ fn is_nonempty_string_or_null(v: &Value) -> bool {
 fn check_contract(file: &str, doc: &Value) {
     let keys = ["format", "encoding", "title", "link", "description", "language", "entries", "warnings"];
     // Present only when the feed states them.
-    let optional = ["self_url", "hub", "ttl_minutes"];
+    let optional = ["self_url", "hub", "ttl_minutes", "site_pages"];
     let obj = doc.as_object().unwrap_or_else(|| panic!("{file}: not an object"));
     assert_eq!(
         obj.keys().map(String::as_str).filter(|k| !optional.contains(k)).collect::<std::collections::BTreeSet<_>>(),
@@ -57,6 +57,12 @@ fn check_contract(file: &str, doc: &Value) {
         assert!(is_absolute_url_or_null(&doc[k]), "{file}: {k} {}", doc[k]);
     }
     assert!(doc["ttl_minutes"].is_null() || doc["ttl_minutes"].as_u64().is_some(), "{file}");
+    // Entries left out as pages of the site: what they were and why.
+    for page in doc["site_pages"].as_array().into_iter().flatten() {
+        assert!(page["id"].as_str().is_some_and(|s| !s.is_empty()), "{file}: site page id");
+        assert!(page["title"].is_string() && page["reason"].as_str().is_some_and(|r| !r.is_empty()), "{file}");
+        assert!(is_absolute_url_or_null(&page["link"]), "{file}: site page link {}", page["link"]);
+    }
     assert!(
         ["rss2.0", "rss1.0", "rss0.9x", "atom1.0", "atom0.3", "jsonfeed1"].contains(&doc["format"].as_str().unwrap())
     );
@@ -70,10 +76,23 @@ fn check_contract(file: &str, doc: &Value) {
     for e in doc["entries"].as_array().unwrap_or_else(|| panic!("{file}: entries")) {
         let eo = e.as_object().unwrap();
         assert_eq!(
-            eo.keys().map(String::as_str).collect::<std::collections::BTreeSet<_>>(),
+            eo.keys()
+                .map(String::as_str)
+                .filter(|k| *k != "category_labels")
+                .collect::<std::collections::BTreeSet<_>>(),
             entry_keys.into_iter().collect(),
             "{file}"
         );
+        // Labels, when a feed gives any, name some of the entry's categories.
+        if let Some(labels) = e.get("category_labels") {
+            let labels = labels.as_object().unwrap_or_else(|| panic!("{file}: category_labels"));
+            let categories: Vec<&str> =
+                e["categories"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            assert!(
+                !labels.is_empty()
+                    && labels.iter().all(|(term, l)| categories.contains(&term.as_str()) && l.is_string())
+            );
+        }
         assert!(e["id"].as_str().is_some_and(|s| !s.is_empty()), "{file}: id");
         assert!(e["title"].is_string(), "{file}: title");
         for k in ["link", "thumbnail"] {
@@ -180,7 +199,7 @@ fn sources_list_shows_the_builtin_registry() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
     let list = list.as_array().unwrap();
-    assert_eq!(list.len(), 162);
+    assert_eq!(list.len(), 163);
     let daangn = list.iter().find(|s| s["name_ko"].as_str().is_some_and(|n| n.contains("당근"))).expect("당근 listed");
     assert_eq!(daangn["enabled"], true);
     assert_eq!(daangn["post_count"], 0);

@@ -444,6 +444,95 @@ async fn new_posts_without_a_picture_get_the_article_pages_og_image_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undated_posts_take_their_pages_date_a_few_pages_a_crawl_and_dead_hosts_are_passed_over() {
+    let server = Arc::new(TestServer::default());
+    let a = server.start("127.0.0.1").await;
+    let page = |head: &str| Reply::Body {
+        body: format!("<!doctype html><html><head>{head}</head><body><p>본문</p></body></html>").into_bytes(),
+        headers: vec![("content-type", "text/html".into())],
+    };
+    let now = moa::now_unix();
+    server.route("/u1", page(r#"<meta property="article:published_time" content="2024-02-14T17:44:19+09:00">"#));
+    server.route("/u2", page(r#"<script type="application/ld+json">{"datePublished":"2023-09-12"}</script>"#));
+    server.route("/u3", page(r#"<meta property="article:published_time" content="2199-01-01T00:00:00Z">"#));
+    server.route("/u4", page("<title>no date</title>"));
+    // A host nothing answers on: its pages cost one refused connection, not one wait each.
+    let dead = format!("127.0.0.2:{}", common::closed_port());
+    let dated = (0..3).map(|i| {
+        let date = moa_feed::format_rfc3339(now - (i + 1) * HOUR);
+        format!("<item><title>날짜 있는 글 {i}</title><link>http://{a}/d{i}</link><pubDate>{date}</pubDate><description>본문이 있는 글입니다. 요약도 있습니다.</description><media:thumbnail url=\"https://img.example.com/{i}.png\"/></item>")
+    });
+    let undated = ["u1", "u2", "u3", "u4"]
+        .into_iter()
+        .map(|u| format!("http://{a}/{u}"))
+        .chain([format!("http://{dead}/x1"), format!("http://{dead}/x2")]);
+    let undated = undated.enumerate().map(|(i, link)| {
+        format!("<item><title>날짜 없는 글 {i}</title><link>{link}</link><description>날짜는 없지만 본문은 있는 글입니다. 페이지에 날짜가 있습니다.</description><media:thumbnail url=\"https://img.example.com/u{i}.png\"/></item>")
+    });
+    let feed = format!(
+        "<rss version=\"2.0\" xmlns:media=\"http://search.yahoo.com/mrss/\"><channel><title>블로그</title><link>http://{a}/</link>{}{}</channel></rss>",
+        dated.collect::<String>(),
+        undated.collect::<String>()
+    );
+    server.route("/feed", Reply::feed(feed));
+    let (_dir, store) = store_with(&[("blog", format!("http://{a}/feed"))]).await;
+    let mut c = crawler(store.clone(), fetch_config());
+    c.options.page_images = true;
+    c.options.pages_per_source = 3;
+
+    let first = c.run(Selection::All).await.unwrap();
+    assert_eq!((first.new_posts, first.dates_found), (9, 2), "three pages a crawl: u1, u2, u3 (newest first)");
+    let second = c.run(Selection::All).await.unwrap();
+    assert_eq!(second.dates_found, 0, "u4 states no date; the dead host is passed over");
+    let third = c.run(Selection::All).await.unwrap();
+    assert_eq!(third.dates_found, 0);
+    for p in ["/u1", "/u2", "/u3", "/u4"] {
+        assert_eq!(server.hits_of(p).len(), 1, "{p} read once");
+    }
+    for p in ["/d0", "/d1", "/d2"] {
+        assert!(server.hits_of(p).is_empty(), "{p}: a dated, pictured post needs no visit");
+    }
+    // The dead host refused once and is passed over; its pages stay to be read when it is back.
+    assert!(c.unreachable_hosts.lock().unwrap().contains_key("127.0.0.2"));
+    let left: Vec<String> = store.pages_to_visit("blog", 10).await.unwrap().into_iter().map(|v| v.url).collect();
+    assert_eq!(left, [format!("http://{dead}/x1"), format!("http://{dead}/x2")]);
+
+    let posts = store.posts(&PostQuery { limit: 20, ..Default::default() }).await.unwrap();
+    let by_title: HashMap<&str, &moa_store::Post> = posts.iter().map(|p| (p.title.as_str(), p)).collect();
+    let date = |title: &str| by_title[title].published_at.map(moa_feed::format_rfc3339);
+    assert_eq!(date("날짜 없는 글 0").as_deref(), Some("2024-02-14T08:44:19Z"));
+    assert_eq!(date("날짜 없는 글 1").as_deref(), Some("2023-09-11T15:00:00Z"), "a date alone is read in KST");
+    assert_eq!(date("날짜 없는 글 2"), None, "a page dated in the future is wrong about its date");
+    assert_eq!(date("날짜 없는 글 3"), None);
+    // The first crawl listed the undated posts after the dated ones; dated by their pages, they moved.
+    let order: Vec<&str> = posts.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(&order[..3], ["날짜 있는 글 0", "날짜 있는 글 1", "날짜 있는 글 2"], "{order:?}");
+    assert_eq!(order[8], "날짜 없는 글 1", "dated 2023 by its page: {order:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sources_fetch_time_leaves_out_the_wait_for_its_hosts_turn() {
+    let server = Arc::new(TestServer::default());
+    let a = server.start("127.0.0.1").await;
+    let ids = ["one", "two", "three"];
+    for id in ids {
+        server.route(&format!("/{id}"), Reply::feed(simple_feed(id)));
+    }
+    let sources: Vec<(&str, String)> = ids.iter().map(|id| (*id, format!("http://{a}/{id}"))).collect();
+    let (_dir, store) = store_with(&sources).await;
+    let spacing = Duration::from_millis(1500);
+    let c =
+        crawler(store.clone(), FetchConfig { per_host_spacing: spacing, per_host_concurrency: 1, ..fetch_config() });
+    let report = c.run(Selection::All).await.unwrap();
+    assert_eq!(report.sources_ok, 3);
+    // The three fetches waited 0, 1.5 and 3 s for the host's turn; none of that is the source's.
+    for id in ids {
+        let ms = source(&store, id).await.health.fetch_ms_total;
+        assert!(ms < spacing.as_millis() as i64, "{id}: {ms} ms recorded");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_are_delivered_retried_and_never_hold_up_the_crawl() {
     let feeds = Arc::new(TestServer::default());
     let a = feeds.start("127.0.0.1").await;

@@ -346,6 +346,7 @@ async fn popular_ranks_clicks_with_time_decay() {
         author: None,
         thumbnail: None,
         categories: Vec::new(),
+        category_labels: Default::default(),
         topics: Vec::new(),
         published_at: Some(now - hours_ago * 3600),
         updated_at: None,
@@ -358,7 +359,7 @@ async fn popular_ranks_clicks_with_time_decay() {
         next_check_at: now,
         interval: 900,
         permanent_redirect: None,
-        result: moa_store::CheckResult::Fetched { validators: Default::default() },
+        result: moa_store::CheckResult::Fetched { validators: Default::default(), site_pages: Vec::new() },
         elapsed_ms: 0,
         bytes: 0,
     };

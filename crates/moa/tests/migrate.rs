@@ -38,6 +38,7 @@ fn post(source: usize, n: usize) -> NewPost {
         author: n.is_multiple_of(2).then(|| "김개발".into()),
         thumbnail: None,
         categories: vec!["backend".into(), format!("tag{}", n % 7)],
+        category_labels: Default::default(),
         topics: vec!["backend".into()],
         published_at: Some(1_700_000_000 + (source * 10_000 + n) as i64),
         updated_at: None,
@@ -53,6 +54,7 @@ fn fetched(source: &str, at: i64) -> SourceCheck {
         permanent_redirect: None,
         result: CheckResult::Fetched {
             validators: Validators { etag: Some(format!("\"{source}\"")), last_modified: None },
+            site_pages: Vec::new(),
         },
         elapsed_ms: 120,
         bytes: 4096,

@@ -264,6 +264,7 @@ async fn the_page_cache_never_hides_a_write() {
         author: None,
         thumbnail: None,
         categories: vec![],
+        category_labels: Default::default(),
         topics: vec![],
         published_at: Some(moa::now_unix()),
         updated_at: None,

@@ -137,6 +137,7 @@ pub fn crawl_options() -> moa::crawl::CrawlOptions {
         schedule: moa::schedule::Schedule { min: Duration::from_secs(15 * 60), max: Duration::from_secs(24 * 3600) },
         // Fixture posts link to the real internet, which tests never reach.
         page_images: false,
+        pages_per_source: moa::config::DEFAULT_PAGES_PER_SOURCE,
         concurrency: 8,
         lease: Duration::from_secs(15 * 60),
     }
@@ -149,6 +150,7 @@ pub fn crawler(store: Arc<dyn moa_store::Store>, config: moa::fetch::FetchConfig
         options: crawl_options(),
         notifier: None,
         websub: None,
+        unreachable_hosts: Default::default(),
     }
 }
 

@@ -1,0 +1,9 @@
+-- Entries the parser left out as pages of their site (About, Search, Archives…) on the last fetch.
+ALTER TABLE sources ADD COLUMN pages_skipped INTEGER NOT NULL DEFAULT 0;
+-- How pages show a post's tags whose feed labels them otherwise than their term: {"term": "label"}.
+ALTER TABLE posts ADD COLUMN category_labels TEXT NOT NULL DEFAULT '{}';
+-- Site pages earlier versions stored as posts go on their source's next fetch, which must therefore be a
+-- whole response, not a 304.
+UPDATE sources SET etag = NULL, last_modified = NULL;
+-- Posts without a date take the one their article page states: read those pages (again).
+UPDATE posts SET page_checked = 0 WHERE published_at IS NULL;
