@@ -36,5 +36,14 @@ lines += [
 ]
 lines += [f"    ({rust_str(k)}, {rust_str(v)})," for k, v in legacy]
 lines += ["];", ""]
+# Where the names of each first letter start in NAMED, so a lookup searches only its letter's names.
+starts = [next((i for i, (k, _) in enumerate(named) if k >= chr(c)), len(named)) for c in range(ord("A"), ord("z") + 2)]
+lines += [
+    "/// Where the names of each first letter (`A` to `z`) start in [`NAMED`]; one more entry ends the last.",
+    f"pub(crate) static NAMED_STARTS: [u16; {len(starts)}] = [",
+    *("    " + ", ".join(str(n) for n in starts[i : i + 20]) + "," for i in range(0, len(starts), 20)),
+    "];",
+    "",
+]
 OUT.write_text("\n".join(lines))
 print(f"wrote {OUT}: {len(named)} named, {len(legacy)} legacy")

@@ -343,6 +343,12 @@ fn not_prose(html: &str, name: &str, attrs: &str, end: usize) -> Option<usize> {
     const MAX_INLINE_CODE_WORDS: usize = 5;
     const MAX_INLINE_CODE_CHARS: usize = 40;
     const MIN_TABLE_SENTENCE_WORDS: usize = 10;
+    // Only these names matter; most tags (`a`, `p`, `img`, `strong`…) are passed at the first look.
+    if !matches!(name.as_bytes().first().map(u8::to_ascii_lowercase), Some(b'p' | b't' | b'c' | b's' | b'd' | b'm'))
+        || name.len() > 5 && !name.as_bytes()[..4].eq_ignore_ascii_case(b"mjx-")
+    {
+        return None;
+    }
     let is = |n: &str| name.eq_ignore_ascii_case(n);
     if is("pre") || name.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("mjx-")) {
         return Some(skip_nested(html, end, name));
@@ -372,14 +378,15 @@ fn not_prose(html: &str, name: &str, attrs: &str, end: usize) -> Option<usize> {
             || text.contains("::");
         return (long && reads_as_code).then_some(after);
     }
-    if (is("span") || is("div")) && {
-        let lower = attrs.to_ascii_lowercase();
-        lower.contains("katex") || lower.contains("mathjax") || lower.contains("class=\"math")
-    } {
+    if (is("span") || is("div")) && MATH_CLASSES.iter().any(|f| f.find(attrs.as_bytes()).is_some()) {
         return Some(skip_nested(html, end, name));
     }
     None
 }
+
+/// Class names of rendered math (KaTeX, MathJax, Pandoc's `class="math inline"`), as they are written.
+static MATH_CLASSES: LazyLock<[memchr::memmem::Finder<'static>; 5]> =
+    LazyLock::new(|| ["katex", "MathJax", "mathjax", "class=\"math", "class='math"].map(memchr::memmem::Finder::new));
 
 /// Index after the end tag that closes the element whose start tag ends at `from`, counting elements of
 /// the same name opened inside it (ASCII case-insensitive); the end of input when it is never closed.
@@ -508,8 +515,12 @@ pub(crate) fn resolve_reference(name: &str) -> Option<Resolved> {
     if name.is_empty() || name.len() > 32 || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return None;
     }
-    let k = crate::entities::NAMED.binary_search_by(|(n, _)| (*n).cmp(name)).ok()?;
-    Some(Resolved::Str(crate::entities::NAMED[k].1))
+    // Only the names of the first letter are searched.
+    let letter = usize::from(name.as_bytes()[0].checked_sub(b'A')?);
+    let (from, to) = (crate::entities::NAMED_STARTS.get(letter)?, crate::entities::NAMED_STARTS.get(letter + 1)?);
+    let names = &crate::entities::NAMED[usize::from(*from)..usize::from(*to)];
+    let k = names.binary_search_by(|(n, _)| (*n).cmp(name)).ok()?;
+    Some(Resolved::Str(names[k].1))
 }
 
 /// Attributes of a start tag, names lowercased, values entity-decoded.
@@ -639,7 +650,17 @@ pub(crate) fn attr<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a 
 /// The first image of the content a reader would call its picture: not a tracking pixel, emoji, icon,
 /// avatar or `data:` URI. Returned as written (possibly relative).
 pub fn first_image(html: &str) -> Option<String> {
-    start_tags(html, "img").find_map(|attrs| {
+    // Content without an image (much of a text blog's) is passed by a vectorized search, not a walk over
+    // its tags; with one, the walk starts at the tag before it unless a comment, script or style could
+    // hide it.
+    let bytes = html.as_bytes();
+    // Lowercase first: an uppercase tag is looked for only before it.
+    let lower = IMG_TAGS[0].find(bytes);
+    let before = &bytes[..lower.unwrap_or(bytes.len())];
+    let first = IMG_TAGS[1..].iter().filter_map(|f| f.find(before)).min().or(lower)?;
+    let hidden = HIDING_TAGS.iter().any(|f| f.find(&bytes[..first]).is_some());
+    let from = if hidden { 0 } else { memchr::memrchr(b'>', &bytes[..first]).map_or(0, |p| p + 1) };
+    start_tags(&html[from..], "img").find_map(|attrs| {
         let src = ["src", "data-src", "data-lazy-src", "data-original"]
             .iter()
             .filter_map(|n| attr(&attrs, n))
@@ -657,6 +678,11 @@ pub fn first_image(html: &str) -> Option<String> {
         Some(src.to_string())
     })
 }
+
+static IMG_TAGS: LazyLock<[memchr::memmem::Finder<'static>; 3]> =
+    LazyLock::new(|| ["<img", "<IMG", "<Img"].map(memchr::memmem::Finder::new));
+static HIDING_TAGS: LazyLock<[memchr::memmem::Finder<'static>; 5]> =
+    LazyLock::new(|| ["<!--", "<script", "<SCRIPT", "<style", "<STYLE"].map(memchr::memmem::Finder::new));
 
 /// URLs of tracking pixels, counters, emoji and icons that feeds put into content.
 pub(crate) fn is_decorative_image_url(url: &str) -> bool {

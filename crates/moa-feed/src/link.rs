@@ -32,6 +32,100 @@ pub fn resolve(href: &str, bases: &[Option<&Url>]) -> Result<Url, LinkError> {
     canonicalize(url)
 }
 
+/// [`resolve`] as the canonical string. A link already written in canonical form — absolute, http(s), a
+/// lowercase ASCII host without port or credentials, a path of URL-safe characters without dot segments,
+/// no query, no fragment — is checked and kept as it is written, which is byte for byte what parsing and
+/// serializing it gives (a test holds the two to each other): parsing every entry's link and picture was
+/// a tenth of all normalizing.
+pub fn resolve_string(href: &str, bases: &[Option<&Url>]) -> Result<String, LinkError> {
+    let href = href.trim();
+    if let Some(authority_end) = plain_absolute(href) {
+        let mut out = String::with_capacity(href.len() + 1);
+        out.push_str(href);
+        if authority_end == href.len() {
+            // `https://a.com` serializes with its root path.
+            out.push('/');
+        }
+        return Ok(out);
+    }
+    resolve(href, bases).map(String::from)
+}
+
+/// Bytes a path keeps as they are when parsed: unreserved characters, sub-delimiters, `:`, `@` and `/`.
+static PATH_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(b as u8, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/')
+            || matches!(
+                b as u8,
+                b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':' | b'@'
+            );
+        b += 1;
+    }
+    table
+};
+
+/// Where the authority of a link in canonical form ends, or `None` when the link may change on parsing.
+fn plain_absolute(href: &str) -> Option<usize> {
+    let scheme_len = if href.starts_with("https://") {
+        8
+    } else if href.starts_with("http://") {
+        7
+    } else {
+        return None;
+    };
+    let bytes = href.as_bytes();
+    let authority_end =
+        scheme_len + bytes[scheme_len..].iter().position(|b| *b == b'/').unwrap_or(bytes.len() - scheme_len);
+    let host = &bytes[scheme_len..authority_end];
+    let host_ok = host.len() > 2
+        && host.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-'))
+        && host[0].is_ascii_alphanumeric()
+        && host[host.len() - 1].is_ascii_alphanumeric()
+        && !host.windows(2).any(|w| w == b"..")
+        // A last label of digits would be read as an IPv4 address (`0x7f.1`), which parsing rewrites.
+        && host.rsplit(|b| *b == b'.').next().is_some_and(|label| label.iter().any(u8::is_ascii_lowercase))
+        // Google's redirect links are unwrapped by `canonicalize`.
+        && !host.ends_with(b"google.com");
+    if !host_ok {
+        return None;
+    }
+    let path = &bytes[authority_end..];
+    let mut i = 0;
+    while i < path.len() {
+        let b = path[i];
+        if PATH_BYTES[usize::from(b)] {
+            i += 1;
+        } else if b == b'%' {
+            let hex = path.get(i + 1..i + 3)?;
+            // `%2e` is a dot, which parsing reads as a dot segment.
+            if !hex.iter().all(u8::is_ascii_hexdigit) || hex.eq_ignore_ascii_case(b"2e") {
+                return None;
+            }
+            i += 3;
+        } else {
+            return None;
+        }
+    }
+    let dot_segment = path.split(|b| *b == b'/').any(|segment| segment == b"." || segment == b"..");
+    (!dot_segment).then_some(authority_end)
+}
+
+/// The host (port and credentials aside) and the path of a canonical URL string.
+pub fn host_and_path(canonical: &str) -> (&str, &str) {
+    let rest = canonical.split_once("://").map_or(canonical, |(_, rest)| rest);
+    let (authority, tail) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // `[::1]:8080` keeps its brackets; `a.com:8080` loses its port.
+    let host = match host.find(']') {
+        Some(end) if host.starts_with('[') => &host[..=end],
+        _ => host.split(':').next().unwrap_or(host),
+    };
+    let path = tail.split(['?', '#']).next().unwrap_or("");
+    (host, path)
+}
+
 /// Query parameters that only say where a click came from.
 fn is_tracking_param(name: &str, value: &str) -> bool {
     let n = name.to_ascii_lowercase();
@@ -88,6 +182,46 @@ pub fn canonicalize(mut url: Url) -> Result<Url, LinkError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plain_link_kept_as_written_is_what_parsing_gives() {
+        let base = Url::parse("https://blog.example.com/feed/").ok();
+        let samples = [
+            "https://a.com",
+            "https://a.com/",
+            "http://tech.kakao.com/2024/01/02/k8s/",
+            "https://blog.example.com/posts/%EC%BF%A0%EB%B2%84%EB%84%A4%ED%8B%B0%EC%8A%A4/",
+            "https://a.com/p/a(b)c,d;e=f:g@h!$&'*+~_-.html",
+            "https://a.com//double//slash",
+            "https://a.com/%7euser/%41",
+            "https://a.com/a/./b",
+            "https://a.com/a/../b",
+            "https://a.com/a/%2e%2E/b",
+            "https://a.com/a/%zz",
+            "https://A.com/x",
+            "https://a.com:443/x",
+            "https://user@a.com/x",
+            "https://1.2.3.4/x",
+            "https://0x7f.1/x",
+            "https://a.com/x?utm_source=rss",
+            "https://a.com/x#top",
+            "https://a.com/sp ace",
+            "https://a.com/한글",
+            "https://www.google.com/url",
+            "HTTPS://a.com/x",
+            "/relative/path",
+            "https://a.com\\x",
+        ];
+        for href in samples {
+            let fast = resolve_string(href, &[base.as_ref()]);
+            let slow = resolve(href, &[base.as_ref()]).map(String::from);
+            assert_eq!(fast, slow, "{href}");
+        }
+        assert!(plain_absolute("https://tech.kakao.com/2024/01/k8s/").is_some(), "the common case takes the fast path");
+        assert_eq!(host_and_path("https://a.com:8080/x/y?q=1#f"), ("a.com", "/x/y"));
+        assert_eq!(host_and_path("http://[::1]:8080/"), ("[::1]", "/"));
+        assert_eq!(host_and_path("https://u:p@a.com"), ("a.com", ""));
+    }
 
     fn canon(s: &str) -> String {
         resolve(s, &[]).map(|u| u.to_string()).unwrap_or_else(|e| format!("{e:?}"))

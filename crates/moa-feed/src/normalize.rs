@@ -46,7 +46,7 @@ pub(crate) fn normalize(raw: RawFeed, encoding: String, mut warnings: Vec<String
         facts.push(entry_facts);
     }
     make_ids_unique(&mut entries);
-    let (entries, site_pages) = sitepage::split(entries.into_iter().zip(facts).collect(), feed_link.as_ref());
+    let site_pages = sitepage::split(&mut entries, &facts, feed_link.as_ref());
     for page in &site_pages {
         let link = page.link.as_deref().unwrap_or("no link");
         warnings.push(format!("left out a site page, not a post: {:?} {link} ({})", page.title, page.reason));
@@ -106,6 +106,8 @@ fn to_text(t: &RawText) -> String {
 /// before that point matters; platform footers are shorter than [`SUMMARY_MAX_CHARS`], so twice that
 /// length sees each one whole and decides the same summary as the whole text would.
 const SUMMARY_SOURCE_CHARS: usize = 2 * SUMMARY_MAX_CHARS;
+/// How much of the content past a description's length tells whether the description was cut from it.
+const CUT_CONTEXT_CHARS: usize = 40;
 
 fn text_prefix(t: &RawText, max_chars: usize) -> String {
     match t.kind {
@@ -171,7 +173,7 @@ fn normalize_entry(
     let entry_base = raw.base.as_deref().and_then(|b| Url::parse(b).ok());
     let bases = [entry_base.as_ref().or(feed_base), feed_link, doc_url];
 
-    let mut resolve = |href: &str, what: &str| match link::resolve(href, &bases) {
+    let mut resolve = |href: &str, what: &str| match link::resolve_string(href, &bases) {
         Ok(u) => Some(u),
         // An empty href (`<link href=""/>`) is no link rather than a bad one.
         Err(LinkError::Invalid) if href.trim().is_empty() => None,
@@ -209,8 +211,13 @@ fn normalize_entry(
     let (written, summary_text, cut) = match from_summary {
         Some((written, prose)) if !prose.trim().is_empty() => {
             // An excerpt that stops short of the content it was cut from (read only when it may be).
+            // The content is read as written (an excerpt keeps the code prose leaves out), only as far as
+            // the description goes.
             let cut = !prose::ends_whole(&prose)
-                && prose::looks_cut(&prose, raw.content.as_ref().map(|c| text_of(c).1).as_deref());
+                && prose::looks_cut(
+                    &prose,
+                    raw.content.as_ref().map(|c| text_prefix(c, prose.chars().count() + CUT_CONTEXT_CHARS)).as_deref(),
+                );
             (written, Some(prose), cut)
         }
         other => match raw.content.as_ref().map(text_of) {
@@ -218,8 +225,8 @@ fn normalize_entry(
             _ => (other.map(|(written, _)| written).unwrap_or_default(), None, false),
         },
     };
-    let raw_title = raw.title.as_ref().map(clean_title).unwrap_or_default();
-    let mut title = raw_title.clone();
+    let mut title = raw.title.as_ref().map(clean_title).unwrap_or_default();
+    let untitled = title.is_empty();
     let summary = summary_text
         .as_deref()
         .map(|s| {
@@ -237,11 +244,6 @@ fn normalize_entry(
     {
         title = truncate(&one_line(text), TITLE_FROM_TEXT_CHARS);
     }
-    let facts = sitepage::Facts {
-        title: raw_title,
-        text_chars: summary_text.as_deref().map_or(0, |t| t.chars().count()),
-        not_a_post_text: sitepage::is_not_a_post_text(&written),
-    };
 
     let mut date = |s: Option<&str>| {
         let s = s?;
@@ -259,6 +261,12 @@ fn normalize_entry(
     };
     let published = date(raw.published.as_deref());
     let updated = date(raw.updated.as_deref());
+    let facts = sitepage::Facts {
+        untitled,
+        text_chars: summary_text.as_deref().map_or(0, |t| t.chars().count()),
+        // Only an undated entry's text can make it a page: a dated one is spared the look.
+        not_a_post_text: published.is_none() && updated.is_none() && sitepage::is_not_a_post_text(&written),
+    };
 
     let thumbnail = pick_thumbnail(&raw, &bases);
 
@@ -285,7 +293,7 @@ fn normalize_entry(
     let entry = Entry {
         id,
         title,
-        link: link.map(String::from),
+        link,
         published,
         updated,
         author: raw.authors.iter().chain(&raw.contributors).filter_map(|a| author_name(&one_line(a))).next(),
@@ -364,10 +372,12 @@ fn pick_thumbnail(raw: &RawEntry, bases: &[Option<&Url>; 3]) -> Option<String> {
     from_media
         .chain(from_html)
         .filter(|u| !is_decorative_image_url(u))
-        .filter_map(|u| link::resolve(&u, bases).ok())
+        .filter_map(|u| link::resolve_string(&u, bases).ok())
         // A site's root is a theme's default, not a picture; a local address is broken for every reader.
-        .find(|u| u.path() != "/" && !matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")))
-        .map(String::from)
+        .find(|u| {
+            let (host, path) = link::host_and_path(u);
+            path != "/" && !matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+        })
 }
 
 fn looks_like_image_url(url: &str) -> bool {

@@ -30,9 +30,20 @@ const FRONT_MATTER_KEYS: [&str; 18] = [
 ];
 
 static DOUBLE_DOLLAR: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("$$"));
+static HTTP: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("http"));
 
 /// The prose of a text whose lines are blocks (as the HTML reader writes them).
 pub(crate) fn prose(text: &str) -> String {
+    // Most text holds nothing any rule looks for, each where it can stand: math and table bars anywhere,
+    // front matter at the start, a URL at a line's start, a cut-off tag at the end.
+    let bytes = text.as_bytes();
+    let marked = memchr::memchr3(b'$', b'\\', b'|', bytes).is_some()
+        || starts_like_front_matter(text)
+        || HTTP.find_iter(bytes).any(|at| at == 0 || bytes[at - 1] == b'\n')
+        || text.trim_end().ends_with(['<', '>', '&', 't', 'l', 'g']) && !without_cut_tag(text).eq(text.trim_end());
+    if !marked {
+        return text.to_string();
+    }
     let text = without_tex(text);
     let text = without_front_matter(&text);
     let mut out = String::with_capacity(text.len());
@@ -74,6 +85,15 @@ fn without_tex(text: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// Whether a text's first line could open front matter: dashes, or a `key:` of one.
+fn starts_like_front_matter(text: &str) -> bool {
+    let first = text.trim_start().lines().next().unwrap_or("");
+    let t = first.trim_start_matches(['-', '—', '–', ' ']);
+    t.is_empty() && !first.is_empty()
+        || t.split_once(':')
+            .is_some_and(|(k, _)| FRONT_MATTER_KEYS.iter().any(|key| k.trim().eq_ignore_ascii_case(key)))
+}
+
 /// Whether a text opens with front matter a generator leaked into it (`layout: post`, `— layout : wiki`).
 pub(crate) fn leaked_front_matter(text: &str) -> bool {
     let t = text.trim_start().trim_start_matches(['-', '—', '–', ' ']);
@@ -85,27 +105,30 @@ pub(crate) fn leaked_front_matter(text: &str) -> bool {
 
 /// Leaked front matter at the start: a `---` line (or the dash a typographer made of it) and `key: value`
 /// lines, or all of it run together on one line (`— layout : wiki title : … date : …`).
-fn without_front_matter(text: &str) -> String {
+fn without_front_matter(text: &str) -> std::borrow::Cow<'_, str> {
     let is_key = |word: &str| FRONT_MATTER_KEYS.iter().any(|k| word.eq_ignore_ascii_case(k));
     let starts_with_key = |s: &str| {
         let s = s.trim_start_matches(['-', '—', '–', ' ']);
         s.split_once(':').is_some_and(|(k, _)| is_key(k.trim()) && !k.trim().contains(' '))
     };
     let is_dashes = |l: &str| !l.trim().is_empty() && l.trim().chars().all(|c| matches!(c, '-' | '—' | '–'));
+    if !starts_with_key(text.trim_start()) && !is_dashes(text.lines().next().unwrap_or("")) {
+        return text.into();
+    }
     let head: Vec<&str> =
         text.lines().take_while(|l| is_dashes(l) || l.trim().is_empty() || starts_with_key(l)).collect();
     let key_lines = head.iter().filter(|l| !is_dashes(l) && starts_with_key(l)).count();
     if key_lines == 0 {
-        return text.to_string();
+        return text.into();
     }
     if key_lines > 1 {
         // One key a line, between `---` lines.
-        return text.lines().skip(head.len()).collect::<Vec<_>>().join("\n");
+        return text.lines().skip(head.len()).collect::<Vec<_>>().join("\n").into();
     }
     // Run together on one line: cut after the last `key :` of the run, and that key's value when it is a
     // date or an offset.
     let Some(at) = text.lines().position(starts_with_key) else {
-        return text.to_string();
+        return text.into();
     };
     let first = text.lines().nth(at).unwrap_or("");
     let words: Vec<&str> = first.split_whitespace().collect();
@@ -133,7 +156,7 @@ fn without_front_matter(text: &str) -> String {
         out.push('\n');
         out.push_str(line);
     }
-    out
+    out.into()
 }
 
 /// A URL standing before the prose of a block (`https://github.com/a/b 이 글은 …`).

@@ -14,8 +14,8 @@ use crate::Entry;
 
 /// What the normalizer saw of an entry before it filled gaps (a title made from the text).
 pub(crate) struct Facts {
-    /// The title as the feed gave it, cleaned; empty when it gave none.
-    pub title: String,
+    /// The feed gave no title (the entry's title was made from its text).
+    pub untitled: bool,
     /// Characters of prose in the summary's source.
     pub text_chars: usize,
     /// The text is a generator's placeholder or leaked front matter.
@@ -34,7 +34,71 @@ pub struct SitePage {
 /// Less prose than this is next to nothing: a page's stub, not a post's summary.
 const THIN_TEXT_CHARS: usize = 40;
 
+/// Whether a path segment names one of a site's own pages (lowercased on the stack, one `match`: every
+/// entry's link is read). A test holds it to [`PAGE_SEGMENTS`].
+fn is_page_segment(segment: &str) -> bool {
+    let mut buf = [0u8; 16];
+    if segment.len() > buf.len() {
+        return false;
+    }
+    let lower = &mut buf[..segment.len()];
+    lower.copy_from_slice(segment.as_bytes());
+    lower.make_ascii_lowercase();
+    lower.starts_with(b"_index")
+        || matches!(
+            &*lower,
+            b"404"
+                | b"about"
+                | b"about-me"
+                | b"about-us"
+                | b"aboutme"
+                | b"archive"
+                | b"archives"
+                | b"articles"
+                | b"blog"
+                | b"categories"
+                | b"category"
+                | b"contact"
+                | b"contacts"
+                | b"cv"
+                | b"email-policy"
+                | b"feed"
+                | b"feeds"
+                | b"friends"
+                | b"gallery"
+                | b"guest"
+                | b"guestbook"
+                | b"home"
+                | b"index"
+                | b"link"
+                | b"links"
+                | b"me"
+                | b"now"
+                | b"page"
+                | b"pages"
+                | b"policy"
+                | b"portfolio"
+                | b"post"
+                | b"posts"
+                | b"privacy"
+                | b"privacy-policy"
+                | b"profile"
+                | b"projects"
+                | b"resume"
+                | b"rss"
+                | b"search"
+                | b"search-data"
+                | b"series"
+                | b"sitemap"
+                | b"tag"
+                | b"tags"
+                | b"terms"
+                | b"uses"
+        )
+}
+
 /// Path segments of a site's own pages (compared lowercased, without `.html` and the like).
+#[cfg(test)]
 const PAGE_SEGMENTS: &[&str] = &[
     "404",
     "about",
@@ -146,34 +210,55 @@ const PAGE_TITLES: &[&str] = &[
 
 /// Whether a text is no post's: a generator's placeholder, or front matter leaked into the content.
 pub(crate) fn is_not_a_post_text(text: &str) -> bool {
-    let head: String = text.chars().take(200).collect::<String>().to_lowercase();
+    let mut end = text.len().min(400);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = text[..end].to_lowercase();
     head.contains("this page is just a placeholder")
         || head.contains("lorem ipsum dolor")
         || crate::prose::leaked_front_matter(&head)
 }
 
 /// Splits entries into posts and site pages. `site` is the feed's own link: paths are read below it.
-pub(crate) fn split(entries: Vec<(Entry, Facts)>, site: Option<&Url>) -> (Vec<Entry>, Vec<SitePage>) {
+pub(crate) fn split(entries: &mut Vec<Entry>, facts: &[Facts], site: Option<&Url>) -> Vec<SitePage> {
     let total = entries.len();
-    let dated = entries.iter().filter(|(e, _)| is_dated(e)).count();
-    let off_root =
-        entries.iter().filter(|(e, _)| e.link.as_deref().is_some_and(|l| !Path::of(l, site).is_root)).count();
-    let (mut posts, mut pages) = (Vec::with_capacity(total), Vec::new());
-    for (entry, facts) in entries {
-        let others = total - 1;
-        let others_dated = dated - usize::from(is_dated(&entry));
-        let feed_is_dated = others_dated >= 2 && others_dated * 3 >= others * 2;
-        match reason(&entry, &facts, site, feed_is_dated, off_root) {
-            Some(reason) => pages.push(SitePage {
-                id: entry.id,
-                title: if facts.title.is_empty() { String::new() } else { entry.title },
-                link: entry.link,
-                reason,
-            }),
-            None => posts.push(entry),
-        }
+    let dated = entries.iter().filter(|e| is_dated(e)).count();
+    let site = site.map(Site::of);
+    let reasons: Vec<Option<&'static str>> = {
+        let paths: Vec<Option<Path>> =
+            entries.iter().map(|e| e.link.as_deref().map(|l| Path::of(l, site.as_ref()))).collect();
+        let off_root = paths.iter().flatten().filter(|p| !p.is_root).count();
+        entries
+            .iter()
+            .zip(facts)
+            .zip(&paths)
+            .map(|((entry, facts), path)| {
+                let others = total - 1;
+                let others_dated = dated - usize::from(is_dated(entry));
+                let feed_is_dated = others_dated >= 2 && others_dated * 3 >= others * 2;
+                reason(entry, facts, path.as_ref(), feed_is_dated, off_root)
+            })
+            .collect()
+    };
+    if reasons.iter().all(Option::is_none) {
+        return Vec::new();
     }
-    (posts, pages)
+    // Posts stay where they are; only pages move out.
+    let mut k = 0;
+    entries
+        .extract_if(.., |_| {
+            k += 1;
+            reasons[k - 1].is_some()
+        })
+        .zip(reasons.iter().zip(facts).filter_map(|(r, f)| r.map(|r| (r, f.untitled))))
+        .map(|(entry, (reason, untitled))| SitePage {
+            id: entry.id,
+            title: if untitled { String::new() } else { entry.title },
+            link: entry.link,
+            reason,
+        })
+        .collect()
 }
 
 fn is_dated(e: &Entry) -> bool {
@@ -181,19 +266,19 @@ fn is_dated(e: &Entry) -> bool {
 }
 
 /// Why an entry is a site page, or `None` for a post.
-fn reason(e: &Entry, facts: &Facts, site: Option<&Url>, feed_is_dated: bool, off_root: usize) -> Option<&'static str> {
-    let undated = !is_dated(e);
-    let thin = facts.text_chars < THIN_TEXT_CHARS;
-    let page_title = facts.title.is_empty() || is_page_title(&facts.title);
-    let path = e.link.as_deref().map(|l| Path::of(l, site));
-    if path.as_ref().is_some_and(|p| p.elsewhere) {
+fn reason(e: &Entry, facts: &Facts, path: Option<&Path>, feed_is_dated: bool, off_root: usize) -> Option<&'static str> {
+    if path.is_some_and(|p| p.elsewhere) {
         return None;
     }
-    if let Some(path) = &path {
+    let undated = !is_dated(e);
+    let thin = facts.text_chars < THIN_TEXT_CHARS;
+    // Read only where it decides something: most entries are dated posts at a post's path.
+    let page_title = || facts.untitled || is_page_title(&e.title);
+    if let Some(path) = path {
         if path.is_root {
             // A feed that links every entry to its home page still has posts; one among posts is a page.
             let others_link_posts = off_root > 0;
-            if others_link_posts && (undated || page_title) {
+            if others_link_posts && (undated || page_title()) {
                 return Some("its link is the site's home page");
             }
         } else if path.is_page() {
@@ -202,13 +287,16 @@ fn reason(e: &Entry, facts: &Facts, site: Option<&Url>, feed_is_dated: bool, off
             return Some("an author's profile");
         }
     }
-    if undated && page_title && path.is_some() {
-        return Some(if facts.title.is_empty() { "undated and untitled" } else { "undated, named like a site page" });
+    if !undated {
+        return None;
     }
-    if undated && facts.not_a_post_text {
+    if path.is_some() && page_title() {
+        return Some(if facts.untitled { "undated and untitled" } else { "undated, named like a site page" });
+    }
+    if facts.not_a_post_text {
         return Some("undated, with a placeholder or front matter for text");
     }
-    if undated && feed_is_dated && thin && path.as_ref().is_some_and(|p| p.segments.len() <= 1) {
+    if feed_is_dated && thin && path.is_some_and(|p| p.depth() <= 1) {
         return Some("undated and nearly empty at the top of a dated site");
     }
     None
@@ -221,72 +309,102 @@ fn is_page_title(title: &str) -> bool {
     name.is_empty() || PAGE_TITLES.contains(&name.as_str())
 }
 
-/// An entry's link as path segments below the site's own path, lowercased, a language prefix (`/ko/`)
-/// and file extensions (`.html`) dropped.
-struct Path {
-    segments: Vec<String>,
+/// An entry's link below the site's own path, a language prefix (`/ko/`) dropped: its segments are read
+/// without regard to ASCII case and without file extensions (`.html`).
+struct Path<'a> {
+    path: &'a str,
     is_root: bool,
     /// The link leads to another site: a link blog's or an aggregator's item, never this site's page.
     elsewhere: bool,
 }
 
-impl Path {
-    fn of(link: &str, site: Option<&Url>) -> Path {
-        let Ok(url) = Url::parse(link) else {
-            return Path { segments: Vec::new(), is_root: false, elsewhere: false };
+/// The feed's own site: its host (without `www.`) and the path it lives under.
+struct Site<'a> {
+    host: &'a str,
+    base: &'a str,
+}
+
+impl<'a> Site<'a> {
+    fn of(url: &'a Url) -> Site<'a> {
+        let host = url.host_str().unwrap_or("");
+        Site { host: host.strip_prefix("www.").unwrap_or(host), base: url.path().trim_end_matches('/') }
+    }
+}
+
+/// A path segment without its file extension.
+fn stem(segment: &str) -> &str {
+    match segment.rsplit_once('.') {
+        Some((stem, ext))
+            if ["html", "htm", "xml", "json", "php", "md"].iter().any(|e| ext.eq_ignore_ascii_case(e)) =>
+        {
+            stem
+        }
+        _ => segment,
+    }
+}
+
+impl<'a> Path<'a> {
+    /// Reads an entry's link, which the normalizer made absolute and canonical, without parsing it again.
+    fn of(link: &'a str, site: Option<&Site<'_>>) -> Path<'a> {
+        let none = Path { path: "", is_root: false, elsewhere: false };
+        let Some(rest) = link.strip_prefix("https://").or_else(|| link.strip_prefix("http://")) else {
+            return none;
         };
+        let (authority, rest) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+        let host = host.strip_prefix("www.").unwrap_or(host);
         // A link to another site (a link blog's, an aggregator's) says nothing about this site's pages.
-        if site.is_some_and(|s| !same_site(s, &url)) {
-            return Path { segments: Vec::new(), is_root: false, elsewhere: true };
+        if site.is_some_and(|s| !s.host.eq_ignore_ascii_case(host)) {
+            return Path { elsewhere: true, ..none };
         }
-        let mut path = url.path();
-        if let Some(site) = site {
-            let base = site.path().trim_end_matches('/');
-            if !base.is_empty()
-                && let Some(rest) = path.strip_prefix(base)
-                && (rest.is_empty() || rest.starts_with('/'))
-            {
-                path = rest;
-            }
+        let (mut path, query) = match rest.find(['?', '#']) {
+            Some(at) => (&rest[..at], rest[at..].starts_with('?')),
+            None => (rest, false),
+        };
+        if let Some(site) = site
+            && !site.base.is_empty()
+            && let Some(below) = path.strip_prefix(site.base)
+            && (below.is_empty() || below.starts_with('/'))
+        {
+            path = below;
         }
-        let mut segments: Vec<String> = path
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                let s = s.to_lowercase();
-                match s.rsplit_once('.') {
-                    Some((stem, "html" | "htm" | "xml" | "json" | "php" | "md")) => stem.to_string(),
-                    _ => s,
-                }
-            })
-            .collect();
-        let is_root = segments.is_empty() && url.query().is_none();
-        if segments.len() > 1 && is_language(&segments[0]) {
-            segments.remove(0);
+        let path = path.trim_matches('/');
+        if let Some((first, rest)) = path.split_once('/')
+            && is_language(first)
+            && !rest.is_empty()
+        {
+            return Path { path: rest, is_root: false, elsewhere: false };
         }
-        Path { segments, is_root, elsewhere: false }
+        Path { path, is_root: path.is_empty() && !query, elsewhere: false }
+    }
+
+    fn segments(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.path.split('/').filter(|s| !s.is_empty()).map(stem)
+    }
+
+    fn depth(&self) -> usize {
+        self.segments().count()
     }
 
     /// Every segment names a page (`/about/`, `/posts/index.html`, `/search/_index.es/`), or it lists a
     /// taxonomy term (`/tags/rust/`).
     fn is_page(&self) -> bool {
-        let page = |s: &String| PAGE_SEGMENTS.contains(&s.as_str()) || s.starts_with("_index");
-        match self.segments.as_slice() {
-            [] => false,
-            [first, _] if LIST_SEGMENTS.contains(&first.as_str()) => true,
-            segments => segments.iter().all(page),
+        let named = |list: &[&str], s: &str| list.iter().any(|n| n.eq_ignore_ascii_case(s));
+        let mut segments = self.segments();
+        let Some(first) = segments.next() else { return false };
+        let page = is_page_segment;
+        if named(LIST_SEGMENTS, first) && self.depth() == 2 {
+            return true;
         }
+        page(first) && segments.all(page)
     }
 
     fn is_profile(&self) -> bool {
-        matches!(self.segments.as_slice(), [first, _] if PROFILE_SEGMENTS.contains(&first.as_str()))
+        let mut segments = self.segments();
+        matches!((segments.next(), segments.next(), segments.next()), (Some(first), Some(_), None)
+            if PROFILE_SEGMENTS.iter().any(|n| n.eq_ignore_ascii_case(first)))
     }
-}
-
-/// One host, `www.` aside.
-fn same_site(a: &Url, b: &Url) -> bool {
-    let host = |u: &Url| u.host_str().map(|h| h.trim_start_matches("www.").to_ascii_lowercase());
-    host(a) == host(b)
 }
 
 /// `ko`, `en`, `zh-cn`, `pt_br`: a language prefix of a multilingual site's paths.
@@ -295,7 +413,24 @@ fn is_language(segment: &str) -> bool {
     let lang = parts.next().unwrap_or("");
     let region = parts.next();
     lang.len() == 2
-        && lang.bytes().all(|b| b.is_ascii_lowercase())
+        && lang.bytes().all(|b| b.is_ascii_alphabetic())
         && region.is_none_or(|r| (2..=4).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric()))
         && parts.next().is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_segments_are_matched_in_any_case_and_nothing_else() {
+        for word in PAGE_SEGMENTS {
+            assert!(is_page_segment(word), "{word}");
+            assert!(is_page_segment(&word.to_ascii_uppercase()), "{word}");
+        }
+        for other in ["2023", "k8s", "posts-2", "abouts", "searching", "", "a-very-long-segment-name"] {
+            assert!(!is_page_segment(other), "{other}");
+        }
+        assert!(is_page_segment("_index.zh-cn"));
+    }
 }

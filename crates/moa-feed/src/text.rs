@@ -49,8 +49,14 @@ fn is_boilerplate_line(line: &str, wordpress: bool, medium: bool) -> bool {
 pub fn strip_boilerplate(text: &str) -> String {
     let wordpress = APPEARED.find(text.as_bytes()).is_some();
     let medium = ORIGINALLY_PUBLISHED.find(text.as_bytes()).is_some();
-    let brackets = memchr::memchr2(b'[', b'(', text.as_bytes()).is_some();
+    // Every bracketed marker opens with `[`, but for "(…)".
+    let brackets = memchr::memchr(b'[', text.as_bytes()).is_some() || text.contains("(…");
     let read_more = READ_MORE_ANYWHERE.iter().any(|f| f.find(text.as_bytes()).is_some());
+    // Clean text (the common case) has no mark of any platform; only a short line could still be a whole
+    // boilerplate line ("Comments", "더 보기"), and text without one is returned as it is.
+    if !(wordpress || medium || brackets || read_more) && !has_short_line(text) {
+        return text.trim().to_string();
+    }
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
         if is_boilerplate_line(line, wordpress, medium) {
@@ -90,6 +96,20 @@ pub fn strip_boilerplate(text: &str) -> String {
         }
     }
     out
+}
+
+/// Whether a line is short enough to be a boilerplate line on its own (see [`is_boilerplate_line`]).
+fn has_short_line(text: &str) -> bool {
+    const MAX: usize = 40;
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', bytes).chain([bytes.len()]) {
+        if text[start..end].trim().len() <= MAX {
+            return true;
+        }
+        start = end + 1;
+    }
+    false
 }
 
 /// "Continue reading on Medium »", "Read more →", "계속 읽기": a link label at the end of a teaser.
@@ -164,12 +184,21 @@ pub fn join_lines(text: &str) -> String {
 /// At most `max` characters, cut at a sentence end or else a word boundary, ending in "…" when cut.
 pub fn truncate(text: &str, max: usize) -> String {
     let text = text.trim();
+    // No more bytes than the limit's characters: nothing to cut.
+    if text.len() <= max {
+        return text.to_string();
+    }
     let budget = max.saturating_sub(1);
     // One pass finds where the cut falls and where a sentence end (second half) or a space (last fifth)
     // may stand, all counted in characters.
     let (mut min_sentence, mut min_space, mut cut_byte) = (text.len(), text.len(), text.len());
     let mut longer = false;
-    for (n, (i, _)) in text.char_indices().enumerate() {
+    // Characters counted by the bytes that start them, a byte at a time: cheaper than decoding each.
+    let mut n = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b & 0xC0 == 0x80 {
+            continue;
+        }
         if n == budget / 2 {
             min_sentence = i;
         }
@@ -183,6 +212,7 @@ pub fn truncate(text: &str, max: usize) -> String {
             longer = true;
             break;
         }
+        n += 1;
     }
     if !longer {
         return text.to_string();

@@ -250,8 +250,7 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
                         namespaces.declare(e, st.stack.len() + 1);
                         let is_root = st.feed.is_none();
                         let ns = namespaces.resolve(e.name().as_ref(), is_root);
-                        let local = e.local_name();
-                        if is_root && ns == Ns::Rss && matches!(local.as_ref(), "feed" | "entry") {
+                        if is_root && ns == Ns::Rss && matches!(e.local_name().as_ref(), "feed" | "entry") {
                             st.warnings.push("Atom document outside the Atom namespace; read as Atom".into());
                             namespaces.make_root_atom(e.name().as_ref());
                             Ns::Atom
@@ -519,13 +518,17 @@ impl<'i> State<'i, '_> {
             return Ok(());
         }
 
-        // RSS and its modules are matched in any case (`<PubDate>`, `<itunes:Summary>`), as readers do.
-        let lowered;
+        // RSS and its modules are matched in any case (`<PubDate>`, `<itunes:Summary>`), as readers do,
+        // lowercased on the stack: `pubDate` is in every RSS item.
+        let mut lowered = [0u8; 24];
         let local: &str = if matches!(ns, Ns::Rss | Ns::Itunes | Ns::Dc | Ns::Media | Ns::Content | Ns::Feedburner)
+            && local.len() <= lowered.len()
             && local.bytes().any(|b| b.is_ascii_uppercase())
         {
-            lowered = local.to_ascii_lowercase();
-            &lowered
+            let buf = &mut lowered[..local.len()];
+            buf.copy_from_slice(local.as_bytes());
+            buf.make_ascii_lowercase();
+            std::str::from_utf8(buf).unwrap_or(local)
         } else {
             local
         };
