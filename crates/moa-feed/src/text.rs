@@ -54,7 +54,7 @@ pub fn strip_boilerplate(text: &str) -> String {
     let read_more = READ_MORE_ANYWHERE.iter().any(|f| f.find(text.as_bytes()).is_some());
     // Clean text (the common case) has no mark of any platform; only a short line could still be a whole
     // boilerplate line ("Comments", "더 보기"), and text without one is returned as it is.
-    if !(wordpress || medium || brackets || read_more) && !has_short_line(text) {
+    if !(wordpress || medium || brackets || read_more || has_short_line(text)) {
         return text.trim().to_string();
     }
     let mut out = String::with_capacity(text.len());
