@@ -432,19 +432,25 @@ impl Crawler {
                 return read;
             }
         };
-        let mut pages = FuturesUnordered::new();
-        let mut visits = visits.into_iter();
-        loop {
-            // A few at a time: the host's politeness slots are shared with other sources.
-            while pages.len() < 4
-                && let Some(visit) = visits.next()
-            {
-                pages.push(self.read_page(visit, source.user_agent.as_deref()));
+        // One page of each host first: a host that does not answer is then passed over by the others,
+        // instead of each of them waiting for its turn at the host only to fail.
+        let mut hosts = std::collections::HashSet::new();
+        let (first, rest): (Vec<PageVisit>, Vec<PageVisit>) =
+            visits.into_iter().partition(|v| hosts.insert(url::Url::parse(&v.url).ok().map(|u| u.origin())));
+        for round in [first, rest] {
+            let mut pages = FuturesUnordered::new();
+            let mut visits = round.into_iter();
+            loop {
+                // A few at a time: the host's politeness slots are shared with other sources.
+                while pages.len() < 4
+                    && let Some(visit) = visits.next()
+                {
+                    pages.push(self.read_page(visit, source.user_agent.as_deref()));
+                }
+                let Some((image, date)) = pages.next().await else { break };
+                read.images += u32::from(image);
+                read.dates += u32::from(date);
             }
-            let Some(found) = pages.next().await else { break };
-            let (image, date) = found;
-            read.images += u32::from(image);
-            read.dates += u32::from(date);
         }
         read
     }
