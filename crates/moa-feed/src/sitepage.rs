@@ -224,6 +224,7 @@ pub(crate) fn is_not_a_post_text(text: &str) -> bool {
 pub(crate) fn split(entries: &mut Vec<Entry>, facts: &[Facts], site: Option<&Url>) -> Vec<SitePage> {
     let total = entries.len();
     let dated = entries.iter().filter(|e| is_dated(e)).count();
+    let untitled = facts.iter().filter(|f| f.untitled).count();
     let site = site.map(Site::of);
     let reasons: Vec<Option<&'static str>> = {
         let paths: Vec<Option<Path>> =
@@ -237,7 +238,11 @@ pub(crate) fn split(entries: &mut Vec<Entry>, facts: &[Facts], site: Option<&Url
                 let others = total - 1;
                 let others_dated = dated - usize::from(is_dated(entry));
                 let feed_is_dated = others_dated >= 2 && others_dated * 3 >= others * 2;
-                reason(entry, facts, path.as_ref(), feed_is_dated, off_root)
+                // An untitled entry stands out only among titled ones: a microblog titles nothing.
+                let others_titled = others - (untitled - usize::from(facts.untitled));
+                let feed_is_titled = others >= 1 && others_titled * 2 >= others;
+                let feed = Context { is_dated: feed_is_dated, is_titled: feed_is_titled, off_root };
+                reason(entry, facts, path.as_ref(), &feed)
             })
             .collect()
     };
@@ -266,18 +271,28 @@ fn is_dated(e: &Entry) -> bool {
 }
 
 /// Why an entry is a site page, or `None` for a post.
-fn reason(e: &Entry, facts: &Facts, path: Option<&Path>, feed_is_dated: bool, off_root: usize) -> Option<&'static str> {
+/// What the feed's other entries say about an entry.
+struct Context {
+    /// Most of the other entries are dated.
+    is_dated: bool,
+    /// Most of the other entries are titled.
+    is_titled: bool,
+    /// Entries whose link is not the site's home page.
+    off_root: usize,
+}
+
+fn reason(e: &Entry, facts: &Facts, path: Option<&Path>, feed: &Context) -> Option<&'static str> {
     if path.is_some_and(|p| p.elsewhere) {
         return None;
     }
     let undated = !is_dated(e);
     let thin = facts.text_chars < THIN_TEXT_CHARS;
     // Read only where it decides something: most entries are dated posts at a post's path.
-    let page_title = || facts.untitled || is_page_title(&e.title);
+    let page_title = || if facts.untitled { feed.is_titled } else { is_page_title(&e.title) };
     if let Some(path) = path {
         if path.is_root {
             // A feed that links every entry to its home page still has posts; one among posts is a page.
-            let others_link_posts = off_root > 0;
+            let others_link_posts = feed.off_root > 0;
             if others_link_posts && (undated || page_title()) {
                 return Some("its link is the site's home page");
             }
@@ -296,7 +311,7 @@ fn reason(e: &Entry, facts: &Facts, path: Option<&Path>, feed_is_dated: bool, of
     if facts.not_a_post_text {
         return Some("undated, with a placeholder or front matter for text");
     }
-    if feed_is_dated && thin && path.is_some_and(|p| p.depth() <= 1) {
+    if feed.is_dated && thin && path.is_some_and(|p| p.depth() <= 1) {
         return Some("undated and nearly empty at the top of a dated site");
     }
     None

@@ -166,3 +166,16 @@ fn left_out_pages_are_reported() {
         f.warnings
     );
 }
+
+#[test]
+fn an_untitled_entry_stands_out_only_among_titled_ones() {
+    // A microblog titles nothing, and dates nothing here: its notes are posts.
+    let notes = "<item><link>https://blog.example.com/notes/1/</link><description>오늘 배운 것: 러스트의 수명 표기.</description></item>\
+                 <item><link>https://blog.example.com/notes/2/</link><description>캐시는 어렵다.</description></item>";
+    let (kept, left) = kept_and_left(notes);
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(kept.len(), 2);
+    // A document of one bare entry gives nothing to compare it with.
+    let (kept, left) = kept_and_left("<item><link>https://blog.example.com/</link></item>");
+    assert!(left.is_empty() && kept.len() == 1, "{left:?}");
+}
