@@ -5,7 +5,8 @@
 
 use url::Url;
 
-use crate::html::{alternate_feed_links, decode_entities, start_tags};
+use crate::html::{decode_entities, start_tags};
+use crate::page::alternate_feed_links;
 
 /// Paths tried last, in this order: WordPress and most CMSs (`/feed`), Tistory and Ghost (`/rss`), then
 /// the files of Hugo (`/index.xml`), Jekyll (`/feed.xml`), Hexo and Gatsby (`/atom.xml`, `/rss.xml`).

@@ -8,6 +8,9 @@
 
 use std::sync::LazyLock;
 
+pub use crate::charref::decode_entities;
+pub(crate) use crate::charref::{Resolved, c1_as_windows_1252, decode_entity, resolve_reference};
+
 enum TagClass {
     Block,
     Cell,
@@ -433,96 +436,6 @@ pub(crate) fn skip_element(html: &str, from: usize, name: &str) -> usize {
     html.len()
 }
 
-/// The text a character reference stands for, without allocating.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Resolved {
-    Char(char),
-    Str(&'static str),
-}
-
-impl Resolved {
-    pub(crate) fn push_to(self, out: &mut String) {
-        match self {
-            Resolved::Char(c) => out.push(c),
-            Resolved::Str(s) => out.push_str(s),
-        }
-    }
-}
-
-/// Decodes the character reference at `start` (which holds `&`). Returns the text and the index after
-/// the reference, or `None` and `start + 1` when it is a bare ampersand or names no known character.
-/// A legacy name without its semicolon (`&copy 2024`) is read as browsers read it in text, unless a
-/// letter, digit or `=` follows it (`?a=1&copy=2` is a query, not a symbol).
-pub(crate) fn decode_entity(s: &str, start: usize) -> (Option<Resolved>, usize) {
-    let rest = &s[start + 1..];
-    if let Some(semi) = rest.as_bytes().iter().take(40).position(|b| *b == b';')
-        && let Some(text) = resolve_reference(&rest[..semi])
-    {
-        return (Some(text), start + 1 + semi + 1);
-    }
-    match legacy_reference(rest) {
-        Some((text, len)) => (Some(Resolved::Str(text)), start + 1 + len),
-        // Unknown: the ampersand is literal and the rest stays text.
-        None => (None, start + 1),
-    }
-}
-
-/// The longest legacy entity name (`&amp`, `&nbsp`, `&copy`…) `rest` starts with, when what follows it
-/// cannot continue a word or a query parameter.
-fn legacy_reference(rest: &str) -> Option<(&'static str, usize)> {
-    let bytes = rest.as_bytes();
-    if !bytes.first().is_some_and(u8::is_ascii_alphabetic) {
-        return None;
-    }
-    let word = bytes.iter().take(8).take_while(|b| b.is_ascii_alphanumeric()).count();
-    (2..=word).rev().find_map(|len| {
-        let k = crate::entities::LEGACY.binary_search_by(|(n, _)| n.as_bytes().cmp(&bytes[..len])).ok()?;
-        let next = bytes.get(len);
-        let continues = next.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'=');
-        (!continues).then_some((crate::entities::LEGACY[k].1, len))
-    })
-}
-
-/// Windows-1252's characters for the C1 code points 0x80–0x9F written as numeric references, as HTML
-/// parsers read them (`&#150;` → "–"); the five holes of Windows-1252 stay as they are.
-fn c1_as_windows_1252(code: u32) -> u32 {
-    const TABLE: [u32; 32] = [
-        0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D,
-        0x017D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
-        0x0153, 0x9D, 0x017E, 0x0178,
-    ];
-    match code {
-        0x80..=0x9F => TABLE[(code - 0x80) as usize],
-        c => c,
-    }
-}
-
-/// Resolves `name` of `&name;`: a numeric reference or any HTML5 named character reference.
-pub(crate) fn resolve_reference(name: &str) -> Option<Resolved> {
-    if let Some(num) = name.strip_prefix('#') {
-        let (digits, radix) = match num.strip_prefix(['x', 'X']) {
-            Some(hex) => (hex, 16),
-            None => (num, 10),
-        };
-        // Past leading zeros, at most six hex or seven decimal digits name a code point.
-        let digits = digits.trim_start_matches('0');
-        if digits.is_empty() || digits.len() > 7 {
-            return None;
-        }
-        let code = digits.bytes().try_fold(0u32, |n, b| Some(n * radix + char::from(b).to_digit(radix)?))?;
-        return char::from_u32(c1_as_windows_1252(code)).filter(|c| *c != '\0').map(Resolved::Char);
-    }
-    if name.is_empty() || name.len() > 32 || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return None;
-    }
-    // Only the names of the first letter are searched.
-    let letter = usize::from(name.as_bytes()[0].checked_sub(b'A')?);
-    let (from, to) = (crate::entities::NAMED_STARTS.get(letter)?, crate::entities::NAMED_STARTS.get(letter + 1)?);
-    let names = &crate::entities::NAMED[usize::from(*from)..usize::from(*to)];
-    let k = names.binary_search_by(|(n, _)| (*n).cmp(name)).ok()?;
-    Some(Resolved::Str(names[k].1))
-}
-
 /// Attributes of a start tag, names lowercased, values entity-decoded.
 pub(crate) fn parse_attrs(attrs: &str) -> Vec<(String, String)> {
     let bytes = attrs.as_bytes();
@@ -567,26 +480,6 @@ pub(crate) fn parse_attrs(attrs: &str) -> Vec<(String, String)> {
         }
         out.push((name, value));
     }
-    out
-}
-
-/// Decodes every character reference in `s`, leaving bare ampersands as they are.
-pub fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while let Some(p) = s[i..].find('&') {
-        out.push_str(&s[i..i + p]);
-        let (decoded, next) = decode_entity(s, i + p);
-        match decoded {
-            Some(d) => d.push_to(&mut out),
-            None => out.push_str(&s[i + p..next]),
-        }
-        i = next;
-    }
-    out.push_str(&s[i..]);
     out
 }
 
@@ -728,79 +621,6 @@ pub(crate) fn is_decorative_image_url(url: &str) -> bool {
     u.starts_with("data:") || FINDERS.iter().any(|f| f.find(u.as_bytes()).is_some())
 }
 
-/// Feed URLs an HTML page advertises with `<link rel="alternate" type="application/rss+xml|atom+xml|feed+json">`.
-pub fn alternate_feed_links(html: &str) -> Vec<String> {
-    start_tags(html, "link")
-        .filter(|attrs| {
-            let rel = attr(attrs, "rel").unwrap_or("").to_ascii_lowercase();
-            let ty = attr(attrs, "type").unwrap_or("").to_ascii_lowercase();
-            rel.split_whitespace().any(|r| r == "alternate")
-                && (ty.contains("rss") || ty.contains("atom") || ty.contains("feed+json") || ty.contains("rdf"))
-        })
-        .filter_map(|attrs| attr(&attrs, "href").map(String::from))
-        .collect()
-}
-
-/// What an article page says about itself in its `<head>`.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct PageMeta {
-    /// `og:image`, else `twitter:image` (`twitter:image:src`), as written (possibly relative).
-    pub image: Option<String>,
-    /// `og:title`, else `twitter:title`, else the `<title>`: one line of plain text.
-    pub title: Option<String>,
-    /// `og:description`, else `twitter:description`, else the `description` meta tag.
-    pub description: Option<String>,
-}
-
-/// Reads the page's OpenGraph and Twitter card image, title and description. Meta tags without a usable
-/// value (empty; for images `data:`, a tracking pixel or an icon) are passed over.
-pub fn page_meta(html: &str) -> PageMeta {
-    let (mut og, mut twitter) = (None, None);
-    let (mut og_title, mut twitter_title) = (None, None);
-    let (mut og_description, mut twitter_description, mut description) = (None, None, None);
-    for attrs in start_tags(html, "meta") {
-        let key = attr(&attrs, "property").or_else(|| attr(&attrs, "name")).unwrap_or("").to_ascii_lowercase();
-        let (slot, image) = match key.as_str() {
-            "og:image" | "og:image:url" | "og:image:secure_url" => (&mut og, true),
-            "twitter:image" | "twitter:image:src" => (&mut twitter, true),
-            "og:title" => (&mut og_title, false),
-            "twitter:title" => (&mut twitter_title, false),
-            "og:description" => (&mut og_description, false),
-            "twitter:description" => (&mut twitter_description, false),
-            "description" => (&mut description, false),
-            _ => continue,
-        };
-        if slot.is_some() {
-            continue;
-        }
-        let usable = |v: &&str| {
-            if image { !v.starts_with("data:") && !is_decorative_image_url(v) } else { !v.trim().is_empty() }
-        };
-        if let Some(v) = attr(&attrs, "content").filter(usable) {
-            let v = decode_entities(v);
-            *slot = Some(if image { v } else { one_line(&v) });
-        }
-    }
-    PageMeta {
-        image: og.or(twitter),
-        title: og_title.or(twitter_title).or_else(|| title_element(html)),
-        description: og_description.or(twitter_description).or(description),
-    }
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The text of the first `<title>` element.
-fn title_element(html: &str) -> Option<String> {
-    let lower = html.to_ascii_lowercase();
-    let open = lower.find("<title")?;
-    let start = open + lower[open..].find('>')? + 1;
-    let end = start + lower[start..].find("</title")?;
-    Some(one_line(&decode_entities(&html[start..end]))).filter(|t| !t.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -940,38 +760,5 @@ mod tests {
         let tags: Vec<_> = start_tags(r#"<img alt='a > b' src="/x?a=1&amp;b=2">"#, "img").collect();
         assert_eq!(attr(&tags[0], "src"), Some("/x?a=1&b=2"));
         assert_eq!(attr(&tags[0], "alt"), Some("a > b"));
-    }
-
-    #[test]
-    fn alternate_links_found() {
-        let html = r#"<html><head><link rel="stylesheet" href="/s.css"><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head></html>"#;
-        assert_eq!(alternate_feed_links(html), vec!["/feed.xml".to_string()]);
-    }
-
-    #[test]
-    fn page_meta_prefers_og_image_and_skips_unusable_values() {
-        let page = r#"<html><head><meta name="twitter:image" content="https://t.example/a.png">
-            <meta property="og:image" content="">
-            <meta property="og:image" content="https://img.example/cover.png?a=1&amp;b=2">
-            <script>var s = '<meta property="og:image" content="https://evil.example/x.png">';</script>
-            </head><body></body></html>"#;
-        assert_eq!(page_meta(page).image.as_deref(), Some("https://img.example/cover.png?a=1&b=2"));
-        let twitter_only = r#"<meta name="twitter:image:src" content="/img/t.jpg"><meta property="og:image" content="data:image/png;base64,AAAA">"#;
-        assert_eq!(page_meta(twitter_only).image.as_deref(), Some("/img/t.jpg"));
-        assert_eq!(page_meta("<p>no head</p>").image, None);
-    }
-
-    #[test]
-    fn page_meta_proposes_a_title_and_a_description() {
-        let og = r#"<head><title>Site | Post</title><meta name="description" content="plain">
-            <meta property="og:title" content="  Rust &amp; 한국어
-              글 "><meta property="og:description" content="요약 &lt;b&gt;"></head>"#;
-        let m = page_meta(og);
-        assert_eq!((m.title.as_deref(), m.description.as_deref()), (Some("Rust & 한국어 글"), Some("요약 <b>")));
-        let plain = "<HTML><HEAD><TITLE>\n  제목 &#8212; 블로그\n</TITLE><meta name=description content=설명></HEAD>";
-        let m = page_meta(plain);
-        assert_eq!((m.title.as_deref(), m.description.as_deref()), (Some("제목 — 블로그"), Some("설명")));
-        let none = page_meta("<p>no head</p><meta property=og:title content=' '>");
-        assert_eq!((none.title, none.description), (None, None));
     }
 }

@@ -4,6 +4,7 @@
 //! Pipeline: [`decode`] (bytes to UTF-8) → sniff → `xml` / `jsonfeed` (format to a raw model) →
 //! [`normalize`] (clean text, absolute canonical links, dates, ids, summaries, thumbnails).
 
+mod charref;
 mod charset_labels;
 mod date;
 mod decode;
@@ -14,6 +15,7 @@ mod jsonfeed;
 pub mod link;
 mod normalize;
 pub mod opml;
+pub mod page;
 pub mod page_date;
 mod prose;
 mod raw;

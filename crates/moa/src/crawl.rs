@@ -470,7 +470,7 @@ impl Crawler {
                 let html = String::from_utf8_lossy(&page.body);
                 let image = visit
                     .needs_image
-                    .then(|| moa_feed::html::page_meta(&html).image)
+                    .then(|| moa_feed::page::page_meta(&html).image)
                     .flatten()
                     .and_then(|src| page.url.join(&src).ok())
                     .filter(|u| matches!(u.scheme(), "http" | "https"))

@@ -31,7 +31,7 @@ pub async fn propose(store: &dyn Store, fetcher: &Fetcher, url: &str) -> anyhow:
     let how = Get { prefix_bytes: Some(PAGE_PREFIX_BYTES), ..Get::default() };
     match fetcher.get_with(url, how).await? {
         Response { content: Content::Changed(page), .. } => {
-            let meta = moa_feed::html::page_meta(&String::from_utf8_lossy(&page.body));
+            let meta = moa_feed::page::page_meta(&String::from_utf8_lossy(&page.body));
             Ok(Proposal { title: meta.title, description: meta.description, post_id: None })
         }
         Response { content: Content::NotModified, .. } => {
