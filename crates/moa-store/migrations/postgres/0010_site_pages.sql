@@ -7,3 +7,7 @@ ALTER TABLE posts ADD COLUMN category_labels TEXT NOT NULL DEFAULT '{}';
 UPDATE sources SET etag = NULL, last_modified = NULL;
 -- Posts without a date take the one their article page states: read those pages (again).
 UPDATE posts SET page_checked = FALSE WHERE published_at IS NULL;
+-- The posts whose article page a crawl reads, newest first: only those, so a source with thousands of read
+-- pages costs nothing to ask.
+CREATE INDEX posts_to_visit ON posts (source_id, sort_at DESC, id DESC)
+    WHERE NOT page_checked AND duplicate_of IS NULL AND url IS NOT NULL AND (thumbnail IS NULL OR published_at IS NULL);
