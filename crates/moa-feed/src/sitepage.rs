@@ -270,7 +270,6 @@ fn is_dated(e: &Entry) -> bool {
     e.published.is_some() || e.updated.is_some()
 }
 
-/// Why an entry is a site page, or `None` for a post.
 /// What the feed's other entries say about an entry.
 struct Context {
     /// Most of the other entries are dated.
@@ -281,6 +280,7 @@ struct Context {
     off_root: usize,
 }
 
+/// Why an entry is a site page, or `None` for a post.
 fn reason(e: &Entry, facts: &Facts, path: Option<&Path>, feed: &Context) -> Option<&'static str> {
     if path.is_some_and(|p| p.elsewhere) {
         return None;
