@@ -94,12 +94,12 @@ pub(crate) fn resolve_reference(name: &str) -> Option<Resolved> {
 
 /// Decodes every character reference in `s`, leaving bare ampersands as they are.
 pub fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
+    if memchr::memchr(b'&', s.as_bytes()).is_none() {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
-    while let Some(p) = s[i..].find('&') {
+    while let Some(p) = memchr::memchr(b'&', &s.as_bytes()[i..]) {
         out.push_str(&s[i..i + p]);
         let (decoded, next) = decode_entity(s, i + p);
         match decoded {

@@ -298,7 +298,7 @@ fn reason(e: &Entry, facts: &Facts, path: Option<&Path>, feed: &Context) -> Opti
             }
         } else if path.is_page() {
             return Some("its link is a page of the site");
-        } else if path.is_profile() && thin {
+        } else if thin && path.is_profile() {
             return Some("an author's profile");
         }
     }
@@ -365,7 +365,7 @@ impl<'a> Path<'a> {
         let Some(rest) = link.strip_prefix("https://").or_else(|| link.strip_prefix("http://")) else {
             return none;
         };
-        let (authority, rest) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+        let (authority, rest) = rest.split_at(memchr::memchr3(b'/', b'?', b'#', rest.as_bytes()).unwrap_or(rest.len()));
         let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
         let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
         let host = host.strip_prefix("www.").unwrap_or(host);
@@ -373,7 +373,7 @@ impl<'a> Path<'a> {
         if site.is_some_and(|s| !s.host.eq_ignore_ascii_case(host)) {
             return Path { elsewhere: true, ..none };
         }
-        let (mut path, query) = match rest.find(['?', '#']) {
+        let (mut path, query) = match memchr::memchr2(b'?', b'#', rest.as_bytes()) {
             Some(at) => (&rest[..at], rest[at..].starts_with('?')),
             None => (rest, false),
         };

@@ -189,34 +189,16 @@ pub fn truncate(text: &str, max: usize) -> String {
         return text.to_string();
     }
     let budget = max.saturating_sub(1);
-    // One pass finds where the cut falls and where a sentence end (second half) or a space (last fifth)
-    // may stand, all counted in characters.
-    let (mut min_sentence, mut min_space, mut cut_byte) = (text.len(), text.len(), text.len());
-    let mut longer = false;
-    // Characters counted by the bytes that start them, a byte at a time: cheaper than decoding each.
-    let mut n = 0;
-    for (i, b) in text.bytes().enumerate() {
-        if b & 0xC0 == 0x80 {
-            continue;
-        }
-        if n == budget / 2 {
-            min_sentence = i;
-        }
-        if n == budget * 4 / 5 {
-            min_space = i;
-        }
-        if n == budget {
-            cut_byte = i;
-        }
-        if n == max {
-            longer = true;
-            break;
-        }
-        n += 1;
-    }
-    if !longer {
+    // Where the cut falls, and where a sentence end (second half) or a space (last fifth) may stand, all
+    // counted in characters; the text is longer than `max` when it has a character at index `max`.
+    let bytes = text.as_bytes();
+    let at_sentence = char_start(bytes, (0, 0), budget / 2);
+    let at_space = char_start(bytes, at_sentence, budget * 4 / 5);
+    let at_cut = char_start(bytes, at_space, budget);
+    if char_start(bytes, at_cut, max).0 == text.len() {
         return text.to_string();
     }
+    let (min_sentence, min_space, mut cut_byte) = (at_sentence.0, at_space.0, at_cut.0);
     // Never inside a grapheme: not between a letter and its combining mark, the jamo of a Hangul
     // syllable written decomposed, or the parts of an emoji sequence.
     let mut cursor = unicode_segmentation::GraphemeCursor::new(cut_byte, text.len(), true);
@@ -240,9 +222,51 @@ pub fn truncate(text: &str, max: usize) -> String {
     out
 }
 
+/// The byte index where character number `target` starts (the text's length when it has fewer), from a
+/// known `(byte index, character number)` at or before it. Characters are counted by the bytes that start
+/// them, eight bytes at a time: cheaper than decoding each, and every summary is cut here.
+fn char_start(bytes: &[u8], (mut i, mut n): (usize, usize), target: usize) -> (usize, usize) {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while n + 8 <= target
+        && let Some(word) = bytes.get(i..i + 8)
+    {
+        let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        // Continuation bytes are 0b10xx_xxxx: the high bit set and the next one clear.
+        let continuations = (x & !(x << 1) & HIGH).count_ones() as usize;
+        i += 8;
+        n += 8 - continuations;
+    }
+    while i < bytes.len() {
+        if bytes[i] & 0xC0 != 0x80 {
+            if n == target {
+                return (i, n);
+            }
+            n += 1;
+        }
+        i += 1;
+    }
+    (bytes.len(), n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn char_start_finds_each_character_as_char_indices_does() {
+        for text in
+            ["", "plain ascii text that runs past eight bytes", "한글과 ASCII가 섞인 문장입니다 🙂 end", "é🙂한a"]
+        {
+            let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+            for target in 0..starts.len() + 3 {
+                let expected = starts.get(target).copied().unwrap_or(text.len());
+                assert_eq!(char_start(text.as_bytes(), (0, 0), target).0, expected, "{text:?} char {target}");
+                // Resumed from an earlier answer, as truncate does.
+                let half = char_start(text.as_bytes(), (0, 0), target / 2);
+                assert_eq!(char_start(text.as_bytes(), half, target).0, expected, "{text:?} char {target}, resumed");
+            }
+        }
+    }
 
     #[test]
     fn wordpress_boilerplate_in_its_own_paragraph() {

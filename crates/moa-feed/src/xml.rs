@@ -325,7 +325,12 @@ impl<'i> State<'i, '_> {
                 cap.buf.push(' ');
                 cap.buf.push_str(key);
                 cap.buf.push_str("=\"");
-                cap.buf.push_str(&decode_entities(&a.value).replace('&', "&amp;").replace('"', "&quot;"));
+                let value = decode_entities(&a.value);
+                if memchr::memchr2(b'&', b'"', value.as_bytes()).is_none() {
+                    cap.buf.push_str(&value);
+                } else {
+                    cap.buf.push_str(&value.replace('&', "&amp;").replace('"', "&quot;"));
+                }
                 cap.buf.push('"');
             }
             cap.buf.push('>');

@@ -85,7 +85,7 @@ impl Namespaces {
     /// What an element's qualified name is in. Unprefixed names outside any default namespace are RSS's;
     /// undeclared prefixes are read by convention.
     pub(super) fn resolve(&mut self, qname: &str, is_root: bool) -> Ns {
-        let prefix = qname.split_once(':').map_or("", |(p, _)| p);
+        let prefix = prefix_of(qname);
         let Some(k) = self.bindings.iter().rposition(|(p, ..)| **p == *prefix) else {
             return if prefix.is_empty() { self.unbound.unwrap_or(Ns::Rss) } else { classify_prefix(prefix) };
         };
@@ -104,7 +104,7 @@ impl Namespaces {
     /// The root is Atom's `<feed>` or `<entry>` outside Atom's namespace (none, or a misspelt one): the
     /// namespace it is in is read as Atom's for the whole document.
     pub(super) fn make_root_atom(&mut self, qname: &str) {
-        let prefix = qname.split_once(':').map_or("", |(p, _)| p);
+        let prefix = prefix_of(qname);
         match self.bindings.iter().rposition(|(p, ..)| **p == *prefix) {
             Some(k) => {
                 let uri = self.bindings[k].1.clone();
@@ -138,4 +138,10 @@ fn classify_prefix(prefix: &str) -> Ns {
         "feedburner" => Ns::Feedburner,
         _ => Ns::Other,
     }
+}
+
+/// The prefix of a qualified name (`dc` of `dc:creator`), or "". Names are short: a plain loop beats
+/// setting up a vectorized search for each element.
+fn prefix_of(qname: &str) -> &str {
+    qname.bytes().position(|b| b == b':').map_or("", |at| &qname[..at])
 }
