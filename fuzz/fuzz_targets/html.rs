@@ -2,7 +2,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use moa_feed::html::{alternate_feed_links, decode_entities, first_image, html_to_text};
+use moa_feed::html::{decode_entities, html_to_text};
+use moa_feed::image::first_image;
+use moa_feed::page::alternate_feed_links;
 use moa_feed::text::{strip_boilerplate, truncate};
 
 fuzz_target!(|data: &[u8]| {

@@ -11,6 +11,7 @@ mod decode;
 pub mod discover;
 mod entities;
 pub mod html;
+pub mod image;
 mod jsonfeed;
 pub mod link;
 mod normalize;

@@ -5,10 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use url::Url;
 
-use crate::html::{
-    decode_entities, first_image, html_to_text, html_to_text_prefix, is_decorative_image_url, plain_to_text_prefix,
-    prose_text_prefix,
-};
+use crate::html::{decode_entities, html_to_text, html_to_text_prefix, plain_to_text_prefix, prose_text_prefix};
+use crate::image::{first_image, is_decorative_image_url};
 use crate::link::{self, LinkError};
 use crate::raw::{RawEntry, RawFeed, RawLink, RawText, TextKind};
 use crate::text::{SUMMARY_MAX_CHARS, join_lines, one_line, strip_boilerplate, truncate};

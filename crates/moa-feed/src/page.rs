@@ -1,7 +1,8 @@
 //! What a web page says about itself: the feeds it advertises, and its OpenGraph/Twitter card picture,
 //! title and description. The date an article page states is [`crate::page_date`]'s.
 
-use crate::html::{attr, decode_entities, is_decorative_image_url, start_tags};
+use crate::html::{attr, decode_entities, start_tags};
+use crate::image::is_decorative_image_url;
 
 /// Feed URLs an HTML page advertises with `<link rel="alternate" type="application/rss+xml|atom+xml|feed+json">`.
 pub fn alternate_feed_links(html: &str) -> Vec<String> {
