@@ -298,16 +298,24 @@ async fn upsert_posts(tx: &mut PgConnection, source_id: &str, at: i64, posts: &[
     Ok(stats)
 }
 
-/// Deletes a source's posts whose entries are pages of the site, with tombstones (see the SQLite version).
-async fn remove_site_pages(tx: &mut PgConnection, source_id: &str, entry_ids: &[String], at: i64) -> Result<u32> {
+/// Deletes a source's posts for good, with tombstones, and shows the copies hidden behind them again (see
+/// the SQLite version). Deleted at `at`, or the database's clock.
+async fn delete_with_tombstones(
+    tx: &mut PgConnection,
+    source_id: &str,
+    entry_ids: &[String],
+    at: Option<i64>,
+) -> Result<u32> {
     if entry_ids.is_empty() {
         return Ok(0);
     }
-    sqlx::query(
+    sqlx::query(concat!(
         "INSERT INTO tombstones (source_id, entry_id, deleted_at)
-         SELECT source_id, entry_id, $3 FROM posts WHERE source_id = $1 AND entry_id = ANY($2)
-         ON CONFLICT DO NOTHING",
-    )
+         SELECT source_id, entry_id, COALESCE($3::BIGINT, ",
+        now_sql!(),
+        ") FROM posts WHERE source_id = $1 AND entry_id = ANY($2)
+         ON CONFLICT DO NOTHING"
+    ))
     .bind(source_id)
     .bind(entry_ids)
     .bind(at)
@@ -318,13 +326,12 @@ async fn remove_site_pages(tx: &mut PgConnection, source_id: &str, entry_ids: &[
         .bind(entry_ids)
         .execute(&mut *tx)
         .await?;
-    let deleted =
-        sqlx::query("DELETE FROM posts WHERE id IN (SELECT id FROM posts WHERE source_id = $1 AND entry_id = ANY($2))")
-            .bind(source_id)
-            .bind(entry_ids)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+    let deleted = sqlx::query("DELETE FROM posts WHERE source_id = $1 AND entry_id = ANY($2)")
+        .bind(source_id)
+        .bind(entry_ids)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     Ok(u32::try_from(deleted).unwrap_or(u32::MAX))
 }
 
@@ -582,7 +589,8 @@ impl Store for PgStore {
         let mut tx = self.pool.begin().await?;
         let mut stats = upsert_posts(&mut tx, &check.source_id, check.at, posts).await?;
         if let CheckResult::Fetched { site_pages, .. } = &check.result {
-            stats.site_pages_removed = remove_site_pages(&mut tx, &check.source_id, site_pages, check.at).await?;
+            stats.site_pages_removed =
+                delete_with_tombstones(&mut tx, &check.source_id, site_pages, Some(check.at)).await?;
         }
         record_check(&mut tx, check).await?;
         tx.commit().await?;
@@ -651,20 +659,7 @@ impl Store for PgStore {
         else {
             return Ok(false);
         };
-        sqlx::query(concat!(
-            "INSERT INTO tombstones (source_id, entry_id, deleted_at) VALUES ($1, $2, ",
-            now_sql!(),
-            ") ON CONFLICT DO NOTHING"
-        ))
-        .bind(&source_id)
-        .bind(&entry_id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE posts SET duplicate_of = NULL WHERE duplicate_of = $1")
-            .bind(post_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM posts WHERE id = $1").bind(post_id).execute(&mut *tx).await?;
+        delete_with_tombstones(&mut tx, &source_id, std::slice::from_ref(&entry_id), None).await?;
         tx.commit().await?;
         self.changed();
         Ok(true)

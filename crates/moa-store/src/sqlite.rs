@@ -301,13 +301,14 @@ async fn upsert_posts(
     Ok(stats)
 }
 
-/// Deletes a source's posts whose entries are pages of the site, with tombstones so they are not stored
-/// again; copies of them in other feeds are shown again. The number deleted.
-async fn remove_site_pages(
+/// Deletes a source's posts for good, with tombstones so the crawler does not store them again; copies of
+/// them in other feeds, hidden behind them, are shown again. Deleted at `at`, or the database's clock. The
+/// number deleted. An operator's deletion and a site page's removal are this one operation.
+async fn delete_with_tombstones(
     tx: &mut sqlx::SqliteConnection,
     source_id: &str,
     entry_ids: &[String],
-    at: i64,
+    at: Option<i64>,
 ) -> Result<u32> {
     if entry_ids.is_empty() {
         return Ok(0);
@@ -315,7 +316,8 @@ async fn remove_site_pages(
     let ids = serde_json::to_string(entry_ids).unwrap_or_else(|_| "[]".into());
     sqlx::query(
         "INSERT OR IGNORE INTO tombstones (source_id, entry_id, deleted_at)
-         SELECT source_id, entry_id, ?3 FROM posts WHERE source_id = ?1 AND entry_id IN (SELECT value FROM json_each(?2))",
+         SELECT source_id, entry_id, COALESCE(?3, unixepoch()) FROM posts
+         WHERE source_id = ?1 AND entry_id IN (SELECT value FROM json_each(?2))",
     )
     .bind(source_id)
     .bind(&ids)
@@ -327,12 +329,13 @@ async fn remove_site_pages(
         .bind(&ids)
         .execute(&mut *tx)
         .await?;
-    let deleted = sqlx::query("DELETE FROM posts WHERE id IN (SELECT id FROM posts WHERE source_id = ?1 AND entry_id IN (SELECT value FROM json_each(?2)))")
-        .bind(source_id)
-        .bind(&ids)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let deleted =
+        sqlx::query("DELETE FROM posts WHERE source_id = ?1 AND entry_id IN (SELECT value FROM json_each(?2))")
+            .bind(source_id)
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
     Ok(u32::try_from(deleted).unwrap_or(u32::MAX))
 }
 
@@ -577,7 +580,8 @@ impl Store for SqliteStore {
         let mut tx = self.writer.begin().await?;
         let mut stats = upsert_posts(&mut tx, &check.source_id, check.at, posts).await?;
         if let CheckResult::Fetched { site_pages, .. } = &check.result {
-            stats.site_pages_removed = remove_site_pages(&mut tx, &check.source_id, site_pages, check.at).await?;
+            stats.site_pages_removed =
+                delete_with_tombstones(&mut tx, &check.source_id, site_pages, Some(check.at)).await?;
         }
         record_check(&mut tx, check).await?;
         tx.commit().await?;
@@ -646,17 +650,7 @@ impl Store for SqliteStore {
         else {
             return Ok(false);
         };
-        sqlx::query("INSERT OR IGNORE INTO tombstones (source_id, entry_id, deleted_at) VALUES (?, ?, unixepoch())")
-            .bind(&source_id)
-            .bind(&entry_id)
-            .execute(&mut *tx)
-            .await?;
-        // Copies of the article in other feeds were hidden behind this post; they are shown again.
-        sqlx::query("UPDATE posts SET duplicate_of = NULL WHERE duplicate_of = ?")
-            .bind(post_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM posts WHERE id = ?").bind(post_id).execute(&mut *tx).await?;
+        delete_with_tombstones(&mut tx, &source_id, std::slice::from_ref(&entry_id), None).await?;
         tx.commit().await?;
         self.changed();
         Ok(true)
