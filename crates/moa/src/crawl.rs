@@ -1,7 +1,8 @@
 //! Crawling: the scheduler hands out due sources in batches (their next check written before the fetch),
 //! each is fetched politely, parsed and stored in its own transaction, so a failure or a kill affects
-//! only the source it hit. After a fetch: article pages are read for missing pictures, webhooks are
-//! told of new posts, and a WebSub hub the feed advertises is subscribed to.
+//! only the source it hit. After a fetch, webhooks are told of new posts and a WebSub hub the feed
+//! advertises is subscribed to; after any check that reached the feed, a few article pages of the
+//! source's posts are read for the picture or the date the feed did not give.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -86,12 +87,9 @@ impl CrawlReport {
 enum Outcome {
     Stored {
         stats: UpsertStats,
-        pages: PagesRead,
     },
-    /// 304: nothing parsed, nothing written but the source's state (article pages may still be read).
-    NotModified {
-        pages: PagesRead,
-    },
+    /// 304: nothing parsed, nothing written but the source's state.
+    NotModified,
     Failed(String),
 }
 
@@ -215,25 +213,23 @@ impl Crawler {
                 in_flight.spawn(async move { crawler.crawl_source(source, &recorder).await });
             }
             let Some(joined) = in_flight.join_next().await else { break };
-            let (id, outcome) = match joined {
+            let (id, outcome, pages) = match joined {
                 Ok(done) => done,
-                Err(e) => (String::from("?"), Outcome::Failed(format!("crawl task failed: {e}"))),
+                Err(e) => (String::from("?"), Outcome::Failed(format!("crawl task failed: {e}")), PagesRead::default()),
             };
             bar.inc(1);
+            report.images_found += pages.images;
+            report.dates_found += pages.dates;
             match outcome {
-                Outcome::Stored { stats, pages } => {
+                Outcome::Stored { stats } => {
                     report.sources_ok += 1;
                     report.new_posts += stats.new;
                     report.updated_posts += stats.updated;
                     report.site_pages_removed += stats.site_pages_removed;
-                    report.images_found += pages.images;
-                    report.dates_found += pages.dates;
                 }
-                Outcome::NotModified { pages } => {
+                Outcome::NotModified => {
                     report.sources_ok += 1;
                     report.sources_unchanged += 1;
-                    report.images_found += pages.images;
-                    report.dates_found += pages.dates;
                 }
                 Outcome::Failed(message) => {
                     report.sources_failed += 1;
@@ -252,37 +248,39 @@ impl Crawler {
         Ok(report)
     }
 
-    async fn crawl_source(&self, source: Claimed, recorder: &Recorder) -> (String, Outcome) {
+    /// Checks a source's feed, then reads article pages of its posts: after any check that reached the
+    /// feed, a 304 too, since pages left from earlier crawls are read a few per crawl.
+    async fn crawl_source(&self, source: Claimed, recorder: &Recorder) -> (String, Outcome, PagesRead) {
         use tracing::Instrument;
         let span = tracing::info_span!("source", id = %source.id);
-        let started = Instant::now();
-        let outcome = async {
-            let mut outcome = self.check_source(&source, recorder).await;
-            match &mut outcome {
-                Outcome::Failed(message) => tracing::warn!(error = %message, "fetch failed"),
-                Outcome::NotModified { pages } => {
+        let (outcome, pages) = async {
+            let started = Instant::now();
+            let outcome = self.check_source(&source, recorder).await;
+            let label = match &outcome {
+                Outcome::Failed(message) => {
+                    tracing::warn!(error = %message, "fetch failed");
+                    "failed"
+                }
+                Outcome::NotModified => {
                     tracing::debug!("not modified");
-                    *pages = self.read_pages(&source).await;
+                    "not_modified"
                 }
-                Outcome::Stored { stats, pages } => {
+                Outcome::Stored { stats } => {
                     tracing::debug!(new = stats.new, updated = stats.updated, "fetched");
-                    *pages = self.read_pages(&source).await;
+                    crate::metrics::posts_stored(stats.new, stats.updated);
+                    "fetched"
                 }
-            }
-            outcome
+            };
+            crate::metrics::fetched(label, started.elapsed());
+            let pages = match outcome {
+                Outcome::Failed(_) => PagesRead::default(),
+                _ => self.read_pages(&source).await,
+            };
+            (outcome, pages)
         }
         .instrument(span)
         .await;
-        let label = match &outcome {
-            Outcome::Stored { .. } => "fetched",
-            Outcome::NotModified { .. } => "not_modified",
-            Outcome::Failed(_) => "failed",
-        };
-        crate::metrics::fetched(label, started.elapsed());
-        if let Outcome::Stored { stats, .. } = &outcome {
-            crate::metrics::posts_stored(stats.new, stats.updated);
-        }
-        (source.id, outcome)
+        (source.id, outcome, pages)
     }
 
     async fn check_source(&self, source: &Claimed, recorder: &Recorder) -> Outcome {
@@ -343,7 +341,7 @@ impl Crawler {
                 recorder
                     .push(check(interval.clamp(schedule.min, schedule.max), hints, redirect, CheckResult::NotModified))
                     .await;
-                return Outcome::NotModified { pages: PagesRead::default() };
+                return Outcome::NotModified;
             }
             Content::Changed(fetched) => *fetched,
         };
@@ -413,7 +411,7 @@ impl Crawler {
         if let (Some(websub), Some(hub)) = (&self.websub, hub) {
             websub.ensure_subscribed(&source.id, &hub, &topic).await;
         }
-        Outcome::Stored { stats, pages: PagesRead::default() }
+        Outcome::Stored { stats }
     }
 
     /// Reads the article pages of the source's newest posts that lack a picture or a date (at most
@@ -435,17 +433,17 @@ impl Crawler {
         // One page of each host first: a host that does not answer is then passed over by the others,
         // instead of each of them waiting for its turn at the host only to fail.
         let mut hosts = std::collections::HashSet::new();
-        let (first, rest): (Vec<PageVisit>, Vec<PageVisit>) =
-            visits.into_iter().partition(|v| hosts.insert(url::Url::parse(&v.url).ok().map(|u| u.origin())));
+        let (first, rest): (Vec<_>, Vec<_>) =
+            visits.into_iter().map(|v| (page_host(&v.url), v)).partition(|(host, _)| hosts.insert(host.clone()));
         for round in [first, rest] {
             let mut pages = FuturesUnordered::new();
             let mut visits = round.into_iter();
             loop {
                 // A few at a time: the host's politeness slots are shared with other sources.
                 while pages.len() < 4
-                    && let Some(visit) = visits.next()
+                    && let Some((host, visit)) = visits.next()
                 {
-                    pages.push(self.read_page(visit, source.user_agent.as_deref()));
+                    pages.push(self.read_page(visit, host, source.user_agent.as_deref()));
                 }
                 let Some((image, date)) = pages.next().await else { break };
                 read.images += u32::from(image);
@@ -456,8 +454,7 @@ impl Crawler {
     }
 
     /// Reads one article page; whether it gave a picture and a date.
-    async fn read_page(&self, visit: PageVisit, user_agent: Option<&str>) -> (bool, bool) {
-        let host = url::Url::parse(&visit.url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    async fn read_page(&self, visit: PageVisit, host: Option<String>, user_agent: Option<&str>) -> (bool, bool) {
         if let Some(host) = &host
             && self.host_unreachable(host)
         {
@@ -543,6 +540,11 @@ pub fn announced(stats: &UpsertStats, posts: &[NewPost]) -> Vec<AnnouncedPost> {
 }
 
 /// An entry worth storing has something to show: a title or a link.
+/// The host an article page is politely queued on, and passed over at when it does not answer.
+fn page_host(url: &str) -> Option<String> {
+    url::Url::parse(url).ok()?.host_str().map(str::to_ascii_lowercase)
+}
+
 fn to_new_post(e: Entry) -> Option<NewPost> {
     if e.title.is_empty() && e.link.is_none() {
         return None;

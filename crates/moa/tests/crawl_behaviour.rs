@@ -474,7 +474,9 @@ async fn undated_posts_take_their_pages_date_a_few_pages_a_crawl_and_dead_hosts_
         dated.collect::<String>(),
         undated.collect::<String>()
     );
-    server.route("/feed", Reply::feed(feed));
+    // The feed does not change after the first fetch: pages left to read are read after a 304 too.
+    let not_modified = Reply::Status { status: 304, headers: vec![("etag", "\"v1\"".into())], body: String::new() };
+    server.route("/feed", Reply::seq(vec![Reply::feed(feed).with("etag", "\"v1\""), not_modified]));
     let (_dir, store) = store_with(&[("blog", format!("http://{a}/feed"))]).await;
     let mut c = crawler(store.clone(), fetch_config());
     c.options.page_images = true;
@@ -483,6 +485,7 @@ async fn undated_posts_take_their_pages_date_a_few_pages_a_crawl_and_dead_hosts_
     let first = c.run(Selection::All).await.unwrap();
     assert_eq!((first.new_posts, first.dates_found), (9, 2), "three pages a crawl: u1, u2, u3 (newest first)");
     let second = c.run(Selection::All).await.unwrap();
+    assert_eq!(second.sources_unchanged, 1, "the feed answered 304");
     assert_eq!(second.dates_found, 0, "u4 states no date; the dead host is passed over");
     let third = c.run(Selection::All).await.unwrap();
     assert_eq!(third.dates_found, 0);
