@@ -306,7 +306,6 @@ struct SortKeys {
     mean_ms: i64,
     mean_bytes: i64,
     ratio: i64,
-    pages_skipped: i64,
 }
 
 fn bytes_text(n: i64) -> String {
@@ -370,7 +369,6 @@ pub fn health_row(s: &SourceRow, ui: &Ui) -> HealthRow {
             mean_ms: h.mean_fetch_ms().unwrap_or(-1),
             mean_bytes: h.mean_fetch_bytes().unwrap_or(-1),
             ratio: h.not_modified_ratio().map_or(-1, |r| (r * 1000.0) as i64),
-            pages_skipped: h.pages_skipped,
         },
     }
 }
@@ -404,7 +402,7 @@ fn select_rows(mut rows: Vec<HealthRow>, p: &HealthParams) -> Vec<HealthRow> {
         "fetch" => rows.sort_by_key(|r| r.sort.mean_ms),
         "bytes" => rows.sort_by_key(|r| r.sort.mean_bytes),
         "304" => rows.sort_by_key(|r| r.sort.ratio),
-        "pages" => rows.sort_by_key(|r| r.sort.pages_skipped),
+        "pages" => rows.sort_by_key(|r| r.pages_skipped),
         _ => rows.sort_by(|a, b| a.sort.state.cmp(&b.sort.state).then_with(|| a.id.cmp(&b.id))),
     }
     if p.dir.as_deref() == Some("desc") {
@@ -1287,5 +1285,9 @@ mod tests {
         assert_eq!(ids(select_rows(rows(), &p)), ["a", "c", "b"]);
         let p = HealthParams { state: Some("ok".into()), q: Some("C".into()), ..HealthParams::default() };
         assert_eq!(ids(select_rows(rows(), &p)), ["c"]);
+        let with_pages =
+            || rows().into_iter().zip([2, 0, 5]).map(|(r, pages_skipped)| HealthRow { pages_skipped, ..r }).collect();
+        let p = HealthParams { sort: Some("pages".into()), dir: Some("desc".into()), ..HealthParams::default() };
+        assert_eq!(ids(select_rows(with_pages(), &p)), ["c", "b", "a"], "most site pages skipped first");
     }
 }
