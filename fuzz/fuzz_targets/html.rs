@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use moa_feed::html::{decode_entities, html_to_text};
+use moa_feed::html::{decode_entities, html_to_text, prose_text_prefix};
 use moa_feed::image::first_image;
 use moa_feed::page::alternate_feed_links;
 use moa_feed::text::{strip_boilerplate, truncate};
@@ -12,6 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let text = html_to_text(s);
     assert!(!text.contains("\n\n"), "blank lines survive collapsing");
     let _ = truncate(&strip_boilerplate(&text), 200);
+    let _ = prose_text_prefix(s, 400);
     let _ = first_image(s);
     let _ = alternate_feed_links(s);
     let _ = decode_entities(s);

@@ -215,9 +215,15 @@ pub fn prose_text_prefix(html: &str, max_chars: usize) -> String {
     text_prefix(html, max_chars, true)
 }
 
+/// How far the prose reader may look ahead in all (to where a code block, table or math ends), as a multiple
+/// of the text's length: each element is looked through about once, so real text needs about 1×; markup
+/// built to make it look ahead again and again (code that never closes) finds the rest read as prose.
+const PROSE_LOOKAHEAD_PER_BYTE: usize = 4;
+
 fn text_prefix(html: &str, max_chars: usize, prose: bool) -> String {
     let capacity = html.len().min(max_chars.saturating_mul(4)).min(1 << 16);
     let mut sink = TextSink { out: String::with_capacity(capacity), gap: Gap::None, chars: 0, limit: max_chars };
+    let mut lookahead = if prose { html.len().saturating_mul(PROSE_LOOKAHEAD_PER_BYTE) } else { 0 };
     let bytes = html.as_bytes();
     let mut i = 0;
     while i < bytes.len() && !sink.full() {
@@ -227,7 +233,7 @@ fn text_prefix(html: &str, max_chars: usize, prose: bool) -> String {
                 Markup::Tag { name, closing, end, attrs } => {
                     if prose
                         && !closing
-                        && let Some(after) = not_prose(html, name, attrs, end)
+                        && let Some(after) = not_prose(html, name, attrs, end, &mut lookahead)
                     {
                         sink.gap(Gap::Line);
                         i = after;
@@ -369,8 +375,9 @@ pub(crate) fn read_markup(html: &str, start: usize) -> Markup<'_> {
 }
 
 /// Where an element that is not prose ends, when the start tag `name` (which ends at `end`) opens one:
-/// a code block, a table, math. A `<code>` of a few words is prose (`kubectl`, `Option<T>`).
-fn not_prose(html: &str, name: &str, attrs: &str, end: usize) -> Option<usize> {
+/// a code block, a table, math. A `<code>` of a few words is prose (`kubectl`, `Option<T>`). Looking for
+/// the element's end spends `lookahead`; with too little left, the element is read as prose.
+fn not_prose(html: &str, name: &str, attrs: &str, end: usize, lookahead: &mut usize) -> Option<usize> {
     const MAX_INLINE_CODE_WORDS: usize = 5;
     const MAX_INLINE_CODE_CHARS: usize = 40;
     const MIN_TABLE_SENTENCE_WORDS: usize = 10;
@@ -381,13 +388,19 @@ fn not_prose(html: &str, name: &str, attrs: &str, end: usize) -> Option<usize> {
         return None;
     }
     let is = |n: &str| name.eq_ignore_ascii_case(n);
+    let mut element_end = || {
+        let after = skip_nested_within(html, end, name, *lookahead)?;
+        *lookahead -= after - end;
+        Some(after)
+    };
     if is("pre") || name.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("mjx-")) {
-        return Some(skip_nested(html, end, name));
+        return element_end();
     }
     if is("table") {
-        // A table of data is debris; a table some feeds lay their text out in holds sentences.
-        let after = skip_nested(html, end, name);
-        let text = prose_text_prefix(&html[end..after], 2000);
+        // A table of data is debris; a table some feeds lay their text out in holds sentences. Its text is
+        // read plainly: reading it as prose would look inside it again, table by nested table.
+        let after = element_end()?;
+        let text = html_to_text_prefix(&html[end..after], 2000);
         let sentence = |line: &str| {
             line.split_whitespace().nth(MIN_TABLE_SENTENCE_WORDS).is_some()
                 || line.trim_end().ends_with(['.', '!', '?', '다', '요'])
@@ -395,7 +408,7 @@ fn not_prose(html: &str, name: &str, attrs: &str, end: usize) -> Option<usize> {
         return (!text.lines().any(sentence)).then_some(after);
     }
     if is("code") {
-        let after = skip_nested(html, end, name);
+        let after = element_end()?;
         let inner = html[end..after].rsplit_once("</").map_or(&html[end..after], |(inner, _)| inner);
         let text = html_to_text_prefix(inner, 4 * MAX_INLINE_CODE_CHARS);
         let long = text.chars().count() > MAX_INLINE_CODE_CHARS
@@ -410,7 +423,7 @@ fn not_prose(html: &str, name: &str, attrs: &str, end: usize) -> Option<usize> {
         return (long && reads_as_code).then_some(after);
     }
     if (is("span") || is("div")) && MATH_CLASSES.iter().any(|f| f.find(attrs.as_bytes()).is_some()) {
-        return Some(skip_nested(html, end, name));
+        return element_end();
     }
     None
 }
@@ -422,11 +435,21 @@ static MATH_CLASSES: LazyLock<[memchr::memmem::Finder<'static>; 5]> =
 /// Index after the end tag that closes the element whose start tag ends at `from`, counting elements of
 /// the same name opened inside it (ASCII case-insensitive); the end of input when it is never closed.
 pub(crate) fn skip_nested(html: &str, from: usize, name: &str) -> usize {
+    skip_nested_within(html, from, name, usize::MAX).unwrap_or(html.len())
+}
+
+/// [`skip_nested`], looking at most `limit` bytes past `from`: `None` when the element's end (or the end
+/// of input) is further.
+fn skip_nested_within(html: &str, from: usize, name: &str, limit: usize) -> Option<usize> {
     let bytes = html.as_bytes();
+    let horizon = from.saturating_add(limit);
     let mut depth = 1;
     let mut i = from;
     while let Some(p) = memchr::memchr(b'<', &bytes[i..]) {
         let at = i + p;
+        if at > horizon {
+            return None;
+        }
         let closing = bytes.get(at + 1) == Some(&b'/');
         let name_at = at + 1 + usize::from(closing);
         let named = bytes.get(name_at..name_at + name.len()).is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
@@ -438,13 +461,14 @@ pub(crate) fn skip_nested(html: &str, from: usize, name: &str) -> usize {
         if closing {
             depth -= 1;
             if depth == 0 {
-                return memchr::memchr(b'>', &bytes[at..]).map_or(html.len(), |q| at + q + 1);
+                let after = memchr::memchr(b'>', &bytes[at..]).map_or(html.len(), |q| at + q + 1);
+                return (after <= horizon).then_some(after);
             }
         } else {
             depth += 1;
         }
     }
-    html.len()
+    (html.len() <= horizon).then_some(html.len())
 }
 
 static END_TAG_START: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new("</"));

@@ -126,3 +126,17 @@ fn a_summary_is_never_cut_inside_a_grapheme() {
         body.chars().rev().take(3).collect::<String>()
     );
 }
+
+/// Markup built to make the prose reader look ahead again and again (tables in tables, code that never
+/// closes) is read in one pass's time and without deep recursion: a hostile feed costs what its size does.
+#[test]
+fn hostile_nesting_is_read_in_bounded_time_and_depth() {
+    let deep_tables = format!(
+        "<p>앞 문장입니다.</p>{}표 안의 글{}",
+        "<table><tr><td>".repeat(50_000),
+        "</td></tr></table>".repeat(10)
+    );
+    assert!(summary(&deep_tables).is_some_and(|s| s.starts_with("앞 문장입니다.")));
+    let unclosed_code = format!("<p>코드 앞의 문장입니다.</p>{}", "<code>".repeat(200_000));
+    assert!(summary(&unclosed_code).is_some_and(|s| s.starts_with("코드 앞의 문장입니다.")));
+}
