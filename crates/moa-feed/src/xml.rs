@@ -338,20 +338,16 @@ impl<'i> State<'i, '_> {
             return Ok(());
         }
 
-        // RSS and its modules are matched in any case (`<PubDate>`, `<itunes:Summary>`), as readers do,
-        // lowercased on the stack: `pubDate` is in every RSS item.
-        let mut lowered = [0u8; 24];
-        let local: &str = if matches!(ns, Ns::Rss | Ns::Itunes | Ns::Dc | Ns::Media | Ns::Content | Ns::Feedburner)
-            && local.len() <= lowered.len()
+        // RSS and its modules are matched in any case (`<PubDate>`, `<itunes:Summary>`, `<Channel>`), as
+        // readers do: the name is lowercased for matching here and on the stack, where children read it.
+        let name = if matches!(ns, Ns::Rss | Ns::Itunes | Ns::Dc | Ns::Media | Ns::Content | Ns::Feedburner)
             && local.bytes().any(|b| b.is_ascii_uppercase())
         {
-            let buf = &mut lowered[..local.len()];
-            buf.copy_from_slice(local.as_bytes());
-            buf.make_ascii_lowercase();
-            std::str::from_utf8(buf).unwrap_or(local)
+            Cow::Owned(local.to_ascii_lowercase())
         } else {
-            local
+            name
         };
+        let local: &str = &name;
         let depth = self.stack.len();
         if self.feed.is_none() {
             let format = match (ns, local) {
