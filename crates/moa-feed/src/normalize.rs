@@ -231,8 +231,11 @@ fn normalize_entry(
             let mut summary = truncate(&join_lines(without_title(s, &title)), SUMMARY_MAX_CHARS);
             // The source itself stops short: say so as moa's own cuts do.
             if cut && !summary.ends_with('…') {
+                // Room for the ellipsis; a summary that had to be cut for it already ends with one.
                 summary = truncate(&summary, SUMMARY_MAX_CHARS - 1);
-                summary.push('…');
+                if !summary.ends_with('…') {
+                    summary.push('…');
+                }
             }
             summary
         })

@@ -111,6 +111,15 @@ fn a_source_cut_short_ends_with_an_ellipsis() {
     // No content to compare with: an excerpt's length that stops mid-word is cut.
     let long = "2022년에 읽은 책들의 리뷰를 작성할 시간이 없어서, 앞으로는 리뷰를 작성하는 대신 밑줄 친 문장들을 모아두고 자주 꺼내보려 한다. 2022년에 읽은 책들";
     assert_eq!(summary(long).as_deref(), Some(format!("{long}…").as_str()));
+    // An excerpt of exactly a summary's length that was cut: one ellipsis, within the length.
+    let words = "가나다라 ".repeat(40);
+    let excerpt: String = words.chars().take(moa_feed::text::SUMMARY_MAX_CHARS).collect();
+    let excerpt = format!("{}마", excerpt.trim_end());
+    let excerpt: String = excerpt.chars().skip(excerpt.chars().count() - moa_feed::text::SUMMARY_MAX_CHARS).collect();
+    assert_eq!(excerpt.chars().count(), moa_feed::text::SUMMARY_MAX_CHARS);
+    let cut = entry(&excerpt, Some(&format!("<p>{excerpt}바사 아자차.</p>"))).summary.unwrap_or_default();
+    assert!(cut.ends_with('…') && !cut.ends_with("……"), "{cut:?}");
+    assert!(cut.chars().count() <= moa_feed::text::SUMMARY_MAX_CHARS, "{cut:?}");
 }
 
 #[test]
