@@ -115,14 +115,14 @@ fn plain_absolute(href: &str) -> Option<usize> {
 /// The host (port and credentials aside) and the path of a canonical URL string.
 pub fn host_and_path(canonical: &str) -> (&str, &str) {
     let rest = canonical.split_once("://").map_or(canonical, |(_, rest)| rest);
-    let (authority, tail) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let (authority, tail) = rest.split_at(memchr::memchr3(b'/', b'?', b'#', rest.as_bytes()).unwrap_or(rest.len()));
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     // `[::1]:8080` keeps its brackets; `a.com:8080` loses its port.
     let host = match host.find(']') {
         Some(end) if host.starts_with('[') => &host[..=end],
         _ => host.split(':').next().unwrap_or(host),
     };
-    let path = tail.split(['?', '#']).next().unwrap_or("");
+    let path = &tail[..memchr::memchr2(b'?', b'#', tail.as_bytes()).unwrap_or(tail.len())];
     (host, path)
 }
 

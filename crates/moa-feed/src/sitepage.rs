@@ -34,8 +34,8 @@ pub struct SitePage {
 /// Less prose than this is next to nothing: a page's stub, not a post's summary.
 const THIN_TEXT_CHARS: usize = 40;
 
-/// Whether a path segment names one of a site's own pages (lowercased on the stack, one `match`: every
-/// entry's link is read). A test holds it to [`PAGE_SEGMENTS`].
+/// Whether a path segment names one of a site's own pages: lowercased on the stack (every entry's link
+/// is read) and looked up in [`PAGE_SEGMENTS`].
 fn is_page_segment(segment: &str) -> bool {
     let mut buf = [0u8; 16];
     if segment.len() > buf.len() {
@@ -44,61 +44,10 @@ fn is_page_segment(segment: &str) -> bool {
     let lower = &mut buf[..segment.len()];
     lower.copy_from_slice(segment.as_bytes());
     lower.make_ascii_lowercase();
-    lower.starts_with(b"_index")
-        || matches!(
-            &*lower,
-            b"404"
-                | b"about"
-                | b"about-me"
-                | b"about-us"
-                | b"aboutme"
-                | b"archive"
-                | b"archives"
-                | b"articles"
-                | b"blog"
-                | b"categories"
-                | b"category"
-                | b"contact"
-                | b"contacts"
-                | b"cv"
-                | b"email-policy"
-                | b"feed"
-                | b"feeds"
-                | b"friends"
-                | b"gallery"
-                | b"guest"
-                | b"guestbook"
-                | b"home"
-                | b"index"
-                | b"link"
-                | b"links"
-                | b"me"
-                | b"now"
-                | b"page"
-                | b"pages"
-                | b"policy"
-                | b"portfolio"
-                | b"post"
-                | b"posts"
-                | b"privacy"
-                | b"privacy-policy"
-                | b"profile"
-                | b"projects"
-                | b"resume"
-                | b"rss"
-                | b"search"
-                | b"search-data"
-                | b"series"
-                | b"sitemap"
-                | b"tag"
-                | b"tags"
-                | b"terms"
-                | b"uses"
-        )
+    lower.starts_with(b"_index") || PAGE_SEGMENTS.binary_search_by(|name| name.as_bytes().cmp(lower)).is_ok()
 }
 
-/// Path segments of a site's own pages (compared lowercased, without `.html` and the like).
-#[cfg(test)]
+/// Path segments of a site's own pages (compared lowercased, without `.html` and the like), sorted.
 const PAGE_SEGMENTS: &[&str] = &[
     "404",
     "about",
@@ -362,21 +311,16 @@ impl<'a> Path<'a> {
     /// Reads an entry's link, which the normalizer made absolute and canonical, without parsing it again.
     fn of(link: &'a str, site: Option<&Site<'_>>) -> Path<'a> {
         let none = Path { path: "", is_root: false, elsewhere: false };
-        let Some(rest) = link.strip_prefix("https://").or_else(|| link.strip_prefix("http://")) else {
+        if !(link.starts_with("https://") || link.starts_with("http://")) {
             return none;
-        };
-        let (authority, rest) = rest.split_at(memchr::memchr3(b'/', b'?', b'#', rest.as_bytes()).unwrap_or(rest.len()));
-        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+        }
+        let (host, mut path) = crate::link::host_and_path(link);
         let host = host.strip_prefix("www.").unwrap_or(host);
         // A link to another site (a link blog's, an aggregator's) says nothing about this site's pages.
         if site.is_some_and(|s| !s.host.eq_ignore_ascii_case(host)) {
             return Path { elsewhere: true, ..none };
         }
-        let (mut path, query) = match memchr::memchr2(b'?', b'#', rest.as_bytes()) {
-            Some(at) => (&rest[..at], rest[at..].starts_with('?')),
-            None => (rest, false),
-        };
+        let query = memchr::memchr2(b'?', b'#', link.as_bytes()).is_some_and(|at| link.as_bytes()[at] == b'?');
         if let Some(site) = site
             && !site.base.is_empty()
             && let Some(below) = path.strip_prefix(site.base)
@@ -436,6 +380,28 @@ fn is_language(segment: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_is_read_below_its_site_whatever_its_authority() {
+        for (site, link) in [
+            ("http://[::1]:8080/blog/", "http://[::1]:8080/blog/about/"),
+            ("https://www.example.com/", "https://user@example.com:8443/ko/search/"),
+        ] {
+            let site = Url::parse(site).unwrap();
+            let site = Site::of(&site);
+            let path = Path::of(link, Some(&site));
+            assert!(!path.elsewhere && path.is_page(), "{link}");
+        }
+        let site = Url::parse("https://example.com/").unwrap();
+        assert!(Path::of("https://other.example/about/", Some(&Site::of(&site))).elsewhere);
+        assert!(!Path::of("https://example.com/?p=12", Some(&Site::of(&site))).is_root, "a query names a post");
+    }
+
+    #[test]
+    fn page_segments_are_sorted_for_their_binary_search() {
+        assert!(PAGE_SEGMENTS.windows(2).all(|w| w[0] < w[1]), "PAGE_SEGMENTS must be sorted and unique");
+        assert!(PAGE_SEGMENTS.iter().all(|s| s.len() <= 16 && *s == s.to_ascii_lowercase()));
+    }
 
     #[test]
     fn page_segments_are_matched_in_any_case_and_nothing_else() {
