@@ -147,12 +147,7 @@ fn rfc3339(b: &[u8]) -> Option<Fields> {
     let offset = match rest {
         [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let (h, m) = (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?);
-            if h > 14 || m > 59 {
-                return None;
-            }
-            let o = (h * 3600 + m * 60) as i32;
-            if *sign == b'-' { -o } else { o }
+            utc_offset(*sign == b'-', digits(&[*h1, *h2])?, digits(&[*m1, *m2])?)?
         }
         _ => return None,
     };
@@ -171,37 +166,36 @@ fn rfc822(b: &[u8]) -> Option<Fields> {
     let day = digits(&b[..day_len])?;
     let b = &b[day_len..];
     (b[0] == b' ' && b[4] == b' ' && b[9] == b' ' && b[18] == b' ').then_some(())?;
-    let month = match b[1..4].to_ascii_lowercase().as_slice() {
-        b"jan" => 1,
-        b"feb" => 2,
-        b"mar" => 3,
-        b"apr" => 4,
-        b"may" => 5,
-        b"jun" => 6,
-        b"jul" => 7,
-        b"aug" => 8,
-        b"sep" => 9,
-        b"oct" => 10,
-        b"nov" => 11,
-        b"dec" => 12,
-        _ => return None,
-    };
+    let month = u32::from(lowercased(&b[1..4], month_from_word)?);
     let year = digits(&b[5..9])? as i32;
     let time = hms(&b[10..])?;
     let offset = match &b[19..] {
-        b"GMT" | b"UT" | b"UTC" | b"Z" => 0,
         [sign @ (b'+' | b'-'), zone @ ..] if zone.len() == 4 => {
             let v = digits(zone)?;
-            let (h, m) = (v / 100, v % 100);
-            if h > 14 || m > 59 {
-                return None;
-            }
-            let o = (h * 3600 + m * 60) as i32;
-            if *sign == b'-' { -o } else { o }
+            utc_offset(*sign == b'-', v / 100, v % 100)?
         }
+        // The zones RSS writes most; every other name is the tokenizer's (a test holds the two alike).
+        b"GMT" | b"UT" | b"UTC" | b"Z" => 0,
         _ => return None,
     };
     Some(Fields { year, month, day, time, offset })
+}
+
+/// A zone offset in seconds, `None` past what any zone is (±14:00, minutes under 60).
+fn utc_offset(negative: bool, h: u32, m: u32) -> Option<i32> {
+    (h <= 14 && m <= 59).then_some(())?;
+    let seconds = (h * 3600 + m * 60) as i32;
+    Some(if negative { -seconds } else { seconds })
+}
+
+/// `read` of an ASCII word of up to four letters, lowercased on the stack: the month name of the strict
+/// RFC 822 form, read for every RSS date.
+fn lowercased<T>(word: &[u8], read: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+    let mut buf = [0u8; 4];
+    let lower = buf.get_mut(..word.len())?;
+    lower.copy_from_slice(word);
+    lower.make_ascii_lowercase();
+    read(std::str::from_utf8(lower).ok().filter(|w| w.bytes().all(|b| b.is_ascii_alphabetic()))?)
 }
 
 fn parse_epoch(s: &str) -> Option<i64> {
@@ -253,7 +247,6 @@ fn tokenize(s: &str) -> Option<Vec<Token>> {
                 i = next;
             }
         } else if (c == '+' || c == '-') && seen_time && i + 1 < chars.len() && chars[i + 1].is_ascii_digit() {
-            let sign = if c == '-' { -1 } else { 1 };
             let (v, digits, mut j) = read_number(&chars, i + 1)?;
             let (h, m) = match digits {
                 1 | 2 if j < chars.len() && chars[j] == ':' => {
@@ -265,10 +258,7 @@ fn tokenize(s: &str) -> Option<Vec<Token>> {
                 3 | 4 => (v / 100, v % 100),
                 _ => return None,
             };
-            if h > 14 || m > 59 {
-                return None;
-            }
-            tokens.push(Token::Offset(sign * (h as i32 * 3600 + m as i32 * 60)));
+            tokens.push(Token::Offset(utc_offset(c == '-', h, m)?));
             i = j;
         } else if c.is_alphabetic() {
             let start = i;
@@ -503,21 +493,21 @@ pub fn parse_timezone(s: &str) -> Option<i32> {
     if let Some(h) = named {
         return Some(h * 3600);
     }
-    let (sign, rest) = match t.as_bytes().first()? {
-        b'+' => (1, &t[1..]),
-        b'-' => (-1, &t[1..]),
+    let (negative, rest) = match t.as_bytes().first()? {
+        b'+' => (false, &t[1..]),
+        b'-' => (true, &t[1..]),
         _ => return None,
     };
     let digits: String = rest.chars().filter(|c| *c != ':').collect();
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let (h, m): (i32, i32) = match digits.len() {
+    let (h, m) = match digits.len() {
         1 | 2 => (digits.parse().ok()?, 0),
         4 => (digits[..2].parse().ok()?, digits[2..].parse().ok()?),
         _ => return None,
     };
-    (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))
+    utc_offset(negative, h, m)
 }
 
 #[cfg(test)]

@@ -178,11 +178,9 @@ fn itunes_subtitle_summary_and_nested_categories_in_any_case() {
 
 #[test]
 fn rss_containers_are_read_in_any_case_too() {
-    let feed = one(
-        "<rss version=\"2.0\"><Channel><Title>블로그</Title><Link>https://b.example.com/</Link>\
+    let feed = one("<rss version=\"2.0\"><Channel><Title>블로그</Title><Link>https://b.example.com/</Link>\
          <Description>소개</Description><Item><Title>글</Title><Link>https://b.example.com/p/1</Link>\
-         <PubDate>Mon, 10 Feb 2025 01:13:00 GMT</PubDate></Item></Channel></rss>",
-    );
+         <PubDate>Mon, 10 Feb 2025 01:13:00 GMT</PubDate></Item></Channel></rss>");
     assert_eq!(
         (feed.title.as_deref(), feed.link.as_deref(), feed.description.as_deref()),
         (Some("블로그"), Some("https://b.example.com/"), Some("소개"))
