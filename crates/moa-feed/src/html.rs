@@ -409,7 +409,7 @@ fn not_prose(html: &str, name: &str, attrs: &str, end: usize, lookahead: &mut us
     }
     if is("code") {
         let after = element_end()?;
-        let inner = html[end..after].rsplit_once("</").map_or(&html[end..after], |(inner, _)| inner);
+        let inner = inner_html(&html[end..after]);
         let text = html_to_text_prefix(inner, 4 * MAX_INLINE_CODE_CHARS);
         let long = text.chars().count() > MAX_INLINE_CODE_CHARS
             || text.split_whitespace().nth(MAX_INLINE_CODE_WORDS).is_some();
@@ -469,6 +469,11 @@ fn skip_nested_within(html: &str, from: usize, name: &str, limit: usize) -> Opti
         }
     }
     (html.len() <= horizon).then_some(html.len())
+}
+
+/// An element's content and end tag (`…</code>`) without the end tag.
+pub(crate) fn inner_html(content_and_end: &str) -> &str {
+    content_and_end.rsplit_once("</").map_or(content_and_end, |(inner, _)| inner)
 }
 
 static END_TAG_START: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new("</"));

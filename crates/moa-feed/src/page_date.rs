@@ -7,7 +7,7 @@
 //! `<time>` counts only when the page has few of them, and a visible date only in the post's own meta
 //! line, the first one of the page.
 
-use crate::html::{Markup, attr, parse_attrs, read_markup, skip_element, start_tags, start_tags_at};
+use crate::html::{Markup, attr, inner_html, parse_attrs, read_markup, skip_element, start_tags, start_tags_at};
 use crate::parse_date;
 
 /// More `<time>` elements than this make a page a list of posts, not one post.
@@ -25,9 +25,7 @@ pub fn published(html: &str, default_offset: i32) -> Option<i64> {
         let slot = match key.as_str() {
             "article:published_time" | "og:published_time" | "datepublished" => &mut published_meta,
             "og:updated_time" | "article:modified_time" => &mut updated_meta,
-            _ if attr(&attrs, "itemprop").is_some_and(|p| p.split_whitespace().any(|p| p == "datePublished")) => {
-                &mut itemprop_meta
-            }
+            _ if marked_published(&attrs) => &mut itemprop_meta,
             _ => continue,
         };
         if slot.is_none() {
@@ -47,8 +45,8 @@ fn json_ld_date_published(html: &str) -> Option<String> {
     start_tags_at(html, "script")
         .filter(|(attrs, _)| attr(attrs, "type").is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")))
         .find_map(|(_, start)| {
-            let end = html[start..].find("</").map_or(html.len(), |p| start + p);
-            let body = &html[start..end];
+            // To the script's own end: a string in the JSON may hold `</p>`.
+            let body = &html[start..skip_element(html, start, "script")];
             let at = body.find("\"datePublished\"")? + "\"datePublished\"".len();
             let value = body[at..].trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
             Some(value[..value.find('"')?].to_string())
@@ -65,10 +63,7 @@ fn time_element(html: &str, default_offset: i32) -> Option<i64> {
             parse_date(&text, default_offset)
         })
     };
-    let published = |(attrs, _): &&(Vec<(String, String)>, usize)| {
-        attr(attrs, "itemprop").is_some_and(|p| p.split_whitespace().any(|p| p == "datePublished"))
-    };
-    if let Some(t) = times.iter().find(published) {
+    if let Some(t) = times.iter().find(|(attrs, _)| marked_published(attrs)) {
         return value(t);
     }
     if times.len() > MAX_TIME_ELEMENTS_OF_A_POST {
@@ -84,16 +79,20 @@ fn visible_date(html: &str, default_offset: i32) -> Option<i64> {
     const MAX_CANDIDATES: usize = 24;
     const MAX_DATES_OF_A_POST: usize = 3;
     let bytes = html.as_bytes();
-    let mut i = html.find("<body").unwrap_or(0);
+    let mut i = start_tags_at(html, "body").next().map_or(0, |(_, start)| start);
     let mut dates: Vec<i64> = Vec::new();
     let mut candidates = 0;
     while let Some(p) = memchr::memchr(b'<', &bytes[i..]) {
         let at = i + p;
         match read_markup(html, at) {
             Markup::Tag { name, closing: false, attrs, end } => {
-                let lower = name.to_ascii_lowercase();
-                if matches!(lower.as_str(), "script" | "style" | "nav" | "footer") {
-                    i = skip_element(html, end, &lower);
+                let is = |n: &str| name.eq_ignore_ascii_case(n);
+                if is("script") || is("style") {
+                    i = skip_element(html, end, name);
+                    continue;
+                }
+                if is("nav") || is("footer") {
+                    i = crate::html::skip_nested(html, end, name);
                     continue;
                 }
                 if attrs.contains("class") {
@@ -123,11 +122,14 @@ fn visible_date(html: &str, default_offset: i32) -> Option<i64> {
     (dates.len() <= MAX_DATES_OF_A_POST).then(|| dates.first().copied()).flatten()
 }
 
+/// `itemprop="datePublished"` (among other properties).
+fn marked_published(attrs: &[(String, String)]) -> bool {
+    attr(attrs, "itemprop").is_some_and(|p| p.split_whitespace().any(|p| p == "datePublished"))
+}
+
 /// The text of the element whose content starts at `start`, up to its end tag.
 fn element_text(html: &str, start: usize, name: &str) -> String {
-    let end = skip_element(html, start, name);
-    let inner = html[start..end].rsplit_once("</").map_or(&html[start..end], |(inner, _)| inner);
-    crate::html::html_to_text(inner)
+    crate::html::html_to_text(inner_html(&html[start..skip_element(html, start, name)]))
 }
 
 /// A date written inside prose: the longest run of one to six words, starting at the first word that can
@@ -166,6 +168,16 @@ mod tests {
 
     fn at(html: &str) -> Option<String> {
         published(html, KST_OFFSET_SECONDS).map(format_rfc3339)
+    }
+
+    #[test]
+    fn json_ld_is_read_to_its_scripts_end_and_the_body_found_in_any_case() {
+        let ld = r#"<script type="application/ld+json">{"articleBody":"<p>첫 문단</p>","datePublished":"2022-05-01"}</script>"#;
+        assert_eq!(at(ld).as_deref(), Some("2022-04-30T15:00:00Z"));
+        // Dates in a nested navigation menu are the site's, not the post's.
+        let page = r#"<HEAD><title>글</title></HEAD><BODY><nav><div class="menu"><nav><span class="date">2020-01-01</span></nav>
+            <span class="date">2020-02-02</span></div></nav><div class="post-meta">2022년 5월 1일</div></BODY>"#;
+        assert_eq!(at(page).as_deref(), Some("2022-04-30T15:00:00Z"));
     }
 
     #[test]
