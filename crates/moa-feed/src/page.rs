@@ -1,8 +1,9 @@
 //! What a web page says about itself: the feeds it advertises, and its OpenGraph/Twitter card picture,
 //! title and description. The date an article page states is [`crate::page_date`]'s.
 
-use crate::html::{attr, decode_entities, start_tags};
+use crate::html::{attr, decode_entities, inner_html, skip_element, start_tags, start_tags_at};
 use crate::image::is_decorative_image_url;
+use crate::text::one_line;
 
 /// Feed URLs an HTML page advertises with `<link rel="alternate" type="application/rss+xml|atom+xml|feed+json">`.
 pub fn alternate_feed_links(html: &str) -> Vec<String> {
@@ -64,17 +65,11 @@ pub fn page_meta(html: &str) -> PageMeta {
     }
 }
 
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// The text of the first `<title>` element.
 fn title_element(html: &str) -> Option<String> {
-    let lower = html.to_ascii_lowercase();
-    let open = lower.find("<title")?;
-    let start = open + lower[open..].find('>')? + 1;
-    let end = start + lower[start..].find("</title")?;
-    Some(one_line(&decode_entities(&html[start..end]))).filter(|t| !t.is_empty())
+    let (_, start) = start_tags_at(html, "title").next()?;
+    let title = inner_html(&html[start..skip_element(html, start, "title")]);
+    Some(one_line(&decode_entities(title))).filter(|t| !t.is_empty())
 }
 
 #[cfg(test)]
