@@ -85,33 +85,43 @@ fn without_tex(text: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// The key a line of front matter opens with (`layout` of `layout: post`, of `— layout : wiki`): a word
+/// before a colon, after any dashes.
+fn front_matter_key(line: &str) -> Option<&str> {
+    let (key, _) = line.trim_start_matches(['-', '—', '–', ' ']).split_once(':')?;
+    let key = key.trim();
+    (!key.is_empty() && !key.contains(' ')).then_some(key)
+}
+
+fn is_front_matter_key(word: &str) -> bool {
+    FRONT_MATTER_KEYS.iter().any(|k| word.eq_ignore_ascii_case(k))
+}
+
+/// A line of dashes: front matter's fence, or the dash a typographer made of it.
+fn is_dash_line(line: &str) -> bool {
+    let t = line.trim();
+    !t.is_empty() && t.chars().all(|c| matches!(c, '-' | '—' | '–' | ' '))
+}
+
 /// Whether a text's first line could open front matter: dashes, or a `key:` of one.
 fn starts_like_front_matter(text: &str) -> bool {
     let first = text.trim_start().lines().next().unwrap_or("");
-    let t = first.trim_start_matches(['-', '—', '–', ' ']);
-    t.is_empty() && !first.is_empty()
-        || t.split_once(':')
-            .is_some_and(|(k, _)| FRONT_MATTER_KEYS.iter().any(|key| k.trim().eq_ignore_ascii_case(key)))
+    is_dash_line(first) || front_matter_key(first).is_some_and(is_front_matter_key)
 }
 
 /// Whether a text opens with front matter a generator leaked into it (`layout: post`, `— layout : wiki`).
 pub(crate) fn leaked_front_matter(text: &str) -> bool {
-    let t = text.trim_start().trim_start_matches(['-', '—', '–', ' ']);
-    t.split_once(':').is_some_and(|(k, _)| {
-        let k = k.trim();
-        !k.contains(' ') && ["layout", "title", "date"].iter().any(|key| k.eq_ignore_ascii_case(key))
-    }) && t.matches(':').count() >= 2
+    front_matter_key(text.trim_start())
+        .is_some_and(|k| ["layout", "title", "date"].iter().any(|key| k.eq_ignore_ascii_case(key)))
+        && text.matches(':').count() >= 2
 }
 
 /// Leaked front matter at the start: a `---` line (or the dash a typographer made of it) and `key: value`
 /// lines, or all of it run together on one line (`— layout : wiki title : … date : …`).
 fn without_front_matter(text: &str) -> std::borrow::Cow<'_, str> {
-    let is_key = |word: &str| FRONT_MATTER_KEYS.iter().any(|k| word.eq_ignore_ascii_case(k));
-    let starts_with_key = |s: &str| {
-        let s = s.trim_start_matches(['-', '—', '–', ' ']);
-        s.split_once(':').is_some_and(|(k, _)| is_key(k.trim()) && !k.trim().contains(' '))
-    };
-    let is_dashes = |l: &str| !l.trim().is_empty() && l.trim().chars().all(|c| matches!(c, '-' | '—' | '–'));
+    let is_key = is_front_matter_key;
+    let starts_with_key = |s: &str| front_matter_key(s).is_some_and(is_key);
+    let is_dashes = is_dash_line;
     if !starts_with_key(text.trim_start()) && !is_dashes(text.lines().next().unwrap_or("")) {
         return text.into();
     }
@@ -200,7 +210,6 @@ pub(crate) fn ends_whole(text: &str) -> bool {
     let last_word = t.rsplit(char::is_whitespace).next().unwrap_or("");
     matches!(last, '.' | '!' | '?' | '。' | '…' | '"' | '”' | '’' | '\'' | ')' | ']' | '}' | '다' | '요' | '죠' | '까')
         || !last.is_alphanumeric()
-        || last_word.contains("://")
         || last_word.contains('/')
 }
 
