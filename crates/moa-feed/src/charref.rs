@@ -73,7 +73,7 @@ pub(crate) fn resolve_reference(name: &str) -> Option<Resolved> {
             Some(hex) => (hex, 16),
             None => (num, 10),
         };
-        // Past leading zeros, at most six hex or seven decimal digits name a code point.
+        // Past leading zeros, seven digits are enough for any code point (hex or decimal); more name none.
         let digits = digits.trim_start_matches('0');
         if digits.is_empty() || digits.len() > 7 {
             return None;

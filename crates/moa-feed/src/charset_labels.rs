@@ -217,3 +217,15 @@ pub(crate) static ALIASES: [(&str, &str); 213] = [
     ("xuhc", "euc-kr"),
     ("xwindows949", "euc-kr"),
 ];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keys_are_sorted_letters_and_digits_for_the_binary_search() {
+        assert!(super::ALIASES.windows(2).all(|w| w[0].0 < w[1].0), "sorted and unique by key");
+        for (key, label) in &super::ALIASES {
+            assert!(key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()), "{key}");
+            assert!(encoding_rs::Encoding::for_label(label.as_bytes()).is_some(), "{key} → {label} is a WHATWG label");
+        }
+    }
+}

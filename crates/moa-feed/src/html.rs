@@ -1,10 +1,10 @@
-//! HTML fragments from feeds to plain text, and the few tags moa reads out of HTML (`<img>`, `<link>`,
-//! `<meta>`).
+//! HTML fragments from feeds to plain text (all of it, or its prose only), and the tag reader the other
+//! modules that read HTML use (`image`, `page`, `page_date`).
 //!
 //! Hand-written rather than lol_html: lol_html hands text chunks back still entity-encoded and needs an
 //! end-tag handler registered per element to see block boundaries, and a summary needs exactly two
-//! things from the markup — where blocks end and what the entities mean. This scanner never fails, never
-//! allocates more than its output, and can be fuzzed alone.
+//! things from the markup — where blocks end and what the entities mean. This scanner never fails, reads
+//! each byte a bounded number of times, and can be fuzzed alone.
 
 use std::sync::LazyLock;
 

@@ -4,20 +4,26 @@
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use memchr::memmem::Finder;
 
 use crate::html::{attr, start_tags};
 
 /// The first image of the content a reader would call its picture: not a tracking pixel, emoji, icon,
 /// avatar or `data:` URI. Returned as written (possibly relative).
 pub fn first_image(html: &str) -> Option<String> {
-    // Content without an image (much of a text blog's) is passed by a vectorized search, not a walk over
+    // Content without an image (much of a text blog's) is passed by vectorized searches, not a walk over
     // its tags; with one, the walk starts at the tag before it unless a comment, script or style could
-    // hide it.
+    // hide it. `<img` in any case: a lowercase one bounds the searches for the others ("<I" finds <IMG>
+    // and <Img>, "<iM" and "<imG" the rest).
     let bytes = html.as_bytes();
-    // Lowercase first: an uppercase tag is looked for only before it.
-    let lower = IMG_TAGS[0].find(bytes);
+    let lower = IMG_TAG.find(bytes);
     let before = &bytes[..lower.unwrap_or(bytes.len())];
-    let first = IMG_TAGS[1..].iter().filter_map(|f| f.find(before)).min().or(lower)?;
+    let first = OTHER_IMG_TAGS
+        .iter()
+        .filter_map(|f| f.find_iter(before).find(|&at| starts_with_any_case(&before[at + 1..], b"img")))
+        .min()
+        .or(lower)?;
+    // The usual spellings: a script in mixed case only moves where the walk starts in its own feed.
     let hidden = HIDING_TAGS.iter().any(|f| f.find(&bytes[..first]).is_some());
     let from = if hidden { 0 } else { memchr::memrchr(b'>', &bytes[..first]).map_or(0, |p| p + 1) };
     start_tags(&html[from..], "img").find_map(|attrs| {
@@ -39,10 +45,14 @@ pub fn first_image(html: &str) -> Option<String> {
     })
 }
 
-static IMG_TAGS: LazyLock<[memchr::memmem::Finder<'static>; 3]> =
-    LazyLock::new(|| ["<img", "<IMG", "<Img"].map(memchr::memmem::Finder::new));
-static HIDING_TAGS: LazyLock<[memchr::memmem::Finder<'static>; 5]> =
-    LazyLock::new(|| ["<!--", "<script", "<SCRIPT", "<style", "<STYLE"].map(memchr::memmem::Finder::new));
+fn starts_with_any_case(bytes: &[u8], prefix: &[u8]) -> bool {
+    bytes.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
+static IMG_TAG: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("<img"));
+static OTHER_IMG_TAGS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| ["<I", "<iM", "<imG"].map(Finder::new));
+static HIDING_TAGS: LazyLock<[Finder<'static>; 7]> =
+    LazyLock::new(|| ["<!--", "<script", "<SCRIPT", "<Script", "<style", "<STYLE", "<Style"].map(Finder::new));
 
 /// URLs of tracking pixels, counters, emoji and icons that feeds put into content.
 pub(crate) fn is_decorative_image_url(url: &str) -> bool {
@@ -98,6 +108,14 @@ const DECORATIVE_IMAGE_MARKERS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_in_any_case_are_found_and_hide_what_they_hold() {
+        assert_eq!(first_image(r#"<p>글</p><iMg src="/a.png">"#).as_deref(), Some("/a.png"));
+        let in_script = r#"<Script>var t = '<img src="/x.png">';</Script><p>글</p><IMG src="/b.png">"#;
+        assert_eq!(first_image(in_script).as_deref(), Some("/b.png"));
+        assert_eq!(first_image("<p>그림 없는 글</p>"), None);
+    }
 
     #[test]
     fn first_image_skips_pixels_and_emoji() {

@@ -26,6 +26,7 @@ pub mod text;
 mod xml;
 
 pub use date::{KST_OFFSET_SECONDS, format_rfc3339, parse_date, parse_timezone};
+pub use normalize::TITLE_MAX_CHARS;
 pub use sitepage::SitePage;
 use std::collections::BTreeMap;
 

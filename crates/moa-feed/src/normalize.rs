@@ -16,10 +16,30 @@ use crate::{Entry, Feed, ParseOptions, Timestamp, parse_date, prose, sitepage};
 const FUTURE_TOLERANCE_SECONDS: i64 = 10 * 60;
 const TITLE_FROM_TEXT_CHARS: usize = 60;
 
-pub(crate) fn normalize(raw: RawFeed, encoding: String, mut warnings: Vec<String>, options: &ParseOptions) -> Feed {
+// Bounds on what one feed may put into the store and onto every page that lists it. Generous: they stop
+// abuse (a 700,000-character title), not honest feeds (Korean archives carry 300+ items).
+/// A title or a feed's name: real ones stay under 150, a microblog post used as a title under 400.
+pub const TITLE_MAX_CHARS: usize = 500;
+/// A feed's description.
+const DESCRIPTION_MAX_CHARS: usize = 1_000;
+/// An author's name (a paper's list of authors reaches 250).
+const AUTHOR_MAX_CHARS: usize = 300;
+/// One category, and how many an entry keeps.
+const CATEGORY_MAX_CHARS: usize = 200;
+const CATEGORIES_MAX: usize = 50;
+/// A link or picture URL; longer ones are dropped, as browsers and servers reject them anyway.
+const URL_MAX_BYTES: usize = 2_048;
+/// An entry id longer than this is kept as its hash.
+const ID_MAX_BYTES: usize = 512;
+/// Entries read from one document.
+const ENTRIES_MAX: usize = 5_000;
+
+pub(crate) fn normalize(mut raw: RawFeed, encoding: String, mut warnings: Vec<String>, options: &ParseOptions) -> Feed {
     let doc_url = options.url.as_ref();
     let feed_base = raw.base.as_deref().and_then(|b| Url::parse(b).ok());
-    let feed_link = pick_link(&raw.links).and_then(|l| link::resolve(&l.href, &[feed_base.as_ref(), doc_url]).ok());
+    let feed_link = pick_link(&raw.links)
+        .and_then(|l| link::resolve(&l.href, &[feed_base.as_ref(), doc_url]).ok())
+        .filter(|u| u.as_str().len() <= URL_MAX_BYTES);
     let link_with_rel = |rel: &str| {
         raw.links
             .iter()
@@ -29,6 +49,10 @@ pub(crate) fn normalize(raw: RawFeed, encoding: String, mut warnings: Vec<String
     };
     let (self_url, hub) = (link_with_rel("self"), link_with_rel("hub"));
 
+    if raw.entries.len() > ENTRIES_MAX {
+        warnings.push(format!("read the first {ENTRIES_MAX} of {} entries", raw.entries.len()));
+        raw.entries.truncate(ENTRIES_MAX);
+    }
     let mut entries: Vec<Entry> = Vec::with_capacity(raw.entries.len());
     let mut facts = Vec::with_capacity(raw.entries.len());
     let guid_unique = unique_guids(&raw.entries);
@@ -58,7 +82,12 @@ pub(crate) fn normalize(raw: RawFeed, encoding: String, mut warnings: Vec<String
         description: raw
             .description
             .as_ref()
-            .map(|d| one_line(&strip_boilerplate(&to_text(d))))
+            .map(|d| {
+                truncate(
+                    &one_line(&strip_boilerplate(&text_prefix(d, 2 * DESCRIPTION_MAX_CHARS))),
+                    DESCRIPTION_MAX_CHARS,
+                )
+            })
             .filter(|d| !d.is_empty()),
         // The feed's own word first, then the document's `xml:lang`, then what the server said.
         language: [raw.language, raw.xml_lang, options.http_language.clone()]
@@ -94,10 +123,6 @@ fn pick_link(links: &[RawLink]) -> Option<&RawLink> {
         .filter(alternate)
         .find(|l| l.mime.as_deref().is_none_or(|m| m.contains("html")))
         .or_else(|| links.iter().find(alternate))
-}
-
-fn to_text(t: &RawText) -> String {
-    text_prefix(t, usize::MAX)
 }
 
 /// Enough text for a summary. A text is cut at [`SUMMARY_MAX_CHARS`], so only boilerplate that starts
@@ -157,8 +182,9 @@ fn is_escaped_markup(html: &str) -> bool {
     opens_with_tag && html.contains("&lt;/")
 }
 
+/// A one-line title of at most [`TITLE_MAX_CHARS`]; only as much of it is read as can be kept.
 fn clean_title(t: &RawText) -> String {
-    one_line(&to_text(t))
+    truncate(&one_line(&text_prefix(t, 2 * TITLE_MAX_CHARS)), TITLE_MAX_CHARS)
 }
 
 fn normalize_entry(
@@ -172,6 +198,10 @@ fn normalize_entry(
     let bases = [entry_base.as_ref().or(feed_base), feed_link, doc_url];
 
     let mut resolve = |href: &str, what: &str| match link::resolve_string(href, &bases) {
+        Ok(u) if u.len() > URL_MAX_BYTES => {
+            warnings.push(format!("dropped {what} longer than {URL_MAX_BYTES} bytes: {}", truncate(href, 80)));
+            None
+        }
         Ok(u) => Some(u),
         // An empty href (`<link href=""/>`) is no link rather than a bad one.
         Err(LinkError::Invalid) if href.trim().is_empty() => None,
@@ -272,6 +302,7 @@ fn normalize_entry(
     let thumbnail = pick_thumbnail(&raw, &bases);
 
     let id = match raw.id.as_deref().map(str::trim) {
+        Some(g) if guid_unique && g.len() > ID_MAX_BYTES => format!("hash:{:016x}", fnv1a(g.as_bytes())),
         Some(g) if guid_unique => g.to_string(),
         _ => match &link {
             Some(l) => l.to_string(),
@@ -282,10 +313,15 @@ fn normalize_entry(
         },
     };
 
-    let mut categories: Vec<String> = Vec::with_capacity(raw.categories.len());
+    let mut categories: Vec<String> = Vec::with_capacity(raw.categories.len().min(CATEGORIES_MAX));
     for c in &raw.categories {
+        if categories.len() == CATEGORIES_MAX {
+            warnings.push(format!("kept the first {CATEGORIES_MAX} of {} categories", raw.categories.len()));
+            break;
+        }
         // Most categories are plain words: only markup or references need the HTML reader.
         let c = if c.contains(['<', '&']) { one_line(&html_to_text(c)) } else { one_line(c) };
+        let c = truncate(&c, CATEGORY_MAX_CHARS);
         if !c.is_empty() && !categories.iter().any(|kept| same_ignoring_case(kept, &c)) {
             categories.push(c);
         }
@@ -297,14 +333,20 @@ fn normalize_entry(
         link,
         published,
         updated,
-        author: raw.authors.iter().chain(&raw.contributors).filter_map(|a| author_name(&one_line(a))).next(),
+        author: raw
+            .authors
+            .iter()
+            .chain(&raw.contributors)
+            .filter_map(|a| author_name(&one_line(a)))
+            .map(|a| truncate(&a, AUTHOR_MAX_CHARS))
+            .next(),
         summary,
         thumbnail,
         category_labels: raw
             .category_labels
             .into_iter()
             .filter(|(term, _)| categories.contains(term))
-            .map(|(term, label)| (term, one_line(&label)))
+            .map(|(term, label)| (term, truncate(&one_line(&label), CATEGORY_MAX_CHARS)))
             .collect(),
         categories,
         content_html: raw
@@ -374,6 +416,7 @@ fn pick_thumbnail(raw: &RawEntry, bases: &[Option<&Url>; 3]) -> Option<String> {
         .chain(from_html)
         .filter(|u| !is_decorative_image_url(u))
         .filter_map(|u| link::resolve_string(&u, bases).ok())
+        .filter(|u| u.len() <= URL_MAX_BYTES)
         // A site's root is a theme's default, not a picture; a local address is broken for every reader.
         .find(|u| {
             let (host, path) = link::host_and_path(u);

@@ -22,6 +22,9 @@ pub const SUMMARY_MAX_CHARS: usize = 200;
 
 /// Lines (blocks) that are platform boilerplate as a whole.
 /// `wordpress` and `medium` say whether the whole text holds those platforms' marks at all.
+/// Bytes of the longest line that may be a link label alone ("Continue reading →", "계속 읽기").
+const MAX_LABEL_LINE_BYTES: usize = 40;
+
 fn is_boilerplate_line(line: &str, wordpress: bool, medium: bool) -> bool {
     let l = line.trim();
     let starts_ci = |p: &str| l.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
@@ -32,7 +35,7 @@ fn is_boilerplate_line(line: &str, wordpress: bool, medium: bool) -> bool {
             && l.contains("was originally published in")
             && l.contains("on Medium")
             && l.contains("conversation"))
-        || (l.len() <= 40 && {
+        || (l.len() <= MAX_LABEL_LINE_BYTES && {
             let lower = l.to_lowercase();
             matches!(
                 lower.trim_end_matches(['.', '→', '»', '…', ' ']),
@@ -100,11 +103,10 @@ pub fn strip_boilerplate(text: &str) -> String {
 
 /// Whether a line is short enough to be a boilerplate line on its own (see [`is_boilerplate_line`]).
 fn has_short_line(text: &str) -> bool {
-    const MAX: usize = 40;
     let bytes = text.as_bytes();
     let mut start = 0;
     for end in memchr::memchr_iter(b'\n', bytes).chain([bytes.len()]) {
-        if text[start..end].trim().len() <= MAX {
+        if text[start..end].trim().len() <= MAX_LABEL_LINE_BYTES {
             return true;
         }
         start = end + 1;
@@ -132,42 +134,54 @@ fn strip_read_more_tail(line: &str) -> &str {
     line
 }
 
-/// Collapses all whitespace, newlines included, into single spaces.
+/// Collapses all whitespace, newlines included, into single spaces, and drops the bidirectional
+/// controls (U+202A–U+202E, U+2066–U+2069) that can make a title read backwards ("lleb exe.jpg").
 pub fn one_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let bytes = text.as_bytes();
     let (mut i, mut word_start) = (0, 0);
+    // A word cut by a dropped control goes on without a space.
+    let mut glued = false;
     // Words are copied whole; only bytes that can begin a whitespace character are looked at closely.
     while i < bytes.len() {
-        let width = match bytes[i] {
-            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => 1,
-            // Lead bytes of the non-ASCII whitespace characters (U+0085, U+00A0, U+1680, U+2000…, U+3000).
+        let (width, is_space) = match bytes[i] {
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => (1, true),
+            // Lead bytes of the non-ASCII whitespace characters (U+0085, U+00A0, U+1680, U+2000…, U+3000)
+            // and of the bidirectional controls.
             0xc2 | 0xe1 | 0xe2 | 0xe3 => match text[i..].chars().next() {
-                Some(c) if c.is_whitespace() => c.len_utf8(),
-                _ => 0,
+                Some(c) if is_bidi_control(c) => (c.len_utf8(), false),
+                Some(c) if c.is_whitespace() => (c.len_utf8(), true),
+                _ => (0, false),
             },
-            _ => 0,
+            _ => (0, false),
         };
         if width == 0 {
             i += 1;
             continue;
         }
-        if word_start < i {
-            if !out.is_empty() {
+        let has_word = word_start < i;
+        if has_word {
+            if !out.is_empty() && !glued {
                 out.push(' ');
             }
             out.push_str(&text[word_start..i]);
         }
+        glued = !is_space && (has_word || glued);
         i += width;
         word_start = i;
     }
     if word_start < bytes.len() {
-        if !out.is_empty() {
+        if !out.is_empty() && !glued {
             out.push(' ');
         }
         out.push_str(&text[word_start..]);
     }
     out
+}
+
+/// The embedding, override and isolate controls of Unicode's bidirectional algorithm.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// [`one_line`] for text whose only whitespace is single spaces and newlines between trimmed lines, as
@@ -312,6 +326,14 @@ mod tests {
         // Lead bytes shared with ordinary characters (’ … 。) are not whitespace.
         assert_eq!(one_line("it’s … 끝。 ok"), "it’s … 끝。 ok");
         assert_eq!(one_line(" \u{3000} "), "");
+    }
+
+    #[test]
+    fn bidi_controls_are_dropped_without_splitting_words() {
+        assert_eq!(one_line("invoice\u{202e}gpj.exe"), "invoicegpj.exe");
+        assert_eq!(one_line("\u{2067}제목\u{2069} 끝 \u{202a} x"), "제목 끝 x");
+        assert_eq!(one_line("a \u{202e}b\u{202c} c"), "a b c");
+        assert_eq!(one_line("\u{202e}"), "");
     }
 
     #[test]

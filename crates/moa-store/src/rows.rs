@@ -151,10 +151,13 @@ macro_rules! row_readers {
 
 pub(crate) use row_readers;
 
-/// The columns `post_from_row` reads, for every query that lists posts.
+/// The columns `post_from_row` reads, for every query that lists posts. The normalizer bounds what new
+/// posts hold; the texts are cut here too, so that no stored row (one written before those bounds, or by
+/// hand) can make a page that lists it unbounded.
 macro_rules! select_posts {
     () => {
-        "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.entry_id, p.url, p.title, p.summary, p.author,
+        "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.entry_id, p.url, substr(p.title, 1, 500) AS title,
+                substr(p.summary, 1, 1000) AS summary, substr(p.author, 1, 300) AS author,
                 p.thumbnail, p.categories, p.category_labels, p.topics, p.published_at, p.sort_at, p.clicks
          FROM posts p JOIN sources s ON s.id = p.source_id"
     };

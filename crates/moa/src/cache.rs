@@ -177,11 +177,11 @@ pub async fn layer(State(cache): State<Arc<PageCache>>, request: Request, next: 
     // Read before the handler: a write during it leaves the entry already stale.
     let version = cache.version();
     let response = next.run(request).await;
-    if !cacheable(&response) {
+    if !cacheable(&response) || !crate::web::fits_in_memory(response.body()) {
         return response;
     }
     let (parts, body) = response.into_parts();
-    // Bodies with an ETag were buffered within this bound already; only big ones are not kept.
+    // Known to fit: buffering cannot fail; only big ones are not kept.
     let bytes = match axum::body::to_bytes(body, crate::web::ETAG_MAX_BYTES).await {
         Ok(b) => b,
         Err(e) => return crate::web::internal_error(e),

@@ -811,6 +811,12 @@ async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Response {
 /// Responses bigger than this are sent without an ETag rather than buffered to hash them.
 pub(crate) const ETAG_MAX_BYTES: usize = 8 << 20;
 
+/// Whether a body is known to be at most [`ETAG_MAX_BYTES`], so buffering it cannot fail.
+pub(crate) fn fits_in_memory(body: &axum::body::Body) -> bool {
+    use axum::body::HttpBody;
+    body.size_hint().upper().is_some_and(|n| n <= ETAG_MAX_BYTES as u64)
+}
+
 /// `ETag` on every successful GET (a hash of the body, so every web process computes the same one; weak,
 /// since br and gzip encodings of the body share it) and a bodiless 304 when the reader already has it.
 /// HTML pages and API answers default to a minute of caching.
@@ -819,6 +825,11 @@ async fn conditional_get(request: axum::extract::Request, next: axum::middleware
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
     let response = next.run(request).await;
     if !is_get || response.status() != StatusCode::OK || response.headers().contains_key(header::ETAG) {
+        return response;
+    }
+    // A body whose size is not known to fit is sent as it is: the limit bounds what is hashed, never
+    // whether a page is served.
+    if !fits_in_memory(response.body()) {
         return response;
     }
     let (mut parts, body) = response.into_parts();

@@ -87,7 +87,8 @@ pub(super) fn looks_like_markup(text: &str) -> bool {
     text.contains('<') && (text.contains("</") || text.contains("/>"))
 }
 
-/// Standard base64 (RFC 4648), whitespace ignored, padding optional. `None` when it is not base64.
+/// Base64 (RFC 4648, its URL-safe alphabet too), whitespace ignored, padding optional. `None` when it is
+/// not base64.
 pub(super) fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0u32);
