@@ -13,16 +13,12 @@ use crate::html::{attr, start_tags};
 pub fn first_image(html: &str) -> Option<String> {
     // Content without an image (much of a text blog's) is passed by vectorized searches, not a walk over
     // its tags; with one, the walk starts at the tag before it unless a comment, script or style could
-    // hide it. `<img` in any case: a lowercase one bounds the searches for the others ("<I" finds <IMG>
-    // and <Img>, "<iM" and "<imG" the rest).
+    // hide it. `<img` in any case: a lowercase one bounds the searches for the seven other spellings
+    // (four-byte needles; a shorter one such as "<I" makes the vectorized search stop at every tag).
     let bytes = html.as_bytes();
     let lower = IMG_TAG.find(bytes);
     let before = &bytes[..lower.unwrap_or(bytes.len())];
-    let first = OTHER_IMG_TAGS
-        .iter()
-        .filter_map(|f| f.find_iter(before).find(|&at| starts_with_any_case(&before[at + 1..], b"img")))
-        .min()
-        .or(lower)?;
+    let first = OTHER_IMG_TAGS.iter().filter_map(|f| f.find(before)).min().or(lower)?;
     // The usual spellings: a script in mixed case only moves where the walk starts in its own feed.
     let hidden = HIDING_TAGS.iter().any(|f| f.find(&bytes[..first]).is_some());
     let from = if hidden { 0 } else { memchr::memrchr(b'>', &bytes[..first]).map_or(0, |p| p + 1) };
@@ -45,12 +41,9 @@ pub fn first_image(html: &str) -> Option<String> {
     })
 }
 
-fn starts_with_any_case(bytes: &[u8], prefix: &[u8]) -> bool {
-    bytes.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
-}
-
 static IMG_TAG: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("<img"));
-static OTHER_IMG_TAGS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| ["<I", "<iM", "<imG"].map(Finder::new));
+static OTHER_IMG_TAGS: LazyLock<[Finder<'static>; 7]> =
+    LazyLock::new(|| ["<IMG", "<Img", "<IMg", "<ImG", "<iMG", "<iMg", "<imG"].map(Finder::new));
 static HIDING_TAGS: LazyLock<[Finder<'static>; 7]> =
     LazyLock::new(|| ["<!--", "<script", "<SCRIPT", "<Script", "<style", "<STYLE", "<Style"].map(Finder::new));
 

@@ -51,6 +51,16 @@ pub struct FileConfig {
     pub hosts: std::collections::BTreeMap<String, std::net::IpAddr>,
     #[serde(default)]
     pub webhooks: Vec<Webhook>,
+    /// Seconds a client has to send a request head (and an idle keep-alive connection is kept).
+    pub header_read_timeout_seconds: Option<u64>,
+    /// Seconds a whole request may take, its body included.
+    pub request_timeout_seconds: Option<u64>,
+    /// Connections served at once, in all and from one address.
+    pub max_connections: Option<usize>,
+    pub max_connections_per_ip: Option<usize>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`"10.0.0.5"`, `"10.0.0.0/8"`).
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Article pages read per source and crawl by default: enough for a blog's new posts of a day, few enough
@@ -88,6 +98,11 @@ pub const ENV: &[(&str, &str)] = &[
     ("crawl_lease_seconds", "MOA_CRAWL_LEASE_SECONDS"),
     ("hosts", "MOA_HOSTS"),
     ("webhooks", "MOA_WEBHOOKS"),
+    ("header_read_timeout_seconds", "MOA_HEADER_READ_TIMEOUT_SECONDS"),
+    ("request_timeout_seconds", "MOA_REQUEST_TIMEOUT_SECONDS"),
+    ("max_connections", "MOA_MAX_CONNECTIONS"),
+    ("max_connections_per_ip", "MOA_MAX_CONNECTIONS_PER_IP"),
+    ("trusted_proxies", "MOA_TRUSTED_PROXIES"),
 ];
 
 /// An environment value as the TOML value it spells, else as a string; `1`/`0` also mean true/false
@@ -202,6 +217,8 @@ pub struct Settings {
     /// How long claimed sources are held (see [`FileConfig::crawl_lease_seconds`]).
     pub crawl_lease: Duration,
     pub hosts: Vec<(String, std::net::IpAddr)>,
+    /// How the web server bounds its clients, and which proxies it believes.
+    pub server: crate::listen::ServerLimits,
 }
 
 /// What the command line (flags and their environment variables) said; `None` means "not given".
@@ -279,6 +296,21 @@ impl Settings {
             retention_body_months: file.retention_body_months.filter(|m| *m > 0),
             crawl_lease,
             hosts: file.hosts.into_iter().collect(),
+            server: {
+                let d = crate::listen::ServerLimits::default();
+                crate::listen::ServerLimits {
+                    header_read_timeout: file
+                        .header_read_timeout_seconds
+                        .map_or(d.header_read_timeout, |s| Duration::from_secs(s.max(1))),
+                    request_timeout: file
+                        .request_timeout_seconds
+                        .map_or(d.request_timeout, |s| Duration::from_secs(s.max(1))),
+                    max_connections: file.max_connections.unwrap_or(d.max_connections).max(1),
+                    max_connections_per_ip: file.max_connections_per_ip.unwrap_or(d.max_connections_per_ip).max(1),
+                    trusted_proxies: crate::listen::TrustedProxies::parse(&file.trusted_proxies)
+                        .map_err(anyhow::Error::msg)?,
+                }
+            },
         })
     }
 }
@@ -331,6 +363,11 @@ pub fn effective(s: &Settings) -> Vec<(&'static str, &'static str, String)> {
             "crawl_lease_seconds" => s.crawl_lease.as_secs().to_string(),
             "hosts" => format!("{:?}", s.hosts),
             "webhooks" => hooks.join(", "),
+            "header_read_timeout_seconds" => s.server.header_read_timeout.as_secs().to_string(),
+            "request_timeout_seconds" => s.server.request_timeout.as_secs().to_string(),
+            "max_connections" => s.server.max_connections.to_string(),
+            "max_connections_per_ip" => s.server.max_connections_per_ip.to_string(),
+            "trusted_proxies" => s.server.trusted_proxies.to_string(),
             _ => String::new(),
         }
     };
@@ -413,7 +450,7 @@ mod tests {
         .unwrap();
         let shown = effective(&Settings::resolve(file, Overrides::default()).unwrap());
         assert_eq!(shown.len(), ENV.len());
-        assert!(shown.iter().all(|(k, _, v)| !v.is_empty() || *k == "allowed_private_addresses"), "{shown:?}");
+        assert!(shown.iter().all(|(k, _, v)| !v.is_empty()), "{shown:?}");
         let text = format!("{shown:?}");
         assert!(!text.contains("hunter2") && !text.contains("SECRET"), "{text}");
         assert!(

@@ -145,8 +145,10 @@ pub async fn login(
     if !auth::same_token(&form.csrf, cookie) {
         return (StatusCode::FORBIDDEN, "a form without its CSRF token").into_response();
     }
-    let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-    let keys = [format!("ip:{}", crate::web::client_address(peer, &headers)), format!("user:{}", form.name.trim())];
+    let keys = [
+        format!("ip:{}", crate::web::client_address(&state, &extensions, &headers)),
+        format!("user:{}", form.name.trim()),
+    ];
     // Counted in the store, so every web process sees the same failures.
     let (now, window) = (crate::now_unix(), auth::FAILURE_WINDOW.as_secs() as i64);
     let blocked = match state.store.sign_in_blocked(&keys, now, auth::MAX_FAILURES, window).await {

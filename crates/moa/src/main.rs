@@ -1133,7 +1133,7 @@ async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
         tracing::info!("crawling; serving /healthz, /readyz and /metrics on http://{addr}");
         eprintln!("moa: crawler serving http://{addr}");
         let app = web::ops_router(web::AppState::new(store.clone()));
-        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        moa::listen::serve(listener, app, settings.server.clone(), shutdown_signal()).await?;
         return Ok(());
     }
     let dir = &settings.search_index_dir;
@@ -1166,9 +1166,8 @@ async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
     // The console's "refresh now" crawls the one source in this process, whatever the role.
     state.crawler = Some(crawler.clone());
     state.settings = Arc::new(moa::config::effective(&settings));
-    // The peer address counts outbound clicks once per reader.
-    let app = web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    state.trusted_proxies = Arc::new(settings.server.trusted_proxies.clone());
+    moa::listen::serve(listener, web::router(state), settings.server.clone(), shutdown_signal()).await?;
     Ok(())
 }
 

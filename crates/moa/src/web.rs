@@ -42,6 +42,8 @@ pub struct AppState {
     pub crawler: Option<Arc<crate::crawl::Crawler>>,
     /// The settings in effect (key, variable, value), for the console's settings page.
     pub settings: Arc<Vec<(&'static str, &'static str, String)>>,
+    /// The reverse proxies whose `X-Forwarded-For` is believed; none by default.
+    pub trusted_proxies: Arc<crate::listen::TrustedProxies>,
     /// How long a built page, feed or API answer is served again; zero builds every answer afresh.
     cache_ttl: std::time::Duration,
     source_list: Arc<crate::cache::SourceList>,
@@ -58,6 +60,7 @@ impl AppState {
             search: None,
             crawler: None,
             settings: Arc::default(),
+            trusted_proxies: Arc::default(),
             cache_ttl: DEFAULT_CACHE_TTL,
             source_list: Arc::new(crate::cache::SourceList::new(DEFAULT_CACHE_TTL)),
         }
@@ -462,8 +465,7 @@ async fn go(
     };
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !crate::popular::is_bot(user_agent) {
-        let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-        let client = fnv1a(format!("{}\n{user_agent}", client_address(peer, &headers)).as_bytes());
+        let client = fnv1a(format!("{}\n{user_agent}", client_address(&state, &extensions, &headers)).as_bytes());
         if let Err(e) = state.store.record_click(id, &client, crate::now_unix(), CLICK_WINDOW_SECONDS).await {
             tracing::error!(post = id, error = %e, "could not count a click");
         }
@@ -473,21 +475,13 @@ async fn go(
     response
 }
 
-/// Who clicked: the peer's address, or — when the peer is a proxy on a private address — the first
-/// address of its `X-Forwarded-For` (a public client cannot pass itself off as another this way).
-pub(crate) fn client_address(peer: Option<std::net::IpAddr>, headers: &HeaderMap) -> String {
-    let forwarded = || {
-        headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().to_string())
-    };
-    match peer {
-        Some(ip) if !crate::fetch::is_public(ip) => forwarded().unwrap_or_else(|| ip.to_string()),
-        Some(ip) => ip.to_string(),
-        None => forwarded().unwrap_or_default(),
-    }
+/// Who a request is from (see [`crate::listen::TrustedProxies::client`]), as text for counters.
+pub(crate) fn client_address(state: &AppState, extensions: &axum::http::Extensions, headers: &HeaderMap) -> String {
+    state
+        .trusted_proxies
+        .client(crate::listen::peer_of(extensions), headers)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default()
 }
 
 async fn popular(State(state): State<AppState>, ctx: PageCtx) -> Response {

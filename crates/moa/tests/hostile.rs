@@ -133,3 +133,94 @@ async fn any_stored_posts_leave_every_page_at_200() {
         assert!(status == 200 || (path.starts_with("/posts/") && status == 308), "{path}: {status}");
     }
 }
+
+/// Serves moa's router with the given limits, as `moa serve` does.
+async fn start_limited(state: moa::web::AppState, limits: moa::listen::ServerLimits) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(moa::listen::serve(listener, moa::web::router(state), limits, std::future::pending()));
+    addr
+}
+
+/// A connection from `from` (any 127.x address on Linux) to `to`.
+async fn connect_from(from: &str, to: SocketAddr) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    socket.connect(to).await.unwrap()
+}
+
+/// Whether the server closed the connection within `wait` (a read gives end of file or an error).
+async fn closed_within(stream: &mut tokio::net::TcpStream, wait: Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = vec![0u8; 4096];
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0) | Err(_)) => return true,
+            // A 408 or another answer before the close: keep reading.
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+/// Slow heads, slow bodies and idle keep-alive connections are closed; one address cannot take every
+/// connection, and `/healthz` answers meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_idle_clients_are_dropped_and_cannot_crowd_out_others() {
+    use tokio::io::AsyncWriteExt;
+    let (_dir, store) = store_with_source("http://127.0.0.1:9/feed.xml").await;
+    let limits = moa::listen::ServerLimits {
+        header_read_timeout: Duration::from_millis(800),
+        request_timeout: Duration::from_millis(1500),
+        max_connections: 400,
+        max_connections_per_ip: 50,
+        ..Default::default()
+    };
+    let addr = start_limited(moa::web::AppState::new(store.clone()), limits).await;
+    moa::fetch::install_tls_provider();
+
+    // 200 connections from one address: 50 are taken, the rest closed at once.
+    let mut crowd = Vec::new();
+    for _ in 0..200 {
+        crowd.push(connect_from("127.0.0.2", addr).await);
+    }
+    let mut refused = 0;
+    for stream in &mut crowd[50..] {
+        refused += usize::from(closed_within(stream, Duration::from_millis(300)).await);
+    }
+    assert_eq!(refused, 150, "connections over the per-address cap are closed");
+    // Another reader is served while they wait.
+    let started = std::time::Instant::now();
+    let health = reqwest::get(format!("http://{addr}/healthz")).await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(started.elapsed() < Duration::from_secs(2));
+
+    // A head sent slowly, and a connection that sends nothing, are both dropped after the head timeout.
+    let (mut slow_head, mut silent) = (crowd.remove(0), crowd.remove(0));
+    slow_head.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    assert!(closed_within(&mut silent, Duration::from_secs(3)).await, "an idle connection is closed");
+    assert!(closed_within(&mut slow_head, Duration::from_secs(3)).await, "a slow head is closed");
+
+    // A body that never comes: the request times out.
+    let mut slow_body = connect_from("127.0.0.3", addr).await;
+    slow_body
+        .write_all(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nname=a")
+        .await
+        .unwrap();
+    assert!(closed_within(&mut slow_body, Duration::from_secs(4)).await, "a slow body is cut off");
+
+    // Idle keep-alive after a request: closed too.
+    let mut kept = connect_from("127.0.0.4", addr).await;
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    assert!(closed_within(&mut kept, Duration::from_secs(3)).await, "an idle keep-alive connection is closed");
+
+    // Once the crowd is gone, its address is served again.
+    drop(crowd);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let mut again = connect_from("127.0.0.2", addr).await;
+    again.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut answer = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut again, &mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
