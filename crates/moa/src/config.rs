@@ -61,6 +61,9 @@ pub struct FileConfig {
     /// Reverse proxies whose `X-Forwarded-For` names the client (`"10.0.0.5"`, `"10.0.0.0/8"`).
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+    /// A proxy for every outbound request (`http://proxy.internal:3128`); proxy environment variables
+    /// are ignored.
+    pub proxy: Option<String>,
 }
 
 /// Article pages read per source and crawl by default: enough for a blog's new posts of a day, few enough
@@ -103,6 +106,7 @@ pub const ENV: &[(&str, &str)] = &[
     ("max_connections", "MOA_MAX_CONNECTIONS"),
     ("max_connections_per_ip", "MOA_MAX_CONNECTIONS_PER_IP"),
     ("trusted_proxies", "MOA_TRUSTED_PROXIES"),
+    ("proxy", "MOA_PROXY"),
 ];
 
 /// An environment value as the TOML value it spells, else as a string; `1`/`0` also mean true/false
@@ -219,6 +223,8 @@ pub struct Settings {
     pub hosts: Vec<(String, std::net::IpAddr)>,
     /// How the web server bounds its clients, and which proxies it believes.
     pub server: crate::listen::ServerLimits,
+    /// The outbound proxy the operator set, if any.
+    pub proxy: Option<String>,
 }
 
 /// What the command line (flags and their environment variables) said; `None` means "not given".
@@ -296,6 +302,12 @@ impl Settings {
             retention_body_months: file.retention_body_months.filter(|m| *m > 0),
             crawl_lease,
             hosts: file.hosts.into_iter().collect(),
+            proxy: match file.proxy {
+                Some(p) => {
+                    Some(url::Url::parse(&p).map(|_| p.clone()).with_context(|| format!("proxy {p:?} is not a URL"))?)
+                }
+                None => None,
+            },
             server: {
                 let d = crate::listen::ServerLimits::default();
                 crate::listen::ServerLimits {
@@ -318,13 +330,7 @@ impl Settings {
 /// The settings in effect, key by key with the variable that overrides each, for the console's settings
 /// page. Secrets are masked: a database password, and webhook URLs (a Slack or Discord URL is its key).
 pub fn effective(s: &Settings) -> Vec<(&'static str, &'static str, String)> {
-    let masked_db = match url::Url::parse(&s.database_url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => s.database_url.clone(),
-    };
+    let masked_db = mask_password(&s.database_url);
     let hooks: Vec<String> = s
         .webhooks
         .iter()
@@ -368,10 +374,22 @@ pub fn effective(s: &Settings) -> Vec<(&'static str, &'static str, String)> {
             "max_connections" => s.server.max_connections.to_string(),
             "max_connections_per_ip" => s.server.max_connections_per_ip.to_string(),
             "trusted_proxies" => s.server.trusted_proxies.to_string(),
+            "proxy" => s.proxy.as_deref().map_or_else(|| "-".into(), mask_password),
             _ => String::new(),
         }
     };
     ENV.iter().map(|(key, env)| (*key, *env, value(key))).collect()
+}
+
+/// A URL with its password, if any, shown as `***`.
+fn mask_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// Names moa, its version and where to learn about it, as polite crawlers do: the site this instance
@@ -450,7 +468,7 @@ mod tests {
         .unwrap();
         let shown = effective(&Settings::resolve(file, Overrides::default()).unwrap());
         assert_eq!(shown.len(), ENV.len());
-        assert!(shown.iter().all(|(k, _, v)| !v.is_empty()), "{shown:?}");
+        assert!(shown.iter().all(|(_, _, v)| !v.is_empty()), "{shown:?}");
         let text = format!("{shown:?}");
         assert!(!text.contains("hunter2") && !text.contains("SECRET"), "{text}");
         assert!(

@@ -4,7 +4,9 @@
 //!
 //! The guard sits in the DNS resolver, so it judges the addresses actually connected to — for the
 //! first request and for every redirect — not the host name; URLs with an IP literal never reach a
-//! resolver, so they are checked before each hop.
+//! resolver, so they are checked before each hop. Proxy environment variables (`HTTP_PROXY`…) are
+//! ignored: through a proxy the guard would never see the address connected to. An operator who sets
+//! `proxy` in moa's config trusts that proxy to refuse private addresses itself.
 
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
@@ -35,6 +37,8 @@ pub struct FetchConfig {
     pub per_host_spacing: Duration,
     /// Names answered with a fixed address instead of DNS (like /etc/hosts), still under the guard.
     pub hosts: Vec<(String, IpAddr)>,
+    /// Every request through this proxy, set in moa's config; never taken from the environment.
+    pub proxy: Option<String>,
 }
 
 impl From<&Settings> for FetchConfig {
@@ -51,6 +55,7 @@ impl From<&Settings> for FetchConfig {
             per_host_concurrency: s.per_host_concurrency,
             per_host_spacing: s.per_host_spacing,
             hosts: s.hosts.clone(),
+            proxy: s.proxy.clone(),
         }
     }
 }
@@ -174,7 +179,11 @@ pub fn install_tls_provider() {
 impl Fetcher {
     pub fn new(config: FetchConfig) -> anyhow::Result<Self> {
         install_tls_provider();
-        let client = reqwest::Client::builder()
+        let builder = match &config.proxy {
+            Some(proxy) => reqwest::Client::builder().proxy(reqwest::Proxy::all(proxy)?),
+            None => reqwest::Client::builder().no_proxy(),
+        };
+        let client = builder
             .user_agent(config.user_agent.clone())
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
@@ -282,8 +291,15 @@ impl Fetcher {
         }
     }
 
-    /// POSTs a form (a WebSub subscription request), with the same guard and politeness as a GET.
+    /// POSTs a form (a WebSub subscription request).
     pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<u16, FetchError> {
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        self.post(url, &[("content-type", "application/x-www-form-urlencoded")], body).await
+    }
+
+    /// POSTs a body under the same address guard and politeness as a GET. A redirect is not followed
+    /// (its status is the answer): a POST sent on to another address is how a receiver would reach inside.
+    pub async fn post(&self, url: &str, headers: &[(&str, &str)], body: String) -> Result<u16, FetchError> {
         let parsed = Url::parse(url).map_err(|_| FetchError::InvalidUrl(url.to_string()))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(FetchError::InvalidUrl(url.to_string()));
@@ -291,15 +307,11 @@ impl Fetcher {
         check_literal_host(&parsed, &guard(&self.config))?;
         let host = parsed.host_str().unwrap_or("").to_string();
         let _permit = self.politeness.acquire(&host).await.map_err(FetchError::HostPaused)?;
-        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
-        let response = self
-            .client
-            .post(parsed)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .map_err(classify)?;
+        let mut request = self.client.post(parsed).body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.map_err(classify)?;
         Ok(response.status().as_u16())
     }
 }
@@ -482,16 +494,33 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || o[0] >= 240)
         }
         IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+            // Forms that carry an IPv4 address are judged by it: mapped (::ffff:a.b.c.d), compatible
+            // (::a.b.c.d), 6to4 (2002:AABB:CCDD::), NAT64 (64:ff9b::/96 and the local 64:ff9b:1::/48) and
+            // Teredo (2001:0::/32, the client's address inverted in the last 32 bits).
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let s = v6.segments();
+            if s[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified() {
+                return is_public(IpAddr::V4(embedded(s[6], s[7])));
+            }
+            if s[0] == 0x2002 {
+                return is_public(IpAddr::V4(embedded(s[1], s[2])));
+            }
+            if s[0] == 0x2001 && s[1] == 0 {
+                return is_public(IpAddr::V4(embedded(s[2], s[3]))) && is_public(IpAddr::V4(embedded(!s[6], !s[7])));
+            }
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
+                // Unique-local fc00::/7, link-local fe80::/10, the deprecated site-local fec0::/10.
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                // Documentation 2001:db8::/32, discard-only 100::/64, NAT64 prefixes.
                 || (s[0] == 0x2001 && s[1] == 0x0db8)
+                || (s[0] == 0x100 && s[1..4] == [0, 0, 0])
                 || (s[0] == 0x64 && s[1] == 0xff9b))
         }
     }
@@ -544,10 +573,21 @@ mod tests {
             "fd00::1",
             "::ffff:127.0.0.1",
             "224.0.0.1",
+            // IPv6 forms that embed or tunnel a private IPv4 address, and the old site-local range.
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "2002:7f00:1::1",
+            "2002:a9fe:a9fe::1",
+            "fec0::1",
+            "2001:0:4136:e378:8000:63bf:80ff:fffe",
+            "2001:0:7f00:1::1",
+            "64:ff9b::7f00:1",
+            "64:ff9b:1::a00:1",
+            "100::1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private} should be refused");
         }
-        for public in ["1.1.1.1", "211.249.220.24", "2606:4700::1111"] {
+        for public in ["1.1.1.1", "211.249.220.24", "2606:4700::1111", "2002:0101:0101::1", "::8.8.8.8"] {
             assert!(is_public(public.parse().unwrap()), "{public} should be allowed");
         }
     }

@@ -1090,13 +1090,8 @@ const WEBHOOK_DRAIN: std::time::Duration = std::time::Duration::from_secs(60);
 
 fn crawler(settings: &Settings, store: Arc<dyn Store>, progress: bool) -> anyhow::Result<Crawler> {
     let fetcher = Fetcher::new(FetchConfig::from(settings))?;
-    let delivery = Delivery {
-        attempts: settings.webhook_attempts,
-        retry_base: settings.webhook_retry_base,
-        timeout: settings.fetch_timeout,
-        user_agent: settings.user_agent.clone(),
-    };
-    let notifier = Notifier::start(settings.webhooks.clone(), delivery)?;
+    let delivery = Delivery { attempts: settings.webhook_attempts, retry_base: settings.webhook_retry_base };
+    let notifier = Notifier::start(settings.webhooks.clone(), delivery, fetcher.clone())?;
     let websub = settings.public_url.clone().map(|public_url| WebSub {
         store: store.clone(),
         fetcher: fetcher.clone(),

@@ -48,22 +48,23 @@ pub struct Notifier {
 pub struct Delivery {
     pub attempts: u32,
     pub retry_base: Duration,
-    pub timeout: Duration,
-    pub user_agent: String,
 }
 
 /// Discord refuses longer messages.
 const DISCORD_MAX_CHARS: usize = 2000;
 
 impl Notifier {
-    /// Starts the delivery task; `None` when no webhook is configured.
-    pub fn start(hooks: Vec<Webhook>, delivery: Delivery) -> anyhow::Result<Option<Self>> {
+    /// Starts the delivery task; `None` when no webhook is configured. Deliveries go through `fetcher`,
+    /// under the outbound policy of every other request (the address guard, no redirects followed).
+    pub fn start(
+        hooks: Vec<Webhook>,
+        delivery: Delivery,
+        fetcher: crate::fetch::Fetcher,
+    ) -> anyhow::Result<Option<Self>> {
         if hooks.is_empty() {
             return Ok(None);
         }
-        crate::fetch::install_tls_provider();
-        let client =
-            reqwest::Client::builder().user_agent(delivery.user_agent.clone()).timeout(delivery.timeout).build()?;
+        let client = fetcher;
         let (tx, mut rx) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             let mut deliveries = JoinSet::new();
@@ -138,24 +139,18 @@ fn payload(event: &Event, format: WebhookFormat) -> serde_json::Value {
     }
 }
 
-/// Delivers one payload: 2xx is done, another 4xx (but 408/429) is the receiver refusing it for good,
-/// anything else is retried after a doubling wait.
-async fn deliver(client: reqwest::Client, hook: Webhook, delivery: Delivery, body: serde_json::Value) {
+/// Delivers one payload: 2xx is done; a redirect (never followed) or a 4xx but 408/429 is the receiver
+/// refusing it for good; anything else is retried after a doubling wait.
+async fn deliver(client: crate::fetch::Fetcher, hook: Webhook, delivery: Delivery, body: serde_json::Value) {
     let mut wait = delivery.retry_base;
+    let headers = [("x-moa-event", "new_posts"), ("content-type", "application/json")];
     for attempt in 1..=delivery.attempts {
-        let result = client
-            .post(&hook.url)
-            .header("x-moa-event", "new_posts")
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_string())
-            .send()
-            .await;
-        let retry = match &result {
-            Ok(r) if r.status().is_success() => return,
-            Ok(r) => {
-                let s = r.status().as_u16();
+        let result = client.post(&hook.url, &headers, body.to_string()).await;
+        let retry = match result {
+            Ok(s) if (200..300).contains(&s) => return,
+            Ok(s) => {
                 tracing::warn!(url = %hook.url, status = s, attempt, "webhook refused");
-                !(400..500).contains(&s) || s == 408 || s == 429
+                !(300..500).contains(&s) || s == 408 || s == 429
             }
             Err(e) => {
                 tracing::warn!(url = %hook.url, error = %e, attempt, "webhook failed");

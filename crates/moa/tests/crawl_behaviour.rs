@@ -548,12 +548,7 @@ async fn webhooks_are_delivered_retried_and_never_hold_up_the_crawl() {
     let release = Arc::new(tokio::sync::Notify::new());
     hooks.route("/held", Reply::Hold(release.clone(), Box::new(Reply::status(200))));
     let hook = |path: &str, format| Webhook { url: format!("http://{h}{path}"), format };
-    let delivery = Delivery {
-        attempts: 5,
-        retry_base: Duration::from_millis(20),
-        timeout: Duration::from_secs(10),
-        user_agent: "moa-test".into(),
-    };
+    let delivery = Delivery { attempts: 5, retry_base: Duration::from_millis(20) };
     let notifier = Notifier::start(
         vec![
             hook("/flaky", WebhookFormat::Json),
@@ -562,6 +557,7 @@ async fn webhooks_are_delivered_retried_and_never_hold_up_the_crawl() {
             hook("/held", WebhookFormat::Discord),
         ],
         delivery,
+        moa::fetch::Fetcher::new(fetch_config()).unwrap(),
     )
     .unwrap()
     .unwrap();
@@ -599,12 +595,8 @@ async fn webhooks_are_delivered_retried_and_never_hold_up_the_crawl() {
     hooks.clear();
     let notifier = Notifier::start(
         vec![hook("/slack", WebhookFormat::Slack)],
-        Delivery {
-            attempts: 1,
-            retry_base: Duration::from_millis(1),
-            timeout: Duration::from_secs(5),
-            user_agent: "moa-test".into(),
-        },
+        Delivery { attempts: 1, retry_base: Duration::from_millis(1) },
+        moa::fetch::Fetcher::new(fetch_config()).unwrap(),
     )
     .unwrap()
     .unwrap();

@@ -224,3 +224,74 @@ async fn slow_and_idle_clients_are_dropped_and_cannot_crowd_out_others() {
     tokio::io::AsyncReadExt::read_to_string(&mut again, &mut answer).await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+/// Proxy variables in the environment are not followed: through a proxy the address guard would never
+/// see what is connected to (`http://metadata.internal/` was sent to a loopback proxy).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_variables_in_the_environment_are_ignored() {
+    let proxy = Arc::new(TestServer::default());
+    let proxy_addr = proxy.start("127.0.0.1").await;
+    proxy.route("/", Reply::feed("<rss version=\"2.0\"><channel><title>p</title></channel></rss>"));
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("sources.csv");
+    std::fs::write(&csv, "id,name_ko,name_en,homepage,feed_url\nmeta,메타,Meta,https://meta.example/,http://metadata.internal/latest/feed.xml\n")
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_moa"))
+        .args(["crawl", "--once"])
+        .env("MOA_DATABASE_URL", format!("sqlite://{}", dir.path().join("moa.db").display()))
+        .env("MOA_SOURCES", &csv)
+        .env("MOA_SEARCH_INDEX", dir.path().join("search"))
+        .env("MOA_LOG", "off")
+        .env("HTTP_PROXY", format!("http://{proxy_addr}"))
+        .env("http_proxy", format!("http://{proxy_addr}"))
+        .env("ALL_PROXY", format!("http://{proxy_addr}"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 sources ok") || !out.status.success(), "{out:?}");
+    assert!(proxy.hits().is_empty(), "the proxy was asked for {:?}", proxy.hits());
+}
+
+/// A webhook receiver cannot send moa's POST on to a private address, nor be one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_under_the_address_guard_and_follow_no_redirects() {
+    use moa::config::{Webhook, WebhookFormat};
+    let inside = Arc::new(TestServer::default());
+    let inside_addr = inside.start("127.0.0.3").await;
+    inside.route("/admin", Reply::status(200));
+    let hooks = Arc::new(TestServer::default());
+    let hooks_addr = hooks.start("127.0.0.2").await;
+    hooks.route("/hook", Reply::Redirect { status: 307, to: format!("http://{inside_addr}/admin") });
+    let feeds = Arc::new(TestServer::default());
+    let feeds_addr = feeds.start("127.0.0.2").await;
+    let now = moa::now_unix();
+    let entry = format!(
+        "<entry><id>urn:a</id><title>새 글</title><link href=\"https://a.example/1\"/><updated>{}</updated></entry>",
+        moa_feed::format_rfc3339(now)
+    );
+    feeds.route(
+        "/feed.xml",
+        Reply::feed(format!("<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>a</title>{entry}</feed>")),
+    );
+    // Private networks refused but for 127.0.0.2 (an operator's own receiver and feed mirror).
+    let config = moa::fetch::FetchConfig {
+        allow_private_networks: false,
+        allowed_private_addresses: vec!["127.0.0.2".parse().unwrap()],
+        ..common::fetch_config()
+    };
+    let hook = |url: String| Webhook { url, format: WebhookFormat::Json };
+    let notifier = moa::webhook::Notifier::start(
+        vec![hook(format!("http://{hooks_addr}/hook")), hook(format!("http://{inside_addr}/admin"))],
+        moa::webhook::Delivery { attempts: 2, retry_base: Duration::from_millis(10) },
+        moa::fetch::Fetcher::new(config.clone()).unwrap(),
+    )
+    .unwrap()
+    .unwrap();
+    let (_dir, store) = store_with_source(&format!("http://{feeds_addr}/feed.xml")).await;
+    let mut crawler = common::crawler(store.clone(), config);
+    crawler.notifier = Some(notifier.clone());
+    let report = crawler.run(moa_store::Selection::All).await.unwrap();
+    assert_eq!(report.new_posts, 1, "{:?}", report.failures);
+    notifier.close(Duration::from_secs(10)).await;
+    assert_eq!(hooks.hits_of("/hook").len(), 1, "the receiver was told, once (a redirect is its answer)");
+    assert!(inside.hits().is_empty(), "nothing reached the private address: {:?}", inside.hits());
+}

@@ -127,6 +127,7 @@ pub fn fetch_config() -> moa::fetch::FetchConfig {
         per_host_concurrency: 4,
         per_host_spacing: Duration::ZERO,
         hosts: Vec::new(),
+        proxy: None,
     }
 }
 
