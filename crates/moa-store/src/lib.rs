@@ -182,6 +182,9 @@ pub trait Store: Send + Sync + 'static {
     /// `max_failures` times within `window` seconds.
     async fn sign_in_blocked(&self, keys: &[String], now: i64, max_failures: i64, window: i64) -> Result<Option<i64>>;
 
+    /// The failures counted against each of these keys in the current window (keys with none are left out).
+    async fn sign_in_failures(&self, keys: &[String], now: i64, window: i64) -> Result<Vec<(String, i64)>>;
+
     /// Counts a failed sign-in against each key (a new window when the last one is over).
     async fn sign_in_failed(&self, keys: &[String], now: i64, window: i64) -> Result<()>;
 

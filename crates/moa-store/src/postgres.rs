@@ -1227,6 +1227,15 @@ impl Store for PgStore {
         .await?)
     }
 
+    async fn sign_in_failures(&self, keys: &[String], now: i64, window: i64) -> Result<Vec<(String, i64)>> {
+        Ok(sqlx::query_as("SELECT key, failures::BIGINT FROM sign_in_failures WHERE key = ANY($1) AND since + $3 > $2")
+            .bind(keys)
+            .bind(now)
+            .bind(window)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     async fn sign_in_failed(&self, keys: &[String], now: i64, window: i64) -> Result<()> {
         // Distinct keys: one statement may not update a row twice.
         let keys: Vec<&String> = keys.iter().collect::<std::collections::BTreeSet<_>>().into_iter().collect();

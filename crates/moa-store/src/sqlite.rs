@@ -1201,6 +1201,18 @@ impl Store for SqliteStore {
         .await?)
     }
 
+    async fn sign_in_failures(&self, keys: &[String], now: i64, window: i64) -> Result<Vec<(String, i64)>> {
+        let keys = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
+        Ok(sqlx::query_as(
+            "SELECT key, failures FROM sign_in_failures WHERE key IN (SELECT value FROM json_each(?1)) AND since + ?3 > ?2",
+        )
+        .bind(keys)
+        .bind(now)
+        .bind(window)
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     async fn sign_in_failed(&self, keys: &[String], now: i64, window: i64) -> Result<()> {
         let keys = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
         sqlx::query(

@@ -73,9 +73,29 @@ pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -
     )
 }
 
-/// Failed sign-ins allowed per client address, and per name, in the window.
-pub const MAX_FAILURES: i64 = 5;
+/// Failed sign-ins in a window: an address may fail this often for one name before it must wait, and
+/// this often over all names (a guesser trying many names, but many readers behind one NAT too).
+pub const MAX_FAILURES_PER_NAME: i64 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// The sign-in keys a request is counted under: its address; its address with the name; the name alone.
+/// Only the first two ever block, so failures elsewhere never lock the rightful user out; the third
+/// slows every sign-in to a name under attack ([`name_delay`]) and shows on the users page.
+pub fn sign_in_keys(address: &str, name: &str) -> [String; 3] {
+    [format!("ip:{address}"), format!("ip-user:{address}\n{name}"), user_key(name)]
+}
+
+pub fn user_key(name: &str) -> String {
+    format!("user:{name}")
+}
+
+/// How long a sign-in to a name waits, given the failures against it from everywhere: nothing for the
+/// first few, then a quarter second more per failure, at most three seconds. Distributed guessing gets
+/// slow; the owner, with the right password, still gets in.
+pub fn name_delay(failures: i64) -> Duration {
+    Duration::from_millis(((failures - MAX_FAILURES_PER_NAME).clamp(0, 12) * 250) as u64)
+}
 
 #[cfg(test)]
 mod tests {

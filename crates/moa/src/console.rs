@@ -95,6 +95,9 @@ pub struct Words {
     pub password: &'static str,
     pub add_user: &'static str,
     pub change_role: &'static str,
+    /// The users page's column of failed sign-ins in the current window, and the mark of a slowed name.
+    pub failed_sign_ins: &'static str,
+    pub slowed: &'static str,
     pub when: &'static str,
     pub who: &'static str,
     pub action: &'static str,
@@ -167,6 +170,8 @@ pub static KO: Words = Words {
     password: "비밀번호(8자 이상)",
     add_user: "사용자 추가 / 비밀번호 변경",
     change_role: "역할 바꾸기",
+    failed_sign_ins: "최근 15분 로그인 실패",
+    slowed: "지연 중",
     when: "시각",
     who: "누가",
     action: "무엇을",
@@ -239,6 +244,8 @@ pub static EN: Words = Words {
     password: "Password (8 characters or more)",
     add_user: "Add a user / set a password",
     change_role: "Change role",
+    failed_sign_ins: "Failed sign-ins (15 min)",
+    slowed: "slowed down",
     when: "When",
     who: "Who",
     action: "Action",
@@ -1076,8 +1083,9 @@ struct UsersPage {
     head: Head,
     w: &'static Words,
     csrf: String,
-    /// Name, role, created, whether it is the operator looking.
-    users: Vec<(String, String, String, bool)>,
+    /// Name, role, created, whether it is the operator looking, failed sign-ins against the name.
+    users: Vec<(String, String, String, bool, i64)>,
+    slowed_from: i64,
     error: Option<String>,
 }
 
@@ -1096,15 +1104,24 @@ async fn users_response(
         Ok(u) => u,
         Err(e) => return internal_error(e),
     };
+    let keys: Vec<String> = users.iter().map(|u| crate::auth::user_key(&u.name)).collect();
+    let window = crate::auth::FAILURE_WINDOW.as_secs() as i64;
+    let failures = match state.store.sign_in_failures(&keys, crate::now_unix(), window).await {
+        Ok(f) => f.into_iter().collect::<std::collections::HashMap<_, _>>(),
+        Err(e) => return internal_error(e),
+    };
     let w = words(&ctx.ui);
     let users = users
         .into_iter()
         .map(|u| {
             let me = u.name == op.name;
-            (u.name, u.role, when(w, Some(u.created_at)), me)
+            let failed = failures.get(&crate::auth::user_key(&u.name)).copied().unwrap_or(0);
+            (u.name, u.role, when(w, Some(u.created_at)), me, failed)
         })
         .collect();
-    let mut r = html_page(&UsersPage { ui: ctx.ui, head: ctx.head, w, csrf: op.csrf, users, error }, true);
+    let slowed_from = crate::auth::MAX_FAILURES_PER_NAME + 1;
+    let page = UsersPage { ui: ctx.ui, head: ctx.head, w, csrf: op.csrf, users, slowed_from, error };
+    let mut r = html_page(&page, true);
     *r.status_mut() = status;
     r
 }

@@ -145,13 +145,18 @@ pub async fn login(
     if !auth::same_token(&form.csrf, cookie) {
         return (StatusCode::FORBIDDEN, "a form without its CSRF token").into_response();
     }
-    let keys = [
-        format!("ip:{}", crate::web::client_address(&state, &extensions, &headers)),
-        format!("user:{}", form.name.trim()),
-    ];
+    let name = form.name.trim();
+    let address = crate::web::client_address(&state, &extensions, &headers);
+    let keys = auth::sign_in_keys(&address, name);
     // Counted in the store, so every web process sees the same failures.
     let (now, window) = (crate::now_unix(), auth::FAILURE_WINDOW.as_secs() as i64);
-    let blocked = match state.store.sign_in_blocked(&keys, now, auth::MAX_FAILURES, window).await {
+    let checked = async {
+        let by_address = state.store.sign_in_blocked(&keys[..1], now, auth::MAX_FAILURES_PER_ADDRESS, window).await?;
+        let by_name_here = state.store.sign_in_blocked(&keys[1..2], now, auth::MAX_FAILURES_PER_NAME, window).await?;
+        let against_name = state.store.sign_in_failures(&keys[2..], now, window).await?;
+        Ok::<_, moa_store::StoreError>((by_address.max(by_name_here), against_name.first().map_or(0, |f| f.1)))
+    };
+    let (blocked, against_name) = match checked.await {
         Ok(b) => b,
         Err(e) => return internal_error(e),
     };
@@ -163,6 +168,7 @@ pub async fn login(
         }
         return r;
     }
+    tokio::time::sleep(auth::name_delay(against_name)).await;
     let hash = match state.store.user_password_hash(form.name.trim()).await {
         Ok(h) => h,
         Err(e) => return internal_error(e),
@@ -183,7 +189,8 @@ pub async fn login(
         let text = ctx.ui.t.bad_sign_in;
         return login_page(&state, ctx, &headers, Some(text), StatusCode::UNAUTHORIZED);
     }
-    if let Err(e) = state.store.sign_in_succeeded(&keys, now - window).await {
+    // The address's own count stays: one good account must not reset a guesser's budget.
+    if let Err(e) = state.store.sign_in_succeeded(&keys[1..], now - window).await {
         return internal_error(e);
     }
     let (token, csrf) = match (auth::random_token(), auth::random_token()) {

@@ -70,8 +70,9 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
     let (r, ip) = post_login(&mut anon, creds("correct horse battery", "forged".into()), "203.0.113.1").await;
     assert_eq!(anon.send(r, &[("x-forwarded-for", ip)]).await.status, 403, "a forged token");
 
-    // Wrong passwords: told so, then limited per name (from any address) with Retry-After.
-    for i in 0..moa::auth::MAX_FAILURES {
+    // Wrong passwords: told so, then limited for this address and name with Retry-After. The address is
+    // the peer's: no proxy is trusted, so X-Forwarded-For is not believed.
+    for i in 0..moa::auth::MAX_FAILURES_PER_NAME {
         let (r, ip) = post_login(&mut anon, creds("wrong password", login_csrf.clone()), "203.0.113.2").await;
         let a = anon.send(r, &[("x-forwarded-for", ip)]).await;
         assert_eq!(a.status, 401, "failure {i}");
@@ -79,8 +80,15 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
     }
     let (r, _) = post_login(&mut anon, creds("correct horse battery", login_csrf.clone()), "").await;
     let blocked = anon.send(r, &[("x-forwarded-for", "198.51.100.7")]).await;
-    assert_eq!(blocked.status, 429, "the name is blocked whatever the address");
+    assert_eq!(blocked.status, 429, "a forged X-Forwarded-For does not make a new address");
     assert!(blocked.headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() > 800);
+    // The rightful user, from another address, is not locked out by someone else's failures.
+    let mut owner = Client::new_from(addr, "127.0.0.2");
+    let login = owner.get("/login").await;
+    let fields =
+        [("csrf", Client::csrf_of(&login.body)), ("name", "kim".into()), ("password", "correct horse battery".into())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(owner.post("/login", &fields).await.status, 303, "the right password from another address passes");
 
     // A second curator signs in (over a proxy that says HTTPS: the cookie is Secure).
     assert!(store.set_user_password("lee", &hash, 1).await.unwrap());

@@ -29,6 +29,12 @@ const LISTING_PAGES: &[&str] = &[
     "/sitemap.xml",
 ];
 
+/// A client that follows no redirects (a `/go/ID` would lead to the internet).
+fn http() -> reqwest::Client {
+    moa::fetch::install_tls_provider();
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
 async fn store_with_source(feed_url: &str) -> (moa_store::testing::TestDb, Arc<dyn Store>) {
     let dir = moa_store::testing::TestDb::from_env().await;
     let csv = dir.path().join("sources.csv");
@@ -78,7 +84,7 @@ async fn a_feed_of_huge_titles_leaves_every_page_at_200() {
 
     for cache in [Duration::ZERO, Duration::from_secs(5)] {
         let addr = start_web(moa::web::AppState::new(store.clone()).with_cache_ttl(cache)).await;
-        let client = reqwest::Client::new();
+        let client = http();
         for path in LISTING_PAGES {
             let (status, len) = status_of(&client, addr, path).await;
             assert_eq!(status, 200, "{path}");
@@ -127,7 +133,7 @@ async fn any_stored_posts_leave_every_page_at_200() {
     }
     store.store_pushed("evil", now, &posts).await.unwrap();
     let addr = start_web(moa::web::AppState::new(store.clone())).await;
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let client = http();
     for path in LISTING_PAGES.iter().chain(&["/topic/backend", "/posts/1", "/api/v1/posts/1"]) {
         let (status, _) = status_of(&client, addr, path).await;
         assert!(status == 200 || (path.starts_with("/posts/") && status == 308), "{path}: {status}");
@@ -178,7 +184,6 @@ async fn slow_and_idle_clients_are_dropped_and_cannot_crowd_out_others() {
         ..Default::default()
     };
     let addr = start_limited(moa::web::AppState::new(store.clone()), limits).await;
-    moa::fetch::install_tls_provider();
 
     // 200 connections from one address: 50 are taken, the rest closed at once.
     let mut crowd = Vec::new();
@@ -192,7 +197,7 @@ async fn slow_and_idle_clients_are_dropped_and_cannot_crowd_out_others() {
     assert_eq!(refused, 150, "connections over the per-address cap are closed");
     // Another reader is served while they wait.
     let started = std::time::Instant::now();
-    let health = reqwest::get(format!("http://{addr}/healthz")).await.unwrap();
+    let health = http().get(format!("http://{addr}/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
     assert!(started.elapsed() < Duration::from_secs(2));
 
@@ -294,4 +299,80 @@ async fn webhooks_are_under_the_address_guard_and_follow_no_redirects() {
     notifier.close(Duration::from_secs(10)).await;
     assert_eq!(hooks.hits_of("/hook").len(), 1, "the receiver was told, once (a redirect is its answer)");
     assert!(inside.hits().is_empty(), "nothing reached the private address: {:?}", inside.hits());
+}
+
+fn one_post(now: i64) -> NewPost {
+    NewPost {
+        entry_id: "urn:1".into(),
+        url: Some("https://evil.example.com/1".into()),
+        title: "글".into(),
+        summary: None,
+        content_html: None,
+        author: None,
+        thumbnail: None,
+        categories: Vec::new(),
+        category_labels: Default::default(),
+        topics: Vec::new(),
+        published_at: Some(now),
+        updated_at: None,
+    }
+}
+
+/// `X-Forwarded-For` names the client only when the peer is a configured proxy, and then only its
+/// right-most hop that is not a proxy: a reader cannot count sixty clicks by writing sixty addresses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_for_is_believed_only_from_trusted_proxies() {
+    let (_dir, store) = store_with_source("http://127.0.0.1:9/feed.xml").await;
+    store.store_pushed("evil", moa::now_unix(), &[one_post(moa::now_unix())]).await.unwrap();
+    let id = store.posts(&moa_store::PostQuery { limit: 1, ..Default::default() }).await.unwrap()[0].id;
+    let clicks = || async { store.post(id).await.unwrap().unwrap().clicks };
+    let client = http();
+    let click_with = |addr: SocketAddr, xff: String| {
+        client
+            .get(format!("http://{addr}/go/{id}"))
+            .header("x-forwarded-for", xff)
+            .header("user-agent", "Mozilla/5.0")
+            .send()
+    };
+
+    let direct = start_web(moa::web::AppState::new(store.clone())).await;
+    for i in 0..20 {
+        assert_eq!(click_with(direct, format!("203.0.113.{i}")).await.unwrap().status(), 302);
+    }
+    assert_eq!(clicks().await, 1, "no proxy is trusted: every request is the one peer");
+
+    let mut behind_proxy = moa::web::AppState::new(store.clone());
+    behind_proxy.trusted_proxies = Arc::new(moa::listen::TrustedProxies::parse(&["127.0.0.0/8".into()]).unwrap());
+    let proxied = start_web(behind_proxy).await;
+    for i in 0..5 {
+        // The client wrote the first hop itself; the proxy appended the address it saw.
+        click_with(proxied, format!("10.9.9.{i}, 198.51.100.{}", i % 2)).await.unwrap();
+    }
+    assert_eq!(clicks().await, 3, "two clients seen by the proxy, whatever they wrote");
+}
+
+/// Failed sign-ins against a name show on the operator's users page, slowed once past the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_users_page_shows_failed_sign_ins() {
+    let (_dir, store) = store_with_source("http://127.0.0.1:9/feed.xml").await;
+    let hash = moa::auth::hash_password("correct horse battery").unwrap();
+    for name in ["op", "kim"] {
+        assert!(store.set_user_password(name, &hash, 1).await.unwrap());
+    }
+    assert!(store.set_user_role("op", "operator").await.unwrap());
+    let addr = start_web(moa::web::AppState::new(store.clone())).await;
+    for from in ["127.0.0.2", "127.0.0.3"] {
+        let mut guesser = common::client::Client::new_from(addr, from);
+        let login = guesser.get("/login").await;
+        let csrf = common::client::Client::csrf_of(&login.body);
+        for _ in 0..4 {
+            let r = guesser.post("/login", &[("csrf", &csrf), ("name", "kim"), ("password", "guess")]).await;
+            assert_eq!(r.status, 401);
+        }
+    }
+    let (mut op, _) = common::client::Client::sign_in(addr, "op", "correct horse battery").await;
+    let page = op.get("/admin/users").await;
+    assert_eq!(page.status, 200);
+    let row = page.body.split("data-user=\"kim\"").nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(row.contains("<td class=\"failed-sign-ins\">8 (지연 중)</td>"), "{row}");
 }

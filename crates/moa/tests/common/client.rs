@@ -24,8 +24,17 @@ impl Answer {
 
 impl Client {
     pub fn new(addr: std::net::SocketAddr) -> Self {
+        Self::new_from(addr, "127.0.0.1")
+    }
+
+    /// A client whose connections come from `local` (any 127.x address on Linux): another reader.
+    pub fn new_from(addr: std::net::SocketAddr, local: &str) -> Self {
         moa::fetch::install_tls_provider();
-        let http = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
+        let http = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .local_address(local.parse::<std::net::IpAddr>().ok())
+            .build()
+            .unwrap();
         Self { base: format!("http://{addr}"), http, cookies: Vec::new() }
     }
 
