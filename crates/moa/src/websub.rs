@@ -32,9 +32,11 @@ pub struct WebSub {
 }
 
 impl WebSub {
-    pub fn callback(&self, source_id: &str) -> String {
+    /// The callback moa gives the hub: the source's path with a token only this subscription's secret
+    /// yields, so that only the hub moa asked can verify (or deny) it.
+    pub fn callback(&self, source_id: &str, secret: &str) -> String {
         let base = self.public_url.as_str().trim_end_matches('/');
-        format!("{base}/websub/{source_id}")
+        format!("{base}/websub/{source_id}?token={}", callback_token(secret))
     }
 
     /// Subscribes to `topic` at `hub` unless an active lease with time left (or a fresh request) exists.
@@ -76,7 +78,7 @@ impl WebSub {
             requested_at: now,
         };
         self.store.save_subscription(&subscription).await?;
-        let callback = self.callback(source_id);
+        let callback = self.callback(source_id, &secret);
         let lease = LEASE.as_secs().to_string();
         let form = [
             ("hub.mode", "subscribe"),
@@ -100,21 +102,37 @@ fn new_secret() -> anyhow::Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// The callback's token for a secret: an HMAC of a fixed label, so the secret itself never appears in a URL.
+fn callback_token(secret: &str) -> String {
+    let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes()), b"moa websub callback");
+    tag.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Leases a hub may grant, in seconds: a minute to a year (a larger number would overflow the expiry).
+const LEASE_SECONDS: std::ops::RangeInclusive<i64> = 60..=365 * 86_400;
+
 /// The hub's verification of intent (GET on the callback): the challenge to echo, or `None` to refuse
-/// (404), which tells the hub moa did not ask for this.
+/// (404), which tells the hub moa did not ask for this. The callback's token must be the one moa gave
+/// for the subscription it requested: the topic alone is public.
 pub async fn verify(store: &dyn Store, source_id: &str, query: &HashMap<String, String>) -> Option<String> {
     let get = |k: &str| query.get(k).map(String::as_str);
     let mut subscription = store.subscription(source_id).await.ok()??;
-    if get("hub.topic") != Some(subscription.topic.as_str()) {
+    let token = callback_token(&subscription.secret);
+    if get("hub.topic") != Some(subscription.topic.as_str())
+        || !crate::auth::same_token(get("token").unwrap_or(""), &token)
+    {
         return None;
     }
     let now = now_unix();
     match get("hub.mode")? {
         "subscribe" if subscription.state != SubscriptionState::Denied => {
             let challenge = get("hub.challenge")?.to_string();
-            let lease = get("hub.lease_seconds").and_then(|l| l.parse::<i64>().ok()).unwrap_or(LEASE.as_secs() as i64);
+            let lease = get("hub.lease_seconds")
+                .and_then(|l| l.parse::<i64>().ok())
+                .unwrap_or(LEASE.as_secs() as i64)
+                .clamp(*LEASE_SECONDS.start(), *LEASE_SECONDS.end());
             subscription.state = SubscriptionState::Active;
-            subscription.lease_expires_at = Some(now + lease);
+            subscription.lease_expires_at = Some(now.saturating_add(lease));
             store.save_subscription(&subscription).await.ok()?;
             Some(challenge)
         }

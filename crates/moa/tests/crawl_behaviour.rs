@@ -635,34 +635,47 @@ async fn websub_subscribe_verify_push_and_renew() {
     let form: HashMap<String, String> = url::form_urlencoded::parse(requests[0].body.as_bytes()).into_owned().collect();
     assert_eq!(form["hub.mode"], "subscribe");
     assert_eq!(form["hub.topic"], topic);
-    assert_eq!(form["hub.callback"], format!("http://{web}/websub/blog"));
+    let callback = form["hub.callback"].clone();
+    assert!(callback.starts_with(&format!("http://{web}/websub/blog?token=")), "{callback}");
     let secret = form["hub.secret"].clone();
     assert_eq!(secret.len(), 64);
     assert_eq!(store.subscription("blog").await.unwrap().unwrap().state, moa_store::SubscriptionState::Pending);
 
-    // The hub verifies the intent: a wrong topic is refused, the right one gets its challenge back.
+    // The hub verifies the intent at the callback it was given: a wrong topic is refused, the right one
+    // gets its challenge back. Anyone else (the topic is public, the token is not) is refused, and cannot
+    // deny the subscription either.
     let client = reqwest::Client::new();
-    let verify = |topic: String| {
+    let verify = |url: String, mode: &'static str, topic: String, lease: &'static str| {
         let client = client.clone();
         async move {
             let query = url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs([
-                    ("hub.mode", "subscribe"),
+                    ("hub.mode", mode),
                     ("hub.topic", &topic),
                     ("hub.challenge", "c-123"),
-                    ("hub.lease_seconds", "864000"),
+                    ("hub.lease_seconds", lease),
                 ])
                 .finish();
-            let r = client.get(format!("http://{web}/websub/blog?{query}")).send().await.unwrap();
+            let joiner = if url.contains('?') { '&' } else { '?' };
+            let r = client.get(format!("{url}{joiner}{query}")).send().await.unwrap();
             (r.status().as_u16(), r.text().await.unwrap())
         }
     };
-    assert_eq!(verify(format!("http://{a}/other")).await.0, 404);
-    assert_eq!(verify(topic.clone()).await, (200, "c-123".to_string()));
+    let bare = format!("http://{web}/websub/blog");
+    assert_eq!(verify(callback.clone(), "subscribe", format!("http://{a}/other"), "864000").await.0, 404);
+    assert_eq!(verify(bare.clone(), "denied", topic.clone(), "864000").await.0, 404);
+    assert_eq!(verify(format!("{bare}?token=00"), "denied", topic.clone(), "864000").await.0, 404);
+    assert_eq!(verify(bare.clone(), "subscribe", topic.clone(), "864000").await.0, 404);
+    assert_eq!(store.subscription("blog").await.unwrap().unwrap().state, moa_store::SubscriptionState::Pending);
+    assert_eq!(verify(callback.clone(), "subscribe", topic.clone(), "864000").await, (200, "c-123".to_string()));
     let active = store.subscription("blog").await.unwrap().unwrap();
     assert_eq!(active.state, moa_store::SubscriptionState::Active);
     let lease = active.lease_expires_at.unwrap() - moa::now_unix();
     assert!((863_990..=864_000).contains(&lease), "{lease}");
+    // A lease that would overflow is bounded to a year.
+    verify(callback.clone(), "subscribe", topic.clone(), "9223372036854775807").await;
+    let lease = store.subscription("blog").await.unwrap().unwrap().lease_expires_at.unwrap() - moa::now_unix();
+    assert!((365 * 86_400 - 10..=365 * 86_400).contains(&lease), "{lease}");
 
     // Pushes: a forged one is ignored, a signed one is stored at once.
     let pushed = atom(
