@@ -1152,6 +1152,11 @@ async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
     search.follow();
     tracing::info!("serving http://{addr}");
     eprintln!("moa: serving http://{addr}");
+    if settings.public_url.is_none() && !addr.ip().is_loopback() {
+        tracing::warn!(
+            "serving on {addr} without public_url: feeds and the API take their absolute links from each request's Host header; set public_url (MOA_PUBLIC_URL) to this site's address"
+        );
+    }
     let mut state = web::AppState::new(store.clone()).with_cache_ttl(settings.page_cache_ttl);
     state.timezone_offset = settings.timezone_offset;
     state.notifier = crawler.notifier.clone();

@@ -143,6 +143,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(conditional_get))
         // Outside the ETag: the tag names the content, the same whatever its encoding (hence weak).
         .layer(tower_http::compression::CompressionLayer::new().br(true).gzip(true));
+    // Without `public_url`, absolute links follow the request's Host: shared caches must keep one copy
+    // per host, or one request naming another host would poison the copy every reader gets.
+    let router =
+        if state.public_url.is_none() { router.layer(axum::middleware::from_fn(vary_on_host)) } else { router };
     let router = if state.cache_ttl.is_zero() {
         router
     } else {
@@ -243,7 +247,11 @@ impl PageCtx {
 }
 
 pub struct Head {
+    /// Absolute under `public_url`; without it a path, since the `Host` a request names is the client's
+    /// word, not this site's address.
     pub canonical: String,
+    /// Whether `canonical` is absolute (og:url must be).
+    pub absolute: bool,
     pub switch_href: String,
 }
 
@@ -274,8 +282,10 @@ impl FromRequestParts<AppState> for PageCtx {
             if q.is_empty() { parts.uri.path().to_string() } else { format!("{}?{q}", parts.uri.path()) }
         };
         let canonical_lang = (ui.lang == crate::i18n::Lang::En).then_some("en");
+        let site = state.public_url.as_ref().map_or("", |u| u.as_str().trim_end_matches('/'));
         let head = Head {
-            canonical: format!("{base}{}", with_lang(canonical_lang)),
+            canonical: format!("{site}{}", with_lang(canonical_lang)),
+            absolute: !site.is_empty(),
             switch_href: with_lang(Some(ui.other_lang)),
         };
         let curator = crate::curate::curator_of(state, &parts.headers).await;
@@ -336,6 +346,8 @@ impl FeedFormat {
 }
 
 /// This site's address: the configured public URL, else the `Host` the reader asked for.
+/// This site's address for links that must be absolute (feeds, sitemaps, the JSON API): `public_url`,
+/// else the request's `Host` (and then every answer varies by it: see [`vary_on_host`]).
 fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     match &state.public_url {
         Some(u) => u.as_str().trim_end_matches('/').to_string(),
@@ -800,6 +812,12 @@ async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let base = base_url(&state, &headers);
     let body = format!("User-agent: *\nAllow: /\nDisallow: /go/\nDisallow: /websub/\n\nSitemap: {base}/sitemap.xml\n");
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+async fn vary_on_host(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().append(header::VARY, HeaderValue::from_static("Host"));
+    response
 }
 
 /// Responses bigger than this are sent without an ETag rather than buffered to hash them.

@@ -95,11 +95,21 @@ async fn korean_by_default_english_on_request() {
     assert_eq!(status, 404);
     assert!(missing.contains("Company not found"));
 
-    // Canonical address, OpenGraph and Twitter cards.
-    let base = format!("http://{}", web.addr);
-    assert!(ko.contains(&format!("<link rel=\"canonical\" href=\"{base}/\">")));
-    assert!(en.contains(&format!("<link rel=\"canonical\" href=\"{base}/?lang=en\">")));
-    assert!(company.contains(&format!("<meta property=\"og:url\" content=\"{base}/company/src2?lang=en\">")));
+    // Canonical address, OpenGraph and Twitter cards. Without public_url the Host a request names is not
+    // trusted for them: the canonical is a path and og:url is left out (answers vary by Host).
+    assert!(ko.contains("<link rel=\"canonical\" href=\"/\">"));
+    assert!(en.contains("<link rel=\"canonical\" href=\"/?lang=en\">"));
+    assert!(!company.contains("og:url"));
+    let (_, evil, _) = web.get("/feed.xml", &[("host", "evil.example")]).await;
+    assert!(evil.get_all("vary").iter().any(|v| v.to_str().unwrap().contains("Host")), "{evil:?}");
+    let mut with_site = moa::web::AppState::new(store.clone());
+    with_site.public_url = Some(url::Url::parse("https://moa.example.kr/").unwrap());
+    let site = Web { addr: start_web(with_site).await, client: reqwest::Client::new() };
+    let (_, site_headers, company) = site.get("/company/src2?lang=en", &[("host", "evil.example")]).await;
+    assert!(company.contains("<meta property=\"og:url\" content=\"https://moa.example.kr/company/src2?lang=en\">"));
+    assert!(!site_headers.get_all("vary").iter().any(|v| v.to_str().unwrap().contains("Host")));
+    let (_, _, feed) = site.get("/feed.xml", &[("host", "evil.example")]).await;
+    assert!(feed.contains("https://moa.example.kr/") && !feed.contains("evil.example"));
     assert!(ko.contains("<meta property=\"og:title\" content=\"기술 블로그 모음\">"));
     assert!(ko.contains("<meta property=\"og:locale\" content=\"ko_KR\">"));
     assert!(ko.contains("<meta name=\"twitter:card\" content=\"summary\">"));
