@@ -243,9 +243,18 @@ pub async fn post(State(state): State<AppState>, Path(id): Path<String>) -> Resp
 }
 
 pub async fn sources(State(state): State<AppState>) -> Response {
+    let public_errors = state.operations.public;
     match state.sources().await {
-        Ok(s) => Json(serde_json::json!({ "sources": s.iter().cloned().map(SourceJson::from).collect::<Vec<_>>() }))
-            .into_response(),
+        Ok(s) => {
+            let sources: Vec<SourceJson> = s
+                .iter()
+                .cloned()
+                .map(SourceJson::from)
+                // The kind says what a reader may want to know; the text names hosts and addresses.
+                .map(|j| SourceJson { last_error: j.last_error.filter(|_| public_errors), ..j })
+                .collect();
+            Json(serde_json::json!({ "sources": sources })).into_response()
+        }
         Err(e) => internal(e),
     }
 }

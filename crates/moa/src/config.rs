@@ -64,6 +64,10 @@ pub struct FileConfig {
     /// A proxy for every outbound request (`http://proxy.internal:3128`); proxy environment variables
     /// are ignored.
     pub proxy: Option<String>,
+    /// `/metrics` and the texts of fetch errors in the API for everyone (default: operators and
+    /// `metrics_token` only).
+    pub public_operations: Option<bool>,
+    pub metrics_token: Option<String>,
 }
 
 /// Article pages read per source and crawl by default: enough for a blog's new posts of a day, few enough
@@ -107,12 +111,14 @@ pub const ENV: &[(&str, &str)] = &[
     ("max_connections_per_ip", "MOA_MAX_CONNECTIONS_PER_IP"),
     ("trusted_proxies", "MOA_TRUSTED_PROXIES"),
     ("proxy", "MOA_PROXY"),
+    ("public_operations", "MOA_PUBLIC_OPERATIONS"),
+    ("metrics_token", "MOA_METRICS_TOKEN"),
 ];
 
 /// An environment value as the TOML value it spells, else as a string; `1`/`0` also mean true/false
 /// for the boolean keys.
 fn env_value(key: &str, raw: &str) -> toml::Value {
-    if matches!(key, "allow_private_networks" | "page_images") {
+    if matches!(key, "allow_private_networks" | "page_images" | "public_operations") {
         match raw.trim() {
             "1" | "yes" | "on" => return toml::Value::Boolean(true),
             "0" | "no" | "off" | "" => return toml::Value::Boolean(false),
@@ -225,6 +231,7 @@ pub struct Settings {
     pub server: crate::listen::ServerLimits,
     /// The outbound proxy the operator set, if any.
     pub proxy: Option<String>,
+    pub operations: crate::web::OperationsAccess,
 }
 
 /// What the command line (flags and their environment variables) said; `None` means "not given".
@@ -308,6 +315,10 @@ impl Settings {
                 }
                 None => None,
             },
+            operations: crate::web::OperationsAccess {
+                public: file.public_operations.unwrap_or(false),
+                metrics_token: file.metrics_token.filter(|t| !t.trim().is_empty()),
+            },
             server: {
                 let d = crate::listen::ServerLimits::default();
                 crate::listen::ServerLimits {
@@ -375,6 +386,14 @@ pub fn effective(s: &Settings) -> Vec<(&'static str, &'static str, String)> {
             "max_connections_per_ip" => s.server.max_connections_per_ip.to_string(),
             "trusted_proxies" => s.server.trusted_proxies.to_string(),
             "proxy" => s.proxy.as_deref().map_or_else(|| "-".into(), mask_password),
+            "public_operations" => s.operations.public.to_string(),
+            "metrics_token" => {
+                if s.operations.metrics_token.is_some() {
+                    "***".into()
+                } else {
+                    "-".into()
+                }
+            }
             _ => String::new(),
         }
     };

@@ -610,18 +610,16 @@ impl AddForm {
         if ko.is_empty() && en.is_empty() {
             return Err("a name is needed".into());
         }
-        Ok(NewSource {
-            spec: SourceSpec {
-                id: id.into(),
-                name_ko: if ko.is_empty() { en.into() } else { ko.into() },
-                name_en: if en.is_empty() { ko.into() } else { en.into() },
-                homepage: if self.homepage.trim().is_empty() { feed_url.into() } else { self.homepage.trim().into() },
-                feed_url: feed_url.into(),
-                platform: self.platform.trim().into(),
-                user_agent: None,
-            },
-            selectors,
-        })
+        let spec = crate::registry::checked(SourceSpec {
+            id: id.into(),
+            name_ko: if ko.is_empty() { en.into() } else { ko.into() },
+            name_en: if en.is_empty() { ko.into() } else { en.into() },
+            homepage: self.homepage.trim().into(),
+            feed_url: feed_url.into(),
+            platform: self.platform.trim().into(),
+            user_agent: None,
+        })?;
+        Ok(NewSource { spec, selectors })
     }
 
     fn from_source(spec: &SourceSpec) -> Self {

@@ -630,8 +630,16 @@ pub async fn save_settings(
         Err(r) => return r,
     };
     let date = form.date.trim();
+    let date = if date.is_empty() {
+        month.default_date()
+    } else {
+        match crate::newsletter::front_matter_date(date) {
+            Ok(d) => d.to_string(),
+            Err(e) => return (StatusCode::UNPROCESSABLE_ENTITY, e).into_response(),
+        }
+    };
     let settings = crate::newsletter::Settings {
-        date: if date.is_empty() { month.default_date() } else { date.to_string() },
+        date,
         draft: form.draft.is_some(),
         hidden_from_homepage: form.hidden.is_some().then_some(true),
     };

@@ -26,13 +26,20 @@ const PAGE_PREFIX_BYTES: usize = 256 * 1024;
 /// A post moa already has, else the page itself, read with the crawler's limits and address guard.
 pub async fn propose(store: &dyn Store, fetcher: &Fetcher, url: &str) -> anyhow::Result<Proposal> {
     if let Some(post) = store.post_by_url(url).await? {
-        return Ok(Proposal { title: Some(post.title), description: post.summary, post_id: Some(post.id) });
+        let description = post.summary.as_deref().map(crate::newsletter::escape_markdown);
+        return Ok(Proposal { title: Some(post.title), description, post_id: Some(post.id) });
     }
     let how = Get { prefix_bytes: Some(PAGE_PREFIX_BYTES), ..Get::default() };
     match fetcher.get_with(url, how).await? {
         Response { content: Content::Changed(page), .. } => {
             let meta = moa_feed::page::page_meta(&String::from_utf8_lossy(&page.body));
-            Ok(Proposal { title: meta.title, description: meta.description, post_id: None })
+            // The page's words become Markdown the curator publishes: inert, whatever they hold (the
+            // title is escaped where it is written, in its link).
+            Ok(Proposal {
+                title: meta.title,
+                description: meta.description.as_deref().map(crate::newsletter::escape_markdown),
+                post_id: None,
+            })
         }
         Response { content: Content::NotModified, .. } => {
             Ok(Proposal { title: None, description: None, post_id: None })

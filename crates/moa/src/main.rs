@@ -561,7 +561,8 @@ async fn newsletter_command(store: &dyn Store, command: NewsletterCommand) -> an
                 post.settings.hidden_from_homepage = Some(true);
             }
             if let Some(date) = date {
-                post.settings.date = date;
+                post.settings.date =
+                    moa::newsletter::front_matter_date(date.trim()).map_err(anyhow::Error::msg)?.to_string();
             }
             if given {
                 moa::curation::save_settings(store, month, &post.settings).await?;
@@ -979,6 +980,7 @@ async fn sources_command(settings: &Settings, store: &dyn Store, command: Source
                 anyhow::ensure!(matches!(u.scheme(), "http" | "https"), "--feed-url must be http(s)");
                 spec.feed_url = v;
             }
+            let spec = moa::registry::checked(spec).map_err(anyhow::Error::msg)?;
             let detail = spec.feed_url.clone();
             store.update_source(&id, &moa_store::NewSource { spec, selectors: row.selectors }).await?;
             audit("source.edit", id.clone(), detail).await?;
@@ -1127,7 +1129,9 @@ async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
         // Nothing of the web: no search index to keep, only what a supervisor and Prometheus ask.
         tracing::info!("crawling; serving /healthz, /readyz and /metrics on http://{addr}");
         eprintln!("moa: crawler serving http://{addr}");
-        let app = web::ops_router(web::AppState::new(store.clone()));
+        let mut ops = web::AppState::new(store.clone());
+        ops.operations = Arc::new(settings.operations.clone());
+        let app = web::ops_router(ops);
         moa::listen::serve(listener, app, settings.server.clone(), shutdown_signal()).await?;
         return Ok(());
     }
@@ -1167,6 +1171,7 @@ async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
     state.crawler = Some(crawler.clone());
     state.settings = Arc::new(moa::config::effective(&settings));
     state.trusted_proxies = Arc::new(settings.server.trusted_proxies.clone());
+    state.operations = Arc::new(settings.operations.clone());
     moa::listen::serve(listener, web::router(state), settings.server.clone(), shutdown_signal()).await?;
     Ok(())
 }

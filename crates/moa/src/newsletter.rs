@@ -99,7 +99,7 @@ impl Month {
         }
     }
 
-    /// The default publish date: the month's last day, a minute past midnight.
+    /// The default publish date: the month's last day, a minute past midnight (see [`front_matter_date`]).
     pub fn default_date(self) -> String {
         format!("{:04}-{:02}-{:02}T00:01:00", self.year, self.month, self.days())
     }
@@ -152,13 +152,75 @@ pub struct Post {
     pub items: Vec<Item>,
 }
 
-/// The post, byte for byte in the newsletter format.
+/// A front-matter date as Hugo reads it: `YYYY-MM-DD`, optionally `THH:MM[:SS]` and `Z` or `±HH:MM`.
+/// Anything else (a newline, a quote, "yesterday") is refused: the value is written into the front
+/// matter, where it could otherwise add keys or end it.
+pub fn front_matter_date(date: &str) -> Result<&str, String> {
+    let refuse = || format!("the date {date:?} is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (with Z or ±HH:MM if wanted)");
+    let b = date.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let number = |r: std::ops::Range<usize>| date[r].parse::<u32>().unwrap_or(u32::MAX);
+    if !(digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'-') && digits(8..10)) {
+        return Err(refuse());
+    }
+    let (year, month, day) = (number(0..4) as i32, number(5..7), number(8..10));
+    let days = if (1..=12).contains(&month) { Month { year, month: month as u8 }.days() } else { 0 };
+    if day == 0 || day > u32::from(days) {
+        return Err(refuse());
+    }
+    let mut rest = &date[10..];
+    if let Some(time) = rest.strip_prefix('T') {
+        let t = time.as_bytes();
+        let seconds = t.get(5) == Some(&b':');
+        let len = if seconds { 8 } else { 5 };
+        let clock_ok = time.get(..len).is_some_and(|c| {
+            let parts: Vec<&str> = c.split(':').collect();
+            parts.iter().all(|p| p.len() == 2 && p.bytes().all(|d| d.is_ascii_digit()))
+                && parts[0].parse::<u32>().is_ok_and(|h| h < 24)
+                && parts[1..].iter().all(|p| p.parse::<u32>().is_ok_and(|m| m < 60))
+        });
+        if !clock_ok {
+            return Err(refuse());
+        }
+        rest = &time[len..];
+        let zone_ok = rest.is_empty()
+            || rest == "Z"
+            || (rest.len() == 6
+                && rest.starts_with(['+', '-'])
+                && rest.as_bytes()[3] == b':'
+                && rest[1..3].parse::<u32>().is_ok_and(|h| h <= 14)
+                && rest[4..6].parse::<u32>().is_ok_and(|m| m < 60));
+        if !zone_ok {
+            return Err(refuse());
+        }
+    } else if !rest.is_empty() {
+        return Err(refuse());
+    }
+    Ok(date)
+}
+
+/// Text taken from a fetched page, made inert in Markdown: the characters that start markup (links,
+/// images, emphasis, code, raw HTML, entities, headings) are escaped, so it reads as written.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '!' | '#' | '|' | '~') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The post, byte for byte in the newsletter format. A stored date that is not one (written before dates
+/// were checked) gives way to the month's default.
 pub fn render(post: &Post) -> String {
     let Post { month, settings, items } = post;
     let description = month.description();
+    let default_date = month.default_date();
     let mut out = format!(
         "---\ndate: \"{}\"\ntitle: {}\ncategories:\n- Newsletter\ndescription: {description}\nsummary: {description}\ndraft: {}\n",
-        settings.date,
+        front_matter_date(&settings.date).unwrap_or(&default_date),
         month.title(),
         settings.draft
     );
@@ -191,7 +253,7 @@ pub fn link(title: &str, url: &str) -> String {
     format!("[{}]({})", escape_link_text(title), destination(url))
 }
 
-/// Brackets and backslashes escaped, except inside code spans, where escapes do not apply (and where
+/// Brackets, angle brackets and backslashes escaped, except inside code spans, where escapes do not apply (and where
 /// CommonMark's code spans bind tighter than the link's brackets anyway).
 fn escape_link_text(title: &str) -> String {
     let mut out = String::with_capacity(title.len());
@@ -203,7 +265,8 @@ fn escape_link_text(title: &str) -> String {
             continue;
         }
         let c = rest.chars().next().unwrap_or_default();
-        if matches!(c, '[' | ']' | '\\') || (c == '`') {
+        // Angle brackets too: a title (often a fetched page's) must not be raw HTML in the post.
+        if matches!(c, '[' | ']' | '\\' | '<' | '>') || (c == '`') {
             out.push('\\');
         }
         out.push(c);
@@ -615,7 +678,8 @@ pub fn parse_link_line(text: &str) -> Option<(String, String)> {
 }
 
 /// Commentary as HTML for moa's own pages and feeds: CommonMark with footnotes and tables, raw HTML shown
-/// as text and links to anything but http(s), mailto or a relative address dropped to their text.
+/// as text, links to anything but http(s), mailto or a relative address dropped to their text, and
+/// images turned into links to them (a reader's browser loads nothing from hosts the curator named).
 pub fn commentary_html(markdown: &str) -> String {
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
     let options = Options::ENABLE_FOOTNOTES | Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
@@ -639,6 +703,10 @@ pub fn commentary_html(markdown: &str) -> String {
             dropped_links -= 1;
             None
         }
+        Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            Some(Event::Start(Tag::Link { link_type, dest_url, title, id }))
+        }
+        Event::End(TagEnd::Image) => Some(Event::End(TagEnd::Link)),
         other => Some(other),
     });
     let mut html = String::new();

@@ -72,7 +72,7 @@ fn parse_csv(text: &str, path: &str) -> Result<Vec<SourceSpec>, RegistryError> {
         if spec.name_ko.is_empty() && spec.name_en.is_empty() {
             return Err(invalid("a name (name_ko or name_en) is required".into()));
         }
-        out.push(fill_names(spec));
+        out.push(checked(fill_names(spec)).map_err(invalid)?);
     }
     Ok(out)
 }
@@ -85,6 +85,26 @@ fn fill_names(mut s: SourceSpec) -> SourceSpec {
         s.name_en = s.name_ko.clone();
     }
     s
+}
+
+/// A source as moa stores it, whichever way it came: names on one line without bidirectional controls
+/// (a name must not read backwards on every page), and a homepage that is an http(s) address (it is
+/// republished as a link in pages, OPML and the API) or, when none is given, the feed's site.
+pub fn checked(mut spec: SourceSpec) -> Result<SourceSpec, String> {
+    spec.name_ko = moa_feed::text::one_line(&spec.name_ko);
+    spec.name_en = moa_feed::text::one_line(&spec.name_en);
+    if spec.homepage.trim().is_empty() {
+        spec.homepage = site_of(&spec.feed_url);
+    } else {
+        check_url(spec.homepage.trim()).map_err(|m| format!("homepage: {m}"))?;
+        spec.homepage = spec.homepage.trim().to_string();
+    }
+    Ok(spec)
+}
+
+/// `scheme://host/` of a URL.
+fn site_of(url: &str) -> String {
+    url::Url::parse(url).map(|u| format!("{}://{}/", u.scheme(), u.host_str().unwrap_or(""))).unwrap_or_default()
 }
 
 fn check_url(u: &str) -> Result<(), String> {
@@ -111,12 +131,9 @@ pub fn from_opml(text: &str, path: &str) -> Result<Vec<SourceSpec>, RegistryErro
             id = format!("{base}-{n}");
             n += 1;
         }
-        let homepage = o.html_url.clone().unwrap_or_else(|| {
-            url::Url::parse(&o.xml_url)
-                .map(|u| format!("{}://{}/", u.scheme(), u.host_str().unwrap_or("")))
-                .unwrap_or_default()
-        });
-        out.push(SourceSpec {
+        // An htmlUrl that is no http(s) address gives way to the feed's site.
+        let homepage = o.html_url.clone().filter(|h| check_url(h).is_ok()).unwrap_or_else(|| site_of(&o.xml_url));
+        let spec = checked(SourceSpec {
             id,
             name_ko: o.title.clone(),
             name_en: o.title,
@@ -125,6 +142,9 @@ pub fn from_opml(text: &str, path: &str) -> Result<Vec<SourceSpec>, RegistryErro
             platform: String::new(),
             user_agent: None,
         });
+        if let Ok(spec) = spec {
+            out.push(spec);
+        }
     }
     if out.is_empty() {
         return Err(RegistryError::Format { path: path.into(), message: "no <outline> with an http(s) xmlUrl".into() });
@@ -163,6 +183,17 @@ mod tests {
         assert_eq!(err, "mine.csv: line 3: id \"bad id\" must be letters, digits, '-' or '_'");
         let dup = "id,name_ko,name_en,homepage,feed_url\na,가,A,https://a.com,https://a.com/feed\na,가,A,https://a.com,https://a.com/feed\n";
         assert!(parse_csv(dup, "x").unwrap_err().to_string().contains("duplicate id"));
+        let js_home = "id,name_ko,name_en,homepage,feed_url\na,가,A,javascript:alert(1),https://a.com/feed\n";
+        let e = parse_csv(js_home, "x.csv").unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("homepage") && e.contains("scheme javascript"), "{e}");
+        let bidi = "id,name_ko,name_en,homepage,feed_url\na,\u{202e}가나,A\u{2066},,https://a.com/feed\n";
+        let s = parse_csv(bidi, "x.csv").unwrap();
+        assert_eq!(
+            (s[0].name_ko.as_str(), s[0].name_en.as_str(), s[0].homepage.as_str()),
+            ("가나", "A", "https://a.com/")
+        );
+        let opml = r#"<opml><body><outline text="x" xmlUrl="https://x.example/feed" htmlUrl="javascript:alert(1)"/></body></opml>"#;
+        assert_eq!(from_opml(opml, "x.opml").unwrap()[0].homepage, "https://x.example/");
         let js = "id,name_ko,name_en,homepage,feed_url\na,가,A,https://a.com,javascript:alert(1)\n";
         assert!(parse_csv(js, "x").unwrap_err().to_string().contains("only http and https"));
         assert!(parse_csv("id,name\n", "x").unwrap_err().to_string().contains("missing column"));

@@ -42,6 +42,8 @@ pub struct AppState {
     pub crawler: Option<Arc<crate::crawl::Crawler>>,
     /// The settings in effect (key, variable, value), for the console's settings page.
     pub settings: Arc<Vec<(&'static str, &'static str, String)>>,
+    /// Who may read `/metrics` and sources' error texts.
+    pub operations: Arc<OperationsAccess>,
     /// The reverse proxies whose `X-Forwarded-For` is believed; none by default.
     pub trusted_proxies: Arc<crate::listen::TrustedProxies>,
     /// How long a built page, feed or API answer is served again; zero builds every answer afresh.
@@ -61,6 +63,7 @@ impl AppState {
             crawler: None,
             settings: Arc::default(),
             trusted_proxies: Arc::default(),
+            operations: Arc::default(),
             cache_ttl: DEFAULT_CACHE_TTL,
             source_list: Arc::new(crate::cache::SourceList::new(DEFAULT_CACHE_TTL)),
         }
@@ -195,7 +198,29 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// What readers need is public; how the service runs (`/metrics`, the texts of fetch errors, which name
+/// hosts and addresses) only when the operator says so, to a scraper with the token, or to an operator.
+#[derive(Debug, Clone, Default)]
+pub struct OperationsAccess {
+    pub public: bool,
+    /// `Authorization: Bearer TOKEN` opens `/metrics` (for Prometheus).
+    pub metrics_token: Option<String>,
+}
+
+impl OperationsAccess {
+    async fn allows_metrics(&self, state: &AppState, headers: &HeaderMap) -> bool {
+        let bearer =
+            headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        self.public
+            || matches!((&self.metrics_token, bearer), (Some(token), Some(given)) if crate::auth::same_token(token, given.trim()))
+            || crate::curate::curator_of(state, headers).await.is_some_and(|c| c.is_operator())
+    }
+}
+
+async fn metrics(State(state): State<AppState>, ctx: PageCtx, headers: HeaderMap) -> Response {
+    if !state.operations.allows_metrics(&state, &headers).await {
+        return not_found(ctx).await;
+    }
     let sources =
         state.sources().await.inspect_err(|e| tracing::warn!(error = %e, "cannot read the sources for /metrics"));
     let body = crate::metrics::render(state.store.as_ref(), sources.as_deref().ok().map(Vec::as_slice)).await;

@@ -454,13 +454,19 @@ async fn an_operator_adds_a_blog_by_homepage_previews_saves_refreshes_and_sees_i
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_parse_as_prometheus_text_and_readiness_follows_the_database() {
     let (_dir, store, _) = common::crawled_store(&["kr-zum-techblog.xml", "kr-cheese10yun-atom.xml"]).await;
-    let web = start_web(moa::web::AppState::new(store.clone())).await;
+    let mut state = moa::web::AppState::new(store.clone());
+    state.operations =
+        std::sync::Arc::new(moa::web::OperationsAccess { public: false, metrics_token: Some("s3cret".into()) });
+    let web = start_web(state).await;
     let mut c = Client::new(web);
+    assert_eq!(c.get("/metrics").await.status, 404, "not for everyone");
+    let bad = c.send(c.http.get(format!("{}/metrics", c.base)), &[("authorization", "Bearer nope")]).await;
+    assert_eq!(bad.status, 404);
     let company = store.sources().await.unwrap()[0].spec.id.clone();
     assert_eq!(c.get(&format!("/company/{company}")).await.status, 200);
     assert_eq!(c.get("/nope/nope").await.status, 404);
     assert_eq!((c.get("/healthz").await.status, c.get("/readyz").await.status), (200, 200));
-    let text = c.get("/metrics").await.body;
+    let text = c.send(c.http.get(format!("{}/metrics", c.base)), &[("authorization", "Bearer s3cret")]).await.body;
     let scrape =
         prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).expect("Prometheus text format");
     let value = |name: &str, labels: &[(&str, &str)]| -> Option<f64> {

@@ -376,3 +376,71 @@ async fn the_users_page_shows_failed_sign_ins() {
     let row = page.body.split("data-user=\"kim\"").nth(1).unwrap().split("</tr>").next().unwrap();
     assert!(row.contains("<td class=\"failed-sign-ins\">8 (지연 중)</td>"), "{row}");
 }
+
+/// The newsletter's front matter takes only a date as its date, and what a fetched page says is inert
+/// Markdown in the post (no raw HTML, no javascript: link); the public page loads no curator-named image.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_scraps_and_settings_cannot_inject_into_the_newsletter() {
+    use common::client::Client;
+    let pages = Arc::new(TestServer::default());
+    let pages_addr = pages.start("127.0.0.1").await;
+    pages.route(
+        "/hostile",
+        Reply::Body {
+            body: br#"<html><head><title>&lt;b&gt;Bold&lt;/b&gt; title</title><meta property="og:description" content="&lt;script&gt;alert(1)&lt;/script&gt; [x](javascript:alert(1)) ![i](http://tracker.example/p.png) **loud**"></head><body>x</body></html>"#.to_vec(),
+            headers: vec![("content-type", "text/html; charset=utf-8".into())],
+        },
+    );
+    let (_dir, store) = store_with_source("http://127.0.0.1:9/feed.xml").await;
+    let hash = moa::auth::hash_password("correct horse battery").unwrap();
+    assert!(store.set_user_password("kim", &hash, 1).await.unwrap());
+    let state = common::state_with_crawler(store.clone(), common::fetch_config());
+    let addr = start_web(state).await;
+    let (mut curator, csrf) = Client::sign_in(addr, "kim", "correct horse battery").await;
+    let month = moa::curation::current_month(moa::now_unix()).to_string();
+
+    // A date with a newline (new keys, the front matter's end, raw HTML) is refused; so is a non-date.
+    for date in
+        ["2026-12-31T00:01:00\"\ndraft: false\ntitle: pwned\n---\n<script>alert(1)</script>", "yesterday", "2026-02-30"]
+    {
+        let r = curator.post(&format!("/curate/{month}/settings"), &[("csrf", &csrf), ("date", date)]).await;
+        assert_eq!(r.status, 422, "{date:?}");
+    }
+    let r = curator
+        .post(&format!("/curate/{month}/settings"), &[("csrf", &csrf), ("date", "2026-12-24T09:00:00+09:00")])
+        .await;
+    assert_eq!(r.status, 303);
+
+    let page = format!("http://{pages_addr}/hostile");
+    let r = curator
+        .post(&format!("/curate/{month}/scraps"), &[("csrf", &csrf), ("url", &page), ("section", "article")])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let md = curator.get(&format!("/curate/{month}/post.md")).await.body;
+    let front = md.split("\n---\n").next().unwrap();
+    assert!(front.contains("date: \"2026-12-24T09:00:00+09:00\"") && !front.contains("pwned"), "{front}");
+    assert_eq!(md.matches("\n---\n").count(), 1, "one front matter: {md}");
+    assert!(!md.contains("<script>") && !md.contains("[x](javascript:") && !md.contains("![i]("), "{md}");
+    assert!(
+        md.contains("\\<script\\>alert(1)\\<") && md.contains("\\*\\*loud\\*\\*"),
+        "the words are kept, inert: {md}"
+    );
+    assert!(md.contains("### [\\<b\\>Bold\\</b\\> title]("), "{md}");
+
+    // The public page: the curator's own image Markdown becomes a link, never an <img> a reader loads.
+    let scrap = store.scraps(Some(&month)).await.unwrap().remove(0);
+    let fields = moa_store::ScrapFields {
+        month: scrap.month.clone(),
+        section: scrap.section.clone(),
+        title: scrap.title.clone(),
+        url: scrap.url.clone(),
+        commentary: "좋은 글 ![추적](http://tracker.example/p.png)".into(),
+        post_id: None,
+    };
+    assert!(store.update_scrap(scrap.id, &fields, moa::now_unix()).await.unwrap());
+    let public = http().get(format!("http://{addr}/newsletter/{month}")).send().await.unwrap();
+    assert_eq!(public.status(), 200);
+    let html = public.text().await.unwrap();
+    assert!(!html.contains("<img") && !html.contains("<script>"), "{html}");
+    assert!(html.contains("<a href=\"http://tracker.example/p.png\">추적</a>"), "{html}");
+}
