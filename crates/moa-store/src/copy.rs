@@ -25,6 +25,7 @@ const TABLES: &[(&str, &[&str])] = &[
     ("sessions", &["token_hash"]),
     ("audit_log", &["id"]),
     ("sign_in_failures", &["key"]),
+    ("store_settings", &["key"]),
 ];
 
 /// Tables whose ids PostgreSQL generates: after the copy, their identities continue past the copied ids.

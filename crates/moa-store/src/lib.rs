@@ -45,6 +45,11 @@ pub trait Store: Send + Sync + 'static {
     /// sources no longer listed disabled (their posts are kept).
     async fn sync_registry(&self, sources: &[SourceSpec], now: i64) -> Result<SyncStats>;
 
+    /// The registry this database follows: "builtin", or the path of an operator's list.
+    async fn followed_registry(&self) -> Result<Option<String>>;
+
+    async fn follow_registry(&self, registry: &str) -> Result<()>;
+
     /// Every source with its state and post count, ordered by id.
     async fn sources(&self) -> Result<Vec<SourceRow>>;
 

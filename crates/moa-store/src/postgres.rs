@@ -36,6 +36,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "console", include_str!("../migrations/postgres/0008_console.sql")),
     (9, "scale_out", include_str!("../migrations/postgres/0009_scale_out.sql")),
     (10, "site_pages", include_str!("../migrations/postgres/0010_site_pages.sql")),
+    (11, "registry", include_str!("../migrations/postgres/0011_registry.sql")),
 ];
 
 /// Advisory lock keys (any numbers, as long as they are moa's own).
@@ -458,6 +459,22 @@ async fn close_gap(tx: &mut PgConnection, month: &str, section: &str, position: 
 
 #[async_trait::async_trait]
 impl Store for PgStore {
+    async fn followed_registry(&self) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM store_settings WHERE key = 'registry'")
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn follow_registry(&self, registry: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO store_settings (key, value) VALUES ('registry', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(registry)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn sync_registry(&self, sources: &[SourceSpec], now: i64) -> Result<SyncStats> {
         let mut tx = self.pool.begin().await?;
         // Every process syncs at start-up; one at a time, or their row locks could deadlock.

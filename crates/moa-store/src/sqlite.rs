@@ -76,6 +76,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "console", include_str!("../migrations/sqlite/0008_console.sql")),
     (9, "scale_out", include_str!("../migrations/sqlite/0009_scale_out.sql")),
     (10, "site_pages", include_str!("../migrations/sqlite/0010_site_pages.sql")),
+    (11, "registry", include_str!("../migrations/sqlite/0011_registry.sql")),
 ];
 
 pub struct SqliteStore {
@@ -439,6 +440,22 @@ async fn record_check(tx: &mut sqlx::SqliteConnection, check: &SourceCheck) -> R
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
+    async fn followed_registry(&self) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM store_settings WHERE key = 'registry'")
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    async fn follow_registry(&self, registry: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO store_settings (key, value) VALUES ('registry', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(registry)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
     async fn sync_registry(&self, sources: &[SourceSpec], now: i64) -> Result<SyncStats> {
         let mut tx = self.writer.begin().await?;
         let existing: Registered = sqlx::query("SELECT * FROM sources WHERE origin = 'registry'")

@@ -647,18 +647,72 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
     )
 }
 
-/// Opens the store and brings its sources in line with the registry.
+/// Opens the store and leaves its sources as they are: only commands about sources (serve, crawl,
+/// sources …) bring them in line with a registry. A `--sources` this command ignores is pointed out.
 async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     let options = moa_store::OpenOptions { max_connections: settings.database_max_connections };
     let store = moa_store::open_with(&settings.database_url, &options)
         .await
         .with_context(|| format!("cannot open the database {}", settings.database_url))?;
-    let sources = match &settings.sources {
-        Some(path) => registry::load(path)?,
-        None => registry::builtin(),
+    if let Some(given) = registry_given(settings)? {
+        let followed = store.followed_registry().await?.unwrap_or_else(|| BUILTIN_REGISTRY.into());
+        if given != followed {
+            eprintln!(
+                "note: this command leaves the sources as they are; the database follows the registry {followed}, \
+                 and only serve, crawl and sources commands switch it to {given}"
+            );
+        }
+    }
+    Ok(store)
+}
+
+/// How the store names the built-in registry (and `--sources builtin` goes back to it).
+const BUILTIN_REGISTRY: &str = "builtin";
+
+/// The registry `--sources` / `MOA_SOURCES` names, as the store records it (an absolute path).
+fn registry_given(settings: &Settings) -> anyhow::Result<Option<String>> {
+    settings
+        .sources
+        .as_ref()
+        .map(|p| {
+            if p.as_os_str() == BUILTIN_REGISTRY {
+                return Ok(BUILTIN_REGISTRY.to_string());
+            }
+            let abs = std::path::absolute(p).with_context(|| format!("cannot resolve the path {}", p.display()))?;
+            Ok(abs.display().to_string())
+        })
+        .transpose()
+}
+
+/// Opens the store and brings its sources in line with the registry it follows: the one `--sources`
+/// names (which it then follows), else the one it followed before, else the built-in one. So a
+/// deployment's own list survives any command run without the flag.
+async fn open_synced_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    let options = moa_store::OpenOptions { max_connections: settings.database_max_connections };
+    let store = moa_store::open_with(&settings.database_url, &options)
+        .await
+        .with_context(|| format!("cannot open the database {}", settings.database_url))?;
+    let followed = store.followed_registry().await?;
+    let registry = match (registry_given(settings)?, followed) {
+        (Some(given), Some(followed)) if given != followed => {
+            eprintln!("note: the database followed the registry {followed}; from now on it follows {given}");
+            given
+        }
+        (Some(given), _) => given,
+        (None, Some(followed)) => followed,
+        (None, None) => BUILTIN_REGISTRY.to_string(),
+    };
+    let sources = if registry == BUILTIN_REGISTRY {
+        registry::builtin()
+    } else {
+        registry::load(std::path::Path::new(&registry)).with_context(|| {
+            format!("the database follows the registry {registry}; give --sources FILE (or --sources builtin) to follow another")
+        })?
     };
     let stats = store.sync_registry(&sources, now_unix()).await?;
+    store.follow_registry(&registry).await?;
     tracing::info!(
+        registry = %registry,
         sources = sources.len(),
         added = stats.added,
         updated = stats.updated,
@@ -673,7 +727,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { role, no_crawl, .. } => serve(settings, if no_crawl { Role::Web } else { role }).await,
         Command::Crawl { once, all, source } => {
-            let store = open_store(&settings).await?;
+            let store = open_synced_store(&settings).await?;
             let crawler = crawler(&settings, store, std::io::stderr().is_terminal())?;
             if !once {
                 // The crawling process keeps the retention, as `serve` does (its web-only role does not).
@@ -755,11 +809,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             newsletter_command(store.as_ref(), command).await
         }
         Command::Sources { command: SourcesCommand::List { json } } => {
-            let store = open_store(&settings).await?;
+            let store = open_synced_store(&settings).await?;
             print_sources(store.as_ref(), json).await
         }
         Command::Sources { command } => {
-            let store = open_store(&settings).await?;
+            let store = open_synced_store(&settings).await?;
             sources_command(&settings, store.as_ref(), command).await
         }
         Command::Backup { file } => {
@@ -1113,7 +1167,7 @@ fn crawler(settings: &Settings, store: Arc<dyn Store>, progress: bool) -> anyhow
 }
 
 async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
-    let store = open_store(&settings).await?;
+    let store = open_synced_store(&settings).await?;
     let crawler = Arc::new(crawler(&settings, store.clone(), false)?);
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await

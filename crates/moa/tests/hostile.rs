@@ -444,3 +444,52 @@ async fn hostile_scraps_and_settings_cannot_inject_into_the_newsletter() {
     assert!(!html.contains("<img") && !html.contains("<script>"), "{html}");
     assert!(html.contains("<a href=\"http://tracker.example/p.png\">추적</a>"), "{html}");
 }
+
+/// A command that is not about sources leaves the operator's list alone: `moa user add` without
+/// `--sources` once enabled the 162 built-in blogs and disabled the operator's own.
+#[test]
+fn commands_not_about_sources_never_change_the_source_list() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("mine.csv");
+    std::fs::write(&csv, "id,name_ko,name_en,homepage,feed_url\nmine,우리 블로그,Ours,https://ours.example/,https://ours.example/feed.xml\n")
+        .unwrap();
+    let moa = |args: &[&str], sources: Option<&std::path::Path>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_moa"));
+        c.args(args)
+            .current_dir(dir.path())
+            .env_remove("MOA_SOURCES")
+            .env("MOA_DATABASE_URL", format!("sqlite://{}", dir.path().join("moa.db").display()))
+            .env("MOA_SEARCH_INDEX", dir.path().join("search"))
+            .env("MOA_LOG", "off")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        if let Some(s) = sources {
+            c.arg("--sources").arg(s);
+        }
+        let mut child = c.spawn().unwrap();
+        child.stdin.take().unwrap().write_all(b"correct horse battery\n").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "moa {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    let (listed, _) = moa(&["sources", "list", "--json"], Some(&csv));
+    let sources: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(sources.as_array().unwrap().len(), 1);
+
+    moa(&["user", "add", "kim"], None);
+    let (_, note) = moa(&["user", "list"], Some(std::path::Path::new("builtin")));
+    assert!(note.contains("leaves the sources as they are") && note.contains("mine.csv"), "{note}");
+    // Without the flag, the sources commands follow the list the database follows.
+    let (listed, _) = moa(&["sources", "list", "--json"], None);
+    let sources: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let enabled_ids: Vec<&str> = sources
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["enabled"] == true)
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(enabled_ids, ["mine"]);
+}
