@@ -184,7 +184,12 @@ fn is_escaped_markup(html: &str) -> bool {
 
 /// A one-line title of at most [`TITLE_MAX_CHARS`]; only as much of it is read as can be kept.
 fn clean_title(t: &RawText) -> String {
-    truncate(&one_line(&text_prefix(t, 2 * TITLE_MAX_CHARS)), TITLE_MAX_CHARS)
+    bounded(one_line(&text_prefix(t, 2 * TITLE_MAX_CHARS)), TITLE_MAX_CHARS)
+}
+
+/// The text cut to `max` characters, kept as it is (no copy) when it is short enough.
+fn bounded(text: String, max: usize) -> String {
+    if text.len() <= max { text } else { truncate(&text, max) }
 }
 
 fn normalize_entry(
@@ -321,13 +326,13 @@ fn normalize_entry(
         }
         // Most categories are plain words: only markup or references need the HTML reader.
         let c = if c.contains(['<', '&']) { one_line(&html_to_text(c)) } else { one_line(c) };
-        let c = truncate(&c, CATEGORY_MAX_CHARS);
+        let c = bounded(c, CATEGORY_MAX_CHARS);
         if !c.is_empty() && !categories.iter().any(|kept| same_ignoring_case(kept, &c)) {
             categories.push(c);
         }
     }
 
-    let entry = Entry {
+    let mut entry = Entry {
         id,
         title,
         link,
@@ -338,7 +343,7 @@ fn normalize_entry(
             .iter()
             .chain(&raw.contributors)
             .filter_map(|a| author_name(&one_line(a)))
-            .map(|a| truncate(&a, AUTHOR_MAX_CHARS))
+            .map(|a| bounded(a, AUTHOR_MAX_CHARS))
             .next(),
         summary,
         thumbnail,
@@ -346,7 +351,7 @@ fn normalize_entry(
             .category_labels
             .into_iter()
             .filter(|(term, _)| categories.contains(term))
-            .map(|(term, label)| (term, truncate(&one_line(&label), CATEGORY_MAX_CHARS)))
+            .map(|(term, label)| (term, bounded(one_line(&label), CATEGORY_MAX_CHARS)))
             .collect(),
         categories,
         content_html: raw
@@ -355,7 +360,31 @@ fn normalize_entry(
             .map(|c| c.value)
             .or_else(|| raw.summary.filter(|s| s.kind == TextKind::Html).map(|s| s.value)),
     };
+    without_nul(&mut entry);
     (entry, facts)
+}
+
+/// NUL, which JSON (`\u0000`) and character references can spell, out of every text of an entry:
+/// PostgreSQL cannot store it, and no reader needs it.
+fn without_nul(entry: &mut Entry) {
+    let texts = [&mut entry.id, &mut entry.title]
+        .into_iter()
+        .chain(entry.link.as_mut())
+        .chain(entry.author.as_mut())
+        .chain(entry.summary.as_mut())
+        .chain(entry.thumbnail.as_mut())
+        .chain(entry.content_html.as_mut())
+        .chain(entry.categories.iter_mut());
+    for text in texts {
+        if text.contains('\0') {
+            text.retain(|c| c != '\0');
+        }
+    }
+    if entry.category_labels.values().any(|l| l.contains('\0')) {
+        for label in entry.category_labels.values_mut() {
+            label.retain(|c| c != '\0');
+        }
+    }
 }
 
 /// The name in an author field: RSS writes `email (Name)`, others `Name <email>` or `Name (email)`. An

@@ -134,8 +134,9 @@ fn strip_read_more_tail(line: &str) -> &str {
     line
 }
 
-/// Collapses all whitespace, newlines included, into single spaces, and drops the bidirectional
-/// controls (U+202A–U+202E, U+2066–U+2069) that can make a title read backwards ("lleb exe.jpg").
+/// Collapses all whitespace, newlines included, into single spaces, and drops ASCII control characters
+/// and the bidirectional controls (U+202A–U+202E, U+2066–U+2069) that can make a title read backwards
+/// ("lleb exe.jpg").
 pub fn one_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let bytes = text.as_bytes();
@@ -146,6 +147,8 @@ pub fn one_line(text: &str) -> String {
     while i < bytes.len() {
         let (width, is_space) = match bytes[i] {
             b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => (1, true),
+            // Other control characters (NUL among them, which PostgreSQL cannot store) are dropped.
+            0x00..=0x08 | 0x0e..=0x1f | 0x7f => (1, false),
             // Lead bytes of the non-ASCII whitespace characters (U+0085, U+00A0, U+1680, U+2000…, U+3000)
             // and of the bidirectional controls.
             0xc2 | 0xe1 | 0xe2 | 0xe3 => match text[i..].chars().next() {
@@ -334,6 +337,7 @@ mod tests {
         assert_eq!(one_line("\u{2067}제목\u{2069} 끝 \u{202a} x"), "제목 끝 x");
         assert_eq!(one_line("a \u{202e}b\u{202c} c"), "a b c");
         assert_eq!(one_line("\u{202e}"), "");
+        assert_eq!(one_line("a\u{0}b\u{1b}[31m c\u{7f}"), "ab[31m c");
     }
 
     #[test]

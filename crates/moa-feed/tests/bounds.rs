@@ -75,3 +75,14 @@ fn bidi_controls_leave_titles_and_names() {
     assert_eq!(e.title, "invoicegpj.exe");
     assert_eq!(e.author.as_deref(), Some("관리자"));
 }
+
+#[test]
+fn nul_and_control_characters_never_reach_the_store() {
+    let doc = r#"{"version":"https://jsonfeed.org/version/1.1","title":"j\u0000","items":[{"id":"a\u0000b","url":"https://blog.example.com/1","title":"제\u0000목\u001b","content_html":"<p>본\u0000문</p>","summary":"요\u0000약","tags":["t\u0000ag"],"authors":[{"name":"이\u0000름"}],"date_published":"2024-01-01T00:00:00Z"}]}"#;
+    let feed = parse(doc.as_bytes(), &opts()).expect("parses");
+    let e = &feed.entries[0];
+    let all = serde_json::to_string(&feed).unwrap();
+    assert!(!all.contains("\\u0000") && !all.contains('\0'), "{all}");
+    assert_eq!((e.title.as_str(), e.id.as_str(), e.author.as_deref()), ("제목", "ab", Some("이름")));
+    assert_eq!(e.categories, ["tag"]);
+}

@@ -404,11 +404,15 @@ pub fn url_key(url: &str) -> Option<String> {
 /// Titles compared across feeds: letters and digits only, lowercased. Short titles ("회고", "Weekly")
 /// say too little to call two posts one article, so they have no key.
 pub fn title_key(title: &str) -> Option<String> {
-    let key: String = title.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+    let key: String =
+        title.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).take(TITLE_KEY_MAX_CHARS).collect();
     (key.chars().count() >= TITLE_KEY_MIN_CHARS).then_some(key)
 }
 
 const TITLE_KEY_MIN_CHARS: usize = 10;
+/// Enough to tell titles apart, and short enough for a PostgreSQL index entry (at most 2,704 bytes)
+/// whatever title a feed sends.
+const TITLE_KEY_MAX_CHARS: usize = 200;
 
 /// Two posts with one title key are one article only when published this close together.
 pub const SAME_ARTICLE_WINDOW_SECONDS: i64 = 3 * 24 * 3600;

@@ -103,7 +103,7 @@ async fn any_stored_posts_leave_every_page_at_200() {
     let text = || {
         prop_oneof![
             "\\PC{0,40}",
-            "[<>&\"'\u{202e}\u{0}가-힣a-z ]{0,200}",
+            "[<>&\"'\u{202e}가-힣a-z ]{0,200}", // No NUL: the normalizer drops it (PostgreSQL cannot store it).
             (1usize..400_000).prop_map(|n| "가<b>&".repeat(n / 5 + 1)),
         ]
     };
