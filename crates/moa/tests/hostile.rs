@@ -177,8 +177,8 @@ async fn slow_and_idle_clients_are_dropped_and_cannot_crowd_out_others() {
     use tokio::io::AsyncWriteExt;
     let (_dir, store) = store_with_source("http://127.0.0.1:9/feed.xml").await;
     let limits = moa::listen::ServerLimits {
-        header_read_timeout: Duration::from_millis(800),
-        request_timeout: Duration::from_millis(1500),
+        header_read_timeout: Duration::from_millis(1500),
+        request_timeout: Duration::from_millis(2500),
         max_connections: 400,
         max_connections_per_ip: 50,
         ..Default::default()
@@ -192,20 +192,21 @@ async fn slow_and_idle_clients_are_dropped_and_cannot_crowd_out_others() {
     }
     let mut refused = 0;
     for stream in &mut crowd[50..] {
-        refused += usize::from(closed_within(stream, Duration::from_millis(300)).await);
+        refused += usize::from(closed_within(stream, Duration::from_secs(3)).await);
     }
     assert_eq!(refused, 150, "connections over the per-address cap are closed");
     // Another reader is served while they wait.
     let started = std::time::Instant::now();
     let health = http().get(format!("http://{addr}/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    assert!(started.elapsed() < Duration::from_secs(2));
+    // Not a speed check: before the caps, such a crowd left /healthz waiting for 24 s.
+    assert!(started.elapsed() < Duration::from_secs(10));
 
     // A head sent slowly, and a connection that sends nothing, are both dropped after the head timeout.
     let (mut slow_head, mut silent) = (crowd.remove(0), crowd.remove(0));
     slow_head.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await.unwrap();
-    assert!(closed_within(&mut silent, Duration::from_secs(3)).await, "an idle connection is closed");
-    assert!(closed_within(&mut slow_head, Duration::from_secs(3)).await, "a slow head is closed");
+    assert!(closed_within(&mut silent, Duration::from_secs(5)).await, "an idle connection is closed");
+    assert!(closed_within(&mut slow_head, Duration::from_secs(5)).await, "a slow head is closed");
 
     // A body that never comes: the request times out.
     let mut slow_body = connect_from("127.0.0.3", addr).await;
@@ -213,16 +214,16 @@ async fn slow_and_idle_clients_are_dropped_and_cannot_crowd_out_others() {
         .write_all(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nname=a")
         .await
         .unwrap();
-    assert!(closed_within(&mut slow_body, Duration::from_secs(4)).await, "a slow body is cut off");
+    assert!(closed_within(&mut slow_body, Duration::from_secs(6)).await, "a slow body is cut off");
 
     // Idle keep-alive after a request: closed too.
     let mut kept = connect_from("127.0.0.4", addr).await;
     kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
-    assert!(closed_within(&mut kept, Duration::from_secs(3)).await, "an idle keep-alive connection is closed");
+    assert!(closed_within(&mut kept, Duration::from_secs(5)).await, "an idle keep-alive connection is closed");
 
     // Once the crowd is gone, its address is served again.
     drop(crowd);
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let mut again = connect_from("127.0.0.2", addr).await;
     again.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
     let mut answer = String::new();
