@@ -375,12 +375,14 @@ fn without_nul(entry: &mut Entry) {
         .chain(entry.thumbnail.as_mut())
         .chain(entry.content_html.as_mut())
         .chain(entry.categories.iter_mut());
+    // A plain byte search: `str::contains(char)` costs several times more over whole contents.
+    let has_nul = |text: &str| memchr::memchr(0, text.as_bytes()).is_some();
     for text in texts {
-        if text.contains('\0') {
+        if has_nul(text) {
             text.retain(|c| c != '\0');
         }
     }
-    if entry.category_labels.values().any(|l| l.contains('\0')) {
+    if entry.category_labels.values().any(|l| has_nul(l)) {
         for label in entry.category_labels.values_mut() {
             label.retain(|c| c != '\0');
         }
