@@ -46,6 +46,7 @@ pub(crate) fn normalize(mut raw: RawFeed, encoding: String, mut warnings: Vec<St
             .filter(|l| l.rel.as_deref().is_some_and(|r| r.split_whitespace().any(|r| r.eq_ignore_ascii_case(rel))))
             .find_map(|l| link::resolve(&l.href, &[feed_base.as_ref(), doc_url]).ok())
             .map(String::from)
+            .filter(|u| u.len() <= URL_MAX_BYTES)
     };
     let (self_url, hub) = (link_with_rel("self"), link_with_rel("hub"));
 

@@ -90,6 +90,26 @@ pub fn user_key(name: &str) -> String {
     format!("user:{name}")
 }
 
+/// One sign-in at a time per client address in this process: parallel guesses would otherwise all pass the
+/// limit check before the first failure is counted.
+#[derive(Debug, Default)]
+pub struct SignInQueue(std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>);
+
+impl SignInQueue {
+    /// Waits for this address's turn; it lasts as long as the guard.
+    pub async fn enter(&self, address: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut queues = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            // Addresses nobody waits on are forgotten.
+            if queues.len() > 1024 {
+                queues.retain(|_, q| std::sync::Arc::strong_count(q) > 1);
+            }
+            queues.entry(address.to_string()).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+}
+
 /// How long a sign-in to a name waits, given the failures against it from everywhere: nothing for the
 /// first few, then a quarter second more per failure, at most three seconds. Distributed guessing gets
 /// slow; the owner, with the right password, still gets in.

@@ -177,12 +177,15 @@ pub async fn layer(State(cache): State<Arc<PageCache>>, request: Request, next: 
     // Read before the handler: a write during it leaves the entry already stale.
     let version = cache.version();
     let response = next.run(request).await;
-    if !cacheable(&response) || !crate::web::fits_in_memory(response.body()) {
+    let known_small =
+        response.extensions().get::<crate::web::Buffered>().is_some() || crate::web::fits_in_memory(response.body());
+    if !cacheable(&response) || !known_small {
         return response;
     }
     let (parts, body) = response.into_parts();
-    // Known to fit: buffering cannot fail; only big ones are not kept.
-    let bytes = match axum::body::to_bytes(body, crate::web::ETAG_MAX_BYTES).await {
+    // Known to fit (compression never grows a body by more than a few bytes per block): buffering cannot
+    // fail; only big ones are not kept.
+    let bytes = match axum::body::to_bytes(body, 2 * crate::web::ETAG_MAX_BYTES).await {
         Ok(b) => b,
         Err(e) => return crate::web::internal_error(e),
     };

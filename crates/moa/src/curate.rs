@@ -147,6 +147,7 @@ pub async fn login(
     }
     let name = form.name.trim();
     let address = crate::web::client_address(&state, &extensions, &headers);
+    let _turn = state.sign_ins.enter(&address).await;
     let keys = auth::sign_in_keys(&address, name);
     // Counted in the store, so every web process sees the same failures.
     let (now, window) = (crate::now_unix(), auth::FAILURE_WINDOW.as_secs() as i64);

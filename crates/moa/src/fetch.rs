@@ -189,7 +189,12 @@ impl Fetcher {
             .timeout(config.timeout)
             // Followed by hand, one hop at a time: see `get_with`.
             .redirect(redirect::Policy::none())
-            .dns_resolver(GuardedResolver { guard: guard(&config), hosts: Arc::new(config.hosts.clone()) })
+            .dns_resolver(GuardedResolver {
+                guard: guard(&config),
+                hosts: Arc::new(config.hosts.clone()),
+                // The operator's proxy is theirs to name: often a private address, resolved like any other.
+                proxy_host: config.proxy.as_deref().and_then(|p| Url::parse(p).ok()?.host_str().map(str::to_string)),
+            })
             .pool_idle_timeout(Duration::from_secs(30))
             .build()?;
         let politeness = Politeness::new(config.concurrency, config.per_host_concurrency, config.per_host_spacing);
@@ -497,8 +502,8 @@ pub fn is_public(ip: IpAddr) -> bool {
             let s = v6.segments();
             let embedded = |hi: u16, lo: u16| std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
             // Forms that carry an IPv4 address are judged by it: mapped (::ffff:a.b.c.d), compatible
-            // (::a.b.c.d), 6to4 (2002:AABB:CCDD::), NAT64 (64:ff9b::/96 and the local 64:ff9b:1::/48) and
-            // Teredo (2001:0::/32, the client's address inverted in the last 32 bits).
+            // (::a.b.c.d), 6to4 (2002:AABB:CCDD::), Teredo (2001:0::/32, the client's address inverted in
+            // the last 32 bits), NAT64 (64:ff9b::/96) and SIIT. The local NAT64 64:ff9b:1::/48 is refused.
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
@@ -511,6 +516,12 @@ pub fn is_public(ip: IpAddr) -> bool {
             if s[0] == 0x2001 && s[1] == 0 {
                 return is_public(IpAddr::V4(embedded(s[2], s[3]))) && is_public(IpAddr::V4(embedded(!s[6], !s[7])));
             }
+            // NAT64's well-known /96 (what DNS64 answers for IPv4-only sites) and SIIT's ::ffff:0:a.b.c.d.
+            if (s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4])
+                || (s[..4] == [0; 4] && s[4] == 0xffff && s[5] == 0)
+            {
+                return is_public(IpAddr::V4(embedded(s[6], s[7])));
+            }
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
@@ -518,7 +529,7 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
                 || (s[0] & 0xffc0) == 0xfec0
-                // Documentation 2001:db8::/32, discard-only 100::/64, NAT64 prefixes.
+                // Documentation 2001:db8::/32, discard-only 100::/64, local-use NAT64 64:ff9b:1::/48.
                 || (s[0] == 0x2001 && s[1] == 0x0db8)
                 || (s[0] == 0x100 && s[1..4] == [0, 0, 0])
                 || (s[0] == 0x64 && s[1] == 0xff9b))
@@ -529,12 +540,15 @@ pub fn is_public(ip: IpAddr) -> bool {
 struct GuardedResolver {
     guard: Guard,
     hosts: Arc<Vec<(String, IpAddr)>>,
+    proxy_host: Option<String>,
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let guard = self.guard.clone();
         let host = name.as_str().to_string();
+        let is_proxy = self.proxy_host.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(&host));
+        let guard =
+            if is_proxy { Guard { allow_private_networks: true, allowed: Vec::new() } } else { self.guard.clone() };
         let pinned: Vec<SocketAddr> = self
             .hosts
             .iter()
@@ -583,11 +597,14 @@ mod tests {
             "2001:0:7f00:1::1",
             "64:ff9b::7f00:1",
             "64:ff9b:1::a00:1",
+            "::ffff:0:7f00:1",
             "100::1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private} should be refused");
         }
-        for public in ["1.1.1.1", "211.249.220.24", "2606:4700::1111", "2002:0101:0101::1", "::8.8.8.8"] {
+        for public in
+            ["1.1.1.1", "211.249.220.24", "2606:4700::1111", "2002:0101:0101::1", "::8.8.8.8", "64:ff9b::808:808"]
+        {
             assert!(is_public(public.parse().unwrap()), "{public} should be allowed");
         }
     }

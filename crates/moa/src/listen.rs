@@ -76,7 +76,7 @@ pub async fn serve(
             tracing::warn!(%peer, "connection refused: {} connections are open", limits.max_connections);
             continue;
         };
-        let Some(slot) = PeerSlot::take(&open, peer.ip(), &limits) else {
+        let Some(slot) = PeerSlot::take(&open, client_key(peer.ip()), &limits) else {
             tracing::warn!(%peer, "connection refused: {} connections from this address", limits.max_connections_per_ip);
             continue;
         };
@@ -156,7 +156,14 @@ impl TrustedProxies {
                 if prefix > max {
                     return Err(format!("trusted proxy {entry:?}: the prefix length is at most {max}"));
                 }
-                Ok((ip, prefix))
+                // `::ffff:10.0.0.0/104` is the IPv4 network 10.0.0.0/8, as addresses are compared.
+                match (ip, canonical(ip)) {
+                    (IpAddr::V6(_), v4 @ IpAddr::V4(_)) if prefix >= 96 => Ok((v4, prefix - 96)),
+                    (IpAddr::V6(_), IpAddr::V4(_)) => {
+                        Err(format!("trusted proxy {entry:?}: a mapped network needs /96 or more"))
+                    }
+                    _ => Ok((ip, prefix)),
+                }
             })
             .collect::<Result<_, _>>()
             .map(Self)
@@ -183,20 +190,21 @@ impl TrustedProxies {
         if !self.contains(peer) {
             return Some(peer);
         }
-        let hops: Vec<&str> = headers
+        // Hop by hop from the raw bytes: a client's junk must not hide the hop its proxy appended to the
+        // same line. A hop may carry a port (`1.2.3.4:5678`, `[::1]:80`).
+        let hops: Vec<&[u8]> = headers
             .get_all("x-forwarded-for")
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
+            .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+            .map(<[u8]>::trim_ascii)
             .collect();
         let mut client = peer;
         for hop in hops.iter().rev() {
-            match hop.parse::<IpAddr>() {
-                Ok(ip) if self.contains(ip) => client = ip,
-                Ok(ip) => return Some(ip),
+            match address_of_hop(hop) {
+                Some(ip) if self.contains(ip) => client = ip,
+                Some(ip) => return Some(ip),
                 // A hop that is no address: the last trusted one is the client as far as moa can tell.
-                Err(_) => return Some(client),
+                None => return Some(client),
             }
         }
         Some(client)
@@ -210,6 +218,11 @@ impl std::fmt::Display for TrustedProxies {
     }
 }
 
+fn address_of_hop(hop: &[u8]) -> Option<IpAddr> {
+    let text = std::str::from_utf8(hop).ok()?;
+    text.parse::<IpAddr>().ok().or_else(|| text.parse::<SocketAddr>().ok().map(|a| a.ip()))
+}
+
 /// An IPv4 address written as IPv6 (`::ffff:10.0.0.5`) is that IPv4 address.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
@@ -220,7 +233,22 @@ fn canonical(ip: IpAddr) -> IpAddr {
 
 fn prefix_matches(net: &[u8], addr: &[u8], prefix: u8) -> bool {
     let (whole, rest) = (usize::from(prefix / 8), prefix % 8);
+    if net.len() != addr.len() || whole + usize::from(rest > 0) > net.len() {
+        return false;
+    }
     net[..whole] == addr[..whole] && (rest == 0 || (net[whole] ^ addr[whole]) >> (8 - rest) == 0)
+}
+
+/// What counts as one client for limits: an IPv4 address, or an IPv6 /64 (one subscriber's network,
+/// which holds 2⁶⁴ addresses to rotate through).
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match canonical(ip) {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
 }
 
 /// The address of the peer a request came over (set by [`serve`] and axum's `ConnectInfo`).
@@ -231,6 +259,7 @@ pub fn peer_of(extensions: &axum::http::Extensions) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     fn headers(xff: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -259,6 +288,17 @@ mod tests {
             TrustedProxies::parse(&["10.0.0.0/33".into()]).is_err()
                 && TrustedProxies::parse(&["proxy".into()]).is_err()
         );
+        // A mapped entry is the IPv4 network it names, and never panics.
+        let mapped = TrustedProxies::parse(&["::ffff:10.0.0.5".into(), "::ffff:172.16.0.0/108".into()]).unwrap();
+        assert!(mapped.contains("10.0.0.5".parse().unwrap()) && mapped.contains("172.16.9.9".parse().unwrap()));
+        assert!(!mapped.contains("10.0.0.6".parse().unwrap()) && !mapped.contains("::1".parse().unwrap()));
+        assert!(TrustedProxies::parse(&["::ffff:0:0/64".into()]).is_err(), "a mapped network shorter than /96");
+        // Junk a client wrote does not hide the hop the proxy appended to the same line; ports are read.
+        let mut junk = HeaderMap::new();
+        junk.insert("x-forwarded-for", HeaderValue::from_bytes(b"\xff\xfe, 198.51.100.9:5678").unwrap());
+        assert_eq!(proxies.client(Some(peer), &junk), Some("198.51.100.9".parse().unwrap()));
+        assert_eq!(proxies.client(Some(peer), &headers("[2001:db8::1]:443")), Some("2001:db8::1".parse().unwrap()));
+        assert_eq!(client_key("2001:db8:1:2:3:4:5:6".parse().unwrap()), "2001:db8:1:2::".parse::<IpAddr>().unwrap());
         let odd = TrustedProxies::parse(&["192.168.0.0/17".into()]).unwrap();
         assert!(odd.contains("192.168.127.1".parse().unwrap()) && !odd.contains("192.168.128.1".parse().unwrap()));
     }

@@ -188,6 +188,7 @@ pub fn front_matter_date(date: &str) -> Result<&str, String> {
             || (rest.len() == 6
                 && rest.starts_with(['+', '-'])
                 && rest.as_bytes()[3] == b':'
+                && [1, 2, 4, 5].iter().all(|&i| rest.as_bytes()[i].is_ascii_digit())
                 && rest[1..3].parse::<u32>().is_ok_and(|h| h <= 14)
                 && rest[4..6].parse::<u32>().is_ok_and(|m| m < 60));
         if !zone_ok {

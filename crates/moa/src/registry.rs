@@ -93,6 +93,10 @@ fn fill_names(mut s: SourceSpec) -> SourceSpec {
 pub fn checked(mut spec: SourceSpec) -> Result<SourceSpec, String> {
     spec.name_ko = moa_feed::text::one_line(&spec.name_ko);
     spec.name_en = moa_feed::text::one_line(&spec.name_en);
+    if spec.name_ko.is_empty() && spec.name_en.is_empty() {
+        return Err("a name (name_ko or name_en) is required".into());
+    }
+    let mut spec = fill_names(spec);
     if spec.homepage.trim().is_empty() {
         spec.homepage = site_of(&spec.feed_url);
     } else {
@@ -102,9 +106,9 @@ pub fn checked(mut spec: SourceSpec) -> Result<SourceSpec, String> {
     Ok(spec)
 }
 
-/// `scheme://host/` of a URL.
+/// `scheme://host[:port]/` of a URL.
 fn site_of(url: &str) -> String {
-    url::Url::parse(url).map(|u| format!("{}://{}/", u.scheme(), u.host_str().unwrap_or(""))).unwrap_or_default()
+    url::Url::parse(url).map(|u| u.origin().ascii_serialization() + "/").unwrap_or_default()
 }
 
 fn check_url(u: &str) -> Result<(), String> {
@@ -186,6 +190,8 @@ mod tests {
         let js_home = "id,name_ko,name_en,homepage,feed_url\na,가,A,javascript:alert(1),https://a.com/feed\n";
         let e = parse_csv(js_home, "x.csv").unwrap_err().to_string();
         assert!(e.contains("line 2") && e.contains("homepage") && e.contains("scheme javascript"), "{e}");
+        let only_controls = "id,name_ko,name_en,homepage,feed_url\na,\u{202e},\u{2066},,https://a.com/feed\n";
+        assert!(parse_csv(only_controls, "x.csv").unwrap_err().to_string().contains("a name"));
         let bidi = "id,name_ko,name_en,homepage,feed_url\na,\u{202e}가나,A\u{2066},,https://a.com/feed\n";
         let s = parse_csv(bidi, "x.csv").unwrap();
         assert_eq!(

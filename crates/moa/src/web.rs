@@ -44,6 +44,8 @@ pub struct AppState {
     pub settings: Arc<Vec<(&'static str, &'static str, String)>>,
     /// Who may read `/metrics` and sources' error texts.
     pub operations: Arc<OperationsAccess>,
+    /// Sign-ins in turn, per client address.
+    pub sign_ins: Arc<crate::auth::SignInQueue>,
     /// The reverse proxies whose `X-Forwarded-For` is believed; none by default.
     pub trusted_proxies: Arc<crate::listen::TrustedProxies>,
     /// How long a built page, feed or API answer is served again; zero builds every answer afresh.
@@ -64,6 +66,7 @@ impl AppState {
             settings: Arc::default(),
             trusted_proxies: Arc::default(),
             operations: Arc::default(),
+            sign_ins: Arc::default(),
             cache_ttl: DEFAULT_CACHE_TTL,
             source_list: Arc::new(crate::cache::SourceList::new(DEFAULT_CACHE_TTL)),
         }
@@ -370,7 +373,6 @@ impl FeedFormat {
     }
 }
 
-/// This site's address: the configured public URL, else the `Host` the reader asked for.
 /// This site's address for links that must be absolute (feeds, sitemaps, the JSON API): `public_url`,
 /// else the request's `Host` (and then every answer varies by it: see [`vary_on_host`]).
 fn base_url(state: &AppState, headers: &HeaderMap) -> String {
@@ -512,12 +514,13 @@ async fn go(
     response
 }
 
-/// Who a request is from (see [`crate::listen::TrustedProxies::client`]), as text for counters.
+/// Who a request is from (see [`crate::listen::TrustedProxies::client`]; an IPv6 client by its /64), as
+/// text for counters.
 pub(crate) fn client_address(state: &AppState, extensions: &axum::http::Extensions, headers: &HeaderMap) -> String {
     state
         .trusted_proxies
         .client(crate::listen::peer_of(extensions), headers)
-        .map(|ip| ip.to_string())
+        .map(|ip| crate::listen::client_key(ip).to_string())
         .unwrap_or_default()
 }
 
@@ -854,6 +857,11 @@ pub(crate) fn fits_in_memory(body: &axum::body::Body) -> bool {
     body.size_hint().upper().is_some_and(|n| n <= ETAG_MAX_BYTES as u64)
 }
 
+/// Marks a response whose body [`conditional_get`] held whole: compressed on its way out it no longer
+/// tells its size, yet it is known to be small.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Buffered;
+
 /// `ETag` on every successful GET (a hash of the body, so every web process computes the same one; weak,
 /// since br and gzip encodings of the body share it) and a bodiless 304 when the reader already has it.
 /// HTML pages and API answers default to a minute of caching.
@@ -886,6 +894,7 @@ async fn conditional_get(request: axum::extract::Request, next: axum::middleware
     if page && !parts.headers.contains_key(header::CACHE_CONTROL) {
         parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
     }
+    parts.extensions.insert(Buffered);
     if if_none_match.as_ref().and_then(|v| v.to_str().ok()).is_some_and(|v| etag_matches(v, &etag)) {
         parts.status = StatusCode::NOT_MODIFIED;
         parts.headers.remove(header::CONTENT_LENGTH);

@@ -494,3 +494,31 @@ fn commands_not_about_sources_never_change_the_source_list() {
         .collect();
     assert_eq!(enabled_ids, ["mine"]);
 }
+
+/// Guesses sent at once from one address are taken in turn, so the limit counts every one of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_guesses_cannot_outrun_the_sign_in_limit() {
+    let (_dir, store) = store_with_source("http://127.0.0.1:9/feed.xml").await;
+    let hash = moa::auth::hash_password("correct horse battery").unwrap();
+    assert!(store.set_user_password("kim", &hash, 1).await.unwrap());
+    let addr = start_web(moa::web::AppState::new(store.clone())).await;
+    let mut guesser = common::client::Client::new_from(addr, "127.0.0.5");
+    let login = guesser.get("/login").await;
+    let csrf = common::client::Client::csrf_of(&login.body);
+    let cookie = guesser.cookies.join("; ");
+    let tries = (0..16).map(|i| {
+        let body = format!("csrf={csrf}&name=kim&password=guess{i}");
+        guesser
+            .http
+            .post(format!("{}/login", guesser.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", cookie.clone())
+            .body(body)
+            .send()
+    });
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(tries).await.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
+    let wrong = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!(wrong as i64, moa::auth::MAX_FAILURES_PER_NAME, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 16 - wrong, "{statuses:?}");
+}
