@@ -23,7 +23,8 @@ pub struct ServerLimits {
     /// Connections at once, over all clients: below the process's descriptor limit, with room for the
     /// store, the index and the crawler's fetches.
     pub max_connections: usize,
-    /// Connections at once from one address (trusted proxies are not limited).
+    /// Connections at once from one address (an IPv6 /64); a reverse proxy on this host (127.0.0.1, ::1)
+    /// and trusted proxies are not limited.
     pub max_connections_per_ip: usize,
     pub trusted_proxies: TrustedProxies,
 }
@@ -114,7 +115,9 @@ struct PeerSlot {
 
 impl PeerSlot {
     fn take(open: &Arc<Mutex<HashMap<IpAddr, usize>>>, ip: IpAddr, limits: &ServerLimits) -> Option<Self> {
-        if limits.trusted_proxies.contains(ip) {
+        // A reverse proxy on this host (127.0.0.1, ::1) or a trusted one carries many readers at once.
+        let this_host = ip == IpAddr::from([127, 0, 0, 1]) || ip == IpAddr::from(std::net::Ipv6Addr::LOCALHOST);
+        if this_host || limits.trusted_proxies.contains(ip) {
             return Some(Self { open: open.clone(), ip });
         }
         let mut counts = open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
