@@ -472,15 +472,49 @@ impl SearchIndex {
         for (score, address) in addresses {
             let d: TantivyDocument = searcher.doc(address)?;
             let Some(id) = d.get_first(self.fields.id).and_then(|v| v.as_i64()) else { continue };
-            let mut title_html = title_snippets.snippet_from_doc(&d).to_html();
-            if title_html.is_empty() {
-                let title = d.get_first(self.fields.title).and_then(|v| v.as_str()).unwrap_or("");
-                title_html = escape_html(title);
-            }
+            let title = d.get_first(self.fields.title).and_then(|v| v.as_str()).unwrap_or("");
+            let snippet = title_snippets.snippet_from_doc(&d);
+            let title_html = whole_text_html(title.trim(), snippet.fragment_range().start, snippet.highlighted());
             hits.push(Hit { id, score, title_html, snippet_html: body_snippets.snippet_from_doc(&d).to_html() });
         }
         Ok(Hits { hits, total })
     }
+}
+
+/// The whole text, escaped, with the matches in `<b>`: a snippet's fragment ends at its last word, which
+/// would drop a title's closing bracket or full stop. `highlighted` ranges are relative to the fragment
+/// starting at byte `fragment_start`; a range that does not fit the text is left out.
+pub fn whole_text_html(text: &str, fragment_start: usize, highlighted: &[std::ops::Range<usize>]) -> String {
+    // Bigrams overlap ("시큐", "큐리", "리티"): one mark over each run of touching matches.
+    let mut ranges: Vec<(usize, usize)> =
+        highlighted.iter().map(|r| (fragment_start + r.start, fragment_start + r.end)).collect();
+    ranges.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    for (start, end) in ranges {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut at = 0;
+    for (start, end) in merged {
+        if start < at
+            || start >= end
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+            || end > text.len()
+        {
+            continue;
+        }
+        out.push_str(&escape_html(&text[at..start]));
+        out.push_str("<b>");
+        out.push_str(&escape_html(&text[start..end]));
+        out.push_str("</b>");
+        at = end;
+    }
+    out.push_str(&escape_html(&text[at..]));
+    out
 }
 
 fn escape_html(s: &str) -> String {

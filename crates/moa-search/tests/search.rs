@@ -230,3 +230,53 @@ fn a_query_word_with_a_particle_finds_the_bare_word_and_ranks_its_own_form_first
     left.sort();
     assert_eq!(left, [1, 3], "an exclusion takes the form as typed");
 }
+
+fn unhighlighted(html: &str) -> String {
+    html.replace("<b>", "")
+        .replace("</b>", "")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn a_highlighted_title_keeps_its_last_characters() {
+    let index = SearchIndex::in_memory().unwrap();
+    index
+        .upsert(&[
+            post(1, "a", "PostgreSQL RLS (로우 레벨 시큐리티)", "본문", &[], 1),
+            post(2, "b", "객체지향 5원칙 (SOLID)", "본문", &[], 1),
+        ])
+        .unwrap();
+    let hit = |text: &str| {
+        index
+            .search(&SearchQuery { text: text.into(), limit: 10, now: NOW, ..SearchQuery::default() })
+            .unwrap()
+            .hits
+            .remove(0)
+    };
+    assert_eq!(hit("시큐리티").title_html, "PostgreSQL RLS (로우 레벨 <b>시큐리티</b>)");
+    assert_eq!(hit("solid").title_html, "객체지향 5원칙 (<b>SOLID</b>)");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 48, ..Default::default() })]
+    /// Stripping the marks from any highlighted title gives back the title.
+    #[test]
+    fn stripping_the_marks_gives_back_the_title(
+        words in proptest::collection::vec("[가-힣]{1,4}|[a-zA-Z0-9]{1,6}|[()\\[\\].,!?<>&\"'-]{1,2}", 1..8),
+        pick in 0usize..8,
+    ) {
+        let title = words.join(" ");
+        let query = words.iter().filter(|w| w.chars().any(char::is_alphanumeric)).nth(pick % words.len()).cloned();
+        if let Some(query) = query {
+            let index = SearchIndex::in_memory().unwrap();
+            index.upsert(&[post(1, "a", &title, "본문", &[], 1)]).unwrap();
+            let hits = index.search(&SearchQuery { text: query.clone(), limit: 10, now: NOW, ..SearchQuery::default() }).unwrap().hits;
+            if let Some(hit) = hits.first() {
+                proptest::prop_assert_eq!(unhighlighted(&hit.title_html), title.trim(), "query {:?}", query);
+            }
+        }
+    }
+}
