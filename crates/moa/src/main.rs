@@ -741,6 +741,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let selection = if all {
                 Selection::All
             } else if !source.is_empty() {
+                for id in &source {
+                    anyhow::ensure!(
+                        crawler.store.source(id).await?.is_some(),
+                        "no source has the id {id:?}; `moa sources list` shows the ids"
+                    );
+                }
                 Selection::Ids(source)
             } else {
                 Selection::Due { limit: crawler.due_batch() }
@@ -753,6 +759,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!("failed: {id}: {error}");
             }
             println!("{}", report.summary_line());
+            // Nothing fetched although something was tried: a failure for scripts and supervisors.
+            anyhow::ensure!(
+                report.sources_ok > 0 || report.sources_failed == 0,
+                "nothing could be fetched: all {} sources tried failed (see the lines above)",
+                report.sources_failed
+            );
             Ok(())
         }
         Command::Posts { command: PostsCommand::Rm { ids } } => {

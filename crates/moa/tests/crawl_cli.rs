@@ -82,10 +82,18 @@ async fn once_fetches_what_is_due_all_forces_and_source_picks_one() {
     let all = setup.run(&["crawl", "--once", "--all"]);
     assert!(all.contains("2 sources ok") && all.contains("1 failed"), "{all}");
     assert_eq!(server.hits().len() + throttled.hits().len(), 7);
+    // Nothing fetched although something was tried: a non-zero exit that says so. An unknown id is an error.
+    let failed = setup.moa(&["crawl", "--once", "--source", "c"]).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&failed.stdout), String::from_utf8_lossy(&failed.stderr));
+    assert!(!failed.status.success() && stdout.contains("0 sources ok (0 unchanged), 1 failed"), "{stdout}");
+    assert!(stderr.contains("nothing could be fetched: all 1 sources tried failed"), "{stderr}");
+    let unknown = setup.moa(&["crawl", "--once", "--source", "nope"]).output().unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no source has the id \"nope\""));
 
     let list = setup.run(&["sources", "list"]);
     let c_line = list.lines().position(|l| l.starts_with("c ")).unwrap();
-    assert!(list.lines().nth(c_line).unwrap().contains("failing×2"), "{list}");
+    assert!(list.lines().nth(c_line).unwrap().contains("failing×3"), "{list}");
     assert_eq!(list.lines().nth(c_line + 1).unwrap().trim(), "└ throttled: HTTP 429 (Retry-After 86400s)");
     let json: serde_json::Value = serde_json::from_str(&setup.run(&["sources", "list", "--json"])).unwrap();
     let c = json.as_array().unwrap().iter().find(|s| s["id"] == "c").unwrap();
