@@ -406,6 +406,9 @@ enum SourcesCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        quiet_on_closed_pipe();
+    }
     let default_level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("MOA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
@@ -720,6 +723,17 @@ async fn open_synced_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>
         "registry synced"
     );
     Ok(store)
+}
+
+/// A command whose output goes to a reader that stops early (`moa sources list | head`) ends quietly, as
+/// Unix tools do, instead of panicking on the broken pipe. Rust ignores SIGPIPE so that writes fail
+/// instead; sockets are written with MSG_NOSIGNAL either way, so only pipes and files feel this. `serve`
+/// keeps Rust's default.
+fn quiet_on_closed_pipe() {
+    // SAFETY: setting a signal's disposition to its default before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {

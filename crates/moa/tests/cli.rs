@@ -400,3 +400,25 @@ fn newsletter_check_reads_posts_and_names_the_line_of_what_it_cannot() {
     );
     assert!(String::from_utf8(out.stdout).unwrap().contains("7 items"), "the other files are still checked");
 }
+
+/// `moa parse … | head`: the reader stops early; moa ends quietly, as Unix tools do, without a panic.
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    use std::io::Read;
+    let feed =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/feeds/real/kr-zum-techblog.xml");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_moa"))
+        .arg("parse")
+        .args(std::iter::repeat_n(&feed, 40))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child.wait().unwrap();
+    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+}
