@@ -850,6 +850,18 @@ pub async fn add_source(
         }
     };
     let id = source.spec.id.clone();
+    let existing = match crate::registry::source_with_feed(state.store.as_ref(), &[&source.spec.feed_url]).await {
+        Ok(e) => e,
+        Err(e) => return internal_error(e),
+    };
+    if let Some(existing) = existing {
+        let mut page = AddPage::new(ctx, op.csrf.clone(), form);
+        page.error = Some(format!("the feed {} is already the source {existing:?}", source.spec.feed_url));
+        page.previewed = true;
+        let mut r = html_page(&page, true);
+        *r.status_mut() = StatusCode::CONFLICT;
+        return r;
+    }
     match state.store.add_source(&source, crate::now_unix()).await {
         Ok(()) => {}
         Err(moa_store::StoreError::Conflict(e)) => {

@@ -1012,6 +1012,15 @@ async fn sources_command(settings: &Settings, store: &dyn Store, command: Source
                         title.as_deref().map(|t| format!(" — {t}")).unwrap_or_default()
                     );
                 }
+                let self_url = found.feed.self_url.clone();
+                let known = [Some(found.feed_url.as_str()), self_url.as_deref()];
+                let known: Vec<&str> = known.into_iter().flatten().collect();
+                if let Some(existing) = registry::source_with_feed(store, &known).await? {
+                    anyhow::bail!(
+                        "the feed {} is already the source {existing:?}; `moa sources list` shows it",
+                        found.feed_url
+                    );
+                }
                 (found.proposed, found.posts)
             };
             if let Some(id) = id {

@@ -106,6 +106,35 @@ pub fn checked(mut spec: SourceSpec) -> Result<SourceSpec, String> {
     Ok(spec)
 }
 
+/// A feed address as compared to tell one feed from another: http and https alike, the host in lower
+/// case, no default port, no fragment, no trailing slash.
+pub fn feed_key(url: &str) -> String {
+    match url::Url::parse(url.trim()) {
+        Ok(u) => {
+            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+            let query = u.query().map(|q| format!("?{q}")).unwrap_or_default();
+            format!(
+                "{}{port}{}{query}",
+                u.host_str().unwrap_or("").to_ascii_lowercase(),
+                u.path().trim_end_matches('/')
+            )
+        }
+        Err(_) => url.trim().to_string(),
+    }
+}
+
+/// The source that already reads one of these feed addresses (its URL, or where it moved to), if any.
+pub async fn source_with_feed(store: &dyn moa_store::Store, urls: &[&str]) -> moa_store::Result<Option<String>> {
+    let wanted: HashSet<String> = urls.iter().map(|u| feed_key(u)).collect();
+    Ok(store
+        .sources()
+        .await?
+        .into_iter()
+        .filter(|s| s.origin != "removed")
+        .find(|s| std::iter::once(&s.spec.feed_url).chain(s.moved_to.as_ref()).any(|u| wanted.contains(&feed_key(u))))
+        .map(|s| s.spec.id))
+}
+
 /// `scheme://host[:port]/` of a URL.
 fn site_of(url: &str) -> String {
     url::Url::parse(url).map(|u| u.origin().ascii_serialization() + "/").unwrap_or_default()
@@ -198,6 +227,8 @@ mod tests {
             (s[0].name_ko.as_str(), s[0].name_en.as_str(), s[0].homepage.as_str()),
             ("가나", "A", "https://a.com/")
         );
+        assert_eq!(feed_key("HTTPS://Blog.Example.com:443/feed/#top"), feed_key("http://blog.example.com/feed"));
+        assert_ne!(feed_key("https://blog.example.com/feed?cat=1"), feed_key("https://blog.example.com/feed"));
         let opml = r#"<opml><body><outline text="x" xmlUrl="https://x.example/feed" htmlUrl="javascript:alert(1)"/></body></opml>"#;
         assert_eq!(from_opml(opml, "x.opml").unwrap()[0].homepage, "https://x.example/");
         let js = "id,name_ko,name_en,homepage,feed_url\na,가,A,https://a.com,javascript:alert(1)\n";

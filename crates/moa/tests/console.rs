@@ -408,6 +408,24 @@ async fn an_operator_adds_a_blog_by_homepage_previews_saves_refreshes_and_sees_i
         )
         .await;
     assert_eq!((saved.status, saved.location()), (303, Some("/admin/sources?done=added+abc")));
+    // The same feed again, under another id: refused with the id that reads it.
+    let twice = op
+        .post(
+            "/admin/sources",
+            &[
+                ("csrf", &csrf),
+                ("id", "abc2"),
+                ("name_ko", "또"),
+                ("name_en", "again"),
+                ("homepage", &home),
+                ("feed_url", &format!("HTTP://ABC.tistory.com:{}/rss/", blog.port())),
+                ("platform", "tistory"),
+                ("kind", "feed"),
+            ],
+        )
+        .await;
+    assert_eq!(twice.status, 409);
+    assert!(twice.body.contains("is already the source &#34;abc&#34;"), "{}", twice.body);
     // Saved, then fetched at once by this process's crawler.
     let mut posts = 0;
     for _ in 0..100 {

@@ -373,7 +373,10 @@ async fn sources_are_added_by_homepage_edited_disabled_and_removed_from_the_cli(
     let (ok, added) = run(&["sources", "add", &home, "--id", "cheese", "--name-ko", "치즈 블로그"]);
     assert!(ok && added.contains("added cheese"), "{added}");
     let (ok, again) = run(&["sources", "add", &home, "--id", "cheese"]);
-    assert!(!ok && again.contains("exists already"), "{again}");
+    assert!(!ok && again.contains("is already the source \"cheese\""), "{again}");
+    // The same feed under another id, or by its own address written otherwise, is refused too.
+    let (ok, twice) = run(&["sources", "add", &format!("http://{addr}/atom#feed"), "--id", "cheese-2"]);
+    assert!(!ok && twice.contains("is already the source \"cheese\""), "{twice}");
     let (ok, crawled) = run(&["crawl", "--once"]);
     assert!(ok && crawled.contains("1 sources ok"), "{crawled}");
     let store = moa_store::open(&setup.db).await.unwrap();
