@@ -405,7 +405,7 @@ enum SourcesCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(search_exclusions_as_terms(std::env::args_os().collect()));
     if !matches!(cli.command, Command::Serve { .. }) {
         quiet_on_closed_pipe();
     }
@@ -723,6 +723,39 @@ async fn open_synced_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>
         "registry synced"
     );
     Ok(store)
+}
+
+/// `moa search docker -kubernetes`: a word after a single dash is an exclusion, not an unknown flag. Such
+/// words are moved after a `--`, where they are read as query terms (`-h` still asks for help).
+fn search_exclusions_as_terms(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    // The subcommand: the first word that is neither an option nor the value of a global option.
+    const VALUED: [&str; 6] = ["--config", "--database", "--search-index", "--sources", "--public-url", "--log-format"];
+    let mut i = 1;
+    while i < args.len() && args[i].to_str().is_some_and(|a| a.starts_with('-')) {
+        i += if VALUED.contains(&args[i].to_str().unwrap_or("")) { 2 } else { 1 };
+    }
+    if args.get(i).is_none_or(|a| a != "search") {
+        return args;
+    }
+    let at = i;
+    let end = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    let is_exclusion = |a: &std::ffi::OsString| {
+        a.to_str().is_some_and(|a| a.len() > 1 && a.starts_with('-') && !a.starts_with("--") && a != "-h")
+    };
+    let excluded: Vec<std::ffi::OsString> = args[at + 1..end].iter().filter(|a| is_exclusion(a)).cloned().collect();
+    if excluded.is_empty() {
+        return args;
+    }
+    let mut kept: Vec<std::ffi::OsString> =
+        args.drain(..end).enumerate().filter(|(i, a)| *i <= at || !is_exclusion(a)).map(|(_, a)| a).collect();
+    if args.is_empty() {
+        kept.push("--".into());
+    } else {
+        kept.push(args.remove(0));
+    }
+    kept.extend(excluded);
+    kept.extend(args);
+    kept
 }
 
 /// A command whose output goes to a reader that stops early (`moa sources list | head`) ends quietly, as

@@ -251,6 +251,13 @@ async fn the_index_follows_the_store_across_processes_and_catches_up_after_a_cra
     await_hit(&addr, &b_title, "b", b_id, true).await;
     let cli = setup.run(&["search", &b_title, "--company", "b"]);
     assert!(cli.contains(&format!("{b_id:>7}  ")), "the CLI reads what serve indexed: {cli}");
+    // `-word` is an exclusion, not an unknown flag, wherever it stands.
+    let first_word = b_title.split_whitespace().find(|w| w.chars().all(char::is_alphanumeric)).unwrap().to_string();
+    let kept = setup.run(&["search", "-없는낱말", &b_title, "--company", "b"]);
+    assert!(kept.contains(&format!("{b_id:>7}  ")), "{kept}");
+    let excluded = setup.moa(&["search", &b_title, &format!("-{first_word}"), "--company", "b"]).output().unwrap();
+    let excluded = String::from_utf8_lossy(&excluded.stdout).to_string();
+    assert!(!excluded.contains(&format!("{b_id:>7}  ")), "{excluded}");
     setup.run(&["posts", "rm", &b_id.to_string()]);
     await_hit(&addr, &b_title, "b", b_id, false).await;
     let busy = setup.moa(&["index", "rebuild"]).output().unwrap();
