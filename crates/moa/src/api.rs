@@ -161,7 +161,7 @@ pub async fn posts(State(state): State<AppState>, Query(q): Query<PostsQuery>) -
     let tag = q.tag.filter(|t| !t.is_empty());
     let topic = q.topic.filter(|t| !t.is_empty());
     if let Some(t) = topic.as_deref().filter(|t| moa_search::topics::topic(t).is_none()) {
-        return error(StatusCode::BAD_REQUEST, &format!("unknown topic {t:?}"));
+        return error(StatusCode::NOT_FOUND, &format!("no such topic {t:?}"));
     }
     let query = PostQuery { source_id: company, tag, topic, before, limit: limit + 1, ..PostQuery::default() };
     let mut posts = match state.store.posts(&query).await {
@@ -207,6 +207,18 @@ pub async fn search(State(state): State<AppState>, Query(params): Query<crate::w
         {
             return error(StatusCode::BAD_REQUEST, &format!("{name} is not a YYYY-MM-DD date"));
         }
+    }
+    // One rule for unknown names: a company or topic that does not exist is a 404; an unknown tag is
+    // an empty result.
+    if let Some(id) = params.company.as_deref().filter(|c| !c.is_empty()) {
+        match state.store.source(id).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return error(StatusCode::NOT_FOUND, "no such company"),
+            Err(e) => return internal(e),
+        }
+    }
+    if let Some(t) = params.topic.as_deref().filter(|t| !t.is_empty() && moa_search::topics::topic(t).is_none()) {
+        return error(StatusCode::NOT_FOUND, &format!("no such topic {t:?}"));
     }
     let Some(search) = &state.search else {
         return error(StatusCode::SERVICE_UNAVAILABLE, "the search index is not open");

@@ -944,6 +944,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
             let store = open_store(&settings).await?;
+            if let Some(id) = params.company.as_deref() {
+                anyhow::ensure!(
+                    store.source(id).await?.is_some(),
+                    "no company has the id {id:?}; `moa sources list` shows the ids"
+                );
+            }
             let search = open_search(&settings, store, true).await?;
             let results = search.search(&params.query(limit)).await?;
             print_results(&results, json)

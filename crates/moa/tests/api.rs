@@ -178,7 +178,10 @@ async fn every_response_matches_the_openapi_document() {
         ("/api/v1/posts?limit=101", 400, "/api/v1/posts"),
         ("/api/v1/posts?before=nonsense", 400, "/api/v1/posts"),
         ("/api/v1/posts?company=nope", 404, "/api/v1/posts"),
-        ("/api/v1/posts?topic=nope", 400, "/api/v1/posts"),
+        // One rule for unknown names: a company or a topic is a 404, a tag an empty list.
+        ("/api/v1/posts?topic=nope", 404, "/api/v1/posts"),
+        ("/api/v1/search?q=a&company=nope", 404, "/api/v1/search"),
+        ("/api/v1/search?q=a&topic=nope", 404, "/api/v1/search"),
         ("/api/v1/search?q=", 400, "/api/v1/search"),
         ("/api/v1/search?q=a&limit=101", 400, "/api/v1/search"),
         ("/api/v1/search?q=a&from=2024-13-01", 400, "/api/v1/search"),

@@ -253,6 +253,8 @@ async fn the_index_follows_the_store_across_processes_and_catches_up_after_a_cra
     assert!(cli.contains(&format!("{b_id:>7}  ")), "the CLI reads what serve indexed: {cli}");
     // `-word` is an exclusion, not an unknown flag, wherever it stands.
     let first_word = b_title.split_whitespace().find(|w| w.chars().all(char::is_alphanumeric)).unwrap().to_string();
+    let unknown = setup.moa(&["search", &b_title, "--company", "nope"]).output().unwrap();
+    assert!(!unknown.status.success() && String::from_utf8_lossy(&unknown.stderr).contains("no company has the id"));
     let kept = setup.run(&["search", "-없는낱말", &b_title, "--company", "b"]);
     assert!(kept.contains(&format!("{b_id:>7}  ")), "{kept}");
     let excluded = setup.moa(&["search", &b_title, &format!("-{first_word}"), "--company", "b"]).output().unwrap();
