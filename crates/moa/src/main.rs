@@ -817,7 +817,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Posts { command: PostsCommand::Rm { ids } } => {
             let store = open_store(&settings).await?;
             for id in ids {
-                anyhow::ensure!(store.delete_post(id).await?, "no post has the id {id}");
+                let post = store.post(id).await?;
+                anyhow::ensure!(store.delete_post(id).await?, "no post has the id {id}; the web's /posts/ID or `moa search` shows ids");
+                let detail = post.map(|p| format!("{} {}", p.source_id, p.url.unwrap_or_default())).unwrap_or_default();
+                store.audit(now_unix(), "cli", "post.delete", &id.to_string(), &detail).await?;
                 println!("deleted post {id}; the crawler will not store it again");
             }
             Ok(())
@@ -1093,6 +1096,7 @@ async fn sources_command(settings: &Settings, store: &dyn Store, command: Source
             let Some(row) = store.source(&id).await?.filter(|s| s.origin != "removed") else {
                 anyhow::bail!("no source {id}")
             };
+            let before = row.spec.clone();
             let mut spec = row.spec;
             if let Some(v) = name_ko {
                 spec.name_ko = v;
@@ -1109,6 +1113,10 @@ async fn sources_command(settings: &Settings, store: &dyn Store, command: Source
                 spec.feed_url = v;
             }
             let spec = moa::registry::checked(spec).map_err(anyhow::Error::msg)?;
+            if spec == before {
+                println!("source {id} unchanged (nothing to edit)");
+                return Ok(());
+            }
             let detail = spec.feed_url.clone();
             store.update_source(&id, &moa_store::NewSource { spec, selectors: row.selectors }).await?;
             audit("source.edit", id.clone(), detail).await?;

@@ -106,6 +106,9 @@ async fn once_fetches_what_is_due_all_forces_and_source_picks_one() {
     let before = store.count_posts(Some("a")).await.unwrap();
     let out = setup.run(&["posts", "rm", &victim[0].id.to_string()]);
     assert!(out.contains("will not store it again"));
+    let logged = store.audit_log(1).await.unwrap().remove(0);
+    assert_eq!((logged.user_name.as_str(), logged.action.as_str()), ("cli", "post.delete"));
+    assert_eq!(logged.target, victim[0].id.to_string());
     setup.run(&["crawl", "--once", "--all"]);
     assert_eq!(store.count_posts(Some("a")).await.unwrap(), before - 1);
     let missing = setup.moa(&["posts", "rm", "999999"]).output().unwrap();
@@ -396,6 +399,8 @@ async fn sources_are_added_by_homepage_edited_disabled_and_removed_from_the_cli(
     );
     assert!(s.post_count > 0 && s.health.fetch_count == 1 && s.health.fetch_bytes_total > 0);
     assert!(run(&["sources", "edit", "cheese", "--name-en", "Cheese"]).0);
+    let (ok, same) = run(&["sources", "edit", "cheese", "--name-en", "Cheese"]);
+    assert!(ok && same.contains("unchanged"), "an edit that changes nothing is no update: {same}");
     assert!(run(&["sources", "disable", "cheese", "--reason", "moved to Medium"]).0);
     let (_, list) = run(&["sources", "list"]);
     assert!(list.contains("disabled: moved to Medium"), "{list}");
