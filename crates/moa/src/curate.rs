@@ -210,7 +210,10 @@ pub async fn login(
     if let Err(e) = state.store.create_session(&session).await {
         return internal_error(e);
     }
-    let mut response = Redirect::to("/curate").into_response();
+    // Each role to its home: an operator to the console, a curator to the month's scraps.
+    let role = state.store.session(&session.token_hash, now).await.ok().flatten().map(|s| s.role).unwrap_or_default();
+    let home = if role == ROLE_OPERATOR { "/admin" } else { "/curate" };
+    let mut response = Redirect::to(home).into_response();
     let secure = secure(&state, &headers);
     for cookie in [
         auth::set_cookie(auth::SESSION_COOKIE, &token, auth::SESSION_DAYS * 86_400, secure),

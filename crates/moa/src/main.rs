@@ -818,7 +818,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&settings).await?;
             for id in ids {
                 let post = store.post(id).await?;
-                anyhow::ensure!(store.delete_post(id).await?, "no post has the id {id}; the web's /posts/ID or `moa search` shows ids");
+                anyhow::ensure!(
+                    store.delete_post(id).await?,
+                    "no post has the id {id}; the web's /posts/ID or `moa search` shows ids"
+                );
                 let detail = post.map(|p| format!("{} {}", p.source_id, p.url.unwrap_or_default())).unwrap_or_default();
                 store.audit(now_unix(), "cli", "post.delete", &id.to_string(), &detail).await?;
                 println!("deleted post {id}; the crawler will not store it again");

@@ -100,6 +100,8 @@ pub fn router(state: AppState) -> Router {
         .route("/topic/{slug}/{file}", get(topic_feed))
         .route("/static/style.css", get(style))
         .route("/static/theme.js", get(theme_js))
+        // Browsers ask for it on their own; an SVG, which they read whatever the name says.
+        .route("/favicon.ico", get(favicon))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -1006,6 +1008,13 @@ async fn theme_js() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         THEME_JS,
+    )
+}
+
+async fn favicon() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        include_str!("../static/favicon.svg"),
     )
 }
 

@@ -537,3 +537,26 @@ async fn readiness_fails_fast_when_the_database_is_gone() {
     assert_eq!(c.get("/healthz").await.status, 200);
     assert_eq!(c.get("/").await.status, 500, "a page without its database is an error page, not a hang or a panic");
 }
+
+/// Each role lands on its home after signing in; the browser's own favicon request is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_lands_on_its_home_and_the_favicon_is_served() {
+    let dir = moa_store::testing::TestDb::from_env().await;
+    let store = dir.open().await;
+    let hash = moa::auth::hash_password("correct horse battery").unwrap();
+    for (name, role) in [("op", "operator"), ("kim", "curator")] {
+        assert!(store.set_user_password(name, &hash, 1).await.unwrap());
+        assert!(store.set_user_role(name, role).await.unwrap());
+    }
+    let web = start_web(moa::web::AppState::new(store.clone())).await;
+    for (name, home) in [("op", "/admin"), ("kim", "/curate")] {
+        let mut c = Client::new(web);
+        let login = c.get("/login").await;
+        let csrf = Client::csrf_of(&login.body);
+        let r = c.post("/login", &[("csrf", &csrf), ("name", name), ("password", "correct horse battery")]).await;
+        assert_eq!((r.status, r.location()), (303, Some(home)), "{name}");
+    }
+    let icon = Client::new(web).get("/favicon.ico").await;
+    assert_eq!((icon.status, icon.headers["content-type"].to_str().unwrap()), (200, "image/svg+xml"));
+    assert!(icon.body.starts_with("<svg"));
+}
