@@ -94,6 +94,7 @@ enum Command {
     },
     /// Parse feed documents and print them as JSON, one object per file.
     Parse {
+        /// Feed documents (RSS, Atom, RDF, JSON Feed) to read.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// The URL the documents came from, to resolve relative links.
@@ -150,6 +151,7 @@ enum Command {
         /// Newest first instead of by relevance.
         #[arg(long)]
         newest: bool,
+        /// How many results (1 to 1000).
         #[arg(long, default_value_t = 10)]
         limit: usize,
     },
@@ -174,7 +176,10 @@ enum Command {
         file: PathBuf,
     },
     /// Replace the store with a backup. Stop moa first; the current database is kept beside it.
-    Restore { file: PathBuf },
+    Restore {
+        /// The backup file (written by `moa backup`).
+        file: PathBuf,
+    },
     /// Drop post bodies older than `retention_body_months` now (moa serve does it daily).
     Retention {
         /// Months to keep, instead of the configured value.
@@ -209,6 +214,7 @@ enum MigrateCommand {
 enum PostsCommand {
     /// Delete posts for good: the crawler will not store them again.
     Rm {
+        /// Post ids (the web's /posts/ID, `moa search`).
         #[arg(required = true, value_name = "POST_ID")]
         ids: Vec<i64>,
     },
@@ -219,6 +225,7 @@ enum UserCommand {
     /// Create a user, or set a new password (which signs the user out everywhere). The password is
     /// read from standard input (asked for, without echo, on a terminal).
     Add {
+        /// The user's name: letters, digits, '.', '_' or '-'.
         name: String,
         /// curator (scraps and newsletter) or operator (also sources, users and the console).
         #[arg(long, value_parser = ["curator", "operator"])]
@@ -227,7 +234,10 @@ enum UserCommand {
     /// List users with their roles.
     List,
     /// Delete a user and end their sessions.
-    Rm { name: String },
+    Rm {
+        /// The user's name.
+        name: String,
+    },
 }
 
 /// Commentary, given inline or from a file.
@@ -257,6 +267,7 @@ impl Note {
 enum ScrapCommand {
     /// Keep a link: a post moa has, or any page (its title and description are proposed from the page).
     Add {
+        /// The link to keep.
         url: String,
         /// article (글), bookmark (북마크), news (기술 뉴스), software (소프트웨어 / 프로젝트), media (책 / 강의 / 영상).
         #[arg(long, default_value = "article")]
@@ -266,38 +277,51 @@ enum ScrapCommand {
         /// YYYY-MM. Default: the current month in Korea.
         #[arg(long)]
         month: Option<String>,
+        /// The title, instead of the one proposed from the page.
         #[arg(long)]
         title: Option<String>,
     },
     /// List scraps in newsletter order.
     List {
+        /// Only this month (YYYY-MM).
         #[arg(long)]
         month: Option<String>,
+        /// Print JSON instead of lines.
         #[arg(long)]
         json: bool,
     },
     /// Change a scrap's title, URL, section, commentary or month.
     Edit {
+        /// The scrap's id (`moa scrap list` shows it).
         id: i64,
+        /// A new title.
         #[arg(long)]
         title: Option<String>,
+        /// A new URL.
         #[arg(long)]
         url: Option<String>,
+        /// A new section: article, bookmark, news, software or media.
         #[arg(long)]
         section: Option<String>,
         #[command(flatten)]
         note: Note,
+        /// Move it to this month (YYYY-MM).
         #[arg(long)]
         month: Option<String>,
     },
     /// Move a scrap to a position (1 = first) within its section.
     Move {
+        /// The scrap's id.
         id: i64,
+        /// The new position, 1 being the first.
         #[arg(long)]
         to: i64,
     },
     /// Delete a scrap.
-    Rm { id: i64 },
+    Rm {
+        /// The scrap's id.
+        id: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -307,10 +331,13 @@ enum NewsletterCommand {
     Render {
         /// YYYY-MM.
         month: String,
+        /// Mark the post a draft (`draft: true`).
         #[arg(long, conflicts_with = "publish")]
         draft: bool,
+        /// Mark the post published (`draft: false`).
         #[arg(long)]
         publish: bool,
+        /// Keep it off the blog's home page (`hiddenfromhomepage: true`).
         #[arg(long)]
         hidden_from_homepage: bool,
         /// The front matter's date, e.g. 2022-04-02T09:00:00. Default: the month's last day, 00:01.
@@ -322,12 +349,14 @@ enum NewsletterCommand {
     },
     /// Read existing posts (hand-written or rendered) into scraps; importing a file again updates them.
     Import {
+        /// Newsletter posts in the Hugo format.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
     /// Check hand-written or rendered posts without importing them: every item read, with warnings,
     /// or the first thing that cannot be read, with its file and line.
     Check {
+        /// Newsletter posts in the Hugo format.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
@@ -346,10 +375,13 @@ enum SourcesCommand {
     Add {
         /// The homepage (or the feed itself; with --page, the page listing the posts).
         url: String,
+        /// The source's id, instead of the one proposed from the address.
         #[arg(long)]
         id: Option<String>,
+        /// The Korean name, instead of the feed's title.
         #[arg(long)]
         name_ko: Option<String>,
+        /// The English name.
         #[arg(long)]
         name_en: Option<String>,
         /// Show what would be added, without saving.
@@ -361,45 +393,67 @@ enum SourcesCommand {
         /// With --item: the title's selector within a post.
         #[arg(long, value_name = "CSS", requires = "item")]
         title: Option<String>,
+        /// With --item: the link's selector (default: the title's link).
         #[arg(long, value_name = "CSS", requires = "item")]
         link: Option<String>,
+        /// With --item: the date's selector.
         #[arg(long, value_name = "CSS", requires = "item")]
         date: Option<String>,
+        /// With --item: the summary's selector.
         #[arg(long, value_name = "CSS", requires = "item")]
         summary: Option<String>,
+        /// With --item: the picture's selector.
         #[arg(long, value_name = "CSS", requires = "item")]
         image: Option<String>,
     },
     /// Change a source's names, homepage or feed URL (the registry then leaves it be).
     Edit {
+        /// The source's id (`moa sources list`).
         id: String,
+        /// A new Korean name.
         #[arg(long)]
         name_ko: Option<String>,
+        /// A new English name.
         #[arg(long)]
         name_en: Option<String>,
+        /// A new homepage (http or https).
         #[arg(long)]
         homepage: Option<String>,
+        /// A new feed URL (http or https); fetched afresh.
         #[arg(long)]
         feed_url: Option<String>,
     },
     /// Stop fetching a source (its posts stay).
     Disable {
+        /// The source's id.
         id: String,
+        /// Why, shown on the health page and in `sources list`.
         #[arg(long)]
         reason: Option<String>,
     },
     /// Fetch a disabled source again, from now.
-    Enable { id: String },
+    Enable {
+        /// The source's id.
+        id: String,
+    },
     /// Make a source due now (moa serve fetches it within its next tick).
-    Refresh { id: String },
+    Refresh {
+        /// The source's id.
+        id: String,
+    },
     /// Delete a source: retired with its posts kept, or with --with-posts, all of it.
     Rm {
+        /// The source's id.
         id: String,
+        /// Delete its posts too.
         #[arg(long)]
         with_posts: bool,
     },
     /// Add the feeds of an OPML file that moa does not follow yet.
-    Import { file: PathBuf },
+    Import {
+        /// The OPML file.
+        file: PathBuf,
+    },
     /// Write every source as OPML to standard output.
     Export,
 }

@@ -422,3 +422,48 @@ fn a_closed_pipe_ends_a_command_quietly() {
     child.wait().unwrap();
     assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
 }
+
+/// Every option and argument of every command says what it is in `--help`.
+#[test]
+fn every_option_in_every_help_is_described() {
+    fn help(path: &[String]) -> String {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_moa")).args(path).arg("--help").output().unwrap();
+        assert!(out.status.success(), "{path:?}");
+        String::from_utf8(out.stdout).unwrap()
+    }
+    let mut todo = vec![Vec::<String>::new()];
+    let mut undescribed = Vec::new();
+    while let Some(path) = todo.pop() {
+        let text = help(&path);
+        let mut section = "";
+        for line in text.lines() {
+            if !line.starts_with(' ') && line.ends_with(':') {
+                section = line;
+                continue;
+            }
+            let entry = line.trim_start();
+            if line.len() == entry.len() || entry.is_empty() {
+                continue;
+            }
+            // "  --limit <LIMIT>  How many results": a name, two or more spaces, then words.
+            let described = entry.split_once("  ").is_some_and(|(_, d)| !d.trim().is_empty());
+            let continuation = line.starts_with("          ") && !entry.starts_with('-');
+            match section {
+                "Commands:" => {
+                    let name = entry.split_whitespace().next().unwrap_or("");
+                    if name != "help" {
+                        todo.push(path.iter().cloned().chain([name.to_string()]).collect());
+                    }
+                    if !described {
+                        undescribed.push(format!("{path:?} {entry}"));
+                    }
+                }
+                "Options:" | "Arguments:" if !continuation && !described => {
+                    undescribed.push(format!("{path:?} {entry}"))
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(undescribed.is_empty(), "without a description: {undescribed:#?}");
+}
