@@ -460,7 +460,7 @@ enum SourcesCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse_from(search_exclusions_as_terms(std::env::args_os().collect()));
-    if !matches!(cli.command, Command::Serve { .. }) {
+    if !matches!(cli.command, Command::Serve { .. } | Command::Crawl { .. } | Command::Migrate { .. }) {
         quiet_on_closed_pipe();
     }
     let default_level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
@@ -814,8 +814,8 @@ fn search_exclusions_as_terms(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi
 
 /// A command whose output goes to a reader that stops early (`moa sources list | head`) ends quietly, as
 /// Unix tools do, instead of panicking on the broken pipe. Rust ignores SIGPIPE so that writes fail
-/// instead; sockets are written with MSG_NOSIGNAL either way, so only pipes and files feel this. `serve`
-/// keeps Rust's default.
+/// instead. The long-running commands (serve, crawl, migrate) keep Rust's default: a PostgreSQL server
+/// reached over a Unix socket that goes away must be an error they report, not a signal that kills them.
 fn quiet_on_closed_pipe() {
     // SAFETY: setting a signal's disposition to its default before any thread is started.
     unsafe {
