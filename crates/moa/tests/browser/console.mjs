@@ -38,8 +38,11 @@ check(page.url().endsWith("/login"), "the console needs signing in");
 await page.fill("#name", "boss");
 await page.fill("#password", process.env.MOA_OPERATOR_PASSWORD);
 await page.click("form.login button[type=submit]");
-await page.waitForURL(/\/curate/);
-// An operator finds the console from the curation page, and adding a blog from its navigation.
+// An operator lands on the console; it is also found from the curation page, and adding a blog from its
+// navigation.
+await page.waitForURL(/\/admin\/sources$/);
+await page.goto(`${base}/curate`);
+await page.waitForURL(/\/curate\/\d{4}-\d\d/);
 await page.click("a.console-link");
 await page.waitForURL(/\/admin\/sources$/);
 await page.click('nav.admin-nav a[href^="/admin/sources/new"]');
