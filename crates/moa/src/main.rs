@@ -185,6 +185,9 @@ enum Command {
         /// Months to keep, instead of the configured value.
         #[arg(long)]
         months: Option<u32>,
+        /// Confirm dropping every post's body (needed with --months 0).
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -973,10 +976,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Retention { months } => {
+        Command::Retention { months, yes } => {
             let Some(months) = months.or(settings.retention_body_months) else {
                 anyhow::bail!("no retention set: give --months N or retention_body_months in moa.toml");
             };
+            anyhow::ensure!(months > 0 || yes, "--months 0 drops the body of every post; add --yes to do that");
             let store = open_store(&settings).await?;
             let dropped = moa::ops::apply_retention(store.as_ref(), months, now_unix()).await?;
             println!("dropped the bodies of {dropped} posts older than {months} months");

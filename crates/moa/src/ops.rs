@@ -39,9 +39,16 @@ pub struct Restored {
 /// restored posts at the next start. moa must not be running on this store.
 pub async fn restore(database_url: &str, search_dir: &Path, from: &Path) -> anyhow::Result<Restored> {
     let target = sqlite_file(database_url)?;
-    let info = SqliteStore::check_backup(from)
-        .await
-        .with_context(|| format!("{} is not a backup moa can restore", from.display()))?;
+    // One line each, saying what is wrong and what to give instead.
+    anyhow::ensure!(from.exists(), "no such file: {} (give a file written by `moa backup FILE`)", from.display());
+    let info = match SqliteStore::check_backup(from).await {
+        Ok(info) => info,
+        Err(moa_store::StoreError::Db(_)) => anyhow::bail!(
+            "{} is not an SQLite database moa can restore (give a file written by `moa backup FILE`)",
+            from.display()
+        ),
+        Err(e) => anyhow::bail!("{e} (give a file written by `moa backup FILE`)"),
+    };
     let mut previous = None;
     if target.exists() {
         let aside = PathBuf::from(format!("{}.before-restore-{}", target.display(), crate::now_unix()));

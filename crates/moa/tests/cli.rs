@@ -467,3 +467,46 @@ fn every_option_in_every_help_is_described() {
     }
     assert!(undescribed.is_empty(), "without a description: {undescribed:#?}");
 }
+
+/// `moa restore` with no such file, or with a file that is not a database: one line each, saying what
+/// to give instead.
+#[test]
+fn restore_says_in_one_line_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, "this is no database at all, but long enough to look like a file").unwrap();
+    for (file, says) in [(dir.path().join("missing.db"), "no such file: "), (junk, "is not an SQLite database")] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_moa"))
+            .arg("restore")
+            .arg(&file)
+            .env("MOA_DATABASE_URL", format!("sqlite://{}", dir.path().join("moa.db").display()))
+            .env("MOA_SEARCH_INDEX", dir.path().join("search"))
+            .env("MOA_LOG", "off")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains(says), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+        assert!(stderr.contains("moa backup FILE"), "{stderr}");
+    }
+}
+
+/// `moa retention --months 0` would empty every body: it asks for `--yes`.
+#[test]
+fn retention_of_zero_months_needs_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    let moa = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_moa"))
+            .args(args)
+            .env("MOA_DATABASE_URL", format!("sqlite://{}", dir.path().join("moa.db").display()))
+            .env("MOA_SEARCH_INDEX", dir.path().join("search"))
+            .env("MOA_LOG", "off")
+            .output()
+            .unwrap()
+    };
+    let refused = moa(&["retention", "--months", "0"]);
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("add --yes"));
+    let done = moa(&["retention", "--months", "0", "--yes"]);
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert!(String::from_utf8_lossy(&done.stdout).contains("dropped the bodies of 0 posts"));
+}
