@@ -707,13 +707,18 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
     )
 }
 
+/// The store the settings name, as it is.
+async fn connect(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    let options = moa_store::OpenOptions { max_connections: settings.database_max_connections };
+    moa_store::open_with(&settings.database_url, &options)
+        .await
+        .with_context(|| format!("cannot open the database {}", settings.database_url))
+}
+
 /// Opens the store and leaves its sources as they are: only commands about sources (serve, crawl,
 /// sources …) bring them in line with a registry. A `--sources` this command ignores is pointed out.
 async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
-    let options = moa_store::OpenOptions { max_connections: settings.database_max_connections };
-    let store = moa_store::open_with(&settings.database_url, &options)
-        .await
-        .with_context(|| format!("cannot open the database {}", settings.database_url))?;
+    let store = connect(settings).await?;
     if let Some(given) = registry_given(settings)? {
         let followed = store.followed_registry().await?.unwrap_or_else(|| BUILTIN_REGISTRY.into());
         if given != followed {
@@ -748,10 +753,7 @@ fn registry_given(settings: &Settings) -> anyhow::Result<Option<String>> {
 /// names (which it then follows), else the one it followed before, else the built-in one. So a
 /// deployment's own list survives any command run without the flag.
 async fn open_synced_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
-    let options = moa_store::OpenOptions { max_connections: settings.database_max_connections };
-    let store = moa_store::open_with(&settings.database_url, &options)
-        .await
-        .with_context(|| format!("cannot open the database {}", settings.database_url))?;
+    let store = connect(settings).await?;
     let followed = store.followed_registry().await?;
     let registry = match (registry_given(settings)?, followed) {
         (Some(given), Some(followed)) if given != followed => {
