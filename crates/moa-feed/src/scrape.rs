@@ -29,7 +29,7 @@ pub struct Selectors {
     pub image: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum SelectorError {
     #[error("the {field} selector is empty")]
     Empty { field: &'static str },

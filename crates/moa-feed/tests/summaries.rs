@@ -149,3 +149,23 @@ fn hostile_nesting_is_read_in_bounded_time_and_depth() {
     let unclosed_code = format!("<p>코드 앞의 문장입니다.</p>{}", "<code>".repeat(200_000));
     assert!(summary(&unclosed_code).is_some_and(|s| s.starts_with("코드 앞의 문장입니다.")));
 }
+
+/// The two Hexo blogs whose excerpts stop inside a tag (`…&lt;/strong&gt;&lt;`): no summary keeps a stray
+/// `<`, though some excerpts end in one, and none of them speaks of markup.
+#[test]
+fn hexo_excerpts_cut_inside_a_tag_leave_no_stray_angle_bracket() {
+    for name in ["kr-kdevkr.xml", "kr-jbee-felog.xml"] {
+        let path = format!("{}/../../testdata/feeds/real/{name}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(&path).unwrap();
+        let feed = parse(&bytes, &ParseOptions::default()).unwrap();
+        assert!(feed.entries.len() > 15, "{name}");
+        let mut summaries = 0;
+        for e in &feed.entries {
+            if let Some(s) = &e.summary {
+                summaries += 1;
+                assert!(!s.contains('<') && !s.contains("&lt"), "{name}: {:?}: {s:?}", e.title);
+            }
+        }
+        assert_eq!(summaries, feed.entries.len(), "{name}: every post has a summary");
+    }
+}

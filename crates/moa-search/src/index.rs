@@ -166,12 +166,12 @@ impl SearchIndex {
     /// Opens the index in `dir` for writing, creating it when absent. [`SearchError::Locked`] when another
     /// process writes it.
     pub fn open(dir: &Path) -> Result<Self> {
-        Self::with(Self::open_dir(dir)?, true)
+        Self::with(Self::open_dir(dir)?, true, &dir.display().to_string())
     }
 
     /// Opens the index in `dir` to read what the process writing it commits.
     pub fn open_read_only(dir: &Path) -> Result<Self> {
-        Self::with(Self::open_dir(dir)?, false)
+        Self::with(Self::open_dir(dir)?, false, &dir.display().to_string())
     }
 
     fn open_dir(dir: &Path) -> Result<Index> {
@@ -191,10 +191,11 @@ impl SearchIndex {
 
     /// An index in memory, for tests and benchmarks.
     pub fn in_memory() -> Result<Self> {
-        Self::with(Index::create_in_ram(schema().0), true)
+        Self::with(Index::create_in_ram(schema().0), true, "in memory")
     }
 
-    fn with(mut index: Index, write: bool) -> Result<Self> {
+    /// `place` names the index in errors: its directory.
+    fn with(mut index: Index, write: bool, place: &str) -> Result<Self> {
         let (_, fields) = schema();
         // A query's segments are searched on every core: one reader's answer comes sooner.
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -208,7 +209,7 @@ impl SearchIndex {
                     Some(Mutex::new(w))
                 }
                 Err(tantivy::TantivyError::LockFailure(..)) => {
-                    return Err(SearchError::Locked(format!("{:?}", index.directory())));
+                    return Err(SearchError::Locked(place.into()));
                 }
                 Err(e) => return Err(e.into()),
             }

@@ -10,9 +10,17 @@ pub use index::{Hit, Hits, IndexedPost, SearchError, SearchIndex, SearchQuery, S
 /// The text of a post as indexed: its summary, then its content's text (up to `max_chars`). A summary cut
 /// from the content repeats its opening, so then the content's text alone.
 pub fn body_text(summary: Option<&str>, content_html: Option<&str>, max_chars: usize) -> String {
+    joined(summary, content_html.map(|html| moa_feed::html::html_to_text_prefix(html, max_chars)))
+}
+
+/// [`body_text`] without code blocks, tables or math: what the post says in sentences.
+pub fn prose_text(summary: Option<&str>, content_html: Option<&str>, max_chars: usize) -> String {
+    joined(summary, content_html.map(|html| moa_feed::html::prose_text_prefix(html, max_chars)))
+}
+
+fn joined(summary: Option<&str>, content_text: Option<String>) -> String {
     let mut body = summary.unwrap_or("").to_string();
-    if let Some(html) = content_html {
-        let text = moa_feed::html::html_to_text_prefix(html, max_chars);
+    if let Some(text) = content_text {
         if body.is_empty() || !text.starts_with(body.trim_end_matches('…')) {
             body.push('\n');
             body.push_str(&text);

@@ -2,7 +2,7 @@
 //! (tests check real responses against it).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use moa_store::{Cursor, Post, PostQuery, SourceRow};
@@ -124,6 +124,21 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
+/// The query string read as `T`. One that cannot be read (`?limit=x`, `?limit=1&limit=2`) is answered like
+/// every other API error: JSON, status 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Response> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(q)) => Ok(Self(q)),
+            Err(e) => Err(error(StatusCode::BAD_REQUEST, &e.body_text())),
+        }
+    }
+}
+
 fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "API request failed");
     error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
@@ -138,12 +153,12 @@ pub struct PostsQuery {
     limit: Option<u32>,
 }
 
-pub async fn posts(State(state): State<AppState>, Query(q): Query<PostsQuery>) -> Response {
+pub async fn posts(State(state): State<AppState>, ApiQuery(q): ApiQuery<PostsQuery>) -> Response {
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return error(StatusCode::BAD_REQUEST, &format!("limit must be between 1 and {MAX_LIMIT}"));
     }
-    let before = match q.before.as_deref().filter(|b| !b.is_empty()) {
+    let before = match q.before.as_deref() {
         Some(b) => match Cursor::decode(b) {
             Some(c) => Some(c),
             None => return error(StatusCode::BAD_REQUEST, "before is not a cursor this API gave"),
@@ -193,17 +208,24 @@ struct SearchPage {
 }
 
 /// `/api/v1/search`: the search page's query and filters, as JSON.
-pub async fn search(State(state): State<AppState>, Query(params): Query<crate::web::SearchParams>) -> Response {
+pub async fn search(State(state): State<AppState>, ApiQuery(params): ApiQuery<crate::web::SearchParams>) -> Response {
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT as usize);
     if !(1..=MAX_LIMIT as usize).contains(&limit) {
         return error(StatusCode::BAD_REQUEST, &format!("limit must be between 1 and {MAX_LIMIT}"));
+    }
+    // The web page forgives a page or an order it does not know; the API says so, as its document does.
+    if params.page.is_some_and(|p| !(1..=crate::web::SEARCH_MAX_PAGE).contains(&p)) {
+        return error(StatusCode::BAD_REQUEST, &format!("page must be between 1 and {}", crate::web::SEARCH_MAX_PAGE));
+    }
+    if params.sort.as_deref().is_some_and(|s| !["relevance", "date"].contains(&s)) {
+        return error(StatusCode::BAD_REQUEST, "sort is relevance or date");
     }
     if params.text().is_empty() {
         return error(StatusCode::BAD_REQUEST, "q is required");
     }
     for (name, value) in [("from", &params.from), ("to", &params.to)] {
-        if let Some(v) = value.as_deref().filter(|v| !v.is_empty())
-            && crate::web::kst_day_start(v).is_none()
+        if let Some(v) = value.as_deref()
+            && crate::kst::day_start(v).is_none()
         {
             return error(StatusCode::BAD_REQUEST, &format!("{name} is not a YYYY-MM-DD date"));
         }

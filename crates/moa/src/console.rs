@@ -17,7 +17,10 @@ use serde::Deserialize;
 use crate::curate::{Curator, ROLE_CURATOR, ROLE_OPERATOR, SignedIn, check_csrf, no_store};
 use crate::discovery::{self, Discovered, Tried};
 use crate::i18n::{Lang, Ui};
-use crate::web::{AppState, Head, PageCtx, html_page, internal_error};
+use crate::web::{AppState, Head, PageCtx, html_page, internal_error, message_page};
+
+mod words;
+pub use words::{EN, KO, Say, Words, done_text, explain, words};
 
 /// A signed-in operator. A curator is refused (403); without a session, pages send one to sign in.
 pub struct Operator(pub Curator);
@@ -33,249 +36,17 @@ impl FromRequestParts<AppState> for Operator {
         if user.is_operator() {
             Ok(Self(user))
         } else {
-            Err((StatusCode::FORBIDDEN, "this page is for operators").into_response())
+            let Ok(ctx) = PageCtx::from_request_parts(parts, state).await;
+            let w = words(&ctx.ui);
+            Err(message_page(ctx, StatusCode::FORBIDDEN, w.operators_only, w.operators_only_message))
         }
-    }
-}
-
-/// The console's words, in both languages.
-pub struct Words {
-    pub console: &'static str,
-    pub due_now: &'static str,
-    pub settings: &'static str,
-    pub settings_note: &'static str,
-    pub key: &'static str,
-    pub variable: &'static str,
-    pub value: &'static str,
-    pub blog: &'static str,
-    pub sources: &'static str,
-    pub add: &'static str,
-    pub users: &'static str,
-    pub audit: &'static str,
-    pub homepage: &'static str,
-    pub find_feed: &'static str,
-    pub by_selectors: &'static str,
-    pub page_url: &'static str,
-    pub preview: &'static str,
-    pub save: &'static str,
-    pub id: &'static str,
-    pub name_ko: &'static str,
-    pub name_en: &'static str,
-    pub feed_url: &'static str,
-    pub state: &'static str,
-    pub last_success: &'static str,
-    pub last_error: &'static str,
-    pub next_check: &'static str,
-    pub posts_per_month: &'static str,
-    pub mean_fetch: &'static str,
-    pub mean_bytes: &'static str,
-    pub not_modified: &'static str,
-    pub pages_skipped: &'static str,
-    pub refresh: &'static str,
-    pub enable: &'static str,
-    pub disable: &'static str,
-    pub delete: &'static str,
-    pub delete_posts_too: &'static str,
-    pub edit: &'static str,
-    pub all: &'static str,
-    pub filter: &'static str,
-    pub ok: &'static str,
-    pub failing_since: &'static str,
-    pub disabled: &'static str,
-    pub new: &'static str,
-    pub found_at: &'static str,
-    pub others: &'static str,
-    pub tried: &'static str,
-    pub no_posts: &'static str,
-    pub import_opml: &'static str,
-    pub export_opml: &'static str,
-    pub opml_text: &'static str,
-    pub import: &'static str,
-    pub role: &'static str,
-    pub password: &'static str,
-    pub add_user: &'static str,
-    pub change_role: &'static str,
-    /// The users page's column of failed sign-ins in the current window, and the mark of a slowed name.
-    pub failed_sign_ins: &'static str,
-    pub slowed: &'static str,
-    pub when: &'static str,
-    pub who: &'static str,
-    pub action: &'static str,
-    pub target: &'static str,
-    pub detail: &'static str,
-    pub posts: &'static str,
-    pub never: &'static str,
-    pub item: &'static str,
-    pub title: &'static str,
-    pub link: &'static str,
-    pub date: &'static str,
-    pub summary: &'static str,
-    pub image: &'static str,
-    pub optional: &'static str,
-}
-
-pub static KO: Words = Words {
-    console: "운영 콘솔",
-    due_now: "곧",
-    settings: "설정",
-    settings_note: "지금 쓰는 설정입니다. moa.toml이나 환경 변수로 바꾸고 다시 시작하세요. 비밀 값은 가렸습니다.",
-    key: "키",
-    variable: "환경 변수",
-    value: "값",
-    blog: "블로그",
-    sources: "블로그 상태",
-    add: "블로그 추가",
-    users: "사용자",
-    audit: "감사 기록",
-    homepage: "홈페이지 주소",
-    find_feed: "피드 찾기",
-    by_selectors: "피드가 없는 사이트: CSS 선택자로 읽기",
-    page_url: "글 목록 페이지 주소",
-    preview: "미리 보기",
-    save: "저장",
-    id: "ID",
-    name_ko: "이름(한국어)",
-    name_en: "이름(영어)",
-    feed_url: "피드 주소",
-    state: "상태",
-    last_success: "마지막 성공",
-    last_error: "마지막 오류",
-    next_check: "다음 확인",
-    posts_per_month: "월 글 수",
-    mean_fetch: "평균 수집 시간",
-    mean_bytes: "평균 크기",
-    not_modified: "304 비율",
-    pages_skipped: "건너뛴 사이트 페이지",
-    refresh: "지금 새로 고침",
-    enable: "켜기",
-    disable: "끄기",
-    delete: "삭제",
-    delete_posts_too: "글도 함께 삭제",
-    edit: "편집",
-    all: "전체",
-    filter: "거르기",
-    ok: "정상",
-    failing_since: "실패 중, 시작",
-    disabled: "꺼짐",
-    new: "아직 수집 전",
-    found_at: "찾은 곳",
-    others: "다른 피드",
-    tried: "시도한 주소",
-    no_posts: "글이 없습니다.",
-    import_opml: "OPML 가져오기",
-    export_opml: "OPML 내보내기",
-    opml_text: "OPML 내용",
-    import: "가져오기",
-    role: "역할",
-    password: "비밀번호(8자 이상)",
-    add_user: "사용자 추가 / 비밀번호 변경",
-    change_role: "역할 바꾸기",
-    failed_sign_ins: "최근 15분 로그인 실패",
-    slowed: "지연 중",
-    when: "시각",
-    who: "누가",
-    action: "무엇을",
-    target: "대상",
-    detail: "내용",
-    posts: "글",
-    never: "없음",
-    item: "글 하나(항목)",
-    title: "제목",
-    link: "링크",
-    date: "날짜",
-    summary: "요약",
-    image: "이미지",
-    optional: "선택",
-};
-
-pub static EN: Words = Words {
-    console: "Console",
-    due_now: "due now",
-    settings: "Settings",
-    settings_note: "The settings in effect. Change them in moa.toml or the environment, then restart. Secrets are masked.",
-    key: "Key",
-    variable: "Variable",
-    value: "Value",
-    blog: "Blog",
-    sources: "Feed health",
-    add: "Add a blog",
-    users: "Users",
-    audit: "Audit log",
-    homepage: "Homepage URL",
-    find_feed: "Find the feed",
-    by_selectors: "A site without a feed: read it with CSS selectors",
-    page_url: "URL of the page listing the posts",
-    preview: "Preview",
-    save: "Save",
-    id: "ID",
-    name_ko: "Name (Korean)",
-    name_en: "Name (English)",
-    feed_url: "Feed URL",
-    state: "State",
-    last_success: "Last success",
-    last_error: "Last error",
-    next_check: "Next check",
-    posts_per_month: "Posts/month",
-    mean_fetch: "Mean fetch",
-    mean_bytes: "Mean size",
-    not_modified: "304 ratio",
-    pages_skipped: "Site pages skipped",
-    refresh: "Refresh now",
-    enable: "Enable",
-    disable: "Disable",
-    delete: "Delete",
-    delete_posts_too: "Delete its posts too",
-    edit: "Edit",
-    all: "All",
-    filter: "Filter",
-    ok: "OK",
-    failing_since: "failing since",
-    disabled: "disabled",
-    new: "not fetched yet",
-    found_at: "Found at",
-    others: "Other feeds",
-    tried: "Tried",
-    no_posts: "No posts.",
-    import_opml: "Import OPML",
-    export_opml: "Export OPML",
-    opml_text: "OPML",
-    import: "Import",
-    role: "Role",
-    password: "Password (8 characters or more)",
-    add_user: "Add a user / set a password",
-    change_role: "Change role",
-    failed_sign_ins: "Failed sign-ins (15 min)",
-    slowed: "slowed down",
-    when: "When",
-    who: "Who",
-    action: "Action",
-    target: "Target",
-    detail: "Detail",
-    posts: "Posts",
-    never: "never",
-    item: "One post (item)",
-    title: "Title",
-    link: "Link",
-    date: "Date",
-    summary: "Summary",
-    image: "Image",
-    optional: "optional",
-};
-
-fn words(ui: &Ui) -> &'static Words {
-    match ui.lang {
-        Lang::Ko => &KO,
-        Lang::En => &EN,
     }
 }
 
 /// `YYYY-MM-DD HH:MM` in Korea, or "never".
 fn when(w: &Words, t: Option<i64>) -> String {
-    match t.filter(|t| *t > 0).and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok()) {
-        Some(t) => {
-            let t = t.to_offset(time::UtcOffset::from_whole_seconds(9 * 3600).unwrap_or(time::UtcOffset::UTC));
-            format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), t.month() as u8, t.day(), t.hour(), t.minute())
-        }
+    match t.filter(|t| *t > 0) {
+        Some(t) => crate::kst::minute(t),
         None => w.never.to_string(),
     }
 }
@@ -291,6 +62,8 @@ pub struct HealthRow {
     pub state_text: String,
     pub last_success: String,
     pub error_kind: String,
+    /// What the error kind means, for a person; `error` is the technical detail.
+    pub error_text: String,
     pub error: String,
     pub next_check: String,
     pub posts: i64,
@@ -350,6 +123,10 @@ pub fn health_row(s: &SourceRow, ui: &Ui) -> HealthRow {
         state_text,
         last_success: when(w, s.last_success_at),
         error_kind: if failing { s.last_error_kind.map_or("", |k| k.as_str()).to_string() } else { String::new() },
+        error_text: match s.last_error_kind {
+            Some(k) if failing => explain(k, ui.lang).to_string(),
+            _ => String::new(),
+        },
         error: if failing { s.last_error.clone().unwrap_or_default() } else { String::new() },
         next_check: match s.enabled {
             false => "-".into(),
@@ -436,6 +213,9 @@ struct SourcesPage {
     sort: String,
     dir: String,
     done: Option<String>,
+    opml_error: Option<String>,
+    opml_detail: Option<String>,
+    opml_text: String,
 }
 
 pub async fn sources_page(
@@ -443,6 +223,23 @@ pub async fn sources_page(
     ctx: PageCtx,
     Operator(op): Operator,
     Query(p): Query<HealthParams>,
+) -> Response {
+    sources_response(&state, ctx, op, p, None).await
+}
+
+/// A failed OPML import: what went wrong, and the text given, to mend.
+struct OpmlRefused {
+    error: String,
+    detail: Option<String>,
+    text: String,
+}
+
+async fn sources_response(
+    state: &AppState,
+    ctx: PageCtx,
+    op: Curator,
+    p: HealthParams,
+    opml: Option<OpmlRefused>,
 ) -> Response {
     let sources = match state.store.sources().await {
         Ok(s) => s,
@@ -501,9 +298,16 @@ pub async fn sources_page(
         q: p.q.clone().unwrap_or_default(),
         sort,
         dir,
-        done: p.done.clone(),
+        done: p.done.as_deref().map(|d| done_text(d, ctx.ui.lang)).filter(|d| !d.is_empty()),
+        opml_error: opml.as_ref().map(|o| o.error.clone()),
+        opml_detail: opml.as_ref().and_then(|o| o.detail.clone()),
+        opml_text: opml.map(|o| o.text).unwrap_or_default(),
     };
-    html_page(&page, true)
+    let mut r = html_page(&page, true);
+    if page.opml_error.is_some() {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
 }
 
 /// A post as the preview shows it.
@@ -589,27 +393,28 @@ impl AddForm {
         self
     }
 
-    fn source(&self) -> Result<NewSource, String> {
+    fn source(&self) -> Result<NewSource, Say> {
         let id = self.id.trim();
         if !discovery::valid_id(id) {
-            return Err(format!("the id {id:?} must be 1 to 64 letters, digits, '-' or '_'"));
+            return Err(Say::BadId(id.into()));
         }
+        let is_http = |u: &str| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
         let feed_url = self.feed_url.trim();
-        match url::Url::parse(feed_url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-            _ => return Err(format!("{feed_url:?} is not an http(s) URL")),
+        if !is_http(feed_url) {
+            return Err(Say::NotHttp(feed_url.into()));
+        }
+        let homepage = self.homepage.trim();
+        if !homepage.is_empty() && !is_http(homepage) {
+            return Err(Say::BadHomepage(homepage.into()));
         }
         let selectors = if self.kind == "html" {
             let s = self.selectors();
-            s.validate().map_err(|e| e.to_string())?;
-            Some(serde_json::to_string(&s).map_err(|e| e.to_string())?)
+            s.validate().map_err(Say::Selector)?;
+            Some(serde_json::to_string(&s).unwrap_or_default())
         } else {
             None
         };
         let (ko, en) = (self.name_ko.trim(), self.name_en.trim());
-        if ko.is_empty() && en.is_empty() {
-            return Err("a name is needed".into());
-        }
         let spec = crate::registry::checked(SourceSpec {
             id: id.into(),
             name_ko: if ko.is_empty() { en.into() } else { ko.into() },
@@ -618,7 +423,9 @@ impl AddForm {
             feed_url: feed_url.into(),
             platform: self.platform.trim().into(),
             user_agent: None,
-        })?;
+        })
+        // The id, addresses and homepage are checked above: what is left is a name that is only controls.
+        .map_err(|_| Say::NameNeeded)?;
         Ok(NewSource { spec, selectors })
     }
 
@@ -645,6 +452,8 @@ struct AddPage {
     csrf: String,
     form: AddForm,
     error: Option<String>,
+    /// The technical detail of the error, shown on demand.
+    error_detail: Option<String>,
     /// After a discovery or a selector preview: what was found, and the posts.
     found: Option<String>,
     others: Vec<(String, Option<String>)>,
@@ -662,12 +471,22 @@ impl AddPage {
             csrf,
             form,
             error: None,
+            error_detail: None,
             found: None,
             others: Vec::new(),
             tried: Vec::new(),
             posts: Vec::new(),
             previewed: false,
         }
+    }
+
+    /// The page again with what went wrong, in its language.
+    fn refused(mut self, say: Say, status: StatusCode) -> Response {
+        self.error = Some(say.text(self.ui.lang));
+        self.error_detail = say.detail().map(String::from);
+        let mut r = html_page(&self, true);
+        *r.status_mut() = status;
+        r
     }
 }
 
@@ -676,12 +495,9 @@ pub async fn add_form(ctx: PageCtx, Operator(op): Operator) -> Response {
 }
 
 /// The form's token checked, and the fetcher of this server (a server without one reads no pages).
-fn checked_fetcher(state: &AppState, op: &Curator, csrf: &str) -> Result<crate::fetch::Fetcher, Response> {
+fn checked_fetcher(state: &AppState, op: &Curator, csrf: &str) -> Result<Option<crate::fetch::Fetcher>, Response> {
     check_csrf(op, csrf)?;
-    state
-        .fetcher
-        .clone()
-        .ok_or_else(|| (StatusCode::SERVICE_UNAVAILABLE, "this server does not fetch pages").into_response())
+    Ok(state.fetcher.clone())
 }
 
 /// Finds the feed of a homepage and shows the posts it would bring, with the fields to save it.
@@ -697,16 +513,15 @@ pub async fn discover(
     };
     let csrf = op.csrf.clone();
     let mut page = AddPage::new(ctx, csrf, form.clone());
+    let Some(fetcher) = fetcher else { return page.refused(Say::NoFetcher, StatusCode::SERVICE_UNAVAILABLE) };
     match discovery::discover(&fetcher, &form.url, state.timezone_offset).await {
         Ok(d) => fill_found(&mut page, d, &state).await,
-        Err(e) => {
-            if let discovery::DiscoveryError::NoFeed { tried, .. } = &e {
-                page.tried = tried.clone();
-            }
-            page.error = Some(e.to_string());
-            let mut r = html_page(&page, true);
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return r;
+        Err(discovery::DiscoveryError::NoFeed { tried, homepage }) => {
+            page.tried = tried;
+            return page.refused(Say::NoFeed(homepage), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        Err(discovery::DiscoveryError::BadUrl(u)) => {
+            return page.refused(Say::BadAddress(u), StatusCode::UNPROCESSABLE_ENTITY);
         }
     }
     html_page(&page, true)
@@ -742,6 +557,7 @@ pub async fn scrape_preview(
         Err(r) => return r,
     };
     let mut page = AddPage::new(ctx, op.csrf.clone(), form.clone());
+    let Some(fetcher) = fetcher else { return page.refused(Say::NoFetcher, StatusCode::SERVICE_UNAVAILABLE) };
     match preview_page(&fetcher, &form.url, &form.selectors(), state.timezone_offset).await {
         Ok((url, posts, title)) => {
             let home = url::Url::parse(&url).ok();
@@ -768,11 +584,33 @@ pub async fn scrape_preview(
             html_page(&page, true)
         }
         Err(e) => {
-            page.error = Some(e);
             page.form.kind = "html".into();
-            let mut r = html_page(&page, true);
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            r
+            page.refused(e.say(), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+    }
+}
+
+/// Why a page could not be previewed with selectors.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    #[error(transparent)]
+    Selector(#[from] moa_feed::scrape::SelectorError),
+    #[error(transparent)]
+    Address(#[from] discovery::DiscoveryError),
+    #[error("cannot read {url}: {error}")]
+    Fetch { url: String, error: crate::fetch::FetchError },
+    #[error("{0}")]
+    Page(String),
+}
+
+impl PreviewError {
+    fn say(self) -> Say {
+        match self {
+            Self::Selector(e) => Say::Selector(e),
+            Self::Address(discovery::DiscoveryError::BadUrl(u)) => Say::BadAddress(u),
+            Self::Address(discovery::DiscoveryError::NoFeed { homepage, .. }) => Say::NoFeed(homepage),
+            Self::Fetch { url, error } => Say::CannotRead { url, kind: error.kind(), detail: error.to_string() },
+            Self::Page(detail) => Say::NoPosts(detail),
         }
     }
 }
@@ -783,10 +621,11 @@ pub async fn preview_page(
     url: &str,
     selectors: &Selectors,
     timezone_offset: i32,
-) -> Result<(String, Vec<NewPost>, Option<String>), String> {
-    selectors.validate().map_err(|e| e.to_string())?;
-    let url = discovery::parse_input(url).map_err(|e| e.to_string())?;
-    let fetched = fetcher.get(url.as_str()).await.map_err(|e| format!("cannot read {url}: {e}"))?;
+) -> Result<(String, Vec<NewPost>, Option<String>), PreviewError> {
+    selectors.validate()?;
+    let url = discovery::parse_input(url)?;
+    let fetched =
+        fetcher.get(url.as_str()).await.map_err(|error| PreviewError::Fetch { url: url.to_string(), error })?;
     let options = moa_feed::ParseOptions {
         url: Some(fetched.url.clone()),
         http_charset: fetched.charset.clone(),
@@ -794,7 +633,8 @@ pub async fn preview_page(
         now: Some(crate::now_unix()),
         ..moa_feed::ParseOptions::default()
     };
-    let feed = moa_feed::scrape::parse_page(&fetched.body, selectors, &options).map_err(|e| e.to_string())?;
+    let feed = moa_feed::scrape::parse_page(&fetched.body, selectors, &options)
+        .map_err(|e| PreviewError::Page(e.to_string()))?;
     let title = feed.title.clone();
     Ok((url.to_string(), crate::crawl::posts_of(feed), title))
 }
@@ -842,11 +682,8 @@ pub async fn add_source(
         Ok(s) => s,
         Err(e) => {
             let mut page = AddPage::new(ctx, op.csrf.clone(), form);
-            page.error = Some(e);
             page.previewed = true;
-            let mut r = html_page(&page, true);
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return r;
+            return page.refused(e, StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
     let id = source.spec.id.clone();
@@ -856,21 +693,15 @@ pub async fn add_source(
     };
     if let Some(existing) = existing {
         let mut page = AddPage::new(ctx, op.csrf.clone(), form);
-        page.error = Some(format!("the feed {} is already the source {existing:?}", source.spec.feed_url));
         page.previewed = true;
-        let mut r = html_page(&page, true);
-        *r.status_mut() = StatusCode::CONFLICT;
-        return r;
+        return page.refused(Say::FeedTaken { feed: source.spec.feed_url, source: existing }, StatusCode::CONFLICT);
     }
     match state.store.add_source(&source, crate::now_unix()).await {
         Ok(()) => {}
-        Err(moa_store::StoreError::Conflict(e)) => {
+        Err(moa_store::StoreError::Conflict(_)) => {
             let mut page = AddPage::new(ctx, op.csrf.clone(), form);
-            page.error = Some(e);
             page.previewed = true;
-            let mut r = html_page(&page, true);
-            *r.status_mut() = StatusCode::CONFLICT;
-            return r;
+            return page.refused(Say::IdTaken(id), StatusCode::CONFLICT);
         }
         Err(e) => return internal_error(e),
     }
@@ -914,9 +745,14 @@ pub async fn source_page(
             };
             html_page(&page, true)
         }
-        Ok(_) => (StatusCode::NOT_FOUND, "no such source").into_response(),
+        Ok(_) => no_source(ctx),
         Err(e) => internal_error(e),
     }
+}
+
+fn no_source(ctx: PageCtx) -> Response {
+    let w = words(&ctx.ui);
+    message_page(ctx, StatusCode::NOT_FOUND, w.no_source, w.no_source_message)
 }
 
 pub async fn edit_source(
@@ -933,9 +769,7 @@ pub async fn edit_source(
     let source = match form.source() {
         Ok(s) => s,
         Err(e) => {
-            let Ok(Some(s)) = state.store.source(&id).await else {
-                return (StatusCode::NOT_FOUND, "no such source").into_response();
-            };
+            let Ok(Some(s)) = state.store.source(&id).await else { return no_source(ctx) };
             let page = SourcePage {
                 w: words(&ctx.ui),
                 row: health_row(&s, &ctx.ui),
@@ -943,19 +777,26 @@ pub async fn edit_source(
                 head: ctx.head,
                 csrf: op.csrf,
                 form,
-                error: Some(e),
+                error: Some(e.text(ctx.ui.lang)),
             };
             let mut r = html_page(&page, true);
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             return r;
         }
     };
+    match state.store.source(&id).await {
+        Ok(Some(s)) if s.spec == source.spec && s.selectors == source.selectors => {
+            return back_to_sources(&format!("unchanged {id}"));
+        }
+        Ok(_) => {}
+        Err(e) => return internal_error(e),
+    }
     match state.store.update_source(&id, &source).await {
         Ok(true) => {
             audit(&state, &op, "source.edit", &id, &source.spec.feed_url).await;
             back_to_sources(&format!("saved {id}"))
         }
-        Ok(false) => (StatusCode::NOT_FOUND, "no such source").into_response(),
+        Ok(false) => no_source(ctx),
         Err(e) => internal_error(e),
     }
 }
@@ -965,11 +806,27 @@ pub struct ActionForm {
     csrf: String,
     #[serde(default)]
     with_posts: Option<String>,
+    /// Set by the confirmation page: deleting posts takes a second, deliberate click.
+    #[serde(default)]
+    confirmed: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_confirm_delete.html")]
+struct ConfirmDeletePage {
+    ui: Ui,
+    head: Head,
+    w: &'static Words,
+    csrf: String,
+    id: String,
+    name: String,
+    question: String,
 }
 
 /// Refresh, enable, disable or delete one source.
 pub async fn source_action(
     State(state): State<AppState>,
+    ctx: PageCtx,
     Operator(op): Operator,
     Path((id, action)): Path<(String, String)>,
     Form(form): Form<ActionForm>,
@@ -978,6 +835,22 @@ pub async fn source_action(
         return r;
     }
     let store = state.store.as_ref();
+    if action == "delete" && form.with_posts.is_some() && form.confirmed.is_none() {
+        return match store.source(&id).await {
+            Ok(Some(s)) if s.origin != "removed" => {
+                let w = words(&ctx.ui);
+                let name = if ctx.ui.lang == Lang::En { s.spec.name_en } else { s.spec.name_ko };
+                let question = match ctx.ui.lang {
+                    Lang::Ko => format!("{name}({id})와 그 글 {}개를 지울까요? 되돌릴 수 없습니다.", s.post_count),
+                    Lang::En => format!("Delete {name} ({id}) and its {} posts? This cannot be undone.", s.post_count),
+                };
+                let page = ConfirmDeletePage { ui: ctx.ui, head: ctx.head, w, csrf: op.csrf, id, name, question };
+                html_page(&page, true)
+            }
+            Ok(_) => no_source(ctx),
+            Err(e) => internal_error(e),
+        };
+    }
     let (done, detail) = match action.as_str() {
         "refresh" => (store.make_due(&id).await, String::new()),
         "enable" => (store.set_source_enabled(&id, true, None).await, String::new()),
@@ -992,7 +865,10 @@ pub async fn source_action(
                 Err(e) => (Err(e), String::new()),
             }
         }
-        _ => return (StatusCode::NOT_FOUND, "no such action").into_response(),
+        _ => {
+            let w = words(&ctx.ui);
+            return message_page(ctx, StatusCode::NOT_FOUND, w.no_source, w.no_action_message);
+        }
     };
     match done {
         Ok(true) => {
@@ -1002,7 +878,7 @@ pub async fn source_action(
             }
             back_to_sources(&format!("{action} {id}"))
         }
-        Ok(false) => (StatusCode::NOT_FOUND, "no such source").into_response(),
+        Ok(false) => no_source(ctx),
         Err(e) => internal_error(e),
     }
 }
@@ -1069,6 +945,7 @@ pub struct OpmlForm {
 
 pub async fn import_opml_form(
     State(state): State<AppState>,
+    ctx: PageCtx,
     Operator(op): Operator,
     Form(form): Form<OpmlForm>,
 ) -> Response {
@@ -1080,9 +957,14 @@ pub async fn import_opml_form(
             for id in &imported.added {
                 crawl_now(&state, id);
             }
-            back_to_sources(&format!("imported {} ({} known)", imported.added.len(), imported.skipped))
+            back_to_sources(&format!("imported {} {}", imported.added.len(), imported.skipped))
         }
-        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, format!("{e:#}")).into_response(),
+        Err(e) => {
+            let say = Say::BadOpml(format!("{e:#}"));
+            let refused =
+                OpmlRefused { error: say.text(ctx.ui.lang), detail: say.detail().map(String::from), text: form.opml };
+            sources_response(&state, ctx, op, HealthParams::default(), Some(refused)).await
+        }
     }
 }
 
@@ -1162,16 +1044,17 @@ pub async fn add_user(
     }
     let name = form.name.trim().to_string();
     let problem = if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || "._-".contains(c)) {
-        Some("a name is letters, digits, '.', '_' or '-'")
+        Some(Say::BadUserName)
     } else if form.password.chars().count() < 8 {
-        Some("a password has at least 8 characters")
+        Some(Say::ShortPassword)
     } else if !valid_role(&form.role) {
-        Some("the role is curator or operator")
+        Some(Say::BadRole)
     } else {
         None
     };
     if let Some(p) = problem {
-        return users_response(&state, ctx, op, Some(p.into()), StatusCode::UNPROCESSABLE_ENTITY).await;
+        let text = p.text(ctx.ui.lang);
+        return users_response(&state, ctx, op, Some(text), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let hash = match crate::auth::hash_password(&form.password) {
         Ok(h) => h,
@@ -1201,26 +1084,26 @@ pub async fn user_action(
     }
     // An operator cannot lock themselves out: the console would be left with nobody to run it.
     if name == op.name {
-        return users_response(
-            &state,
-            ctx,
-            op,
-            Some("you cannot change or delete your own account here".into()),
-            StatusCode::CONFLICT,
-        )
-        .await;
+        let text = Say::OwnAccount.text(ctx.ui.lang);
+        return users_response(&state, ctx, op, Some(text), StatusCode::CONFLICT).await;
     }
     let done = match action.as_str() {
         "role" if valid_role(&form.role) => state.store.set_user_role(&name, &form.role).await,
         "delete" => state.store.delete_user(&name).await,
-        _ => return (StatusCode::NOT_FOUND, "no such action").into_response(),
+        _ => {
+            let w = words(&ctx.ui);
+            return message_page(ctx, StatusCode::NOT_FOUND, w.users, w.no_action_message);
+        }
     };
     match done {
         Ok(true) => {
             audit(&state, &op, &format!("user.{action}"), &name, &form.role).await;
             no_store(Redirect::to("/admin/users").into_response())
         }
-        Ok(false) => (StatusCode::NOT_FOUND, "no such user").into_response(),
+        Ok(false) => {
+            let w = words(&ctx.ui);
+            message_page(ctx, StatusCode::NOT_FOUND, w.users, w.no_user_message)
+        }
         Err(e) => internal_error(e),
     }
 }
@@ -1290,6 +1173,7 @@ mod tests {
             state_text: String::new(),
             last_success: String::new(),
             error_kind: String::new(),
+            error_text: String::new(),
             error: String::new(),
             next_check: String::new(),
             posts: 0,

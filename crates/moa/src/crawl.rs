@@ -252,7 +252,9 @@ impl Crawler {
     /// feed, a 304 too, since pages left from earlier crawls are read a few per crawl.
     async fn crawl_source(&self, source: Claimed, recorder: &Recorder) -> (String, Outcome, PagesRead) {
         use tracing::Instrument;
-        let span = tracing::info_span!("source", id = %source.id);
+        // At error level so that it is on whenever any event is: `crawl` logs warnings only by default, and
+        // a span below the filter's level would leave those warnings without the source they are about.
+        let span = tracing::error_span!("source", id = %source.id);
         let (outcome, pages) = async {
             let started = Instant::now();
             let outcome = self.check_source(&source, recorder).await;

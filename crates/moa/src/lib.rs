@@ -12,6 +12,7 @@ pub mod curation;
 pub mod discovery;
 pub mod fetch;
 pub mod i18n;
+pub mod kst;
 pub mod listen;
 pub mod metrics;
 pub mod newsletter;

@@ -890,7 +890,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User { command: UserCommand::List } => {
             let store = open_store(&settings).await?;
             for u in store.users().await? {
-                println!("{:<24} {:<9} {}", u.name, u.role, moa_feed::format_rfc3339(u.created_at));
+                println!("{:<24} {:<9} {} KST", u.name, u.role, moa::kst::minute(u.created_at));
             }
             Ok(())
         }
@@ -1006,7 +1006,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             for (name, value) in [("--from", &params.from), ("--to", &params.to)] {
                 if let Some(v) = value {
-                    anyhow::ensure!(web::kst_day_start(v).is_some(), "{name} {v:?} is not a YYYY-MM-DD date");
+                    anyhow::ensure!(moa::kst::day_start(v).is_some(), "{name} {v:?} is not a YYYY-MM-DD date");
                 }
             }
             let store = open_store(&settings).await?;
@@ -1141,10 +1141,7 @@ async fn sources_command(settings: &Settings, store: &dyn Store, command: Source
             println!("id: {}  name: {} / {}", source.spec.id, source.spec.name_ko, source.spec.name_en);
             println!("{} posts; the first:", posts.len());
             for p in posts.iter().take(5) {
-                let date = p
-                    .published_at
-                    .map(|t| moa_feed::format_rfc3339(t)[..10].to_string())
-                    .unwrap_or_else(|| "-".repeat(10));
+                let date = p.published_at.map(moa::kst::day).unwrap_or_else(|| "-".repeat(10));
                 println!("  {date}  {}", p.title);
             }
             if dry_run {
@@ -1272,8 +1269,8 @@ fn print_results(results: &moa::search::Results, json: bool) -> anyhow::Result<(
     }
     let plain = |html: &str| moa_feed::html::decode_entities(&html.replace("<b>", "").replace("</b>", ""));
     for (hit, post) in &results.found {
-        let date = moa_feed::format_rfc3339(post.sort_at);
-        println!("{:>7}  {}  {:<16} {}", post.id, &date[..10], post.source_id, plain(&hit.title_html));
+        let date = moa::kst::day(post.sort_at);
+        println!("{:>7}  {date}  {:<16} {}", post.id, post.source_id, plain(&hit.title_html));
         if let Some(url) = &post.url {
             println!("{:>7}  {url}", "");
         }
@@ -1407,12 +1404,10 @@ async fn print_sources(store: &dyn Store, json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&sources)?);
         return Ok(());
     }
-    let time = |t: Option<i64>| {
-        t.map(|t| moa_feed::format_rfc3339(t).replace('T', " ").replace('Z', "")).unwrap_or_else(|| "-".into())
-    };
+    let time = |t: Option<i64>| t.map(moa::kst::minute).unwrap_or_else(|| "-".into());
     println!(
         "{:<24} {:<14} {:>6}  {:<19}  {:<19} {:>8} {:>5} {:>5}  NAME",
-        "ID", "STATE", "POSTS", "LAST SUCCESS (UTC)", "NEXT CHECK (UTC)", "FETCH", "304", "PAGES"
+        "ID", "STATE", "POSTS", "LAST SUCCESS (KST)", "NEXT CHECK (KST)", "FETCH", "304", "PAGES"
     );
     for s in &sources {
         let state = match moa::api::state_of(s) {

@@ -33,8 +33,23 @@ pub fn default_dir(database_url: &str) -> PathBuf {
 
 /// The tagger's topics for a post, from its title, categories and text.
 pub fn topics(title: &str, categories: &[String], summary: Option<&str>, content_html: Option<&str>) -> Vec<String> {
-    let body = moa_search::body_text(summary, content_html, moa_search::topics::BODY_CHARS);
-    moa_search::topics::tag(title, categories, &body)
+    moa_search::topics::tag_post(title, categories, summary, content_html)
+}
+
+/// A post's topics under the current dictionary. Without its body (retention drops old bodies; some feeds
+/// never send one) the title and summary say less than the body did, so the topics it has are kept (those
+/// still in the dictionary) and what the rest shows is added.
+pub fn topics_now(p: &PostText) -> Vec<String> {
+    let mut now = topics(&p.title, &p.categories, p.summary.as_deref(), p.content_html.as_deref());
+    if p.content_html.is_none() {
+        // The stored topics come first: the body saw more than what is left does.
+        let mut kept: Vec<String> =
+            p.topics.iter().filter(|t| moa_search::topics::topic(t).is_some()).cloned().collect();
+        kept.extend(now.into_iter().filter(|t| !p.topics.contains(t)));
+        kept.truncate(moa_search::topics::MAX_TOPICS);
+        now = kept;
+    }
+    now
 }
 
 /// A stored post as the index sees it.
@@ -217,7 +232,7 @@ impl Search {
             let topics: Vec<(i64, Vec<String>)> = page
                 .iter()
                 .filter_map(|p| {
-                    let now = topics(&p.title, &p.categories, p.summary.as_deref(), p.content_html.as_deref());
+                    let now = topics_now(p);
                     (now != p.topics).then_some((p.id, now))
                 })
                 .collect();

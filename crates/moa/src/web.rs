@@ -14,13 +14,8 @@ use moa_store::{Cursor, Post, PostQuery, Store, SubscriptionState};
 use crate::i18n::Ui;
 use crate::webhook::Notifier;
 use serde::Deserialize;
-use time::{OffsetDateTime, UtcOffset};
 
 pub const PAGE_SIZE: u32 = 20;
-const KST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
-    Ok(o) => o,
-    Err(_) => UtcOffset::UTC,
-};
 const STYLE: &str = include_str!("../static/style.css");
 const THEME_JS: &str = include_str!("../static/theme.js");
 
@@ -576,7 +571,8 @@ async fn companies(State(state): State<AppState>, ctx: PageCtx) -> Response {
     let entries = sources
         .into_iter()
         .map(|s| {
-            let (last_post, last_post_datetime) = s.last_post_at.map(kst).unwrap_or_default();
+            let (last_post, last_post_datetime) =
+                s.last_post_at.map(|t| (crate::kst::minute(t), crate::kst::rfc3339(t))).unwrap_or_default();
             DirectoryEntry {
                 name: company_name(&ctx.ui, &s.spec.name_ko, &s.spec.name_en).to_string(),
                 id: s.spec.id,
@@ -643,17 +639,10 @@ pub struct SearchParams {
 const QUERY_CHARS: usize = 200;
 pub const SEARCH_PAGE: usize = 20;
 /// Pages of results offered: relevance that deep is noise, and deep offsets cost the index.
-const SEARCH_MAX_PAGE: usize = 50;
+pub const SEARCH_MAX_PAGE: usize = 50;
 
 fn non_empty(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(String::from)
-}
-
-/// Midnight in Korea of a `YYYY-MM-DD` date, as Unix seconds.
-pub fn kst_day_start(date: &str) -> Option<i64> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let day = time::Date::parse(date.trim(), &format).ok()?;
-    Some(day.midnight().assume_offset(KST).unix_timestamp())
 }
 
 impl SearchParams {
@@ -676,8 +665,8 @@ impl SearchParams {
             source_id: non_empty(&self.company),
             tag: non_empty(&self.tag),
             topic: non_empty(&self.topic),
-            since: non_empty(&self.from).and_then(|d| kst_day_start(&d)),
-            until: non_empty(&self.to).and_then(|d| kst_day_start(&d)).map(|t| t + 86_400),
+            since: non_empty(&self.from).and_then(|d| crate::kst::day_start(&d)),
+            until: non_empty(&self.to).and_then(|d| crate::kst::day_start(&d)).map(|t| t + 86_400),
             sort: if self.by_date() { moa_search::Sort::Newest } else { moa_search::Sort::Relevance },
             limit,
             offset: (self.page() - 1) * limit,
@@ -1117,17 +1106,6 @@ struct MessagePage {
     message: &'static str,
 }
 
-/// `YYYY-MM-DD HH:MM` in Korea Standard Time, and the RFC 3339 form for `<time datetime>`.
-fn kst(ts: i64) -> (String, String) {
-    let Ok(t) = OffsetDateTime::from_unix_timestamp(ts) else { return (String::new(), String::new()) };
-    let t = t.to_offset(KST);
-    let (y, mo, d, h, mi) = (t.year(), t.month() as u8, t.day(), t.hour(), t.minute());
-    (
-        format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}"),
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{:02}+09:00", t.second()),
-    )
-}
-
 /// Badge colours defined in the stylesheet (`.badge.c0` …).
 const BADGE_COLOURS: u64 = 8;
 
@@ -1139,7 +1117,7 @@ fn badge(id: &str, name: &str) -> (String, u8) {
 }
 
 fn card(p: Post, now: i64, ui: &Ui) -> Card {
-    let (date_kst, datetime) = kst(p.sort_at);
+    let (date_kst, datetime) = (crate::kst::minute(p.sort_at), crate::kst::rfc3339(p.sort_at));
     let company_name = company_name(ui, &p.source_name_ko, &p.source_name_en).to_string();
     let (initial, badge) = badge(&p.source_id, &company_name);
     Card {
@@ -1316,6 +1294,11 @@ pub(crate) fn message(
     text: impl Fn(&'static crate::i18n::Text) -> (&'static str, &'static str),
 ) -> Response {
     let (title, message) = text(ctx.ui.t);
+    message_page(ctx, status, title, message)
+}
+
+/// A page that only says something, in words the caller chose from the page's language.
+pub(crate) fn message_page(ctx: PageCtx, status: StatusCode, title: &'static str, message: &'static str) -> Response {
     let private = ctx.curator.is_some();
     let mut response = html_page(&MessagePage { ui: ctx.ui, head: ctx.head, title, message }, private);
     *response.status_mut() = status;
@@ -1329,11 +1312,6 @@ async fn not_found(ctx: PageCtx) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_shown_in_kst() {
-        assert_eq!(kst(1_739_149_980), ("2025-02-10 10:13".into(), "2025-02-10T10:13:00+09:00".into()));
-    }
 
     #[test]
     fn badges_take_the_first_letter_and_a_stable_colour() {

@@ -425,7 +425,7 @@ async fn an_operator_adds_a_blog_by_homepage_previews_saves_refreshes_and_sees_i
         )
         .await;
     assert_eq!(twice.status, 409);
-    assert!(twice.body.contains("is already the source &#34;abc&#34;"), "{}", twice.body);
+    assert!(twice.body.contains("이미 블로그 &#34;abc&#34;입니다"), "{}", twice.body);
     // Saved, then fetched at once by this process's crawler.
     let mut posts = 0;
     for _ in 0..100 {
@@ -455,10 +455,16 @@ async fn an_operator_adds_a_blog_by_homepage_previews_saves_refreshes_and_sees_i
     );
     let imported = op.post("/admin/opml", &[("csrf", &csrf), ("opml", &more)]).await;
     assert_eq!(imported.status, 303);
-    assert!(imported.location().unwrap().contains("imported+1+%281+known%29"));
+    assert_eq!(imported.location(), Some("/admin/sources?done=imported+1+1"));
+    let said = op.get(imported.location().unwrap()).await;
+    assert!(said.body.contains("OPML에서 1개를 추가했습니다(이미 있던 피드 1개)."), "{}", said.body);
     assert_eq!(store.sources().await.unwrap().len(), 2);
-    // Deleted with its posts.
-    let gone = op.post("/admin/sources/abc/delete", &[("csrf", &csrf), ("with_posts", "1")]).await;
+    // Deleted with its posts: the first click asks, and deletes nothing.
+    let asked = op.post("/admin/sources/abc/delete", &[("csrf", &csrf), ("with_posts", "1")]).await;
+    assert_eq!(asked.status, 200);
+    assert!(asked.body.contains("글 2개를 지울까요?") && asked.body.contains("name=\"confirmed\""), "{}", asked.body);
+    assert_eq!(store.count_posts(Some("abc")).await.unwrap(), 2, "asked, not deleted");
+    let gone = op.post("/admin/sources/abc/delete", &[("csrf", &csrf), ("with_posts", "1"), ("confirmed", "1")]).await;
     assert_eq!(gone.status, 303);
     assert_eq!(store.count_posts(Some("abc")).await.unwrap(), 0);
     let actions: Vec<String> = store.audit_log(10).await.unwrap().into_iter().map(|e| e.action).collect();
@@ -559,4 +565,123 @@ async fn each_role_lands_on_its_home_and_the_favicon_is_served() {
     let icon = Client::new(web).get("/favicon.ico").await;
     assert_eq!((icon.status, icon.headers["content-type"].to_str().unwrap()), (200, "image/svg+xml"));
     assert!(icon.body.starts_with("<svg"));
+}
+
+/// The console speaks the page's language: what it cannot do, what a fetch error means (the technical
+/// detail one click away), what it has done; pages it refuses are pages, not plain text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_says_everything_in_korean_or_english() {
+    let (_server, blog) = blogs().await;
+    let dir = moa_store::testing::TestDb::from_env().await;
+    let store = store_in(&dir).await;
+    let hash = moa::auth::hash_password("correct horse battery").unwrap();
+    for (name, role) in [("boss", "operator"), ("kim", "curator")] {
+        store.set_user_password(name, &hash, 1).await.unwrap();
+        store.set_user_role(name, role).await.unwrap();
+    }
+    let state = common::state_with_crawler(store.clone(), pinned_config()).with_cache_ttl(std::time::Duration::ZERO);
+    let web = start_web(state).await;
+    let (mut op, csrf) = Client::sign_in(web, "boss", "correct horse battery").await;
+    let hangul = |s: &str| s.chars().any(|c| ('가'..='힣').contains(&c));
+    // A curator at the console, and an unknown source: pages in the reader's language.
+    let (mut kim, _) = Client::sign_in(web, "kim", "correct horse battery").await;
+    let refused = kim.get("/admin/sources").await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(refused.body.contains("운영자만 볼 수 있습니다"), "{}", refused.body);
+    let refused_en = kim.get("/admin/sources?lang=en").await;
+    assert!(refused_en.body.contains("This page is for operators"), "{}", refused_en.body);
+    let missing = op.get("/admin/sources/nope").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("그런 블로그가 없습니다"), "{}", missing.body);
+    let missing = op.post("/admin/sources/nope/refresh", &[("csrf", &csrf)]).await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("그런 블로그가 없습니다"), "{}", missing.body);
+    // Form errors, in Korean and in English.
+    let form = |id: &'static str, feed: &'static str| {
+        [("csrf", csrf.as_str()), ("id", id), ("name_ko", "이름"), ("feed_url", feed), ("kind", "feed")]
+    };
+    let bad_id = op.post("/admin/sources", &form("나쁜 id", "https://x.example/feed")).await;
+    assert_eq!(bad_id.status, 422);
+    assert!(bad_id.body.contains("영문자, 숫자, &#39;-&#39;, &#39;_&#39;로 1~64자여야 합니다"), "{}", bad_id.body);
+    let bad_id_en = op.post("/admin/sources?lang=en", &form("bad id", "https://x.example/feed")).await;
+    assert!(bad_id_en.body.contains("must be 1 to 64 letters"), "{}", bad_id_en.body);
+    let not_http = op.post("/admin/sources", &form("ok", "ftp://x.example/feed")).await;
+    assert!(not_http.body.contains("http(s) 주소가 아닙니다"), "{}", not_http.body);
+    let no_feed = op
+        .post("/admin/sources/discover", &[("csrf", &csrf), ("url", &format!("http://none.example:{}/", blog.port()))])
+        .await;
+    assert_eq!(no_feed.status, 422);
+    assert!(no_feed.body.contains("피드를 찾지 못했습니다") && !no_feed.body.contains("no feed found"));
+    let unreadable = op
+        .post(
+            "/admin/sources/scrape-preview",
+            &[
+                ("csrf", &csrf),
+                ("url", &format!("http://127.0.0.1:{}/", common::closed_port())),
+                ("item", "li"),
+                ("title", "a"),
+            ],
+        )
+        .await;
+    assert_eq!(unreadable.status, 422);
+    assert!(unreadable.body.contains("서버에 연결할 수 없습니다"), "{}", unreadable.body);
+    assert!(unreadable.body.contains("<details class=\"error-detail\">"), "the detail on demand: {}", unreadable.body);
+    let bad_selector = op
+        .post(
+            "/admin/sources/scrape-preview",
+            &[("csrf", &csrf), ("url", "https://x.example/"), ("item", "li[["), ("title", "a")],
+        )
+        .await;
+    assert!(bad_selector.body.contains("올바른 CSS가 아닙니다"), "{}", bad_selector.body);
+    // Users: a short password, one's own account.
+    let short =
+        op.post("/admin/users", &[("csrf", &csrf), ("name", "lee"), ("password", "short"), ("role", "curator")]).await;
+    assert_eq!(short.status, 422);
+    assert!(short.body.contains("비밀번호는 8자 이상이어야 합니다"), "{}", short.body);
+    let own = op.post("/admin/users/boss/delete", &[("csrf", &csrf), ("name", "boss")]).await;
+    assert!(own.body.contains("자기 계정은 여기서 바꾸거나 지울 수 없습니다"), "{}", own.body);
+    // A bad OPML: said on the health page, with the text kept to mend.
+    let opml = op.post("/admin/opml", &[("csrf", &csrf), ("opml", "<opml>broken")]).await;
+    assert_eq!(opml.status, 422);
+    assert!(
+        opml.body.contains("OPML을 읽지 못했습니다") && opml.body.contains("&#60;opml&#62;broken"),
+        "{}",
+        opml.body
+    );
+    // A failing source: what went wrong in a sentence, the technical message under "자세히".
+    let feed = format!("http://127.0.0.1:{}/feed.xml", common::closed_port());
+    let down =
+        [("csrf", csrf.as_str()), ("id", "down"), ("name_ko", "꺼진 블로그"), ("feed_url", &feed), ("kind", "feed")];
+    assert_eq!(op.post("/admin/sources", &down).await.status, 303);
+    let mut health = String::new();
+    for _ in 0..100 {
+        health = op.get("/admin/sources?state=failing").await.body;
+        if health.contains("data-source=\"down\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(health.contains("서버에 연결할 수 없습니다") && health.contains("<summary>자세히</summary>"), "{health}");
+    assert!(hangul(&health));
+    // An edit that changes nothing is not an update, and is not in the audit log.
+    let s = store.source("down").await.unwrap().unwrap();
+    let same = op
+        .post(
+            "/admin/sources/down",
+            &[
+                ("csrf", &csrf),
+                ("name_ko", &s.spec.name_ko),
+                ("name_en", &s.spec.name_en),
+                ("homepage", &s.spec.homepage),
+                ("feed_url", &s.spec.feed_url),
+                ("kind", "feed"),
+            ],
+        )
+        .await;
+    assert_eq!(same.location(), Some("/admin/sources?done=unchanged+down"));
+    let said = op.get(same.location().unwrap()).await;
+    assert!(said.body.contains("바뀐 것이 없어 저장하지 않았습니다"), "{}", said.body);
+    let actions: Vec<String> = store.audit_log(10).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, ["source.add"]);
 }

@@ -267,7 +267,11 @@ async fn the_index_follows_the_store_across_processes_and_catches_up_after_a_cra
     await_hit(&addr, &b_title, "b", b_id, false).await;
     let busy = setup.moa(&["index", "rebuild"]).output().unwrap();
     assert!(!busy.status.success());
-    assert!(String::from_utf8_lossy(&busy.stderr).contains("held by another moa process"), "{busy:?}");
+    let busy_err = String::from_utf8_lossy(&busy.stderr);
+    assert!(busy_err.contains("held by another moa process"), "{busy:?}");
+    // One line naming the directory, not the index's debug form.
+    assert_eq!(busy_err.trim().lines().count(), 1, "{busy_err}");
+    assert!(busy_err.len() < 400 && !busy_err.contains("ManagedDirectory"), "{busy_err}");
 
     // Killed, then posts stored while it is down: the restarted serve finds them from its first request.
     serve.kill().unwrap(); // SIGKILL
@@ -367,6 +371,16 @@ async fn sources_are_added_by_homepage_edited_disabled_and_removed_from_the_cli(
         },
     );
     server.route("/atom", Reply::feed(fixture("kr-cheese10yun-atom.xml")));
+    // Written at 01:30 on 2 December in Korea, which is still 1 December in UTC.
+    server.route(
+        "/morning.xml",
+        Reply::feed(
+            br#"<?xml version="1.0"?><rss version="2.0"><channel><title>Morning</title><link>https://m.example/</link>
+<item><title>Early post</title><link>https://m.example/1</link><pubDate>Wed, 02 Dec 2026 01:30:00 +0900</pubDate></item>
+</channel></rss>"#
+                .to_vec(),
+        ),
+    );
     let addr = server.start("127.0.0.1").await;
     let setup = Setup::new(&[]);
     let run = |args: &[&str]| {
@@ -380,6 +394,8 @@ async fn sources_are_added_by_homepage_edited_disabled_and_removed_from_the_cli(
         ok && dry.contains(&format!("feed: http://{addr}/atom (found by: advertised)")) && dry.contains("not saved"),
         "{dry}"
     );
+    let (ok, morning) = run(&["sources", "add", &format!("http://{addr}/morning.xml"), "--dry-run"]);
+    assert!(ok && morning.contains("  2026-12-02  Early post"), "the preview dates posts in Korea time: {morning}");
     let (ok, list) = run(&["sources", "list", "--json"]);
     assert!(ok && list.trim() == "[]", "a dry run saves nothing: {list}");
     let (ok, added) = run(&["sources", "add", &home, "--id", "cheese", "--name-ko", "치즈 블로그"]);
@@ -427,17 +443,61 @@ async fn json_logs_carry_the_source_id_of_each_fetch() {
     server.route("/broken.xml", Reply::status(500));
     let addr = server.start("127.0.0.1").await;
     let setup = Setup::new(&[("good", format!("http://{addr}/ok.xml")), ("bad", format!("http://{addr}/broken.xml"))]);
-    let out = setup.moa(&["crawl", "--once", "--log-format", "json"]).env("MOA_LOG", "info").output().unwrap();
-    assert!(out.status.success());
-    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        // The command's own report ("failed: bad: …") is plain text; the logs are JSON.
-        .filter(|l| l.starts_with('{'))
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
-        .collect();
-    let failed = events.iter().find(|e| e["fields"]["message"] == "fetch failed").expect("a failure is logged");
-    assert_eq!(failed["level"], "WARN");
-    assert_eq!((failed["span"]["name"].as_str(), failed["span"]["id"].as_str()), (Some("source"), Some("bad")));
-    assert!(failed["fields"]["error"].as_str().unwrap().contains("500"));
+    // The command's own report ("failed: bad: …") is plain text; the logs are JSON.
+    let events_of = |args: &[&str], level: Option<&str>| {
+        let mut command = setup.moa(args);
+        match level {
+            Some(level) => command.env("MOA_LOG", level),
+            None => command.env_remove("MOA_LOG"),
+        };
+        let out = command.output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| l.starts_with('{'))
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+            .collect::<Vec<serde_json::Value>>()
+    };
+    // At the default level (warnings), then at info.
+    for (args, level) in [(&["crawl", "--once"][..], None), (&["crawl", "--once", "--all"][..], Some("info"))] {
+        let events = events_of(&[args, &["--log-format", "json"]].concat(), level);
+        let failed = events.iter().find(|e| e["fields"]["message"] == "fetch failed").expect("a failure is logged");
+        assert_eq!(failed["level"], "WARN");
+        assert_eq!((failed["span"]["name"].as_str(), failed["span"]["id"].as_str()), (Some("source"), Some("bad")));
+        assert!(failed["fields"]["error"].as_str().unwrap().contains("500"));
+    }
+    let events = events_of(&["crawl", "--once", "--all", "--log-format", "json"], Some("info"));
     assert!(events.iter().any(|e| e["fields"]["message"] == "registry synced"), "other events are JSON too");
+}
+
+/// Retention empties old bodies; a rebuild afterwards keeps every post's topics (the body that gave them
+/// is gone, what is left says less).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_after_retention_keeps_every_posts_topics() {
+    let server = Arc::new(TestServer::default());
+    for name in ["kr-cheese10yun-atom.xml", "kr-kdevkr.xml", "kr-jbee-felog.xml"] {
+        server.route(&format!("/{name}"), Reply::feed(fixture(name)));
+    }
+    let addr = server.start("127.0.0.1").await;
+    let setup = Setup::new(&[
+        ("cheese", format!("http://{addr}/kr-cheese10yun-atom.xml")),
+        ("kdevkr", format!("http://{addr}/kr-kdevkr.xml")),
+        ("jbee", format!("http://{addr}/kr-jbee-felog.xml")),
+    ]);
+    setup.run(&["crawl", "--once"]);
+    let store = moa_store::open(&setup.db).await.unwrap();
+    let topics = || async {
+        let posts = store.posts(&PostQuery { limit: 10_000, ..Default::default() }).await.unwrap();
+        posts.into_iter().map(|p| (p.id, p.topics)).collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let before = topics().await;
+    let tagged = before.values().filter(|t| !t.is_empty()).count();
+    assert!(tagged >= 20, "the fixtures' posts are tagged: {tagged} of {}", before.len());
+    let dropped = setup.run(&["retention", "--months", "0", "--yes"]);
+    assert!(dropped.contains("dropped the bodies of") && !dropped.contains(" of 0 posts"), "{dropped}");
+    setup.run(&["index", "rebuild"]);
+    let after = topics().await;
+    for (id, t) in &before {
+        assert!(t.iter().all(|t| after[id].contains(t)), "post {id} lost topics: {t:?} → {:?}", after[id]);
+    }
 }

@@ -63,10 +63,13 @@ pub fn corpus(root: &Path) -> Vec<Doc> {
                 continue;
             }
             let body = moa_search::body_text(e.summary.as_deref(), e.content_html.as_deref(), 20_000);
-            let topic_body =
-                moa_search::body_text(e.summary.as_deref(), e.content_html.as_deref(), moa_search::topics::BODY_CHARS);
             docs.push(Doc {
-                topics: moa_search::topics::tag(&e.title, &e.categories, &topic_body),
+                topics: moa_search::topics::tag_post(
+                    &e.title,
+                    &e.categories,
+                    e.summary.as_deref(),
+                    e.content_html.as_deref(),
+                ),
                 key,
                 source: name.clone(),
                 company: company.clone(),
