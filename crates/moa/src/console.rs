@@ -247,7 +247,7 @@ async fn sources_response(
     };
     let rows: Vec<HealthRow> = sources.iter().map(|s| health_row(s, &ctx.ui)).collect();
     let w = words(&ctx.ui);
-    let counts = [("ok", w.ok), ("failing", w.failing_since), ("disabled", w.disabled), ("new", w.new)]
+    let counts = [("ok", w.ok), ("failing", w.failing), ("disabled", w.disabled), ("new", w.new)]
         .into_iter()
         .map(|(st, label)| (st, label, rows.iter().filter(|r| r.state == st).count()))
         .collect();

@@ -115,7 +115,7 @@ async fn the_console_adds_a_blog_by_homepage_in_chromium() {
         store.audit_log(10).await.unwrap().iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
         ["source.refresh", "source.add"]
     );
-    for shot in ["console-add.png", "console-health.png"] {
+    for shot in ["console-add.png", "console-health.png", "console-health-375.png", "console-confirm-delete.png"] {
         let bytes = std::fs::read(shots.join(shot)).unwrap();
         assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000, "{shot}: {} bytes", bytes.len());
     }

@@ -1,7 +1,8 @@
 // The operator's console in Debian's Chromium, for crates/moa/tests/browser.rs.
 // usage: node console.mjs BASE_URL SCREENSHOT_DIR BLOG_HOMEPAGE
 // Signs in as an operator, adds a blog by its homepage, checks the preview, saves, refreshes, and finds
-// its posts on the home page and its state on the health page.
+// its posts on the home page and its state on the health page, at 1280 and at 375 px; deleting the blog
+// with its posts asks first.
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -76,7 +77,35 @@ const state = await page.locator('tr[data-source="console-blog"] td.state').text
 check(state.trim() === "정상", "its state on the health page is ok", state);
 const mean = await page.locator('tr[data-source="console-blog"] td.num').nth(1).textContent();
 check(/\d+ ms/.test(mean), "the mean fetch time is shown", mean);
-await page.screenshot({ path: join(shots, "console-health.png") });
+await page.screenshot({ path: join(shots, "console-health.png"), fullPage: true });
+// At 1280 px the table takes the width, and no button wraps.
+const tableWidth = (await page.locator("table.health").boundingBox()).width;
+check(tableWidth > 1100, "the health table uses the width", `${tableWidth}px`);
+const refresh = await page.locator('tr[data-source="console-blog"] td.refresh button').boundingBox();
+check(refresh.height < 40, "'지금 새로 고침' stays on one line", `${refresh.height}px`);
+// At 375 px each blog is a card: labelled values, nothing wider than the screen.
+await page.setViewportSize({ width: 375, height: 800 });
+await page.goto(`${base}/admin/sources`);
+const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+check(overflow <= 375, "nothing is wider than a 375 px screen", `${overflow}px`);
+const card = page.locator('tr[data-source="console-blog"]');
+const cardBox = await card.boundingBox();
+check(cardBox.width <= 360 && cardBox.height > 100, "a blog is a card on a phone", JSON.stringify(cardBox));
+const label = await card.locator("td.state").evaluate((td) => getComputedStyle(td, "::before").content);
+check(label.includes("상태"), "each value is labelled", label);
+const phoneRefresh = await card.locator("td.refresh button").boundingBox();
+check(phoneRefresh.height < 40 && phoneRefresh.x + phoneRefresh.width <= 375, "the refresh button fits", JSON.stringify(phoneRefresh));
+await page.screenshot({ path: join(shots, "console-health-375.png"), fullPage: true });
+// Deleting a blog with its posts asks first; cancelling keeps everything.
+await page.setViewportSize({ width: 1280, height: 900 });
+await page.goto(`${base}/admin/sources/console-blog`);
+await page.check('.source-actions input[name="with_posts"]');
+await page.click(".source-actions button.danger");
+await page.waitForSelector("p.confirm");
+check((await page.textContent("p.confirm")).includes("글 3개를 지울까요?"), "deleting posts asks first");
+await page.screenshot({ path: join(shots, "console-confirm-delete.png") });
+await page.click(`a[href="/admin/sources/console-blog"]`);
+await page.waitForURL(/\/admin\/sources\/console-blog$/);
 check(problems.length === 0, "no console errors or off-site requests", problems.join("; "));
 await browser.close();
 console.log("console checks passed");
