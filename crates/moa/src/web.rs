@@ -710,6 +710,9 @@ async fn search(State(state): State<AppState>, ctx: PageCtx, Query(params): Quer
     };
     let company = non_empty(&params.company);
     let topic = non_empty(&params.topic);
+    if let Some(unknown) = unknown_filter(&sources, company.as_deref(), topic.as_deref()) {
+        return unknown.page(ctx);
+    }
     let mut companies: Vec<CompanyOption> = sources
         .iter()
         .filter(|s| s.post_count > 0)
@@ -773,6 +776,36 @@ async fn search(State(state): State<AppState>, ctx: PageCtx, Query(params): Quer
     )
 }
 
+/// One rule for names the filters do not know, as in the API and the CLI: a company or a topic that does not
+/// exist is a 404 (an unknown tag is only an empty result).
+fn unknown_filter(
+    sources: &[moa_store::SourceRow],
+    company: Option<&str>,
+    topic: Option<&str>,
+) -> Option<UnknownFilter> {
+    if company.is_some_and(|id| !sources.iter().any(|s| s.spec.id == id)) {
+        Some(UnknownFilter::Company)
+    } else if topic.is_some_and(|t| moa_search::topics::topic(t).is_none()) {
+        Some(UnknownFilter::Topic)
+    } else {
+        None
+    }
+}
+
+enum UnknownFilter {
+    Company,
+    Topic,
+}
+
+impl UnknownFilter {
+    fn page(self, ctx: PageCtx) -> Response {
+        match self {
+            Self::Company => message(ctx, StatusCode::NOT_FOUND, |t| (t.no_company, t.no_company_message)),
+            Self::Topic => message(ctx, StatusCode::NOT_FOUND, |t| (t.not_found, t.not_found_message)),
+        }
+    }
+}
+
 /// A search as a feed: `/search/feed.xml?q=…` (and `atom.xml`, `feed.json`), newest first, the search
 /// page's filters kept, to follow a subject.
 async fn search_feed(
@@ -785,6 +818,15 @@ async fn search_feed(
     let (Some(format), Some(search)) = (FeedFormat::from_file(&file).filter(|_| !q.is_empty()), &state.search) else {
         return not_found(ctx).await;
     };
+    let sources = match state.sources().await {
+        Ok(s) => s,
+        Err(e) => return internal_error(e),
+    };
+    if let Some(unknown) =
+        unknown_filter(&sources, non_empty(&params.company).as_deref(), non_empty(&params.topic).as_deref())
+    {
+        return unknown.page(ctx);
+    }
     let params = SearchParams { page: None, ..params };
     let no_lang = Ui { amp: "", ..ctx.ui };
     let channel = crate::syndication::Channel {

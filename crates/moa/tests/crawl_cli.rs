@@ -501,3 +501,37 @@ async fn a_rebuild_after_retention_keeps_every_posts_topics() {
         assert!(t.iter().all(|t| after[id].contains(t)), "post {id} lost topics: {t:?} → {:?}", after[id]);
     }
 }
+
+/// A post written at 01:30 on 2 December in Korea (still 1 December in UTC) is a post of 2 December for
+/// the CLI's search, its dates and its filters, as for the web.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_and_the_web_date_posts_by_the_korean_day() {
+    let server = Arc::new(TestServer::default());
+    server.route(
+        "/morning.xml",
+        Reply::feed(
+            br#"<?xml version="1.0"?><rss version="2.0"><channel><title>Morning</title><link>https://m.example/</link>
+<item><title>Early bird post</title><link>https://m.example/1</link><pubDate>Wed, 02 Dec 2026 01:30:00 +0900</pubDate></item>
+</channel></rss>"#
+                .to_vec(),
+        ),
+    );
+    let addr = server.start("127.0.0.1").await;
+    let setup = Setup::new(&[("morning", format!("http://{addr}/morning.xml"))]);
+    setup.run(&["crawl", "--once"]);
+    let search = |from: &str, to: &str| setup.run(&["search", "bird", "--from", from, "--to", to]);
+    let found = search("2026-12-02", "2026-12-02");
+    assert!(found.contains("  2026-12-02  morning") && found.contains("Early bird post"), "{found}");
+    assert!(search("2026-12-01", "2026-12-01").contains("0 of 0 matching posts"), "not a post of 1 December");
+    let (mut serve, web) = spawn_serve(&setup, &["--no-crawl"]);
+    moa::fetch::install_tls_provider();
+    let page = |q: &str| {
+        let url = format!("http://{web}/search?q=bird&{q}");
+        async move { reqwest::get(url).await.unwrap().text().await.unwrap() }
+    };
+    let on_the_day = page("from=2026-12-02&to=2026-12-02").await;
+    assert!(on_the_day.contains("Early <b>bird</b> post") && on_the_day.contains("2026-12-02 01:30"), "{on_the_day}");
+    assert!(!page("from=2026-12-01&to=2026-12-01").await.contains("Early <b>bird</b> post"));
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+}

@@ -436,4 +436,18 @@ async fn topics_have_pages_feeds_and_chips() {
     assert_eq!(titles, backend.iter().take(50).map(|p| p.title.clone()).collect::<Vec<_>>());
     assert_eq!(web.get("/topic/nope", &[]).await.0, 404);
     assert_eq!(web.get("/topic/nope/feed.xml", &[]).await.0, 404);
+    // One rule for names the filters do not know, in pages, feeds and searches alike: an unknown company or
+    // topic is a 404, an unknown tag an empty list.
+    for path in [
+        "/company/nope",
+        "/search?q=spring&company=nope",
+        "/search?q=spring&topic=nope",
+        "/search/feed.xml?q=spring&company=nope",
+        "/search/feed.xml?q=spring&topic=nope",
+    ] {
+        assert_eq!(web.get(path, &[]).await.0, 404, "{path}");
+    }
+    for path in ["/tag/nope", "/tag/nope/feed.xml", "/search?q=spring&tag=nope", "/search?q=spring&topic=backend"] {
+        assert_eq!(web.get(path, &[]).await.0, 200, "{path}");
+    }
 }
