@@ -15,7 +15,7 @@ use moa_store::{Scrap, ScrapFields};
 use serde::Deserialize;
 
 use crate::auth;
-use crate::i18n::Ui;
+use crate::i18n::{Refusal, Ui};
 use crate::newsletter::{Month, Section};
 use crate::web::{AppState, Head, PageCtx, html_page, internal_error, message};
 
@@ -65,17 +65,13 @@ impl FromRequestParts<AppState> for SignedIn {
         match curator_of(state, &parts.headers).await {
             Some(c) => Ok(Self(c)),
             None if parts.method == axum::http::Method::GET => Err(Redirect::to("/login").into_response()),
-            None => Err((StatusCode::FORBIDDEN, "sign in first").into_response()),
+            None => Err(Refusal::SignInNeeded.response()),
         }
     }
 }
 
 pub fn check_csrf(curator: &Curator, token: &str) -> Result<(), Response> {
-    if auth::same_token(token, &curator.csrf) {
-        Ok(())
-    } else {
-        Err((StatusCode::FORBIDDEN, "a form without its CSRF token").into_response())
-    }
+    if auth::same_token(token, &curator.csrf) { Ok(()) } else { Err(Refusal::StaleForm.response()) }
 }
 
 /// Whether cookies get `Secure`: the site is served over HTTPS (its public URL, or a proxy saying so).
@@ -143,7 +139,7 @@ pub async fn login(
 ) -> Response {
     let cookie = auth::cookie(&headers, auth::LOGIN_CSRF_COOKIE).unwrap_or("");
     if !auth::same_token(&form.csrf, cookie) {
-        return (StatusCode::FORBIDDEN, "a form without its CSRF token").into_response();
+        return Refusal::StaleForm.response();
     }
     let name = form.name.trim();
     let address = crate::web::client_address(&state, &extensions, &headers);
@@ -290,7 +286,7 @@ fn section_options() -> Vec<(&'static str, &'static str)> {
 }
 
 fn month_of(month: &str) -> Result<Month, Response> {
-    Month::parse(month).ok_or_else(|| (StatusCode::NOT_FOUND, "not a month (YYYY-MM)").into_response())
+    Month::parse(month).ok_or_else(|| Refusal::BadMonth.response())
 }
 
 /// The month a curator's form acts on: the form's token checked, the month read.
@@ -376,10 +372,10 @@ pub async fn add_scrap(
     };
     let url = form.url.trim().to_string();
     let Some(section) = Section::parse(&form.section) else {
-        return (StatusCode::BAD_REQUEST, "unknown section").into_response();
+        return Refusal::UnknownSection.response();
     };
     if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return (StatusCode::BAD_REQUEST, "an http(s) URL").into_response();
+        return Refusal::NotHttp.response();
     }
     match state.store.scrap_by_url(&month.to_string(), &url).await {
         Ok(Some(s)) => return Redirect::to(&format!("/curate/{month}#scrap-{}", s.id)).into_response(),
@@ -432,11 +428,11 @@ pub async fn scrap_post(
     }
     let post = match state.store.post(form.post_id).await {
         Ok(Some(p)) => p,
-        Ok(None) => return (StatusCode::NOT_FOUND, "no such post").into_response(),
+        Ok(None) => return Refusal::NoPost.response(),
         Err(e) => return internal_error(e),
     };
     let Some(url) = post.url.clone() else {
-        return (StatusCode::BAD_REQUEST, "the post has no link").into_response();
+        return Refusal::PostWithoutLink.response();
     };
     let month = crate::curation::current_month(crate::now_unix()).to_string();
     let id = match state.store.scrap_by_url(&month, &url).await {
@@ -473,11 +469,10 @@ pub struct EditForm {
 impl EditForm {
     /// The scrap as this form would leave it.
     fn apply(&self, old: &Scrap) -> Result<ScrapFields, Response> {
-        let section = Section::parse(&self.section)
-            .ok_or_else(|| (StatusCode::BAD_REQUEST, "unknown section").into_response())?;
+        let section = Section::parse(&self.section).ok_or_else(|| Refusal::UnknownSection.response())?;
         let url = self.url.trim();
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err((StatusCode::BAD_REQUEST, "an http(s) URL").into_response());
+            return Err(Refusal::NotHttp.response());
         }
         Ok(ScrapFields {
             month: old.month.clone(),
@@ -496,7 +491,7 @@ async fn scrap_for(state: &AppState, curator: &Curator, csrf: &str, id: i64) -> 
     check_csrf(curator, csrf)?;
     match state.store.scrap(id).await {
         Ok(Some(s)) => Ok(s),
-        Ok(None) => Err((StatusCode::NOT_FOUND, "no such scrap").into_response()),
+        Ok(None) => Err(Refusal::NoScrap.response()),
         Err(e) => Err(internal_error(e)),
     }
 }
@@ -520,7 +515,7 @@ pub async fn edit_scrap(
         // The URL is another scrap's of this month.
         Err(e) => {
             tracing::warn!(error = %e, "scrap not updated");
-            (StatusCode::CONFLICT, "another scrap of this month has that URL").into_response()
+            Refusal::ScrapUrlTaken.response()
         }
     }
 }

@@ -200,6 +200,19 @@ pub struct Text {
     pub no_company_message: &'static str,
     pub not_found: &'static str,
     pub not_found_message: &'static str,
+    /// What a curator's or an operator's request is refused for (see [`Refusal`]).
+    pub sign_in_needed: &'static str,
+    pub sign_in_needed_message: &'static str,
+    pub stale_form: &'static str,
+    pub stale_form_message: &'static str,
+    pub cannot_do: &'static str,
+    pub bad_month_message: &'static str,
+    pub unknown_section_message: &'static str,
+    pub not_http_message: &'static str,
+    pub no_post_message: &'static str,
+    pub post_without_link_message: &'static str,
+    pub no_scrap_message: &'static str,
+    pub scrap_url_taken_message: &'static str,
     pub back_home: &'static str,
     pub subscribe: &'static str,
     pub sign_in: &'static str,
@@ -281,6 +294,18 @@ pub static KO: Text = Text {
     no_company_message: "목록에 없는 회사입니다.",
     not_found: "페이지를 찾을 수 없습니다",
     not_found_message: "주소를 다시 확인해 주세요.",
+    sign_in_needed: "로그인이 필요합니다",
+    sign_in_needed_message: "로그인한 뒤 다시 보내 주세요. 로그인이 끝났을 수 있습니다.",
+    stale_form: "오래된 양식입니다",
+    stale_form_message: "이 양식은 더 쓸 수 없습니다. 페이지를 새로 고친 뒤 다시 보내 주세요.",
+    cannot_do: "처리할 수 없는 요청입니다",
+    bad_month_message: "달은 YYYY-MM 꼴로 적습니다(예: 2026-12).",
+    unknown_section_message: "없는 구역입니다. 목록에 있는 구역을 고르세요.",
+    not_http_message: "주소는 http:// 나 https:// 로 시작해야 합니다.",
+    no_post_message: "그런 글이 없습니다. 지워졌을 수 있습니다.",
+    post_without_link_message: "이 글에는 원문 링크가 없어 스크랩할 수 없습니다.",
+    no_scrap_message: "그런 스크랩이 없습니다. 지워졌을 수 있습니다.",
+    scrap_url_taken_message: "이 달에 같은 주소의 스크랩이 이미 있습니다.",
     back_home: "처음으로",
     subscribe: "구독",
     sign_in: "로그인",
@@ -361,6 +386,18 @@ pub static EN: Text = Text {
     no_company_message: "That company is not in the list.",
     not_found: "Page not found",
     not_found_message: "Please check the address.",
+    sign_in_needed: "Sign in first",
+    sign_in_needed_message: "Sign in, then send it again. Your session may have ended.",
+    stale_form: "This form is out of date",
+    stale_form_message: "This form can no longer be sent. Reload the page and send it again.",
+    cannot_do: "This request cannot be done",
+    bad_month_message: "A month is written YYYY-MM (e.g. 2026-12).",
+    unknown_section_message: "There is no such section. Pick one of the list.",
+    not_http_message: "An address starts with http:// or https://.",
+    no_post_message: "There is no such post. It may have been deleted.",
+    post_without_link_message: "This post has no link to its original, so it cannot be scrapped.",
+    no_scrap_message: "There is no such scrap. It may have been deleted.",
+    scrap_url_taken_message: "This month already has a scrap of that address.",
     back_home: "Home",
     subscribe: "Subscribe",
     sign_in: "Sign in",
@@ -390,6 +427,68 @@ pub static EN: Text = Text {
     too_many_sign_ins: "Too many failed sign-ins. Try again later.",
     forbidden: "This request is not allowed. Reload the page and try again.",
 };
+
+/// A curator's or an operator's request refused. Handlers answer with [`Refusal::response`], which carries
+/// the refusal to [`crate::web`]'s `localized_refusals` layer: that one knows the request's language and
+/// makes the answer a page in it (the plain English body is only for a router without the layer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    SignInNeeded,
+    StaleForm,
+    BadMonth,
+    UnknownSection,
+    NotHttp,
+    NoPost,
+    PostWithoutLink,
+    NoScrap,
+    ScrapUrlTaken,
+}
+
+impl Refusal {
+    pub const ALL: [Refusal; 9] = [
+        Self::SignInNeeded,
+        Self::StaleForm,
+        Self::BadMonth,
+        Self::UnknownSection,
+        Self::NotHttp,
+        Self::NoPost,
+        Self::PostWithoutLink,
+        Self::NoScrap,
+        Self::ScrapUrlTaken,
+    ];
+
+    pub fn status(self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            Self::SignInNeeded | Self::StaleForm => StatusCode::FORBIDDEN,
+            Self::BadMonth | Self::NoPost | Self::NoScrap => StatusCode::NOT_FOUND,
+            Self::UnknownSection | Self::NotHttp | Self::PostWithoutLink => StatusCode::BAD_REQUEST,
+            Self::ScrapUrlTaken => StatusCode::CONFLICT,
+        }
+    }
+
+    /// The page's title and sentence.
+    pub fn text(self, t: &'static Text) -> (&'static str, &'static str) {
+        match self {
+            Self::SignInNeeded => (t.sign_in_needed, t.sign_in_needed_message),
+            Self::StaleForm => (t.stale_form, t.stale_form_message),
+            Self::BadMonth => (t.not_found, t.bad_month_message),
+            Self::UnknownSection => (t.cannot_do, t.unknown_section_message),
+            Self::NotHttp => (t.cannot_do, t.not_http_message),
+            Self::NoPost => (t.not_found, t.no_post_message),
+            Self::PostWithoutLink => (t.cannot_do, t.post_without_link_message),
+            Self::NoScrap => (t.not_found, t.no_scrap_message),
+            Self::ScrapUrlTaken => (t.cannot_do, t.scrap_url_taken_message),
+        }
+    }
+
+    pub fn response(self) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let mut r = (self.status(), self.text(&EN).1).into_response();
+        r.extensions_mut().insert(self);
+        r
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -431,5 +530,17 @@ mod tests {
             [5, 90, 3600, 2 * 86_400, 40 * 86_400].map(|s| en.ago(s, date)),
             ["just now", "1 minute ago", "1 hour ago", "2 days ago", "2025-02-10"]
         );
+    }
+
+    #[test]
+    fn every_refusal_is_said_in_both_languages() {
+        let hangul = |s: &str| s.chars().any(|c| ('가'..='힣').contains(&c));
+        for r in Refusal::ALL {
+            let ((ko_title, ko), (en_title, en)) = (r.text(&KO), r.text(&EN));
+            assert!(hangul(ko_title) && hangul(ko), "{r:?}");
+            assert!(!hangul(en_title) && !hangul(en), "{r:?}");
+            let response = r.response();
+            assert_eq!((response.status(), response.extensions().get::<Refusal>()), (r.status(), Some(&r)));
+        }
     }
 }

@@ -141,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sitemap.xml", get(sitemap))
         .route("/robots.txt", get(robots))
         .merge(crate::console::routes())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), localized_refusals))
         .route_layer(axum::middleware::from_fn(crate::metrics::mark_route))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(conditional_get))
@@ -161,6 +162,28 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::map_response(security_headers))
         .layer(axum::middleware::from_fn(crate::metrics::track))
         .with_state(state)
+}
+
+/// A refused curator's or operator's request ([`crate::i18n::Refusal`]) becomes a page in the request's
+/// language. Only refusals pay for it: the request's address and headers are kept only when the route is
+/// one of the curator's or operator's.
+async fn localized_refusals(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    let signed_in_route = ["/curate", "/admin", "/login", "/logout"].iter().any(|p| path.starts_with(p));
+    let kept = signed_in_route.then(|| (request.uri().clone(), request.headers().clone()));
+    let response = next.run(request).await;
+    let (Some(refusal), Some((uri, headers))) = (response.extensions().get::<crate::i18n::Refusal>().copied(), kept)
+    else {
+        return response;
+    };
+    let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+    (parts.uri, parts.headers) = (uri, headers);
+    let Ok(ctx) = PageCtx::from_request_parts(&mut parts, &state).await;
+    message(ctx, refusal.status(), |t| refusal.text(t))
 }
 
 /// What a crawler process (`moa serve --role crawler`) serves: liveness, readiness and its metrics.

@@ -47,8 +47,13 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
         assert_eq!((a.status, a.headers.get("location").map(|l| l.to_str().unwrap())), (303, Some("/login")), "{path}");
     }
     for path in CURATOR_POSTS {
-        assert_eq!(anon.post(path, &form).await.status, 403, "{path}");
+        let refused = anon.post(path, &form).await;
+        assert_eq!(refused.status, 403, "{path}");
+        // A page in the reader's language, not a line of English.
+        assert!(refused.body.contains("로그인이 필요합니다"), "{path}: {}", refused.body);
     }
+    let english = anon.post_with(CURATOR_POSTS[0], &form, &[("accept-language", "en")]).await;
+    assert!(english.body.contains("Sign in first"), "{}", english.body);
     assert!(store.scraps(None).await.unwrap().is_empty());
 
     // The sign-in form's own CSRF token (a cookie and the same value in the form).
@@ -121,7 +126,9 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
 
     // With a session but without the right token, every form is refused.
     for path in CURATOR_POSTS {
-        assert_eq!(curator.post(path, &form).await.status, 403, "{path} with a wrong token");
+        let stale = curator.post(path, &form).await;
+        assert_eq!(stale.status, 403, "{path} with a wrong token");
+        assert!(stale.body.contains("페이지를 새로 고친 뒤 다시 보내 주세요"), "{path}: {}", stale.body);
         let without: Vec<_> = form.iter().filter(|(k, _)| *k != "csrf").copied().collect();
         let status = curator.post(path, &without).await.status;
         assert!(status == 403 || status == 422, "{path} without a token: {status}");
@@ -175,7 +182,12 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
         ("section", "article"),
         ("commentary", ""),
     ];
-    assert_eq!(curator.post(&format!("/curate/scraps/{first}"), &clash).await.status, 409);
+    let clashed = curator.post(&format!("/curate/scraps/{first}"), &clash).await;
+    assert_eq!(clashed.status, 409);
+    assert!(clashed.body.contains("같은 주소의 스크랩이 이미 있습니다"), "{}", clashed.body);
+    let no_month = curator.get("/curate/2026-13").await;
+    assert_eq!(no_month.status, 404);
+    assert!(no_month.body.contains("YYYY-MM 꼴로"), "{}", no_month.body);
     assert_eq!(store.scrap(scraps[0].id).await.unwrap().unwrap().url, scraps[0].url);
     let preview = [
         ("csrf", csrf.as_str()),
