@@ -443,7 +443,8 @@ pub const TOPICS: &[Topic] = &[
     },
 ];
 
-/// Bump when the dictionary or the rules change: `moa index rebuild` retags stored posts.
+/// Bump when the dictionary or the rules change: the crawling process retags the stored posts once when it
+/// starts (`moa::search::retag_after_upgrade`), and `moa index rebuild` retags them too.
 pub const TAGGER_VERSION: u32 = 2;
 
 /// The most topics one post gets.
@@ -508,13 +509,13 @@ fn score(text: &str, weight: u32, scores: &mut [u32]) {
     }
 }
 
-/// The topic slugs of a post, best first: at most three, each with enough evidence.
 /// A post's topics from its title, categories and the prose of its text. Code is left out: a webpack
 /// config's `test:` lines, or `Database database{}` in a C++ sample, say nothing of what the post is about.
 pub fn tag_post(title: &str, categories: &[String], summary: Option<&str>, content_html: Option<&str>) -> Vec<String> {
     tag(title, categories, &crate::prose_text(summary, content_html, BODY_CHARS))
 }
 
+/// The topic slugs of a post, best first: at most three, each with enough evidence.
 pub fn tag(title: &str, categories: &[String], body: &str) -> Vec<String> {
     let mut scores = vec![0u32; TOPICS.len()];
     score(title, TITLE_WEIGHT, &mut scores);

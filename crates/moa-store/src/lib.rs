@@ -45,10 +45,11 @@ pub trait Store: Send + Sync + 'static {
     /// sources no longer listed disabled (their posts are kept).
     async fn sync_registry(&self, sources: &[SourceSpec], now: i64) -> Result<SyncStats>;
 
-    /// The registry this database follows: "builtin", or the path of an operator's list.
-    async fn followed_registry(&self) -> Result<Option<String>>;
+    /// A setting the database keeps about itself (`registry`: the registry it follows, "builtin" or the path
+    /// of an operator's list; `tagger_version`: the topic dictionary its posts were tagged with).
+    async fn setting(&self, key: &str) -> Result<Option<String>>;
 
-    async fn follow_registry(&self, registry: &str) -> Result<()>;
+    async fn set_setting(&self, key: &str, value: &str) -> Result<()>;
 
     /// Every source with its state and post count, ordered by id.
     async fn sources(&self) -> Result<Vec<SourceRow>>;

@@ -530,6 +530,8 @@ pub struct PostText {
     pub categories: Vec<String>,
     pub topics: Vec<String>,
     pub sort_at: i64,
+    /// Retention dropped the body: the topics it gave are kept on a retag.
+    pub body_dropped: bool,
 }
 
 #[cfg(test)]
@@ -575,6 +577,22 @@ pub struct ScrapFields {
     pub url: String,
     pub commentary: String,
     pub post_id: Option<i64>,
+}
+
+impl ScrapFields {
+    /// The fields without NUL, which PostgreSQL refuses in text and no page shows: a curator's paste with one
+    /// is stored, not refused with an error.
+    pub fn cleaned(&self) -> ScrapFields {
+        let clean = |s: &str| s.replace('\0', "");
+        ScrapFields {
+            month: clean(&self.month),
+            section: clean(&self.section),
+            title: clean(&self.title),
+            url: clean(&self.url),
+            commentary: clean(&self.commentary),
+            post_id: self.post_id,
+        }
+    }
 }
 
 /// A month's post settings (front matter).

@@ -37,6 +37,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "scale_out", include_str!("../migrations/postgres/0009_scale_out.sql")),
     (10, "site_pages", include_str!("../migrations/postgres/0010_site_pages.sql")),
     (11, "registry", include_str!("../migrations/postgres/0011_registry.sql")),
+    (12, "body_dropped", include_str!("../migrations/postgres/0012_body_dropped.sql")),
 ];
 
 /// Advisory lock keys (any numbers, as long as they are moa's own).
@@ -72,6 +73,12 @@ pub struct PgStore {
 }
 
 /// The URL of database `name` on the server `url` names.
+/// PostgreSQL refuses NUL in text, and moa stores none (feeds and forms are cleaned of it): a name or an
+/// address asked for with one matches nothing, rather than failing the query.
+fn has_nul(s: &str) -> bool {
+    s.contains('\0')
+}
+
 fn with_database(url: &str, name: &str) -> Result<String> {
     let scheme_end = url.find("://").ok_or_else(|| StoreError::UnsupportedUrl(url.to_string()))? + 3;
     let (head, rest) = url.split_at(scheme_end);
@@ -289,7 +296,8 @@ async fn upsert_posts(tx: &mut PgConnection, source_id: &str, at: i64, posts: &[
                categories = excluded.categories, category_labels = excluded.category_labels, topics = excluded.topics,
                published_at = COALESCE(excluded.published_at, posts.published_at), updated_at = excluded.updated_at,
                sort_at = COALESCE(excluded.published_at, posts.published_at, posts.sort_at),
-               content_hash = excluded.content_hash, url_key = excluded.url_key, title_key = excluded.title_key
+               content_hash = excluded.content_hash, url_key = excluded.url_key, title_key = excluded.title_key,
+               body_dropped_at = NULL
              RETURNING entry_id, id",
         );
         let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
@@ -459,17 +467,19 @@ async fn close_gap(tx: &mut PgConnection, month: &str, section: &str, position: 
 
 #[async_trait::async_trait]
 impl Store for PgStore {
-    async fn followed_registry(&self) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM store_settings WHERE key = 'registry'")
+    async fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM store_settings WHERE key = $1")
+            .bind(key)
             .fetch_optional(&self.pool)
             .await?)
     }
 
-    async fn follow_registry(&self, registry: &str) -> Result<()> {
+    async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         sqlx::query(
-            "INSERT INTO store_settings (key, value) VALUES ('registry', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO store_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
-        .bind(registry)
+        .bind(key)
+        .bind(value)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -555,6 +565,9 @@ impl Store for PgStore {
     }
 
     async fn source(&self, id: &str) -> Result<Option<SourceRow>> {
+        if has_nul(id) {
+            return Ok(None);
+        }
         let row = sqlx::query(concat!(
             "SELECT s.*, (SELECT COUNT(*) FROM posts WHERE source_id = s.id) AS post_count,
                     (SELECT MAX(sort_at) FROM posts WHERE source_id = s.id) AS last_post_at,
@@ -683,6 +696,9 @@ impl Store for PgStore {
     }
 
     async fn subscription(&self, source_id: &str) -> Result<Option<Subscription>> {
+        if has_nul(source_id) {
+            return Ok(None);
+        }
         let row =
             sqlx::query("SELECT * FROM websub WHERE source_id = $1").bind(source_id).fetch_optional(&self.pool).await?;
         row.as_ref().map(subscription_from_row).transpose()
@@ -709,6 +725,9 @@ impl Store for PgStore {
     }
 
     async fn posts(&self, query: &PostQuery) -> Result<Vec<Post>> {
+        if [&query.source_id, &query.tag, &query.topic].into_iter().flatten().any(|s| has_nul(s)) {
+            return Ok(Vec::new());
+        }
         let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(concat!(select_posts!(), " WHERE 1 = 1"));
         match &query.source_id {
             Some(source) => {
@@ -738,6 +757,9 @@ impl Store for PgStore {
     }
 
     async fn count_posts(&self, source_id: Option<&str>) -> Result<i64> {
+        if source_id.is_some_and(has_nul) {
+            return Ok(0);
+        }
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM posts WHERE $1::text IS NULL OR source_id = $1")
             .bind(source_id)
             .fetch_one(&self.pool)
@@ -750,7 +772,7 @@ impl Store for PgStore {
     }
 
     async fn post_by_url(&self, url: &str) -> Result<Option<Post>> {
-        let Some(key) = url_key(url) else { return Ok(None) };
+        let Some(key) = url_key(url).filter(|_| !has_nul(url)) else { return Ok(None) };
         let row = sqlx::query(concat!(
             select_posts!(),
             " WHERE p.url_key = $1 AND p.url = $2 ORDER BY p.duplicate_of IS NOT NULL, p.id LIMIT 1"
@@ -777,7 +799,7 @@ impl Store for PgStore {
         let horizon = self.change_horizon().await?;
         let rows = sqlx::query(
             "SELECT c.tx, c.seq, c.post_id, p.id, p.source_id, s.name_ko, s.name_en, p.title, p.summary,
-                    p.content_html, p.categories, p.topics, p.sort_at, p.duplicate_of
+                    p.content_html, p.categories, p.topics, p.sort_at, p.body_dropped_at IS NOT NULL AS body_dropped, p.duplicate_of
              FROM post_changes c LEFT JOIN posts p ON p.id = c.post_id LEFT JOIN sources s ON s.id = p.source_id
              WHERE (c.tx, c.seq) > ($1, $2) AND c.tx < $4 ORDER BY c.tx, c.seq LIMIT $3",
         )
@@ -803,7 +825,7 @@ impl Store for PgStore {
     async fn post_texts(&self, after_id: i64, limit: u32) -> Result<Vec<PostText>> {
         let rows = sqlx::query(
             "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.title, p.summary, p.content_html, p.categories,
-                    p.topics, p.sort_at
+                    p.topics, p.sort_at, p.body_dropped_at IS NOT NULL AS body_dropped
              FROM posts p JOIN sources s ON s.id = p.source_id WHERE p.id > $1 ORDER BY p.id LIMIT $2",
         )
         .bind(after_id)
@@ -883,6 +905,9 @@ impl Store for PgStore {
     }
 
     async fn scrap_by_url(&self, month: &str, url: &str) -> Result<Option<Scrap>> {
+        if has_nul(month) || has_nul(url) {
+            return Ok(None);
+        }
         let row = sqlx::query("SELECT * FROM scraps WHERE month = $1 AND url = $2")
             .bind(month)
             .bind(url)
@@ -892,6 +917,7 @@ impl Store for PgStore {
     }
 
     async fn add_scrap(&self, f: &ScrapFields, now: i64) -> Result<Scrap> {
+        let f = &f.cleaned();
         let mut tx = self.pool.begin().await?;
         // Positions are read, then written: two curators at once must not take the same one.
         lock(&mut tx, SCRAPS_LOCK).await?;
@@ -918,6 +944,7 @@ impl Store for PgStore {
     }
 
     async fn update_scrap(&self, id: i64, f: &ScrapFields, now: i64) -> Result<bool> {
+        let f = &f.cleaned();
         let mut tx = self.pool.begin().await?;
         lock(&mut tx, SCRAPS_LOCK).await?;
         let Some((month, section, position)) = place_of(&mut tx, id).await? else {
@@ -1043,6 +1070,9 @@ impl Store for PgStore {
     }
 
     async fn user_password_hash(&self, name: &str) -> Result<Option<String>> {
+        if has_nul(name) {
+            return Ok(None);
+        }
         Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
@@ -1211,10 +1241,13 @@ impl Store for PgStore {
     }
 
     async fn drop_bodies_before(&self, before: i64) -> Result<u64> {
-        let done = sqlx::query("UPDATE posts SET content_html = NULL WHERE sort_at < $1 AND content_html IS NOT NULL")
-            .bind(before)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE posts SET content_html = NULL, body_dropped_at = extract(epoch FROM now())::bigint
+             WHERE sort_at < $1 AND content_html IS NOT NULL",
+        )
+        .bind(before)
+        .execute(&self.pool)
+        .await?;
         self.changed();
         Ok(done.rows_affected())
     }

@@ -119,6 +119,7 @@ macro_rules! row_readers {
                 categories: json("categories")?,
                 topics: json("topics")?,
                 sort_at: row.try_get("sort_at")?,
+                body_dropped: row.try_get("body_dropped")?,
             })
         }
 

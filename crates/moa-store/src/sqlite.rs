@@ -77,6 +77,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "scale_out", include_str!("../migrations/sqlite/0009_scale_out.sql")),
     (10, "site_pages", include_str!("../migrations/sqlite/0010_site_pages.sql")),
     (11, "registry", include_str!("../migrations/sqlite/0011_registry.sql")),
+    (12, "body_dropped", include_str!("../migrations/sqlite/0012_body_dropped.sql")),
 ];
 
 pub struct SqliteStore {
@@ -280,7 +281,8 @@ async fn upsert_posts(
                categories = excluded.categories, category_labels = excluded.category_labels, topics = excluded.topics,
                published_at = COALESCE(excluded.published_at, posts.published_at), updated_at = excluded.updated_at,
                sort_at = COALESCE(excluded.published_at, posts.published_at, posts.sort_at),
-               content_hash = excluded.content_hash, url_key = excluded.url_key, title_key = excluded.title_key
+               content_hash = excluded.content_hash, url_key = excluded.url_key, title_key = excluded.title_key,
+               body_dropped_at = NULL
 ",
         );
         qb.build().execute(&mut *tx).await?;
@@ -440,17 +442,19 @@ async fn record_check(tx: &mut sqlx::SqliteConnection, check: &SourceCheck) -> R
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
-    async fn followed_registry(&self) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM store_settings WHERE key = 'registry'")
+    async fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM store_settings WHERE key = ?")
+            .bind(key)
             .fetch_optional(&self.reader)
             .await?)
     }
 
-    async fn follow_registry(&self, registry: &str) -> Result<()> {
+    async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         sqlx::query(
-            "INSERT INTO store_settings (key, value) VALUES ('registry', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO store_settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
-        .bind(registry)
+        .bind(key)
+        .bind(value)
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -771,7 +775,7 @@ impl Store for SqliteStore {
     async fn post_changes(&self, after: ChangeCursor, limit: u32) -> Result<Vec<PostChange>> {
         let rows = sqlx::query(
             "SELECT 0 AS tx, c.seq, c.post_id, p.id, p.source_id, s.name_ko, s.name_en, p.title, p.summary, p.content_html,
-                    p.categories, p.topics, p.sort_at, p.duplicate_of
+                    p.categories, p.topics, p.sort_at, p.body_dropped_at IS NOT NULL AS body_dropped, p.duplicate_of
              FROM post_changes c LEFT JOIN posts p ON p.id = c.post_id LEFT JOIN sources s ON s.id = p.source_id
              WHERE c.seq > ? ORDER BY c.seq LIMIT ?",
         )
@@ -790,7 +794,7 @@ impl Store for SqliteStore {
     async fn post_texts(&self, after_id: i64, limit: u32) -> Result<Vec<PostText>> {
         let rows = sqlx::query(
             "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.title, p.summary, p.content_html, p.categories,
-                    p.topics, p.sort_at
+                    p.topics, p.sort_at, p.body_dropped_at IS NOT NULL AS body_dropped
              FROM posts p JOIN sources s ON s.id = p.source_id WHERE p.id > ? ORDER BY p.id LIMIT ?",
         )
         .bind(after_id)
@@ -869,6 +873,7 @@ impl Store for SqliteStore {
     }
 
     async fn add_scrap(&self, f: &ScrapFields, now: i64) -> Result<Scrap> {
+        let f = &f.cleaned();
         let mut tx = self.writer.begin().await?;
         let position = next_position(&mut tx, &f.month, &f.section).await?;
         let row = sqlx::query(
@@ -893,6 +898,7 @@ impl Store for SqliteStore {
     }
 
     async fn update_scrap(&self, id: i64, f: &ScrapFields, now: i64) -> Result<bool> {
+        let f = &f.cleaned();
         let mut tx = self.writer.begin().await?;
         let Some((month, section, position)) = place_of(&mut tx, id).await? else {
             return Ok(false);
@@ -1184,10 +1190,13 @@ impl Store for SqliteStore {
 
     async fn drop_bodies_before(&self, before: i64) -> Result<u64> {
         // The content hash stays: an unchanged entry in the feed does not bring its body back.
-        let done = sqlx::query("UPDATE posts SET content_html = NULL WHERE sort_at < ? AND content_html IS NOT NULL")
-            .bind(before)
-            .execute(&self.writer)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE posts SET content_html = NULL, body_dropped_at = unixepoch()
+             WHERE sort_at < ? AND content_html IS NOT NULL",
+        )
+        .bind(before)
+        .execute(&self.writer)
+        .await?;
         self.changed();
         Ok(done.rows_affected())
     }

@@ -124,6 +124,19 @@ async fn newest_first_with_cursor_and_source_filter(db: &TestDb) {
         store.posts(&PostQuery { source_id: Some("b".into()), limit: 50, ..Default::default() }).await.unwrap();
     assert_eq!(only_b.len(), 4);
     assert!(only_b.iter().all(|p| p.source_id == "b"));
+
+    // Names asked for with a NUL (PostgreSQL refuses it in text) match nothing, on both backends.
+    assert!(store.source("b\0").await.unwrap().is_none());
+    assert_eq!(store.count_posts(Some("b\0")).await.unwrap(), 0);
+    for q in [
+        PostQuery { source_id: Some("b\0".into()), limit: 5, ..Default::default() },
+        PostQuery { tag: Some("x\0".into()), limit: 5, ..Default::default() },
+        PostQuery { topic: Some("\0".into()), limit: 5, ..Default::default() },
+    ] {
+        assert!(store.posts(&q).await.unwrap().is_empty());
+    }
+    assert!(store.post_by_url("https://b.example/\0").await.unwrap().is_none());
+    assert!(store.user_password_hash("kim\0").await.unwrap().is_none());
 }
 
 async fn source_state_and_registry_sync(db: &TestDb) {
@@ -635,6 +648,10 @@ async fn scraps_keep_their_order_through_adds_moves_edits_and_deletes(db: &TestD
     assert!(store.add_scrap(&fields("2026-12", "bookmark", 4), 3).await.is_err(), "the same URL twice in a month");
     assert_eq!(store.scrap_by_url("2026-12", "https://x.example/4").await.unwrap().map(|s| s.id), Some(ids[3]));
     assert!(store.add_scrap(&fields("2027-01", "bookmark", 4), 3).await.is_ok(), "again next month");
+    // A NUL pasted into a scrap is dropped, not refused (PostgreSQL takes none in text).
+    let pasted = moa_store::ScrapFields { commentary: "메모\0끝".into(), ..fields("2027-01", "bookmark", 9) };
+    let kept = store.add_scrap(&pasted, 3).await.unwrap();
+    assert_eq!(kept.commentary, "메모끝");
 
     // A scrap outlives the post it came from.
     assert!(store.delete_post(post_id).await.unwrap());

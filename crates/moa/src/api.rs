@@ -159,7 +159,7 @@ pub async fn posts(State(state): State<AppState>, ApiQuery(q): ApiQuery<PostsQue
         return error(StatusCode::BAD_REQUEST, &format!("limit must be between 1 and {MAX_LIMIT}"));
     }
     let before = match q.before.as_deref() {
-        Some(b) => match Cursor::decode(b) {
+        Some(b) => match Some(b).filter(|b| is_cursor(b)).and_then(Cursor::decode) {
             Some(c) => Some(c),
             None => return error(StatusCode::BAD_REQUEST, "before is not a cursor this API gave"),
         },
@@ -187,6 +187,16 @@ pub async fn posts(State(state): State<AppState>, ApiQuery(q): ApiQuery<PostsQue
     posts.truncate(limit as usize);
     let next_cursor = more.then(|| posts.last().map(|p| p.cursor().encode())).flatten();
     Json(PostPage { posts: posts.into_iter().map(PostJson::from).collect(), next_cursor }).into_response()
+}
+
+/// A cursor in the form the document gives (`^-?[0-9]{1,18}\.-?[0-9]{1,18}$`): the decoder alone would also
+/// take `+1.+2`.
+fn is_cursor(s: &str) -> bool {
+    let part = |p: &str| {
+        let digits = p.strip_prefix('-').unwrap_or(p);
+        (1..=18).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+    };
+    s.split_once('.').is_some_and(|(a, b)| part(a) && part(b))
 }
 
 #[derive(Serialize)]
@@ -220,12 +230,13 @@ pub async fn search(State(state): State<AppState>, ApiQuery(params): ApiQuery<cr
     if params.sort.as_deref().is_some_and(|s| !["relevance", "date"].contains(&s)) {
         return error(StatusCode::BAD_REQUEST, "sort is relevance or date");
     }
-    if params.text().is_empty() {
+    // Blank as the document's pattern (`\S`) says: control characters count as space too.
+    if params.text().chars().all(|c| c.is_whitespace() || c.is_control()) {
         return error(StatusCode::BAD_REQUEST, "q is required");
     }
     for (name, value) in [("from", &params.from), ("to", &params.to)] {
         if let Some(v) = value.as_deref()
-            && crate::kst::day_start(v).is_none()
+            && (v != v.trim() || crate::kst::day_start(v).is_none())
         {
             return error(StatusCode::BAD_REQUEST, &format!("{name} is not a YYYY-MM-DD date"));
         }
@@ -296,4 +307,17 @@ pub async fn sources(State(state): State<AppState>) -> Response {
 pub async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "public, max-age=3600")], OPENAPI)
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_cursor_is_what_the_document_says() {
+        for ok in ["1.2", "-5.7", "123456789012345678.1"] {
+            assert!(super::is_cursor(ok), "{ok}");
+        }
+        for bad in ["", "1", "+1.+2", "1.x", "1234567890123456789.1", "1.2.3", "-.1", " 1.2"] {
+            assert!(!super::is_cursor(bad), "{bad}");
+        }
+    }
 }

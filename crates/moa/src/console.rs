@@ -766,7 +766,7 @@ pub async fn edit_source(
         return r;
     }
     form.id = id.clone();
-    let source = match form.source() {
+    let mut source = match form.source() {
         Ok(s) => s,
         Err(e) => {
             let Ok(Some(s)) = state.store.source(&id).await else { return no_source(ctx) };
@@ -785,10 +785,14 @@ pub async fn edit_source(
         }
     };
     match state.store.source(&id).await {
-        Ok(Some(s)) if s.spec == source.spec && s.selectors == source.selectors => {
-            return back_to_sources(&format!("unchanged {id}"));
+        Ok(Some(s)) => {
+            // The form does not show a source's own User-Agent (registry sources may have one): it stays.
+            source.spec.user_agent.clone_from(&s.spec.user_agent);
+            if s.spec == source.spec && s.selectors == source.selectors {
+                return back_to_sources(&format!("unchanged {id}"));
+            }
         }
-        Ok(_) => {}
+        Ok(None) => return no_source(ctx),
         Err(e) => return internal_error(e),
     }
     match state.store.update_source(&id, &source).await {
@@ -867,7 +871,8 @@ pub async fn source_action(
         }
         _ => {
             let w = words(&ctx.ui);
-            return message_page(ctx, StatusCode::NOT_FOUND, w.no_source, w.no_action_message);
+            let t = ctx.ui.t;
+            return message_page(ctx, StatusCode::NOT_FOUND, t.not_found, w.no_action_message);
         }
     };
     match done {
@@ -912,17 +917,19 @@ pub async fn import_opml(store: &dyn Store, text: &str, user: &str) -> anyhow::R
     let specs = crate::registry::from_opml(text, "the OPML")?;
     let existing = store.sources().await?;
     let mut ids: std::collections::HashSet<String> = existing.iter().map(|s| s.spec.id.clone()).collect();
-    let feeds: std::collections::HashSet<String> = existing.iter().map(|s| s.spec.feed_url.clone()).collect();
+    let feeds: std::collections::HashSet<String> =
+        existing.iter().map(|s| crate::registry::feed_key(&s.spec.feed_url)).collect();
     let mut out = Imported::default();
     let now = crate::now_unix();
     for mut spec in specs {
-        if feeds.contains(&spec.feed_url) {
+        if feeds.contains(&crate::registry::feed_key(&spec.feed_url)) {
             out.skipped += 1;
             continue;
         }
         let base = spec.id.clone();
         let mut n = 2;
-        while ids.contains(&spec.id) {
+        // Retired sources keep their ids (their posts may stay), and are not in `sources()`.
+        while ids.contains(&spec.id) || store.source(&spec.id).await?.is_some() {
             spec.id = format!("{base}-{n}");
             n += 1;
         }
@@ -959,6 +966,7 @@ pub async fn import_opml_form(
             }
             back_to_sources(&format!("imported {} {}", imported.added.len(), imported.skipped))
         }
+        Err(e) if e.downcast_ref::<crate::registry::RegistryError>().is_none() => internal_error(format!("{e:#}")),
         Err(e) => {
             let say = Say::BadOpml(format!("{e:#}"));
             let refused =
@@ -1089,10 +1097,15 @@ pub async fn user_action(
     }
     let done = match action.as_str() {
         "role" if valid_role(&form.role) => state.store.set_user_role(&name, &form.role).await,
+        "role" => {
+            let text = Say::BadRole.text(ctx.ui.lang);
+            return users_response(&state, ctx, op, Some(text), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
         "delete" => state.store.delete_user(&name).await,
         _ => {
             let w = words(&ctx.ui);
-            return message_page(ctx, StatusCode::NOT_FOUND, w.users, w.no_action_message);
+            let t = ctx.ui.t;
+            return message_page(ctx, StatusCode::NOT_FOUND, t.not_found, w.no_action_message);
         }
     };
     match done {

@@ -634,7 +634,7 @@ pub async fn save_settings(
     } else {
         match crate::newsletter::front_matter_date(date) {
             Ok(d) => d.to_string(),
-            Err(e) => return (StatusCode::UNPROCESSABLE_ENTITY, e).into_response(),
+            Err(_) => return Refusal::BadDate.response(),
         }
     };
     let settings = crate::newsletter::Settings {

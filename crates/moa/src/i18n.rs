@@ -207,6 +207,7 @@ pub struct Text {
     pub stale_form_message: &'static str,
     pub cannot_do: &'static str,
     pub bad_month_message: &'static str,
+    pub bad_date_message: &'static str,
     pub unknown_section_message: &'static str,
     pub not_http_message: &'static str,
     pub no_post_message: &'static str,
@@ -300,6 +301,7 @@ pub static KO: Text = Text {
     stale_form_message: "이 양식은 더 쓸 수 없습니다. 페이지를 새로 고친 뒤 다시 보내 주세요.",
     cannot_do: "처리할 수 없는 요청입니다",
     bad_month_message: "달은 YYYY-MM 꼴로 적습니다(예: 2026-12).",
+    bad_date_message: "날짜는 YYYY-MM-DD 꼴로, 시각을 붙인다면 YYYY-MM-DDTHH:MM:SS 꼴로 적습니다(예: 2026-12-31T00:01:00). 있는 날짜여야 합니다.",
     unknown_section_message: "없는 구역입니다. 목록에 있는 구역을 고르세요.",
     not_http_message: "주소는 http:// 나 https:// 로 시작해야 합니다.",
     no_post_message: "그런 글이 없습니다. 지워졌을 수 있습니다.",
@@ -392,6 +394,7 @@ pub static EN: Text = Text {
     stale_form_message: "This form can no longer be sent. Reload the page and send it again.",
     cannot_do: "This request cannot be done",
     bad_month_message: "A month is written YYYY-MM (e.g. 2026-12).",
+    bad_date_message: "A date is written YYYY-MM-DD, with a time YYYY-MM-DDTHH:MM:SS (e.g. 2026-12-31T00:01:00), and must exist.",
     unknown_section_message: "There is no such section. Pick one of the list.",
     not_http_message: "An address starts with http:// or https://.",
     no_post_message: "There is no such post. It may have been deleted.",
@@ -429,13 +432,14 @@ pub static EN: Text = Text {
 };
 
 /// A curator's or an operator's request refused. Handlers answer with [`Refusal::response`], which carries
-/// the refusal to [`crate::web`]'s `localized_refusals` layer: that one knows the request's language and
+/// the refusal to [`crate::web`]'s `signed_in_language` layer: that one knows the request's language and
 /// makes the answer a page in it (the plain English body is only for a router without the layer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
     SignInNeeded,
     StaleForm,
     BadMonth,
+    BadDate,
     UnknownSection,
     NotHttp,
     NoPost,
@@ -445,10 +449,11 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub const ALL: [Refusal; 9] = [
+    pub const ALL: [Refusal; 10] = [
         Self::SignInNeeded,
         Self::StaleForm,
         Self::BadMonth,
+        Self::BadDate,
         Self::UnknownSection,
         Self::NotHttp,
         Self::NoPost,
@@ -463,6 +468,7 @@ impl Refusal {
             Self::SignInNeeded | Self::StaleForm => StatusCode::FORBIDDEN,
             Self::BadMonth | Self::NoPost | Self::NoScrap => StatusCode::NOT_FOUND,
             Self::UnknownSection | Self::NotHttp | Self::PostWithoutLink => StatusCode::BAD_REQUEST,
+            Self::BadDate => StatusCode::UNPROCESSABLE_ENTITY,
             Self::ScrapUrlTaken => StatusCode::CONFLICT,
         }
     }
@@ -473,6 +479,7 @@ impl Refusal {
             Self::SignInNeeded => (t.sign_in_needed, t.sign_in_needed_message),
             Self::StaleForm => (t.stale_form, t.stale_form_message),
             Self::BadMonth => (t.not_found, t.bad_month_message),
+            Self::BadDate => (t.cannot_do, t.bad_date_message),
             Self::UnknownSection => (t.cannot_do, t.unknown_section_message),
             Self::NotHttp => (t.cannot_do, t.not_http_message),
             Self::NoPost => (t.not_found, t.no_post_message),

@@ -720,7 +720,7 @@ async fn connect(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
 async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     let store = connect(settings).await?;
     if let Some(given) = registry_given(settings)? {
-        let followed = store.followed_registry().await?.unwrap_or_else(|| BUILTIN_REGISTRY.into());
+        let followed = store.setting("registry").await?.unwrap_or_else(|| BUILTIN_REGISTRY.into());
         if given != followed {
             eprintln!(
                 "note: this command leaves the sources as they are; the database follows the registry {followed}, \
@@ -754,7 +754,7 @@ fn registry_given(settings: &Settings) -> anyhow::Result<Option<String>> {
 /// deployment's own list survives any command run without the flag.
 async fn open_synced_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     let store = connect(settings).await?;
-    let followed = store.followed_registry().await?;
+    let followed = store.setting("registry").await?;
     let registry = match (registry_given(settings)?, followed) {
         (Some(given), Some(followed)) if given != followed => {
             eprintln!("note: the database followed the registry {followed}; from now on it follows {given}");
@@ -772,7 +772,7 @@ async fn open_synced_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>
         })?
     };
     let stats = store.sync_registry(&sources, now_unix()).await?;
-    store.follow_registry(&registry).await?;
+    store.set_setting("registry", &registry).await?;
     tracing::info!(
         registry = %registry,
         sources = sources.len(),
@@ -835,9 +835,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Crawl { once, all, source } => {
             let store = open_synced_store(&settings).await?;
             let crawler = crawler(&settings, store, std::io::stderr().is_terminal())?;
-            if !once {
-                // The crawling process keeps the retention, as `serve` does (its web-only role does not).
+            if once {
+                retag_after_upgrade(crawler.store.as_ref()).await;
+            } else {
+                // The crawling process keeps the retention and the topics, as `serve` does (its web-only role
+                // does not).
                 spawn_retention(&settings, crawler.store.clone());
+                let store = crawler.store.clone();
+                tokio::spawn(async move { retag_after_upgrade(store.as_ref()).await });
                 tokio::select! {
                     _ = crawler.run_scheduler() => {}
                     _ = shutdown_signal() => {}
@@ -1320,6 +1325,8 @@ async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
         let crawler = crawler.clone();
         tokio::spawn(async move { crawler.run_scheduler().await });
         spawn_retention(&settings, store.clone());
+        let store = store.clone();
+        tokio::spawn(async move { retag_after_upgrade(store.as_ref()).await });
     }
     if role == Role::Crawler {
         // Nothing of the web: no search index to keep, only what a supervisor and Prometheus ask.
@@ -1386,6 +1393,15 @@ fn spawn_retention(settings: &Settings, store: Arc<dyn Store>) {
             tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
         }
     });
+}
+
+/// Retags the stored posts when this version's topic dictionary is not the one they were tagged with.
+async fn retag_after_upgrade(store: &dyn Store) {
+    match moa::search::retag_after_upgrade(store).await {
+        Ok(Some(n)) => tracing::info!(posts = n, "the topic dictionary changed: stored posts retagged"),
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %format!("{e:#}"), "retagging after an upgrade failed"),
+    }
 }
 
 /// Ctrl-C, or SIGTERM from a service manager.

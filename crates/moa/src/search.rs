@@ -36,12 +36,12 @@ pub fn topics(title: &str, categories: &[String], summary: Option<&str>, content
     moa_search::topics::tag_post(title, categories, summary, content_html)
 }
 
-/// A post's topics under the current dictionary. Without its body (retention drops old bodies; some feeds
-/// never send one) the title and summary say less than the body did, so the topics it has are kept (those
-/// still in the dictionary) and what the rest shows is added.
+/// A post's topics under the current dictionary. When retention dropped its body, the title and summary
+/// say less than the body did: the topics it has are kept (those still in the dictionary) and what the rest
+/// shows is added. A post that never had a body is retagged from what it has, like any other.
 pub fn topics_now(p: &PostText) -> Vec<String> {
     let mut now = topics(&p.title, &p.categories, p.summary.as_deref(), p.content_html.as_deref());
-    if p.content_html.is_none() {
+    if p.body_dropped {
         // The stored topics come first: the body saw more than what is left does.
         let mut kept: Vec<String> =
             p.topics.iter().filter(|t| moa_search::topics::topic(t).is_some()).cloned().collect();
@@ -50,6 +50,45 @@ pub fn topics_now(p: &PostText) -> Vec<String> {
         now = kept;
     }
     now
+}
+
+/// The store setting naming the dictionary the stored posts were tagged with.
+const TAGGER_SETTING: &str = "tagger_version";
+
+/// Retags every stored post with the current dictionary; how many changed. The change log brings each
+/// changed post to the search index.
+pub async fn retag(store: &dyn Store) -> anyhow::Result<u64> {
+    let mut retagged = 0;
+    let mut after = 0;
+    loop {
+        let page = store.post_texts(after, BATCH).await?;
+        let Some(last) = page.last().map(|p| p.id) else { break };
+        let topics: Vec<(i64, Vec<String>)> = page
+            .iter()
+            .filter_map(|p| {
+                let now = topics_now(p);
+                (now != p.topics).then_some((p.id, now))
+            })
+            .collect();
+        retagged += store.set_topics(&topics).await?;
+        after = last;
+    }
+    store.set_setting(TAGGER_SETTING, &moa_search::topics::TAGGER_VERSION.to_string()).await?;
+    Ok(retagged)
+}
+
+/// Retags the stored posts once after an upgrade whose topic dictionary differs from the one they were
+/// tagged with (a new store needs none: its posts are tagged as they come). `None` when nothing was due.
+pub async fn retag_after_upgrade(store: &dyn Store) -> anyhow::Result<Option<u64>> {
+    let version = moa_search::topics::TAGGER_VERSION.to_string();
+    if store.setting(TAGGER_SETTING).await?.as_deref() == Some(version.as_str()) {
+        return Ok(None);
+    }
+    if store.count_posts(None).await? == 0 {
+        store.set_setting(TAGGER_SETTING, &version).await?;
+        return Ok(None);
+    }
+    retag(store).await.map(Some)
 }
 
 /// A stored post as the index sees it.
@@ -224,21 +263,7 @@ impl Search {
 
     /// Retags every stored post with the current dictionary, then builds the index again from the store.
     pub async fn rebuild(&self) -> anyhow::Result<Rebuilt> {
-        let mut retagged = 0;
-        let mut after = 0;
-        loop {
-            let page = self.store.post_texts(after, BATCH).await?;
-            let Some(last) = page.last().map(|p| p.id) else { break };
-            let topics: Vec<(i64, Vec<String>)> = page
-                .iter()
-                .filter_map(|p| {
-                    let now = topics_now(p);
-                    (now != p.topics).then_some((p.id, now))
-                })
-                .collect();
-            retagged += self.store.set_topics(&topics).await?;
-            after = last;
-        }
+        let retagged = retag(self.store.as_ref()).await?;
         {
             let _one = self.applying.lock().await;
             let index = self.index.clone();
@@ -277,6 +302,28 @@ pub struct Rebuilt {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_dropped_body_keeps_its_topics_a_post_without_one_is_retagged() {
+        let post = |topics: &[&str], body_dropped| PostText {
+            id: 1,
+            source_id: "a".into(),
+            source_name_ko: "가".into(),
+            source_name_en: "a".into(),
+            title: "[Java] 기본 자료형과 참조 자료형".into(),
+            summary: None,
+            content_html: None,
+            categories: vec!["자바 스터디".into()],
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            sort_at: 0,
+            body_dropped,
+        };
+        // Tagged under an older dictionary ("스터디" was culture): without a body of its own, retagged.
+        assert_eq!(topics_now(&post(&["culture"], false)), Vec::<String>::new());
+        // Its body dropped by retention: what the body gave stays (a slug no longer known goes).
+        assert_eq!(topics_now(&post(&["backend", "gone-topic"], true)), ["backend"]);
+    }
+
     use super::*;
 
     #[tokio::test]

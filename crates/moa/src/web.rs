@@ -141,7 +141,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sitemap.xml", get(sitemap))
         .route("/robots.txt", get(robots))
         .merge(crate::console::routes())
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), localized_refusals))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), signed_in_language))
         .route_layer(axum::middleware::from_fn(crate::metrics::mark_route))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(conditional_get))
@@ -164,10 +164,11 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A refused curator's or operator's request ([`crate::i18n::Refusal`]) becomes a page in the request's
-/// language. Only refusals pay for it: the request's address and headers are kept only when the route is
-/// one of the curator's or operator's.
-async fn localized_refusals(
+/// The signed-in pages keep the language a curator or an operator chose in the address (`?lang=en`, which
+/// every form's address carries): a redirect after a form goes on in it, and a refused request
+/// ([`crate::i18n::Refusal`]) becomes a page in it. Only these routes pay for keeping the request's address and
+/// headers.
+async fn signed_in_language(
     State(state): State<AppState>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
@@ -175,15 +176,33 @@ async fn localized_refusals(
     let path = request.uri().path();
     let signed_in_route = ["/curate", "/admin", "/login", "/logout"].iter().any(|p| path.starts_with(p));
     let kept = signed_in_route.then(|| (request.uri().clone(), request.headers().clone()));
-    let response = next.run(request).await;
-    let (Some(refusal), Some((uri, headers))) = (response.extensions().get::<crate::i18n::Refusal>().copied(), kept)
-    else {
-        return response;
-    };
-    let (mut parts, ()) = axum::http::Request::new(()).into_parts();
-    (parts.uri, parts.headers) = (uri, headers);
-    let Ok(ctx) = PageCtx::from_request_parts(&mut parts, &state).await;
-    message(ctx, refusal.status(), |t| refusal.text(t))
+    let mut response = next.run(request).await;
+    let Some((uri, headers)) = kept else { return response };
+    if let Some(refusal) = response.extensions().get::<crate::i18n::Refusal>().copied() {
+        let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+        (parts.uri, parts.headers) = (uri, headers);
+        let Ok(ctx) = PageCtx::from_request_parts(&mut parts, &state).await;
+        return message(ctx, refusal.status(), |t| refusal.text(t));
+    }
+    let lang = uri.query().and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "lang"));
+    if let (Some((_, lang)), true) = (lang, response.status().is_redirection())
+        && let Some(location) = response.headers().get(header::LOCATION).and_then(|l| l.to_str().ok())
+        && let Ok(value) = HeaderValue::from_str(&with_lang(location, &lang))
+    {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// A local address with `lang=…` in its query (before any fragment), unless it has one already.
+fn with_lang(location: &str, lang: &str) -> String {
+    if !location.starts_with('/') || location.contains("lang=") || !matches!(lang, "ko" | "en") {
+        return location.to_string();
+    }
+    let (path, fragment) = location.split_once('#').map_or((location, None), |(p, f)| (p, Some(f)));
+    let joiner = if path.contains('?') { '&' } else { '?' };
+    let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
+    format!("{path}{joiner}lang={lang}{fragment}")
 }
 
 /// What a crawler process (`moa serve --role crawler`) serves: liveness, readiness and its metrics.
@@ -733,8 +752,10 @@ async fn search(State(state): State<AppState>, ctx: PageCtx, Query(params): Quer
     };
     let company = non_empty(&params.company);
     let topic = non_empty(&params.topic);
-    if let Some(unknown) = unknown_filter(&sources, company.as_deref(), topic.as_deref()) {
-        return unknown.page(ctx);
+    match unknown_filter(state.store.as_ref(), company.as_deref(), topic.as_deref()).await {
+        Ok(Some(unknown)) => return unknown.page(ctx),
+        Ok(None) => {}
+        Err(e) => return internal_error(e),
     }
     let mut companies: Vec<CompanyOption> = sources
         .iter()
@@ -801,17 +822,20 @@ async fn search(State(state): State<AppState>, ctx: PageCtx, Query(params): Quer
 
 /// One rule for names the filters do not know, as in the API and the CLI: a company or a topic that does not
 /// exist is a 404 (an unknown tag is only an empty result).
-fn unknown_filter(
-    sources: &[moa_store::SourceRow],
+/// A retired company's posts stay searchable, as on its page.
+async fn unknown_filter(
+    store: &dyn Store,
     company: Option<&str>,
     topic: Option<&str>,
-) -> Option<UnknownFilter> {
-    if company.is_some_and(|id| !sources.iter().any(|s| s.spec.id == id)) {
-        Some(UnknownFilter::Company)
+) -> moa_store::Result<Option<UnknownFilter>> {
+    if let Some(id) = company
+        && store.source(id).await?.is_none()
+    {
+        Ok(Some(UnknownFilter::Company))
     } else if topic.is_some_and(|t| moa_search::topics::topic(t).is_none()) {
-        Some(UnknownFilter::Topic)
+        Ok(Some(UnknownFilter::Topic))
     } else {
-        None
+        Ok(None)
     }
 }
 
@@ -841,14 +865,11 @@ async fn search_feed(
     let (Some(format), Some(search)) = (FeedFormat::from_file(&file).filter(|_| !q.is_empty()), &state.search) else {
         return not_found(ctx).await;
     };
-    let sources = match state.sources().await {
-        Ok(s) => s,
+    let (company, topic) = (non_empty(&params.company), non_empty(&params.topic));
+    match unknown_filter(state.store.as_ref(), company.as_deref(), topic.as_deref()).await {
+        Ok(Some(unknown)) => return unknown.page(ctx),
+        Ok(None) => {}
         Err(e) => return internal_error(e),
-    };
-    if let Some(unknown) =
-        unknown_filter(&sources, non_empty(&params.company).as_deref(), non_empty(&params.topic).as_deref())
-    {
-        return unknown.page(ctx);
     }
     let params = SearchParams { page: None, ..params };
     let no_lang = Ui { amp: "", ..ctx.ui };
@@ -1377,6 +1398,15 @@ async fn not_found(ctx: PageCtx) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redirects_keep_the_chosen_language() {
+        assert_eq!(with_lang("/admin/sources?done=added+x", "en"), "/admin/sources?done=added+x&lang=en");
+        assert_eq!(with_lang("/curate/2026-12#scrap-3", "en"), "/curate/2026-12?lang=en#scrap-3");
+        assert_eq!(with_lang("/admin?lang=ko", "en"), "/admin?lang=ko");
+        assert_eq!(with_lang("https://elsewhere.example/", "en"), "https://elsewhere.example/");
+        assert_eq!(with_lang("/admin", "fr\r\nx"), "/admin");
+    }
 
     #[test]
     fn badges_take_the_first_letter_and_a_stable_colour() {

@@ -535,3 +535,27 @@ async fn the_cli_and_the_web_date_posts_by_the_korean_day() {
     serve.kill().unwrap();
     serve.wait().unwrap();
 }
+
+/// After an upgrade whose topic dictionary changed, the first crawl retags the stored posts once; the
+/// index follows through the change log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_topic_dictionary_retags_stored_posts_once() {
+    let server = Arc::new(TestServer::default());
+    server.route("/feed.xml", Reply::feed(fixture("kr-kdevkr.xml")));
+    let addr = server.start("127.0.0.1").await;
+    let setup = Setup::new(&[("kdevkr", format!("http://{addr}/feed.xml"))]);
+    setup.run(&["crawl", "--once"]);
+    let store = moa_store::open(&setup.db).await.unwrap();
+    assert_eq!(store.setting("tagger_version").await.unwrap(), Some(moa_search::topics::TAGGER_VERSION.to_string()));
+    let posts = store.posts(&PostQuery { limit: 100, ..Default::default() }).await.unwrap();
+    let (id, topics) = (posts[0].id, posts[0].topics.clone());
+    // As an older dictionary had tagged it.
+    store.set_topics(&[(id, vec!["design".into()])]).await.unwrap();
+    setup.run(&["crawl", "--once"]);
+    let kept = store.post(id).await.unwrap().unwrap().topics;
+    assert_eq!(kept, ["design"], "the same dictionary: nothing is retagged");
+    store.set_setting("tagger_version", "0").await.unwrap();
+    setup.run(&["crawl", "--once"]);
+    assert_eq!(store.post(id).await.unwrap().unwrap().topics, topics, "retagged with this dictionary");
+    assert_eq!(store.setting("tagger_version").await.unwrap(), Some(moa_search::topics::TAGGER_VERSION.to_string()));
+}

@@ -415,7 +415,7 @@ pub fn done_text(done: &str, lang: Lang) -> String {
         "unchanged" if ko => format!("{a}: 바뀐 것이 없어 저장하지 않았습니다."),
         "unchanged" => format!("{a}: nothing changed, nothing saved."),
         "refresh" if ko => format!("{a}을(를) 곧 새로 고칩니다."),
-        "refresh" => format!("{a} is refreshed now."),
+        "refresh" => format!("{a} will be fetched soon."),
         "enable" if ko => format!("{a}을(를) 켰습니다."),
         "enable" => format!("Enabled {a}."),
         "disable" if ko => format!("{a}을(를) 껐습니다."),
