@@ -47,6 +47,15 @@ pub enum DiscoveryError {
 }
 
 fn summary(tried: &[Tried]) -> String {
+    // One cause for every address (the host refuses connections, its name does not resolve): said once.
+    if let [first, rest @ ..] = tried
+        && !rest.is_empty()
+        && rest.iter().all(|t| t.outcome == first.outcome)
+    {
+        let mut urls: Vec<&str> = tried.iter().map(|t| t.url.as_str()).collect();
+        urls.dedup();
+        return format!("tried {}, each: {}", urls.join(", "), first.outcome);
+    }
     let shown: Vec<String> = tried.iter().take(8).map(|t| format!("{} ({})", t.url, t.outcome)).collect();
     let more = tried.len().saturating_sub(8);
     format!("tried {}{}", shown.join(", "), if more > 0 { format!(" and {more} more") } else { String::new() })
@@ -235,6 +244,29 @@ pub fn valid_id(id: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn one_cause_for_every_address_is_said_once() {
+        let tried = |outcomes: &[&str]| -> Vec<Tried> {
+            outcomes
+                .iter()
+                .enumerate()
+                .map(|(i, o)| Tried {
+                    url: format!("http://x.example/{i}"),
+                    origin: "well-known".into(),
+                    outcome: o.to_string(),
+                })
+                .collect()
+        };
+        let same = super::summary(&tried(&["cannot connect: refused"; 3]));
+        assert_eq!(
+            same,
+            "tried http://x.example/0, http://x.example/1, http://x.example/2, each: cannot connect: refused"
+        );
+        let mixed = super::summary(&tried(&["HTTP 404", "an HTML page, not a feed"]));
+        assert_eq!(mixed, "tried http://x.example/0 (HTTP 404), http://x.example/1 (an HTML page, not a feed)");
+    }
+
     use super::*;
 
     #[test]

@@ -421,12 +421,14 @@ fn classify(e: reqwest::Error) -> FetchError {
         if is_tls_error(s) {
             return FetchError::Tls(text);
         }
-        if !chain.iter().any(|c: &String| c.contains(&text)) {
+        // reqwest's outer layers repeat the URL the caller already names, and say nothing of the cause.
+        let wrapper = text.starts_with("error sending request for url") || text.starts_with("client error (");
+        if !wrapper && !chain.iter().any(|c: &String| c.contains(&text)) {
             chain.push(text);
         }
         source = s.source();
     }
-    let message = chain.join(": ");
+    let message = if chain.is_empty() { e.to_string() } else { chain.join(": ") };
     let lower = message.to_ascii_lowercase();
     if lower.contains("dns error") || lower.contains("failed to lookup address") {
         FetchError::Dns(message)
