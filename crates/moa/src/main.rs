@@ -490,10 +490,27 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("moa: {e:#}");
+            eprintln!("moa: {}", error_line(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its causes on one line, each said once: libraries often put their cause's text in their
+/// own message too ("database error: (code: 14) unable to open …: (code: 14) unable to open …").
+fn error_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 /// One line of standard input; on a terminal, asked for with echo turned off.
@@ -1159,7 +1176,7 @@ async fn sources_command(settings: &Settings, store: &dyn Store, command: Source
         }
         SourcesCommand::Edit { id, name_ko, name_en, homepage, feed_url } => {
             let Some(row) = store.source(&id).await?.filter(|s| s.origin != "removed") else {
-                anyhow::bail!("no source {id}")
+                anyhow::bail!("no source has the id {id:?}; `moa sources list` shows the ids")
             };
             let before = row.spec.clone();
             let mut spec = row.spec;
@@ -1189,22 +1206,33 @@ async fn sources_command(settings: &Settings, store: &dyn Store, command: Source
         }
         SourcesCommand::Disable { id, reason } => {
             let reason = reason.unwrap_or_else(|| "disabled by an operator".into());
-            anyhow::ensure!(store.set_source_enabled(&id, false, Some(&reason)).await?, "no source {id}");
+            anyhow::ensure!(
+                store.set_source_enabled(&id, false, Some(&reason)).await?,
+                "no source has the id {id:?}; `moa sources list` shows the ids"
+            );
             audit("source.disable", id.clone(), reason).await?;
             println!("source {id} disabled");
         }
         SourcesCommand::Enable { id } => {
-            anyhow::ensure!(store.set_source_enabled(&id, true, None).await?, "no source {id}");
+            anyhow::ensure!(
+                store.set_source_enabled(&id, true, None).await?,
+                "no source has the id {id:?}; `moa sources list` shows the ids"
+            );
             audit("source.enable", id.clone(), String::new()).await?;
             println!("source {id} enabled, due now");
         }
         SourcesCommand::Refresh { id } => {
-            anyhow::ensure!(store.make_due(&id).await?, "no source {id}");
+            anyhow::ensure!(
+                store.make_due(&id).await?,
+                "no source has the id {id:?}; `moa sources list` shows the ids"
+            );
             audit("source.refresh", id.clone(), String::new()).await?;
             println!("source {id} is due now");
         }
         SourcesCommand::Rm { id, with_posts } => {
-            let Some(n) = store.delete_source(&id, with_posts).await? else { anyhow::bail!("no source {id}") };
+            let Some(n) = store.delete_source(&id, with_posts).await? else {
+                anyhow::bail!("no source has the id {id:?}; `moa sources list` shows the ids")
+            };
             let detail = if with_posts { format!("with {n} posts") } else { "posts kept".into() };
             audit("source.delete", id.clone(), detail.clone()).await?;
             println!("source {id} deleted ({detail})");

@@ -510,3 +510,20 @@ fn retention_of_zero_months_needs_yes() {
     assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
     assert!(String::from_utf8_lossy(&done.stdout).contains("dropped the bodies of 0 posts"));
 }
+
+/// An error whose causes repeat each other's text is said once: `moa backup` to where no file can be made.
+#[test]
+fn an_error_says_each_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_moa"))
+        .args(["backup", "/proc/moa-cannot-be-here.db"])
+        .env("MOA_DATABASE_URL", format!("sqlite://{}", dir.path().join("moa.db").display()))
+        .env("MOA_SEARCH_INDEX", dir.path().join("search"))
+        .env("MOA_LOG", "off")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.starts_with("moa: cannot write the backup"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("unable to open database").count(), 1, "each cause once: {stderr}");
+}
