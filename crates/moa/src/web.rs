@@ -175,12 +175,12 @@ async fn signed_in_language(
 ) -> Response {
     let path = request.uri().path();
     let signed_in_route = ["/curate", "/admin", "/login", "/logout"].iter().any(|p| path.starts_with(p));
-    let kept = signed_in_route.then(|| (request.uri().clone(), request.headers().clone()));
+    let kept = signed_in_route.then(|| (request.method().clone(), request.uri().clone(), request.headers().clone()));
     let mut response = next.run(request).await;
-    let Some((uri, headers)) = kept else { return response };
+    let Some((method, uri, headers)) = kept else { return response };
     if let Some(refusal) = response.extensions().get::<crate::i18n::Refusal>().copied() {
         let (mut parts, ()) = axum::http::Request::new(()).into_parts();
-        (parts.uri, parts.headers) = (uri, headers);
+        (parts.method, parts.uri, parts.headers) = (method, uri, headers);
         let Ok(ctx) = PageCtx::from_request_parts(&mut parts, &state).await;
         return message(ctx, refusal.status(), |t| refusal.text(t));
     }
@@ -353,10 +353,30 @@ impl FromRequestParts<AppState> for PageCtx {
         let head = Head {
             canonical: format!("{site}{}", with_lang(canonical_lang)),
             absolute: !site.is_empty(),
-            switch_href: with_lang(Some(ui.other_lang)),
+            // A page answering a form (an error, a confirmation) has a POST-only address: its other language is
+            // offered on the page that form came from.
+            switch_href: if matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD) {
+                with_lang(Some(ui.other_lang))
+            } else {
+                format!("{}?lang={}", form_home(parts.uri.path()), ui.other_lang)
+            },
         };
         let curator = crate::curate::curator_of(state, &parts.headers).await;
         Ok(Self { ui, base, head, curator })
+    }
+}
+
+/// Where a form posted to `path` lives.
+fn form_home(path: &str) -> String {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["admin", "sources"] | ["admin", "sources", "discover" | "scrape-preview"] => "/admin/sources/new".into(),
+        ["admin", "sources", id, ..] => format!("/admin/sources/{id}"),
+        ["admin", "users", ..] => "/admin/users".into(),
+        ["admin", ..] => "/admin/sources".into(),
+        ["curate", ..] => "/curate".into(),
+        ["login"] => "/login".into(),
+        _ => "/".into(),
     }
 }
 
@@ -1398,6 +1418,17 @@ async fn not_found(ctx: PageCtx) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_answering_a_form_offers_its_other_language_where_the_form_lives() {
+        assert_eq!(form_home("/admin/sources/discover"), "/admin/sources/new");
+        assert_eq!(form_home("/admin/sources"), "/admin/sources/new");
+        assert_eq!(form_home("/admin/sources/abc/delete"), "/admin/sources/abc");
+        assert_eq!(form_home("/admin/opml"), "/admin/sources");
+        assert_eq!(form_home("/admin/users/kim/role"), "/admin/users");
+        assert_eq!(form_home("/curate/2026-12/scraps"), "/curate");
+        assert_eq!(form_home("/login"), "/login");
+    }
 
     #[test]
     fn redirects_keep_the_chosen_language() {
