@@ -468,6 +468,17 @@ fn every_option_in_every_help_is_described() {
     assert!(undescribed.is_empty(), "without a description: {undescribed:#?}");
 }
 
+/// `moa ARGS` on an SQLite store in `dir`.
+fn moa_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_moa"))
+        .args(args)
+        .env("MOA_DATABASE_URL", format!("sqlite://{}", dir.join("moa.db").display()))
+        .env("MOA_SEARCH_INDEX", dir.join("search"))
+        .env("MOA_LOG", "off")
+        .output()
+        .unwrap()
+}
+
 /// `moa restore` with no such file, or with a file that is not a database: one line each, saying what
 /// to give instead.
 #[test]
@@ -476,14 +487,7 @@ fn restore_says_in_one_line_what_is_wrong() {
     let junk = dir.path().join("junk.db");
     std::fs::write(&junk, "this is no database at all, but long enough to look like a file").unwrap();
     for (file, says) in [(dir.path().join("missing.db"), "no such file: "), (junk, "is not an SQLite database")] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_moa"))
-            .arg("restore")
-            .arg(&file)
-            .env("MOA_DATABASE_URL", format!("sqlite://{}", dir.path().join("moa.db").display()))
-            .env("MOA_SEARCH_INDEX", dir.path().join("search"))
-            .env("MOA_LOG", "off")
-            .output()
-            .unwrap();
+        let out = moa_in(dir.path(), &["restore", file.to_str().unwrap()]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success() && stderr.contains(says), "{stderr}");
         assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
@@ -495,15 +499,7 @@ fn restore_says_in_one_line_what_is_wrong() {
 #[test]
 fn retention_of_zero_months_needs_yes() {
     let dir = tempfile::tempdir().unwrap();
-    let moa = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_moa"))
-            .args(args)
-            .env("MOA_DATABASE_URL", format!("sqlite://{}", dir.path().join("moa.db").display()))
-            .env("MOA_SEARCH_INDEX", dir.path().join("search"))
-            .env("MOA_LOG", "off")
-            .output()
-            .unwrap()
-    };
+    let moa = |args: &[&str]| moa_in(dir.path(), args);
     let refused = moa(&["retention", "--months", "0"]);
     assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("add --yes"));
     let done = moa(&["retention", "--months", "0", "--yes"]);
@@ -515,13 +511,7 @@ fn retention_of_zero_months_needs_yes() {
 #[test]
 fn an_error_says_each_cause_once() {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_moa"))
-        .args(["backup", "/proc/moa-cannot-be-here.db"])
-        .env("MOA_DATABASE_URL", format!("sqlite://{}", dir.path().join("moa.db").display()))
-        .env("MOA_SEARCH_INDEX", dir.path().join("search"))
-        .env("MOA_LOG", "off")
-        .output()
-        .unwrap();
+    let out = moa_in(dir.path(), &["backup", "/proc/moa-cannot-be-here.db"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.starts_with("moa: cannot write the backup"), "{stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
