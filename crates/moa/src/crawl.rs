@@ -552,7 +552,7 @@ fn to_new_post(e: Entry) -> Option<NewPost> {
         return None;
     }
     let title = if e.title.is_empty() { e.link.clone().unwrap_or_default() } else { e.title };
-    let topics = crate::search::topics(&title, &e.categories, e.summary.as_deref(), e.content_html.as_deref());
+    let topics = moa_search::topics::tag_post(&title, &e.categories, e.summary.as_deref(), e.content_html.as_deref());
     Some(NewPost {
         entry_id: e.id,
         url: e.link,

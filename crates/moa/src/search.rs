@@ -31,16 +31,12 @@ pub fn default_dir(database_url: &str) -> PathBuf {
     }
 }
 
-/// The tagger's topics for a post, from its title, categories and text.
-pub fn topics(title: &str, categories: &[String], summary: Option<&str>, content_html: Option<&str>) -> Vec<String> {
-    moa_search::topics::tag_post(title, categories, summary, content_html)
-}
-
 /// A post's topics under the current dictionary. When retention dropped its body, the title and summary
 /// say less than the body did: the topics it has are kept (those still in the dictionary) and what the rest
 /// shows is added. A post that never had a body is retagged from what it has, like any other.
 pub fn topics_now(p: &PostText) -> Vec<String> {
-    let mut now = topics(&p.title, &p.categories, p.summary.as_deref(), p.content_html.as_deref());
+    let mut now =
+        moa_search::topics::tag_post(&p.title, &p.categories, p.summary.as_deref(), p.content_html.as_deref());
     if p.body_dropped {
         // The stored topics come first: the body saw more than what is left does.
         let mut kept: Vec<String> =
@@ -302,6 +298,7 @@ pub struct Rebuilt {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn a_dropped_body_keeps_its_topics_a_post_without_one_is_retagged() {
@@ -323,8 +320,6 @@ mod tests {
         // Its body dropped by retention: what the body gave stays (a slug no longer known goes).
         assert_eq!(topics_now(&post(&["backend", "gone-topic"], true)), ["backend"]);
     }
-
-    use super::*;
 
     #[tokio::test]
     async fn a_damaged_index_is_set_aside_and_built_again_from_the_store() {
