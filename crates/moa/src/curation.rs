@@ -8,7 +8,9 @@ use crate::newsletter::{self, Imported, Item, Month, Post, Section, Settings};
 
 /// The month a scrap goes to by default: the current one in Korea.
 pub fn current_month(now: i64) -> Month {
-    let t = time::OffsetDateTime::from_unix_timestamp(now + 9 * 3600).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t = time::OffsetDateTime::from_unix_timestamp(now)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(crate::kst::KST);
     Month { year: t.year(), month: t.month() as u8 }
 }
 
@@ -133,4 +135,15 @@ pub async fn store_import(store: &dyn Store, imported: &Imported, now: i64) -> a
 /// The month's post as Markdown.
 pub async fn render_month(store: &dyn Store, month: Month) -> anyhow::Result<String> {
     Ok(newsletter::render(&post_of(store, month).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_month_turns_at_midnight_in_korea() {
+        // 2026-11-30T15:00Z is 1 December 00:00 in Korea.
+        let midnight = 1_796_050_800;
+        assert_eq!(super::current_month(midnight - 1).to_string(), "2026-11");
+        assert_eq!(super::current_month(midnight).to_string(), "2026-12");
+    }
 }

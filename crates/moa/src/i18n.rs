@@ -1,5 +1,6 @@
 //! The web UI's two languages: Korean by default, English through `?lang=en` or `Accept-Language`.
-//! Every user-facing string of the pages lives here, so a page cannot show half of each.
+//! The readers' and curators' pages' strings live here, so a page cannot show half of each; the operator's
+//! console keeps its own in `console/words.rs`.
 
 use axum::http::{HeaderMap, header};
 

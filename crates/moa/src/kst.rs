@@ -3,7 +3,7 @@
 
 use time::{OffsetDateTime, UtcOffset};
 
-pub const KST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
+pub const KST: UtcOffset = match UtcOffset::from_whole_seconds(moa_feed::KST_OFFSET_SECONDS) {
     Ok(o) => o,
     Err(_) => UtcOffset::UTC,
 };

@@ -52,7 +52,7 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
             store,
-            timezone_offset: 9 * 3600,
+            timezone_offset: moa_feed::KST_OFFSET_SECONDS,
             notifier: None,
             public_url: None,
             fetcher: None,
