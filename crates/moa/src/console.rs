@@ -19,8 +19,7 @@ use crate::discovery::{self, Discovered, Tried};
 use crate::i18n::{Lang, Ui};
 use crate::web::{AppState, Head, PageCtx, html_page, internal_error, message_page};
 
-mod words;
-pub use words::{EN, KO, Say, Words, done_text, explain, words};
+use crate::i18n::console::{Say, Words, done_text, explain, words};
 
 /// A signed-in operator. A curator is refused (403); without a session, pages send one to sign in.
 pub struct Operator(pub Curator);

@@ -1,4 +1,4 @@
-//! The console's words and messages, in both languages: labels of its pages, what it says when it cannot do
+//! The operator's console's words and messages, in both languages: labels of its pages, what it says when it cannot do
 //! something, and what a fetch error means to an operator (the technical detail stays on demand).
 
 use moa_feed::scrape::SelectorError;
