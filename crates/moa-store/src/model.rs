@@ -122,6 +122,19 @@ pub struct Backlog {
 }
 
 impl SourceRow {
+    /// `new`, `ok`, `failing` or `disabled`: what the API, the health page and `moa sources list` call it.
+    pub fn state(&self) -> &'static str {
+        if !self.enabled {
+            "disabled"
+        } else if self.consecutive_failures > 0 {
+            "failing"
+        } else if self.last_success_at.is_some() {
+            "ok"
+        } else {
+            "new"
+        }
+    }
+
     /// The URL to fetch: where the feed moved to, else the registry's.
     pub fn fetch_url(&self) -> &str {
         self.moved_to.as_deref().unwrap_or(&self.spec.feed_url)

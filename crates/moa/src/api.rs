@@ -83,24 +83,11 @@ struct SourceJson {
     pages_skipped: i64,
 }
 
-/// `new`, `ok`, `failing` or `disabled`: what the health page and `moa sources list` call it.
-pub fn state_of(s: &SourceRow) -> &'static str {
-    if !s.enabled {
-        "disabled"
-    } else if s.consecutive_failures > 0 {
-        "failing"
-    } else if s.last_success_at.is_some() {
-        "ok"
-    } else {
-        "new"
-    }
-}
-
 impl From<SourceRow> for SourceJson {
     fn from(s: SourceRow) -> Self {
         let time = |t: Option<i64>| t.map(moa_feed::format_rfc3339);
         Self {
-            state: state_of(&s),
+            state: s.state(),
             feed_url: s.fetch_url().to_string(),
             id: s.spec.id,
             name: s.spec.name_ko,

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://moa-data/moa.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_CONFIG_FILE: &str = "moa.toml";
+/// How long a rendered page and the source list are kept (`page_cache_seconds`).
+pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(5);
 
 /// The config file; every key is optional, and each has an environment variable ([`ENV`]) that beats it.
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -305,7 +307,7 @@ impl Settings {
             webhooks: file.webhooks,
             webhook_attempts: file.webhook_attempts.unwrap_or(6).max(1),
             webhook_retry_base: Duration::from_millis(file.webhook_retry_base_ms.unwrap_or(2000)),
-            page_cache_ttl: file.page_cache_seconds.map_or(crate::web::DEFAULT_CACHE_TTL, Duration::from_secs),
+            page_cache_ttl: file.page_cache_seconds.map_or(DEFAULT_CACHE_TTL, Duration::from_secs),
             retention_body_months: file.retention_body_months.filter(|m| *m > 0),
             crawl_lease,
             hosts: file.hosts.into_iter().collect(),

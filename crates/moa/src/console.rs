@@ -98,7 +98,7 @@ fn bytes_text(n: i64) -> String {
 pub fn health_row(s: &SourceRow, ui: &Ui) -> HealthRow {
     let w = words(ui);
     let h = &s.health;
-    let state = crate::api::state_of(s);
+    let state = s.state();
     let state_text = match state {
         "ok" => w.ok.to_string(),
         "failing" => format!(

@@ -1454,7 +1454,7 @@ async fn print_sources(store: &dyn Store, json: bool) -> anyhow::Result<()> {
         "ID", "STATE", "POSTS", "LAST SUCCESS (KST)", "NEXT CHECK (KST)", "FETCH", "304", "PAGES"
     );
     for s in &sources {
-        let state = match moa::api::state_of(s) {
+        let state = match s.state() {
             "failing" => format!("failing×{}", s.consecutive_failures),
             other => other.to_string(),
         };

@@ -116,7 +116,7 @@ pub async fn render(store: &dyn Store, sources: Option<&[moa_store::SourceRow]>)
     }
     for state in ["ok", "failing", "disabled", "new"] {
         if let Some(sources) = sources {
-            let n = sources.iter().filter(|s| crate::api::state_of(s) == state).count();
+            let n = sources.iter().filter(|s| s.state() == state).count();
             metrics::gauge!("moa_sources", "state" => state).set(n as f64);
         }
     }

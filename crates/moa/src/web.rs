@@ -62,8 +62,8 @@ impl AppState {
             trusted_proxies: Arc::default(),
             operations: Arc::default(),
             sign_ins: Arc::default(),
-            cache_ttl: DEFAULT_CACHE_TTL,
-            source_list: Arc::new(crate::cache::SourceList::new(DEFAULT_CACHE_TTL)),
+            cache_ttl: crate::config::DEFAULT_CACHE_TTL,
+            source_list: Arc::new(crate::cache::SourceList::new(crate::config::DEFAULT_CACHE_TTL)),
         }
     }
 
@@ -80,8 +80,6 @@ impl AppState {
         self.source_list.get(self.store.as_ref()).await
     }
 }
-
-pub const DEFAULT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub fn router(state: AppState) -> Router {
     let router = Router::new()
