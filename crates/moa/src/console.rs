@@ -14,9 +14,9 @@ use moa_feed::scrape::Selectors;
 use moa_store::{NewPost, NewSource, Selection, SourceRow, SourceSpec, Store};
 use serde::Deserialize;
 
-use crate::curate::{Curator, ROLE_CURATOR, ROLE_OPERATOR, SignedIn, check_csrf, no_store};
 use crate::discovery::{self, Discovered, Tried};
 use crate::i18n::{Lang, Ui};
+use crate::session::{Curator, ROLE_CURATOR, ROLE_OPERATOR, SignedIn, check_csrf, no_store};
 use crate::web::{AppState, Head, PageCtx, html_page, internal_error, message_page};
 
 use crate::i18n::console::{Say, Words, done_text, explain, words};

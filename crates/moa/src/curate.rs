@@ -8,7 +8,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use moa_store::{Scrap, ScrapFields};
@@ -17,72 +17,13 @@ use serde::Deserialize;
 use crate::auth;
 use crate::i18n::{Refusal, Ui};
 use crate::newsletter::{Month, Section};
+use crate::session::{Curator, ROLE_OPERATOR, SignedIn, check_csrf, no_store};
 use crate::web::{AppState, Head, PageCtx, html_page, internal_error, message};
-
-/// A signed-in curator.
-#[derive(Debug, Clone)]
-pub struct Curator {
-    pub name: String,
-    pub csrf: String,
-    /// `curator`, or `operator` (who may also run the console).
-    pub role: String,
-    token_hash: String,
-}
-
-impl Curator {
-    pub fn is_operator(&self) -> bool {
-        self.role == ROLE_OPERATOR
-    }
-}
-
-pub const ROLE_CURATOR: &str = "curator";
-pub const ROLE_OPERATOR: &str = "operator";
-
-/// The curator a request's session cookie names, if it names a live session.
-pub async fn curator_of(state: &AppState, headers: &HeaderMap) -> Option<Curator> {
-    let token = auth::cookie(headers, auth::SESSION_COOKIE)?;
-    let token_hash = auth::token_hash(token);
-    match state.store.session(&token_hash, crate::now_unix()).await {
-        Ok(Some(s)) => Some(Curator { name: s.user_name, csrf: s.csrf, role: s.role, token_hash }),
-        Ok(None) => None,
-        Err(e) => {
-            tracing::error!(error = %e, "session lookup failed");
-            None
-        }
-    }
-}
-
-/// Curator routes take this: without a session, pages send the reader to sign in and forms are refused.
-pub struct SignedIn(pub Curator);
-
-impl FromRequestParts<AppState> for SignedIn {
-    type Rejection = Response;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        match curator_of(state, &parts.headers).await {
-            Some(c) => Ok(Self(c)),
-            None if parts.method == axum::http::Method::GET => Err(Redirect::to("/login").into_response()),
-            None => Err(Refusal::SignInNeeded.response()),
-        }
-    }
-}
-
-pub fn check_csrf(curator: &Curator, token: &str) -> Result<(), Response> {
-    if auth::same_token(token, &curator.csrf) { Ok(()) } else { Err(Refusal::StaleForm.response()) }
-}
 
 /// Whether cookies get `Secure`: the site is served over HTTPS (its public URL, or a proxy saying so).
 fn secure(state: &AppState, headers: &HeaderMap) -> bool {
     state.public_url.as_ref().is_some_and(|u| u.scheme() == "https")
         || headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
-}
-
-pub fn no_store(mut response: Response) -> Response {
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 #[derive(Template)]

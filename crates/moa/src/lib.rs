@@ -22,6 +22,7 @@ pub mod popular;
 pub mod registry;
 pub mod schedule;
 pub mod search;
+pub mod session;
 pub mod syndication;
 pub mod web;
 pub mod webhook;

@@ -253,7 +253,7 @@ impl OperationsAccess {
             headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
         self.public
             || matches!((&self.metrics_token, bearer), (Some(token), Some(given)) if crate::auth::same_token(token, given.trim()))
-            || crate::curate::curator_of(state, headers).await.is_some_and(|c| c.is_operator())
+            || crate::session::curator_of(state, headers).await.is_some_and(|c| c.is_operator())
     }
 }
 
@@ -301,7 +301,7 @@ pub struct PageCtx {
     pub base: String,
     pub head: Head,
     /// The signed-in curator, when the request carries a session.
-    pub curator: Option<crate::curate::Curator>,
+    pub curator: Option<crate::session::Curator>,
 }
 
 impl PageCtx {
@@ -359,7 +359,7 @@ impl FromRequestParts<AppState> for PageCtx {
                 format!("{}?lang={}", form_home(parts.uri.path()), ui.other_lang)
             },
         };
-        let curator = crate::curate::curator_of(state, &parts.headers).await;
+        let curator = crate::session::curator_of(state, &parts.headers).await;
         Ok(Self { ui, base, head, curator })
     }
 }
