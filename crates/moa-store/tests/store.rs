@@ -803,6 +803,21 @@ async fn retention_drops_old_bodies_and_keeps_them_dropped(db: &TestDb) {
     let again = store.store_fetch(&fetched("a", 300_000, Validators::default()), &posts).await.unwrap();
     assert_eq!(again.unchanged, 2);
     assert_eq!(store.post_texts(0, 10).await.unwrap().iter().filter(|p| p.content_html.is_none()).count(), 1);
+    // Marked as dropped, so a retag keeps its topics; the post that kept its body is not.
+    let dropped =
+        |texts: &[moa_store::PostText], t: &str| texts.iter().find(|p| p.title.ends_with(t)).unwrap().body_dropped;
+    let texts = store.post_texts(0, 10).await.unwrap();
+    assert!(dropped(&texts, "old") && !dropped(&texts, "new"));
+    // The feed edits the old post: its new body is kept, and the mark goes with the drop it recorded.
+    let edited = moa_store::NewPost { content_html: Some("<p>고친 본문</p>".into()), ..post("old", 1_000) };
+    let changed = store.store_fetch(&fetched("a", 400_000, Validators::default()), &[edited]).await.unwrap();
+    assert_eq!(changed.updated, 1);
+    let texts = store.post_texts(0, 10).await.unwrap();
+    assert!(!dropped(&texts, "old"), "a body that came back is no dropped body");
+    assert_eq!(
+        texts.iter().find(|p| p.title.ends_with("old")).unwrap().content_html.as_deref(),
+        Some("<p>고친 본문</p>")
+    );
 }
 
 /// SQLite only: PostgreSQL is backed up with its own tools.
