@@ -126,6 +126,18 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Api
     }
 }
 
+/// The web's one rule for unknown names ([`crate::web::unknown_filter`]), answered as JSON.
+async fn known_filters(state: &AppState, company: Option<&str>, topic: Option<&str>) -> Result<(), Response> {
+    match crate::web::unknown_filter(state.store.as_ref(), company, topic).await {
+        Ok(None) => Ok(()),
+        Ok(Some(crate::web::UnknownFilter::Company)) => Err(error(StatusCode::NOT_FOUND, "no such company")),
+        Ok(Some(crate::web::UnknownFilter::Topic)) => {
+            Err(error(StatusCode::NOT_FOUND, &format!("no such topic {:?}", topic.unwrap_or_default())))
+        }
+        Err(e) => Err(internal(e)),
+    }
+}
+
 fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "API request failed");
     error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
@@ -153,17 +165,10 @@ pub async fn posts(State(state): State<AppState>, ApiQuery(q): ApiQuery<PostsQue
         None => None,
     };
     let company = q.company.filter(|c| !c.is_empty());
-    if let Some(id) = &company {
-        match state.store.source(id).await {
-            Ok(Some(_)) => {}
-            Ok(None) => return error(StatusCode::NOT_FOUND, "no such company"),
-            Err(e) => return internal(e),
-        }
-    }
     let tag = q.tag.filter(|t| !t.is_empty());
     let topic = q.topic.filter(|t| !t.is_empty());
-    if let Some(t) = topic.as_deref().filter(|t| moa_search::topics::topic(t).is_none()) {
-        return error(StatusCode::NOT_FOUND, &format!("no such topic {t:?}"));
+    if let Err(r) = known_filters(&state, company.as_deref(), topic.as_deref()).await {
+        return r;
     }
     let query = PostQuery { source_id: company, tag, topic, before, limit: limit + 1, ..PostQuery::default() };
     let mut posts = match state.store.posts(&query).await {
@@ -228,17 +233,9 @@ pub async fn search(State(state): State<AppState>, ApiQuery(params): ApiQuery<cr
             return error(StatusCode::BAD_REQUEST, &format!("{name} is not a YYYY-MM-DD date"));
         }
     }
-    // One rule for unknown names: a company or topic that does not exist is a 404; an unknown tag is
-    // an empty result.
-    if let Some(id) = params.company.as_deref().filter(|c| !c.is_empty()) {
-        match state.store.source(id).await {
-            Ok(Some(_)) => {}
-            Ok(None) => return error(StatusCode::NOT_FOUND, "no such company"),
-            Err(e) => return internal(e),
-        }
-    }
-    if let Some(t) = params.topic.as_deref().filter(|t| !t.is_empty() && moa_search::topics::topic(t).is_none()) {
-        return error(StatusCode::NOT_FOUND, &format!("no such topic {t:?}"));
+    let (company, topic) = (crate::web::non_empty(&params.company), crate::web::non_empty(&params.topic));
+    if let Err(r) = known_filters(&state, company.as_deref(), topic.as_deref()).await {
+        return r;
     }
     let Some(search) = &state.search else {
         return error(StatusCode::SERVICE_UNAVAILABLE, "the search index is not open");

@@ -701,7 +701,7 @@ pub const SEARCH_PAGE: usize = 20;
 /// Pages of results offered: relevance that deep is noise, and deep offsets cost the index.
 pub const SEARCH_MAX_PAGE: usize = 50;
 
-fn non_empty(v: &Option<String>) -> Option<String> {
+pub(crate) fn non_empty(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(String::from)
 }
 
@@ -838,10 +838,10 @@ async fn search(State(state): State<AppState>, ctx: PageCtx, Query(params): Quer
     )
 }
 
-/// One rule for names the filters do not know, as in the API and the CLI: a company or a topic that does not
-/// exist is a 404 (an unknown tag is only an empty result).
-/// A retired company's posts stay searchable, as on its page.
-async fn unknown_filter(
+/// One rule for names the filters do not know, in pages, feeds and the API: a company or a topic that does
+/// not exist is a 404 (an unknown tag is only an empty result). A retired company's posts stay listed, as on
+/// its page.
+pub(crate) async fn unknown_filter(
     store: &dyn Store,
     company: Option<&str>,
     topic: Option<&str>,
@@ -857,7 +857,7 @@ async fn unknown_filter(
     }
 }
 
-enum UnknownFilter {
+pub(crate) enum UnknownFilter {
     Company,
     Topic,
 }

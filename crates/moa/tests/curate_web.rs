@@ -218,6 +218,11 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
 
     // Readers see a month once it is published, and its picks in the feed.
     assert_eq!(anon.get(&format!("/newsletter/{month}")).await.status, 404, "a draft is not public");
+    // A date that is not one is refused with a page that says how to write it.
+    let bad_date = [("csrf", csrf.as_str()), ("date", "yesterday"), ("hidden", "true")];
+    let refused = curator.post(&format!("/curate/{month}/settings"), &bad_date).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("YYYY-MM-DD 꼴로"), "{}", refused.body);
     let settings = [("csrf", csrf.as_str()), ("date", ""), ("hidden", "true")];
     assert_eq!(curator.post(&format!("/curate/{month}/settings"), &settings).await.status, 303);
     let public = anon.get(&format!("/newsletter/{month}")).await;
