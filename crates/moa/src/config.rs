@@ -230,7 +230,7 @@ pub struct Settings {
     pub crawl_lease: Duration,
     pub hosts: Vec<(String, std::net::IpAddr)>,
     /// How the web server bounds its clients, and which proxies it believes.
-    pub server: crate::listen::ServerLimits,
+    pub server: crate::web::listen::ServerLimits,
     /// The outbound proxy the operator set, if any.
     pub proxy: Option<String>,
     pub operations: crate::web::OperationsAccess,
@@ -322,8 +322,8 @@ impl Settings {
                 metrics_token: file.metrics_token.filter(|t| !t.trim().is_empty()),
             },
             server: {
-                let d = crate::listen::ServerLimits::default();
-                crate::listen::ServerLimits {
+                let d = crate::web::listen::ServerLimits::default();
+                crate::web::listen::ServerLimits {
                     header_read_timeout: file
                         .header_read_timeout_seconds
                         .map_or(d.header_read_timeout, |s| Duration::from_secs(s.max(1))),
@@ -332,7 +332,7 @@ impl Settings {
                         .map_or(d.request_timeout, |s| Duration::from_secs(s.max(1))),
                     max_connections: file.max_connections.unwrap_or(d.max_connections).max(1),
                     max_connections_per_ip: file.max_connections_per_ip.unwrap_or(d.max_connections_per_ip).max(1),
-                    trusted_proxies: crate::listen::TrustedProxies::parse(&file.trusted_proxies)
+                    trusted_proxies: crate::web::listen::TrustedProxies::parse(&file.trusted_proxies)
                         .map_err(anyhow::Error::msg)?,
                 }
             },

@@ -1,32 +1,16 @@
-//! The moa application: registry → crawl (fetch → parse/normalize → store) → web.
-//! The binary (`src/main.rs`) is a thin command-line layer over these modules.
+//! The moa application, in rooms named for the pipeline: `ingest` (registry → scheduler → fetch → the one
+//! ingest path into the store), `search` (the index following the store's change log), `newsletter` (curation
+//! and the Hugo format), and the faces that read them: `web` (pages, API, feeds, console). The binary
+//! (`src/main.rs` and `src/cli/`) parses the command line and calls these. ARCHITECTURE.md is the map.
 
-pub mod api;
-pub mod auth;
-pub mod cache;
 pub mod config;
-pub mod console;
-pub mod crawl;
-pub mod curate;
-pub mod curation;
-pub mod discovery;
-pub mod fetch;
-pub mod i18n;
+pub mod ingest;
 pub mod kst;
-pub mod listen;
 pub mod metrics;
 pub mod newsletter;
 pub mod ops;
-pub mod politeness;
-pub mod popular;
-pub mod registry;
-pub mod schedule;
 pub mod search;
-pub mod session;
-pub mod syndication;
 pub mod web;
-pub mod webhook;
-pub mod websub;
 
 /// Current time in Unix seconds.
 pub fn now_unix() -> i64 {

@@ -8,13 +8,14 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use moa::config::{FileConfig, Overrides, Settings};
-use moa::crawl::{CrawlOptions, Crawler};
-use moa::fetch::{FetchConfig, Fetcher};
+use moa::ingest::crawl::{CrawlOptions, Crawler};
+use moa::ingest::fetch::{FetchConfig, Fetcher};
+use moa::ingest::registry;
+use moa::ingest::schedule::Schedule;
+use moa::ingest::webhook::{Delivery, Notifier};
+use moa::ingest::websub::WebSub;
 use moa::newsletter::{Month, Section};
-use moa::schedule::Schedule;
-use moa::webhook::{Delivery, Notifier};
-use moa::websub::WebSub;
-use moa::{now_unix, registry, web};
+use moa::{now_unix, web};
 use moa_store::{Selection, Store};
 
 #[derive(Parser)]
@@ -533,7 +534,7 @@ fn read_password() -> anyhow::Result<String> {
 fn month_arg(month: Option<&str>) -> anyhow::Result<Month> {
     match month {
         Some(m) => Month::parse(m).with_context(|| format!("month {m:?} is not YYYY-MM")),
-        None => Ok(moa::curation::current_month(now_unix())),
+        None => Ok(moa::newsletter::curation::current_month(now_unix())),
     }
 }
 
@@ -556,14 +557,14 @@ async fn scrap_command(settings: &Settings, store: &dyn Store, command: ScrapCom
             let note = note.read()?;
             let proposal = if title.is_some() && note.is_some() {
                 let post = store.post_by_url(&url).await?;
-                moa::curation::Proposal { title: None, description: None, post_id: post.map(|p| p.id) }
+                moa::newsletter::curation::Proposal { title: None, description: None, post_id: post.map(|p| p.id) }
             } else {
                 let fetcher = Fetcher::new(FetchConfig::from(settings))?;
-                match moa::curation::propose(store, &fetcher, &url).await {
+                match moa::newsletter::curation::propose(store, &fetcher, &url).await {
                     Ok(p) => p,
                     Err(e) if title.is_some() => {
                         eprintln!("moa: could not read the page ({e:#}); keeping the title given");
-                        moa::curation::Proposal { title: None, description: None, post_id: None }
+                        moa::newsletter::curation::Proposal { title: None, description: None, post_id: None }
                     }
                     Err(e) => anyhow::bail!("could not read {url}: {e:#}; give the title with --title"),
                 }
@@ -629,7 +630,7 @@ async fn newsletter_command(store: &dyn Store, command: NewsletterCommand) -> an
     match command {
         NewsletterCommand::Render { month, draft, publish, hidden_from_homepage, date, output } => {
             let month = month_arg(Some(&month))?;
-            let mut post = moa::curation::post_of(store, month).await?;
+            let mut post = moa::newsletter::curation::post_of(store, month).await?;
             let given = draft || publish || hidden_from_homepage || date.is_some();
             if draft || publish {
                 post.settings.draft = draft;
@@ -642,7 +643,7 @@ async fn newsletter_command(store: &dyn Store, command: NewsletterCommand) -> an
                     moa::newsletter::front_matter_date(date.trim()).map_err(anyhow::Error::msg)?.to_string();
             }
             if given {
-                moa::curation::save_settings(store, month, &post.settings).await?;
+                moa::newsletter::curation::save_settings(store, month, &post.settings).await?;
             }
             let text = moa::newsletter::render(&post);
             match output {
@@ -661,7 +662,7 @@ async fn newsletter_command(store: &dyn Store, command: NewsletterCommand) -> an
                 for w in &imported.warnings {
                     eprintln!("{name}:{}: warning: {}", w.line, w.message);
                 }
-                let stats = moa::curation::store_import(store, &imported, now_unix()).await?;
+                let stats = moa::newsletter::curation::store_import(store, &imported, now_unix()).await?;
                 println!("{name}: {}: {} scraps added, {} updated", imported.post.month, stats.added, stats.updated);
             }
         }
@@ -931,7 +932,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             let password = read_password()?;
             anyhow::ensure!(password.chars().count() >= 8, "a password has at least 8 characters");
-            let hash = moa::auth::hash_password(&password)?;
+            let hash = moa::web::auth::hash_password(&password)?;
             let store = open_store(&settings).await?;
             let created = store.set_user_password(&name, &hash, now_unix()).await?;
             if let Some(role) = &role {
@@ -1113,11 +1114,11 @@ async fn sources_command(settings: &Settings, store: &dyn Store, command: Source
             let (mut source, posts) = if let (Some(item), Some(title)) = (item, title) {
                 let selectors = moa_feed::scrape::Selectors { item, title, link, date, summary, image };
                 let (page, posts, page_title) =
-                    moa::console::preview_page(&fetcher, &url, &selectors, settings.timezone_offset)
+                    moa::web::console::preview_page(&fetcher, &url, &selectors, settings.timezone_offset)
                         .await
                         .map_err(|e| anyhow::anyhow!(e))?;
                 let home = moa_feed::Url::parse(&page)?;
-                let proposed_id = moa::discovery::propose_id(&home);
+                let proposed_id = moa::ingest::discovery::propose_id(&home);
                 let name = page_title.unwrap_or_else(|| proposed_id.clone());
                 let spec = moa_store::SourceSpec {
                     name_en: if name.is_ascii() { name.clone() } else { proposed_id.clone() },
@@ -1131,7 +1132,7 @@ async fn sources_command(settings: &Settings, store: &dyn Store, command: Source
                 println!("page: {} (CSS selectors)", spec.feed_url);
                 (moa_store::NewSource { spec, selectors: Some(serde_json::to_string(&selectors)?) }, posts)
             } else {
-                let found = moa::discovery::discover(&fetcher, &url, settings.timezone_offset).await?;
+                let found = moa::ingest::discovery::discover(&fetcher, &url, settings.timezone_offset).await?;
                 println!("feed: {} (found by: {})", found.feed_url, found.origin);
                 for (other, title) in &found.others {
                     println!(
@@ -1151,7 +1152,10 @@ async fn sources_command(settings: &Settings, store: &dyn Store, command: Source
                 (found.proposed, found.posts)
             };
             if let Some(id) = id {
-                anyhow::ensure!(moa::discovery::valid_id(&id), "--id {id:?}: letters, digits, '-' or '_', at most 64");
+                anyhow::ensure!(
+                    moa::ingest::discovery::valid_id(&id),
+                    "--id {id:?}: letters, digits, '-' or '_', at most 64"
+                );
                 source.spec.id = id;
             }
             if let Some(n) = name_ko {
@@ -1194,7 +1198,7 @@ async fn sources_command(settings: &Settings, store: &dyn Store, command: Source
                 anyhow::ensure!(matches!(u.scheme(), "http" | "https"), "--feed-url must be http(s)");
                 spec.feed_url = v;
             }
-            let spec = moa::registry::checked(spec).map_err(anyhow::Error::msg)?;
+            let spec = moa::ingest::registry::checked(spec).map_err(anyhow::Error::msg)?;
             if spec == before {
                 println!("source {id} unchanged (nothing to edit)");
                 return Ok(());
@@ -1239,14 +1243,14 @@ async fn sources_command(settings: &Settings, store: &dyn Store, command: Source
         }
         SourcesCommand::Import { file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let imported = moa::console::import_opml(store, &text, "cli").await?;
+            let imported = moa::web::console::import_opml(store, &text, "cli").await?;
             println!("{} sources added, {} already followed", imported.added.len(), imported.skipped);
             for id in imported.added {
                 println!("  {id}");
             }
         }
         SourcesCommand::Export => {
-            print!("{}", moa::syndication::opml("moa sources", &store.sources().await?));
+            print!("{}", moa::web::syndication::opml("moa sources", &store.sources().await?));
         }
     }
     Ok(())
@@ -1363,7 +1367,7 @@ async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
         let mut ops = web::AppState::new(store.clone());
         ops.operations = Arc::new(settings.operations.clone());
         let app = web::ops_router(ops);
-        moa::listen::serve(listener, app, settings.server.clone(), shutdown_signal()).await?;
+        moa::web::listen::serve(listener, app, settings.server.clone(), shutdown_signal()).await?;
         return Ok(());
     }
     let dir = &settings.search_index_dir;
@@ -1403,7 +1407,7 @@ async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
     state.settings = Arc::new(moa::config::effective(&settings));
     state.trusted_proxies = Arc::new(settings.server.trusted_proxies.clone());
     state.operations = Arc::new(settings.operations.clone());
-    moa::listen::serve(listener, web::router(state), settings.server.clone(), shutdown_signal()).await?;
+    moa::web::listen::serve(listener, web::router(state), settings.server.clone(), shutdown_signal()).await?;
     Ok(())
 }
 

@@ -77,7 +77,7 @@ async fn served_api() -> (std::net::SocketAddr, std::sync::Arc<dyn moa_store::St
     let csv = dir.path().join("sources.csv");
     std::fs::write(&csv, registry_csv(addr, KOREAN_FEEDS, true)).unwrap();
     let store = dir.open().await;
-    store.sync_registry(&moa::registry::load(&csv).unwrap(), moa::now_unix()).await.unwrap();
+    store.sync_registry(&moa::ingest::registry::load(&csv).unwrap(), moa::now_unix()).await.unwrap();
     crawl_all(store.clone()).await;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -234,7 +234,7 @@ async fn schemathesis_finds_nothing_wrong() {
 
 #[test]
 fn the_checker_catches_mismatches() {
-    let doc: Value = serde_json::from_str(moa::api::OPENAPI).unwrap();
+    let doc: Value = serde_json::from_str(moa::web::api::OPENAPI).unwrap();
     let post = serde_json::json!({
         "id": 1, "company": {"id": "a", "name": "에이", "name_en": "A"}, "title": "t", "url": "https://a.example/1",
         "summary": null, "author": null, "thumbnail": null, "tags": [], "topics": [], "published_at": "2025-02-10T01:13:00Z",

@@ -27,7 +27,7 @@ async fn pages_work_in_chromium() {
     let Some((root, chromium)) = browser() else { return };
     let (dir, store, _) = crawled_store(FEEDS).await;
     let password = "a browser's password";
-    store.set_user_password("kim", &moa::auth::hash_password(password).unwrap(), 1).await.unwrap();
+    store.set_user_password("kim", &moa::web::auth::hash_password(password).unwrap(), 1).await.unwrap();
     let search = moa::search::Search::in_memory_following(store.clone()).await.unwrap();
     let web = start_web(moa::web::AppState::new(store.clone()).with_search(search)).await;
     let shots = std::env::var_os("MOA_SCREENSHOTS").map_or_else(|| dir.path().join("screenshots"), PathBuf::from);
@@ -47,7 +47,7 @@ async fn pages_work_in_chromium() {
     assert!(out.status.success(), "browser checks failed");
     assert!(stdout.ends_with("browser checks passed\n"));
     // The downloaded post is what `moa newsletter render` prints for the month.
-    let month = moa::curation::current_month(moa::now_unix()).to_string();
+    let month = moa::newsletter::curation::current_month(moa::now_unix()).to_string();
     let cli = std::process::Command::new(env!("CARGO_BIN_EXE_moa"))
         .args(["newsletter", "render", &month])
         .env_remove("MOA_CONFIG")
@@ -91,7 +91,7 @@ async fn the_console_adds_a_blog_by_homepage_in_chromium() {
     let dir = moa_store::testing::TestDb::from_env().await;
     let store = dir.open().await;
     let password = "an operator's password";
-    store.set_user_password("boss", &moa::auth::hash_password(password).unwrap(), 1).await.unwrap();
+    store.set_user_password("boss", &moa::web::auth::hash_password(password).unwrap(), 1).await.unwrap();
     store.set_user_role("boss", "operator").await.unwrap();
     let web = start_web(common::state_with_crawler(store.clone(), common::fetch_config())).await;
     let shots = std::env::var_os("MOA_SCREENSHOTS").map_or_else(|| dir.path().join("screenshots"), PathBuf::from);

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use common::client::Client;
 use common::server::{Reply, TestServer};
 use common::{crawler, fetch_config, start_web};
-use moa::fetch::{FetchConfig, Fetcher};
+use moa::ingest::fetch::{FetchConfig, Fetcher};
 
 fn rss(title: &str, link: &str, n: usize) -> String {
     let items: String = (1..=n)
@@ -122,20 +122,23 @@ async fn discovery_follows_each_platform_rule_against_local_pages() {
     for (home, feed, origin) in cases {
         let (host, path) = home.split_once('/').unwrap();
         let input = format!("http://{host}:{port}/{path}");
-        let found =
-            moa::discovery::discover(&fetcher, &input, 9 * 3600).await.unwrap_or_else(|e| panic!("{input}: {e}"));
+        let found = moa::ingest::discovery::discover(&fetcher, &input, 9 * 3600)
+            .await
+            .unwrap_or_else(|e| panic!("{input}: {e}"));
         let (fhost, fpath) = feed.split_once('/').unwrap();
         assert_eq!(found.feed_url.as_str(), format!("http://{fhost}:{port}/{fpath}"), "{input}");
         assert_eq!(found.origin, origin, "{input}");
         assert!(!found.posts.is_empty(), "{input}: the preview has posts");
-        assert!(moa::discovery::valid_id(&found.proposed.spec.id), "{input}: {}", found.proposed.spec.id);
+        assert!(moa::ingest::discovery::valid_id(&found.proposed.spec.id), "{input}: {}", found.proposed.spec.id);
     }
     // Medium refused the homepage (403); its rule found the feed anyway, and the refusal is reported.
-    let medium = moa::discovery::discover(&fetcher, &format!("http://medium.com:{port}/@team"), 0).await.unwrap();
+    let medium =
+        moa::ingest::discovery::discover(&fetcher, &format!("http://medium.com:{port}/@team"), 0).await.unwrap();
     assert!(medium.tried[0].outcome.contains("403"), "{:?}", medium.tried);
     assert_eq!(medium.proposed.spec.id, "team");
     // The feed's own URL is taken as it is.
-    let direct = moa::discovery::discover(&fetcher, &format!("http://hugo.example:{port}/index.xml"), 0).await.unwrap();
+    let direct =
+        moa::ingest::discovery::discover(&fetcher, &format!("http://hugo.example:{port}/index.xml"), 0).await.unwrap();
     assert_eq!((direct.origin.as_str(), direct.posts.len()), ("given", 2));
     assert_eq!(direct.posts[0].title, "휴고 글 2", "newest first");
 }
@@ -146,24 +149,25 @@ async fn discovery_fails_clearly_and_chooses_among_several_feeds() {
     let port = addr.port();
     let fetcher = pinned_fetcher();
     // A soft 404: every candidate is the same HTML page with status 200; none counts as a feed.
-    let err = moa::discovery::discover(&fetcher, &format!("http://soft404.example:{port}/"), 0).await.unwrap_err();
-    let moa::discovery::DiscoveryError::NoFeed { tried, .. } = &err else { panic!("{err}") };
+    let err =
+        moa::ingest::discovery::discover(&fetcher, &format!("http://soft404.example:{port}/"), 0).await.unwrap_err();
+    let moa::ingest::discovery::DiscoveryError::NoFeed { tried, .. } = &err else { panic!("{err}") };
     assert_eq!(tried.len(), moa_feed::discover::WELL_KNOWN_PATHS.len());
     assert!(tried.iter().all(|t| t.outcome == "an HTML page, not a feed"), "{tried:?}");
     // No feed anywhere: every well-known path 404s, and the message says what was tried.
-    let err = moa::discovery::discover(&fetcher, &format!("http://none.example:{port}/"), 0).await.unwrap_err();
+    let err = moa::ingest::discovery::discover(&fetcher, &format!("http://none.example:{port}/"), 0).await.unwrap_err();
     let text = err.to_string();
     assert!(text.starts_with("no feed found") && text.contains("/atom.xml") && text.contains("404"), "{text}");
     // Several feeds offered: the blog's own, not the comments', with the others listed.
-    let many = moa::discovery::discover(&fetcher, &format!("http://many.example:{port}/"), 0).await.unwrap();
+    let many = moa::ingest::discovery::discover(&fetcher, &format!("http://many.example:{port}/"), 0).await.unwrap();
     assert_eq!(many.feed_url.path(), "/feed.xml");
     assert_eq!(many.proposed.spec.name_ko, "여러 피드의 블로그");
     assert_eq!(many.others.len(), 1, "the comments feed; the broken one is not offered: {:?}", many.others);
     assert!(many.tried.iter().any(|t| t.url.ends_with("/broken.xml") && t.outcome.contains("not a feed")));
     // Not a web address at all.
     assert!(matches!(
-        moa::discovery::discover(&fetcher, "ftp://x", 0).await,
-        Err(moa::discovery::DiscoveryError::BadUrl(_))
+        moa::ingest::discovery::discover(&fetcher, "ftp://x", 0).await,
+        Err(moa::ingest::discovery::DiscoveryError::BadUrl(_))
     ));
 }
 
@@ -307,7 +311,10 @@ async fn every_operator_route_checks_the_role_and_the_csrf_token() {
     };
     store.sync_registry(&[spec], 1).await.unwrap();
     for (name, role) in [("kim", "curator"), ("boss", "operator")] {
-        store.set_user_password(name, &moa::auth::hash_password("correct horse battery").unwrap(), 1).await.unwrap();
+        store
+            .set_user_password(name, &moa::web::auth::hash_password("correct horse battery").unwrap(), 1)
+            .await
+            .unwrap();
         store.set_user_role(name, role).await.unwrap();
     }
     let mut state = moa::web::AppState::new(store.clone());
@@ -373,7 +380,7 @@ async fn an_operator_adds_a_blog_by_homepage_previews_saves_refreshes_and_sees_i
     let (_server, blog) = blogs().await;
     let dir = moa_store::testing::TestDb::from_env().await;
     let store = store_in(&dir).await;
-    store.set_user_password("boss", &moa::auth::hash_password("correct horse battery").unwrap(), 1).await.unwrap();
+    store.set_user_password("boss", &moa::web::auth::hash_password("correct horse battery").unwrap(), 1).await.unwrap();
     store.set_user_role("boss", "operator").await.unwrap();
     let state = common::state_with_crawler(store.clone(), pinned_config()).with_cache_ttl(std::time::Duration::ZERO);
     let web = start_web(state).await;
@@ -549,7 +556,7 @@ async fn readiness_fails_fast_when_the_database_is_gone() {
 async fn each_role_lands_on_its_home_and_the_favicon_is_served() {
     let dir = moa_store::testing::TestDb::from_env().await;
     let store = dir.open().await;
-    let hash = moa::auth::hash_password("correct horse battery").unwrap();
+    let hash = moa::web::auth::hash_password("correct horse battery").unwrap();
     for (name, role) in [("op", "operator"), ("kim", "curator")] {
         assert!(store.set_user_password(name, &hash, 1).await.unwrap());
         assert!(store.set_user_role(name, role).await.unwrap());
@@ -574,7 +581,7 @@ async fn the_console_says_everything_in_korean_or_english() {
     let (_server, blog) = blogs().await;
     let dir = moa_store::testing::TestDb::from_env().await;
     let store = store_in(&dir).await;
-    let hash = moa::auth::hash_password("correct horse battery").unwrap();
+    let hash = moa::web::auth::hash_password("correct horse battery").unwrap();
     for (name, role) in [("boss", "operator"), ("kim", "curator")] {
         store.set_user_password(name, &hash, 1).await.unwrap();
         store.set_user_role(name, role).await.unwrap();

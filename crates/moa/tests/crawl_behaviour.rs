@@ -13,8 +13,8 @@ use std::time::Duration;
 use common::server::{Reply, TestServer};
 use common::{crawl_all, crawler, fetch_config, fixture};
 use moa::config::{Webhook, WebhookFormat};
-use moa::fetch::FetchConfig;
-use moa::webhook::{Delivery, Notifier};
+use moa::ingest::fetch::FetchConfig;
+use moa::ingest::webhook::{Delivery, Notifier};
 use moa_store::{ErrorKind, PostQuery, Selection, SourceRow, Store};
 
 const HOUR: i64 = 3600;
@@ -30,7 +30,7 @@ async fn store_with(sources: &[(&str, String)]) -> (moa_store::testing::TestDb, 
     }
     std::fs::write(&csv, rows).unwrap();
     let store = dir.open().await;
-    store.sync_registry(&moa::registry::load(&csv).unwrap(), moa::now_unix()).await.unwrap();
+    store.sync_registry(&moa::ingest::registry::load(&csv).unwrap(), moa::now_unix()).await.unwrap();
     (dir, store)
 }
 
@@ -557,7 +557,7 @@ async fn webhooks_are_delivered_retried_and_never_hold_up_the_crawl() {
             hook("/held", WebhookFormat::Discord),
         ],
         delivery,
-        moa::fetch::Fetcher::new(fetch_config()).unwrap(),
+        moa::ingest::fetch::Fetcher::new(fetch_config()).unwrap(),
     )
     .unwrap()
     .unwrap();
@@ -596,7 +596,7 @@ async fn webhooks_are_delivered_retried_and_never_hold_up_the_crawl() {
     let notifier = Notifier::start(
         vec![hook("/slack", WebhookFormat::Slack)],
         Delivery { attempts: 1, retry_base: Duration::from_millis(1) },
-        moa::fetch::Fetcher::new(fetch_config()).unwrap(),
+        moa::ingest::fetch::Fetcher::new(fetch_config()).unwrap(),
     )
     .unwrap()
     .unwrap();
@@ -626,7 +626,7 @@ async fn websub_subscribe_verify_push_and_renew() {
     tokio::spawn(async move { axum::serve(listener, app).await });
     let public_url = moa_feed::Url::parse(&format!("http://{web}/")).unwrap();
     let mut c = crawler(store.clone(), fetch_config());
-    c.websub = Some(moa::websub::WebSub { store: store.clone(), fetcher: c.fetcher.clone(), public_url });
+    c.websub = Some(moa::ingest::websub::WebSub { store: store.clone(), fetcher: c.fetcher.clone(), public_url });
     c.run(Selection::All).await.unwrap();
 
     // The subscription request.
@@ -697,9 +697,9 @@ async fn websub_subscribe_verify_push_and_renew() {
             r.status().as_u16()
         }
     };
-    assert_eq!(push(moa::websub::sign("not the secret", pushed.as_bytes())).await, 202);
+    assert_eq!(push(moa::ingest::websub::sign("not the secret", pushed.as_bytes())).await, 202);
     assert_eq!(store.count_posts(Some("blog")).await.unwrap(), 1);
-    assert_eq!(push(moa::websub::sign(&secret, pushed.as_bytes())).await, 204);
+    assert_eq!(push(moa::ingest::websub::sign(&secret, pushed.as_bytes())).await, 204);
     assert_eq!(store.count_posts(Some("blog")).await.unwrap(), 2);
 
     // A fetch with the lease nearly out renews it; with time left, it does not ask again.

@@ -153,7 +153,7 @@ async fn serve_runs_the_scheduler_and_shows_what_it_crawled() {
     let (mut child, addr) = spawn_serve(&setup, &[]);
     let store = moa_store::open(&setup.db).await.unwrap();
     let title = store_titles_after_crawl(&store).await;
-    moa::fetch::install_tls_provider();
+    moa::ingest::fetch::install_tls_provider();
     let page = reqwest::get(format!("http://{addr}/")).await.unwrap().text().await.unwrap();
     assert!(page.contains(&title), "the page shows the crawled post {title:?}");
     // SIGTERM, as a service manager stops it: a graceful shutdown and a clean exit.
@@ -225,7 +225,7 @@ async fn newest_of(store: &Arc<dyn moa_store::Store>, source: &str) -> (i64, Str
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_index_follows_the_store_across_processes_and_catches_up_after_a_crash() {
-    moa::fetch::install_tls_provider();
+    moa::ingest::fetch::install_tls_provider();
     let server = Arc::new(TestServer::default());
     let a = server.start("127.0.0.1").await;
     for (path, file) in [("/a", "kr-s0okju.xml"), ("/b", "kr-shin0102.xml"), ("/c", "kr-hyunsang.xml")] {
@@ -524,7 +524,7 @@ async fn the_cli_and_the_web_date_posts_by_the_korean_day() {
     assert!(found.contains("  2026-12-02  morning") && found.contains("Early bird post"), "{found}");
     assert!(search("2026-12-01", "2026-12-01").contains("0 of 0 matching posts"), "not a post of 1 December");
     let (mut serve, web) = spawn_serve(&setup, &["--no-crawl"]);
-    moa::fetch::install_tls_provider();
+    moa::ingest::fetch::install_tls_provider();
     let page = |q: &str| {
         let url = format!("http://{web}/search?q=bird&{q}");
         async move { reqwest::get(url).await.unwrap().text().await.unwrap() }

@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use common::{crawl_all, fixture};
-use moa::fetch::Fetcher;
+use moa::ingest::fetch::Fetcher;
 use moa_store::Validators;
 
 struct Feed {
@@ -111,7 +111,7 @@ async fn unchanged_feeds_cost_a_304_and_nothing_else() {
     }
     std::fs::write(&csv, rows).unwrap();
     let store = moa_store::open(&db).await.unwrap();
-    store.sync_registry(&moa::registry::load(&csv).unwrap(), 1).await.unwrap();
+    store.sync_registry(&moa::ingest::registry::load(&csv).unwrap(), 1).await.unwrap();
 
     // First crawl: nothing to send back yet; every feed comes whole and its validators are kept.
     let first = crawl_all(store.clone()).await;
@@ -174,6 +174,6 @@ async fn a_304_nobody_asked_for_is_an_error() {
     let with = Validators { etag: Some("\"x\"".into()), last_modified: None };
     assert!(matches!(
         fetcher().get_if_changed(&url, &with).await,
-        Ok(moa::fetch::Response { content: moa::fetch::Content::NotModified, .. })
+        Ok(moa::ingest::fetch::Response { content: moa::ingest::fetch::Content::NotModified, .. })
     ));
 }

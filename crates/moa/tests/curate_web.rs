@@ -25,11 +25,11 @@ const CURATOR_GETS: &[&str] = &["/curate", "/curate/2026-12", "/curate/2026-12/p
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curators_sign_in_scrap_edit_reorder_and_publish() {
     let (_dir, store, _) = crawled_store(FEEDS).await;
-    let hash = moa::auth::hash_password("correct horse battery").unwrap();
+    let hash = moa::web::auth::hash_password("correct horse battery").unwrap();
     assert!(store.set_user_password("kim", &hash, 1).await.unwrap());
     let addr = start_web(moa::web::AppState::new(store.clone())).await;
     let mut anon = Client::new(addr);
-    let month = moa::curation::current_month(moa::now_unix()).to_string();
+    let month = moa::newsletter::curation::current_month(moa::now_unix()).to_string();
 
     // Without a session: pages lead to the sign-in, forms are refused, nothing changes.
     let form = [
@@ -77,7 +77,7 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
 
     // Wrong passwords: told so, then limited for this address and name with Retry-After. The address is
     // the peer's: no proxy is trusted, so X-Forwarded-For is not believed.
-    for i in 0..moa::auth::MAX_FAILURES_PER_NAME {
+    for i in 0..moa::web::auth::MAX_FAILURES_PER_NAME {
         let (r, ip) = post_login(&mut anon, creds("wrong password", login_csrf.clone()), "203.0.113.2").await;
         let a = anon.send(r, &[("x-forwarded-for", ip)]).await;
         assert_eq!(a.status, 401, "failure {i}");
@@ -209,7 +209,7 @@ async fn curators_sign_in_scrap_edit_reorder_and_publish() {
     let md = curator.get(&format!("/curate/{month}/post.md")).await;
     assert_eq!(md.headers["content-disposition"], format!("attachment; filename=\"{month}.md\"").as_str());
     let parsed = moa::newsletter::Month::parse(&month).unwrap();
-    assert_eq!(md.body, moa::curation::render_month(store.as_ref(), parsed).await.unwrap());
+    assert_eq!(md.body, moa::newsletter::curation::render_month(store.as_ref(), parsed).await.unwrap());
     let items = moa::newsletter::import(&md.body).unwrap().post.items;
     assert_eq!(
         items.iter().map(|i| i.url.as_str()).collect::<Vec<_>>(),

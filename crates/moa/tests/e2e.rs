@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{KOREAN_FEEDS, crawl_all, expected_posts, fetch_config, registry_csv, start_feed_server};
-use moa::fetch::{FetchConfig, Fetcher};
+use moa::ingest::fetch::{FetchConfig, Fetcher};
 use moa::web;
 
 /// `<time datetime="…">` values of a page, in order.
@@ -20,7 +20,7 @@ async fn crawl_twice_then_browse() {
     let dir = moa_store::testing::TestDb::from_env().await;
     let registry_path = dir.path().join("sources.csv");
     std::fs::write(&registry_path, registry_csv(addr, KOREAN_FEEDS, true)).unwrap();
-    let sources = moa::registry::load(&registry_path).unwrap();
+    let sources = moa::ingest::registry::load(&registry_path).unwrap();
     let store = dir.open().await;
     store.sync_registry(&sources, moa::now_unix()).await.unwrap();
 
@@ -168,7 +168,8 @@ async fn crawl_twice_then_browse() {
     // The export imports again as a registry (`--sources FILE.opml`): the same feeds.
     let exported = dir.path().join("exported.opml");
     std::fs::write(&exported, &opml).unwrap();
-    let mut imported: Vec<_> = moa::registry::load(&exported).unwrap().into_iter().map(|s| s.feed_url).collect();
+    let mut imported: Vec<_> =
+        moa::ingest::registry::load(&exported).unwrap().into_iter().map(|s| s.feed_url).collect();
     let mut want: Vec<_> = enabled.iter().map(|s| s.fetch_url().to_string()).collect();
     imported.sort();
     want.sort();
@@ -375,7 +376,7 @@ async fn popular_ranks_clicks_with_time_decay() {
     let addr = listener.local_addr().unwrap();
     let app = web::router(web::AppState::new(store));
     tokio::spawn(async move { axum::serve(listener, app).await });
-    moa::fetch::install_tls_provider();
+    moa::ingest::fetch::install_tls_provider();
     let page = reqwest::get(format!("http://{addr}/popular")).await.unwrap().text().await.unwrap();
     let (f, o) = (page.find("두 시간 전 글 열 번").unwrap(), page.find("사흘 전 글 백 번").unwrap());
     assert!(f < o, "10 clicks in two hours rank above 100 in three days");

@@ -31,7 +31,7 @@ const LISTING_PAGES: &[&str] = &[
 
 /// A client that follows no redirects (a `/go/ID` would lead to the internet).
 fn http() -> reqwest::Client {
-    moa::fetch::install_tls_provider();
+    moa::ingest::fetch::install_tls_provider();
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
@@ -44,7 +44,7 @@ async fn store_with_source(feed_url: &str) -> (moa_store::testing::TestDb, Arc<d
     )
     .unwrap();
     let store = dir.open().await;
-    store.sync_registry(&moa::registry::load(&csv).unwrap(), moa::now_unix()).await.unwrap();
+    store.sync_registry(&moa::ingest::registry::load(&csv).unwrap(), moa::now_unix()).await.unwrap();
     (dir, store)
 }
 
@@ -74,7 +74,7 @@ async fn a_feed_of_huge_titles_leaves_every_page_at_200() {
     let feeds = server.start("127.0.0.1").await;
     server.route("/feed.xml", Reply::feed(feed));
     let (_dir, store) = store_with_source(&format!("http://{feeds}/feed.xml")).await;
-    let config = moa::fetch::FetchConfig { max_body_bytes: 16 << 20, ..common::fetch_config() };
+    let config = moa::ingest::fetch::FetchConfig { max_body_bytes: 16 << 20, ..common::fetch_config() };
     let report = common::crawler(store.clone(), config).run(moa_store::Selection::All).await.unwrap();
     assert_eq!(report.sources_ok, 1, "{:?}", report.failures);
 
@@ -141,10 +141,10 @@ async fn any_stored_posts_leave_every_page_at_200() {
 }
 
 /// Serves moa's router with the given limits, as `moa serve` does.
-async fn start_limited(state: moa::web::AppState, limits: moa::listen::ServerLimits) -> SocketAddr {
+async fn start_limited(state: moa::web::AppState, limits: moa::web::listen::ServerLimits) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(moa::listen::serve(listener, moa::web::router(state), limits, std::future::pending()));
+    tokio::spawn(moa::web::listen::serve(listener, moa::web::router(state), limits, std::future::pending()));
     addr
 }
 
@@ -176,7 +176,7 @@ async fn closed_within(stream: &mut tokio::net::TcpStream, wait: Duration) -> bo
 async fn slow_and_idle_clients_are_dropped_and_cannot_crowd_out_others() {
     use tokio::io::AsyncWriteExt;
     let (_dir, store) = store_with_source("http://127.0.0.1:9/feed.xml").await;
-    let limits = moa::listen::ServerLimits {
+    let limits = moa::web::listen::ServerLimits {
         header_read_timeout: Duration::from_millis(1500),
         request_timeout: Duration::from_millis(2500),
         max_connections: 400,
@@ -279,16 +279,16 @@ async fn webhooks_are_under_the_address_guard_and_follow_no_redirects() {
         Reply::feed(format!("<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>a</title>{entry}</feed>")),
     );
     // Private networks refused but for 127.0.0.2 (an operator's own receiver and feed mirror).
-    let config = moa::fetch::FetchConfig {
+    let config = moa::ingest::fetch::FetchConfig {
         allow_private_networks: false,
         allowed_private_addresses: vec!["127.0.0.2".parse().unwrap()],
         ..common::fetch_config()
     };
     let hook = |url: String| Webhook { url, format: WebhookFormat::Json };
-    let notifier = moa::webhook::Notifier::start(
+    let notifier = moa::ingest::webhook::Notifier::start(
         vec![hook(format!("http://{hooks_addr}/hook")), hook(format!("http://{inside_addr}/admin"))],
-        moa::webhook::Delivery { attempts: 2, retry_base: Duration::from_millis(10) },
-        moa::fetch::Fetcher::new(config.clone()).unwrap(),
+        moa::ingest::webhook::Delivery { attempts: 2, retry_base: Duration::from_millis(10) },
+        moa::ingest::fetch::Fetcher::new(config.clone()).unwrap(),
     )
     .unwrap()
     .unwrap();
@@ -343,7 +343,7 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies() {
     assert_eq!(clicks().await, 1, "no proxy is trusted: every request is the one peer");
 
     let mut behind_proxy = moa::web::AppState::new(store.clone());
-    behind_proxy.trusted_proxies = Arc::new(moa::listen::TrustedProxies::parse(&["127.0.0.0/8".into()]).unwrap());
+    behind_proxy.trusted_proxies = Arc::new(moa::web::listen::TrustedProxies::parse(&["127.0.0.0/8".into()]).unwrap());
     let proxied = start_web(behind_proxy).await;
     for i in 0..5 {
         // The client wrote the first hop itself; the proxy appended the address it saw.
@@ -356,7 +356,7 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_users_page_shows_failed_sign_ins() {
     let (_dir, store) = store_with_source("http://127.0.0.1:9/feed.xml").await;
-    let hash = moa::auth::hash_password("correct horse battery").unwrap();
+    let hash = moa::web::auth::hash_password("correct horse battery").unwrap();
     for name in ["op", "kim"] {
         assert!(store.set_user_password(name, &hash, 1).await.unwrap());
     }
@@ -393,12 +393,12 @@ async fn hostile_scraps_and_settings_cannot_inject_into_the_newsletter() {
         },
     );
     let (_dir, store) = store_with_source("http://127.0.0.1:9/feed.xml").await;
-    let hash = moa::auth::hash_password("correct horse battery").unwrap();
+    let hash = moa::web::auth::hash_password("correct horse battery").unwrap();
     assert!(store.set_user_password("kim", &hash, 1).await.unwrap());
     let state = common::state_with_crawler(store.clone(), common::fetch_config());
     let addr = start_web(state).await;
     let (mut curator, csrf) = Client::sign_in(addr, "kim", "correct horse battery").await;
-    let month = moa::curation::current_month(moa::now_unix()).to_string();
+    let month = moa::newsletter::curation::current_month(moa::now_unix()).to_string();
 
     // A date with a newline (new keys, the front matter's end, raw HTML) is refused; so is a non-date.
     for date in
@@ -499,7 +499,7 @@ fn commands_not_about_sources_never_change_the_source_list() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_guesses_cannot_outrun_the_sign_in_limit() {
     let (_dir, store) = store_with_source("http://127.0.0.1:9/feed.xml").await;
-    let hash = moa::auth::hash_password("correct horse battery").unwrap();
+    let hash = moa::web::auth::hash_password("correct horse battery").unwrap();
     assert!(store.set_user_password("kim", &hash, 1).await.unwrap());
     let addr = start_web(moa::web::AppState::new(store.clone())).await;
     let mut guesser = common::client::Client::new_from(addr, "127.0.0.5");
@@ -519,6 +519,6 @@ async fn parallel_guesses_cannot_outrun_the_sign_in_limit() {
     let statuses: Vec<u16> =
         futures_util::future::join_all(tries).await.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
     let wrong = statuses.iter().filter(|s| **s == 401).count();
-    assert_eq!(wrong as i64, moa::auth::MAX_FAILURES_PER_NAME, "{statuses:?}");
+    assert_eq!(wrong as i64, moa::web::auth::MAX_FAILURES_PER_NAME, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 16 - wrong, "{statuses:?}");
 }

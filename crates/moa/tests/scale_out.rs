@@ -115,7 +115,7 @@ async fn served_ids(addr: &str) -> Vec<i64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_crawlers_and_two_web_processes_share_one_postgresql() {
     let Some(db) = TestDb::postgres().await else { return };
-    moa::fetch::install_tls_provider();
+    moa::ingest::fetch::install_tls_provider();
     let (feeds, log) = start_feeds().await;
     let mut csv = String::from("id,name_ko,name_en,homepage,feed_url\n");
     for i in 0..FEEDS {

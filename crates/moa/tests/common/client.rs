@@ -29,7 +29,7 @@ impl Client {
 
     /// A client whose connections come from `local` (any 127.x address on Linux): another reader.
     pub fn new_from(addr: std::net::SocketAddr, local: &str) -> Self {
-        moa::fetch::install_tls_provider();
+        moa::ingest::fetch::install_tls_provider();
         let http = reqwest::Client::builder()
             .redirect(Policy::none())
             .local_address(local.parse::<std::net::IpAddr>().ok())
@@ -92,7 +92,7 @@ impl Client {
         let csrf = Self::csrf_of(&login.body);
         let r = c.post("/login", &[("csrf", &csrf), ("name", name), ("password", password)]).await;
         assert_eq!(r.status, 303, "{name} signs in");
-        let month = moa::curation::current_month(moa::now_unix()).to_string();
+        let month = moa::newsletter::curation::current_month(moa::now_unix()).to_string();
         let page = c.get(&format!("/curate/{month}")).await;
         let csrf = Self::csrf_of(&page.body);
         (c, csrf)

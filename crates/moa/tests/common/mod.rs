@@ -114,8 +114,8 @@ pub fn expected_posts(name: &str, url: &str) -> usize {
 }
 
 /// Fetch limits for tests: loopback allowed, no spacing between requests to one host.
-pub fn fetch_config() -> moa::fetch::FetchConfig {
-    moa::fetch::FetchConfig {
+pub fn fetch_config() -> moa::ingest::fetch::FetchConfig {
+    moa::ingest::fetch::FetchConfig {
         connect_timeout: Duration::from_secs(5),
         timeout: Duration::from_secs(10),
         max_body_bytes: 8 << 20,
@@ -131,11 +131,14 @@ pub fn fetch_config() -> moa::fetch::FetchConfig {
     }
 }
 
-pub fn crawl_options() -> moa::crawl::CrawlOptions {
-    moa::crawl::CrawlOptions {
+pub fn crawl_options() -> moa::ingest::crawl::CrawlOptions {
+    moa::ingest::crawl::CrawlOptions {
         timezone_offset: 9 * 3600,
         progress: false,
-        schedule: moa::schedule::Schedule { min: Duration::from_secs(15 * 60), max: Duration::from_secs(24 * 3600) },
+        schedule: moa::ingest::schedule::Schedule {
+            min: Duration::from_secs(15 * 60),
+            max: Duration::from_secs(24 * 3600),
+        },
         // Fixture posts link to the real internet, which tests never reach.
         page_images: false,
         pages_per_source: moa::config::DEFAULT_PAGES_PER_SOURCE,
@@ -144,10 +147,13 @@ pub fn crawl_options() -> moa::crawl::CrawlOptions {
     }
 }
 
-pub fn crawler(store: Arc<dyn moa_store::Store>, config: moa::fetch::FetchConfig) -> moa::crawl::Crawler {
-    moa::crawl::Crawler {
+pub fn crawler(
+    store: Arc<dyn moa_store::Store>,
+    config: moa::ingest::fetch::FetchConfig,
+) -> moa::ingest::crawl::Crawler {
+    moa::ingest::crawl::Crawler {
         store,
-        fetcher: moa::fetch::Fetcher::new(config).expect("fetcher"),
+        fetcher: moa::ingest::fetch::Fetcher::new(config).expect("fetcher"),
         options: crawl_options(),
         notifier: None,
         websub: None,
@@ -156,7 +162,7 @@ pub fn crawler(store: Arc<dyn moa_store::Store>, config: moa::fetch::FetchConfig
 }
 
 /// Crawls every enabled source once, due or not, with the test fetch limits.
-pub async fn crawl_all(store: Arc<dyn moa_store::Store>) -> moa::crawl::CrawlReport {
+pub async fn crawl_all(store: Arc<dyn moa_store::Store>) -> moa::ingest::crawl::CrawlReport {
     crawler(store, fetch_config()).run(moa_store::Selection::All).await.expect("crawl")
 }
 
@@ -172,7 +178,10 @@ pub fn tool_available(installed: bool, what: &str) -> bool {
 }
 
 /// Web state that reads pages with `config` and crawls in this process (the console's "refresh now").
-pub fn state_with_crawler(store: Arc<dyn moa_store::Store>, config: moa::fetch::FetchConfig) -> moa::web::AppState {
+pub fn state_with_crawler(
+    store: Arc<dyn moa_store::Store>,
+    config: moa::ingest::fetch::FetchConfig,
+) -> moa::web::AppState {
     let crawler = crawler(store.clone(), config);
     let mut state = moa::web::AppState::new(store);
     state.fetcher = Some(crawler.fetcher.clone());
@@ -196,7 +205,7 @@ pub async fn crawled_store(names: &[&str]) -> (moa_store::testing::TestDb, Arc<d
     let dir = moa_store::testing::TestDb::from_env().await;
     let registry_path = dir.path().join("sources.csv");
     std::fs::write(&registry_path, registry_csv(addr, names, false)).expect("write registry");
-    let sources = moa::registry::load(&registry_path).expect("registry");
+    let sources = moa::ingest::registry::load(&registry_path).expect("registry");
     let store = dir.open().await;
     store.sync_registry(&sources, moa::now_unix()).await.expect("sync");
     let report = crawl_all(store.clone()).await;

@@ -14,7 +14,7 @@ use moa_store::{Store, Subscription, SubscriptionState};
 use ring::hmac;
 use url::Url;
 
-use crate::fetch::Fetcher;
+use crate::ingest::fetch::Fetcher;
 use crate::now_unix;
 
 /// The lease moa asks for; hubs may grant another.
@@ -119,7 +119,7 @@ pub async fn verify(store: &dyn Store, source_id: &str, query: &HashMap<String, 
     let mut subscription = store.subscription(source_id).await.ok()??;
     let token = callback_token(&subscription.secret);
     if get("hub.topic") != Some(subscription.topic.as_str())
-        || !crate::auth::same_token(get("token").unwrap_or(""), &token)
+        || !crate::web::auth::same_token(get("token").unwrap_or(""), &token)
     {
         return None;
     }

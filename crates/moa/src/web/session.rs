@@ -5,9 +5,9 @@ use axum::extract::FromRequestParts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::auth;
-use crate::i18n::Refusal;
-use crate::web::AppState;
+use crate::web::auth;
+use crate::web::i18n::Refusal;
+use crate::web::state::AppState;
 
 /// A signed-in curator.
 #[derive(Debug, Clone)]

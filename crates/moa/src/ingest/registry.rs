@@ -6,7 +6,7 @@ use std::path::Path;
 
 use moa_store::SourceSpec;
 
-const BUILTIN_CSV: &str = include_str!("../registry/blogs.csv");
+const BUILTIN_CSV: &str = include_str!("../../registry/blogs.csv");
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {

@@ -4,10 +4,11 @@
 //! posts, a proposed id and names, and every URL tried with what it gave.
 
 use moa_feed::discover::{Candidate, Origin};
-use moa_feed::{Feed, ParseOptions, Url};
+use moa_feed::{Feed, Url};
 use moa_store::{NewPost, NewSource, SourceSpec};
 
-use crate::fetch::{Content, Fetcher, Get};
+use crate::ingest::fetch::{Content, Fetcher, Get};
+use crate::ingest::pipeline::{self, Delivered, Reading};
 
 /// A homepage is read this far: its `<head>` holds the feed links.
 const PAGE_BYTES: usize = 1 << 20;
@@ -94,14 +95,8 @@ async fn get(fetcher: &Fetcher, url: &Url, prefix: Option<usize>, timezone_offse
         },
         Err(e) => return (Got::Failed(e.to_string()), url.clone()),
     };
-    let options = ParseOptions {
-        url: Some(fetched.url.clone()),
-        http_charset: fetched.charset.clone(),
-        timezone_offset,
-        now: Some(crate::now_unix()),
-        ..ParseOptions::default()
-    };
-    match moa_feed::parse(&fetched.body, &options) {
+    let reading = Reading { selectors: None, timezone_offset, now: crate::now_unix() };
+    match pipeline::read(&Delivered::fetched(&fetched), reading) {
         Ok(feed) => (Got::Feed(Box::new(feed)), fetched.url),
         Err(moa_feed::FeedError::NotAFeed { .. }) => {
             (Got::Page(String::from_utf8_lossy(&fetched.body).into_owned()), fetched.url)
@@ -176,7 +171,7 @@ fn found(
     others: Vec<(String, Option<String>)>,
     tried: Vec<Tried>,
 ) -> Discovered {
-    let mut posts = crate::crawl::posts_of(feed.clone());
+    let mut posts = pipeline::posts_of(feed.clone());
     posts.sort_by_key(|p| std::cmp::Reverse(p.published_at));
     let name = feed
         .title

@@ -4,7 +4,7 @@
 use moa_feed::scrape::SelectorError;
 use moa_store::ErrorKind;
 
-use crate::i18n::{Lang, Ui};
+use crate::web::i18n::{Lang, Ui};
 
 /// The console's words, in both languages.
 pub struct Words {

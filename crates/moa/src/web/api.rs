@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use moa_store::{Cursor, Post, PostQuery, SourceRow};
 use serde::{Deserialize, Serialize};
 
-use crate::web::AppState;
+use crate::web::state::AppState;
 
-pub const OPENAPI: &str = include_str!("../static/openapi.json");
+pub const OPENAPI: &str = include_str!("../../static/openapi.json");
 const DEFAULT_LIMIT: u32 = 20;
 const MAX_LIMIT: u32 = 100;
 
@@ -126,12 +126,14 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Api
     }
 }
 
-/// The web's one rule for unknown names ([`crate::web::unknown_filter`]), answered as JSON.
+/// The web's one rule for unknown names ([`crate::web::search_page::unknown_filter`]), answered as JSON.
 async fn known_filters(state: &AppState, company: Option<&str>, topic: Option<&str>) -> Result<(), Response> {
-    match crate::web::unknown_filter(state.store.as_ref(), company, topic).await {
+    match crate::web::search_page::unknown_filter(state.store.as_ref(), company, topic).await {
         Ok(None) => Ok(()),
-        Ok(Some(crate::web::UnknownFilter::Company)) => Err(error(StatusCode::NOT_FOUND, "no such company")),
-        Ok(Some(crate::web::UnknownFilter::Topic)) => {
+        Ok(Some(crate::web::search_page::UnknownFilter::Company)) => {
+            Err(error(StatusCode::NOT_FOUND, "no such company"))
+        }
+        Ok(Some(crate::web::search_page::UnknownFilter::Topic)) => {
             Err(error(StatusCode::NOT_FOUND, &format!("no such topic {:?}", topic.unwrap_or_default())))
         }
         Err(e) => Err(internal(e)),
@@ -210,14 +212,20 @@ struct SearchPage {
 }
 
 /// `/api/v1/search`: the search page's query and filters, as JSON.
-pub async fn search(State(state): State<AppState>, ApiQuery(params): ApiQuery<crate::web::SearchParams>) -> Response {
+pub async fn search(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<crate::web::search_page::SearchParams>,
+) -> Response {
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT as usize);
     if !(1..=MAX_LIMIT as usize).contains(&limit) {
         return error(StatusCode::BAD_REQUEST, &format!("limit must be between 1 and {MAX_LIMIT}"));
     }
     // The web page forgives a page or an order it does not know; the API says so, as its document does.
-    if params.page.is_some_and(|p| !(1..=crate::web::SEARCH_MAX_PAGE).contains(&p)) {
-        return error(StatusCode::BAD_REQUEST, &format!("page must be between 1 and {}", crate::web::SEARCH_MAX_PAGE));
+    if params.page.is_some_and(|p| !(1..=crate::web::search_page::SEARCH_MAX_PAGE).contains(&p)) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("page must be between 1 and {}", crate::web::search_page::SEARCH_MAX_PAGE),
+        );
     }
     if params.sort.as_deref().is_some_and(|s| !["relevance", "date"].contains(&s)) {
         return error(StatusCode::BAD_REQUEST, "sort is relevance or date");
@@ -233,7 +241,8 @@ pub async fn search(State(state): State<AppState>, ApiQuery(params): ApiQuery<cr
             return error(StatusCode::BAD_REQUEST, &format!("{name} is not a YYYY-MM-DD date"));
         }
     }
-    let (company, topic) = (crate::web::non_empty(&params.company), crate::web::non_empty(&params.topic));
+    let (company, topic) =
+        (crate::web::search_page::non_empty(&params.company), crate::web::search_page::non_empty(&params.topic));
     if let Err(r) = known_filters(&state, company.as_deref(), topic.as_deref()).await {
         return r;
     }

@@ -14,12 +14,13 @@ use moa_feed::scrape::Selectors;
 use moa_store::{NewPost, NewSource, Selection, SourceRow, SourceSpec, Store};
 use serde::Deserialize;
 
-use crate::discovery::{self, Discovered, Tried};
-use crate::i18n::{Lang, Ui};
-use crate::session::{Curator, ROLE_CURATOR, ROLE_OPERATOR, SignedIn, check_csrf, no_store};
-use crate::web::{AppState, Head, PageCtx, html_page, internal_error, message_page};
+use crate::ingest::discovery::{self, Discovered, Tried};
+use crate::ingest::pipeline::{self, Delivered, Reading};
+use crate::web::i18n::{Lang, Ui};
+use crate::web::session::{Curator, ROLE_CURATOR, ROLE_OPERATOR, SignedIn, check_csrf, no_store};
+use crate::web::state::{AppState, Head, PageCtx, html_page, internal_error, message_page};
 
-use crate::i18n::console::{Say, Words, done_text, explain, words};
+use crate::web::i18n::console::{Say, Words, done_text, explain, words};
 
 /// A signed-in operator. A curator is refused (403); without a session, pages send one to sign in.
 pub struct Operator(pub Curator);
@@ -414,7 +415,7 @@ impl AddForm {
             None
         };
         let (ko, en) = (self.name_ko.trim(), self.name_en.trim());
-        let spec = crate::registry::checked(SourceSpec {
+        let spec = crate::ingest::registry::checked(SourceSpec {
             id: id.into(),
             name_ko: if ko.is_empty() { en.into() } else { ko.into() },
             name_en: if en.is_empty() { ko.into() } else { en.into() },
@@ -494,7 +495,11 @@ pub async fn add_form(ctx: PageCtx, Operator(op): Operator) -> Response {
 }
 
 /// The form's token checked, and the fetcher of this server (a server without one reads no pages).
-fn checked_fetcher(state: &AppState, op: &Curator, csrf: &str) -> Result<Option<crate::fetch::Fetcher>, Response> {
+fn checked_fetcher(
+    state: &AppState,
+    op: &Curator,
+    csrf: &str,
+) -> Result<Option<crate::ingest::fetch::Fetcher>, Response> {
     check_csrf(op, csrf)?;
     Ok(state.fetcher.clone())
 }
@@ -597,7 +602,7 @@ pub enum PreviewError {
     #[error(transparent)]
     Address(#[from] discovery::DiscoveryError),
     #[error("cannot read {url}: {error}")]
-    Fetch { url: String, error: crate::fetch::FetchError },
+    Fetch { url: String, error: crate::ingest::fetch::FetchError },
     #[error("{0}")]
     Page(String),
 }
@@ -616,7 +621,7 @@ impl PreviewError {
 
 /// Fetches a page and reads its posts with `selectors`: the URL it ended at, the posts, the page title.
 pub async fn preview_page(
-    fetcher: &crate::fetch::Fetcher,
+    fetcher: &crate::ingest::fetch::Fetcher,
     url: &str,
     selectors: &Selectors,
     timezone_offset: i32,
@@ -625,17 +630,10 @@ pub async fn preview_page(
     let url = discovery::parse_input(url)?;
     let fetched =
         fetcher.get(url.as_str()).await.map_err(|error| PreviewError::Fetch { url: url.to_string(), error })?;
-    let options = moa_feed::ParseOptions {
-        url: Some(fetched.url.clone()),
-        http_charset: fetched.charset.clone(),
-        timezone_offset,
-        now: Some(crate::now_unix()),
-        ..moa_feed::ParseOptions::default()
-    };
-    let feed = moa_feed::scrape::parse_page(&fetched.body, selectors, &options)
-        .map_err(|e| PreviewError::Page(e.to_string()))?;
+    let reading = Reading { selectors: Some(selectors), timezone_offset, now: crate::now_unix() };
+    let feed = pipeline::read(&Delivered::fetched(&fetched), reading).map_err(|e| PreviewError::Page(e.to_string()))?;
     let title = feed.title.clone();
-    Ok((url.to_string(), crate::crawl::posts_of(feed), title))
+    Ok((url.to_string(), pipeline::posts_of(feed), title))
 }
 
 /// Crawls one source now, in the background, when this process crawls.
@@ -686,7 +684,8 @@ pub async fn add_source(
         }
     };
     let id = source.spec.id.clone();
-    let existing = match crate::registry::source_with_feed(state.store.as_ref(), &[&source.spec.feed_url]).await {
+    let existing = match crate::ingest::registry::source_with_feed(state.store.as_ref(), &[&source.spec.feed_url]).await
+    {
         Ok(e) => e,
         Err(e) => return internal_error(e),
     };
@@ -896,7 +895,7 @@ pub async fn export_opml(State(state): State<AppState>, Operator(_): Operator) -
                 (header::CONTENT_DISPOSITION, "attachment; filename=\"moa-sources.opml\""),
                 (header::CACHE_CONTROL, "no-store"),
             ],
-            crate::syndication::opml("moa sources", &sources),
+            crate::web::syndication::opml("moa sources", &sources),
         )
             .into_response(),
         Err(e) => internal_error(e),
@@ -913,15 +912,15 @@ pub struct Imported {
 
 /// Adds every feed of an OPML document that no source has yet, as operator sources.
 pub async fn import_opml(store: &dyn Store, text: &str, user: &str) -> anyhow::Result<Imported> {
-    let specs = crate::registry::from_opml(text, "the OPML")?;
+    let specs = crate::ingest::registry::from_opml(text, "the OPML")?;
     let existing = store.sources().await?;
     let mut ids: std::collections::HashSet<String> = existing.iter().map(|s| s.spec.id.clone()).collect();
     let feeds: std::collections::HashSet<String> =
-        existing.iter().map(|s| crate::registry::feed_key(&s.spec.feed_url)).collect();
+        existing.iter().map(|s| crate::ingest::registry::feed_key(&s.spec.feed_url)).collect();
     let mut out = Imported::default();
     let now = crate::now_unix();
     for mut spec in specs {
-        if feeds.contains(&crate::registry::feed_key(&spec.feed_url)) {
+        if feeds.contains(&crate::ingest::registry::feed_key(&spec.feed_url)) {
             out.skipped += 1;
             continue;
         }
@@ -965,7 +964,9 @@ pub async fn import_opml_form(
             }
             back_to_sources(&format!("imported {} {}", imported.added.len(), imported.skipped))
         }
-        Err(e) if e.downcast_ref::<crate::registry::RegistryError>().is_none() => internal_error(format!("{e:#}")),
+        Err(e) if e.downcast_ref::<crate::ingest::registry::RegistryError>().is_none() => {
+            internal_error(format!("{e:#}"))
+        }
         Err(e) => {
             let say = Say::BadOpml(format!("{e:#}"));
             let refused =
@@ -1003,8 +1004,8 @@ async fn users_response(
         Ok(u) => u,
         Err(e) => return internal_error(e),
     };
-    let keys: Vec<String> = users.iter().map(|u| crate::auth::user_key(&u.name)).collect();
-    let window = crate::auth::FAILURE_WINDOW.as_secs() as i64;
+    let keys: Vec<String> = users.iter().map(|u| crate::web::auth::user_key(&u.name)).collect();
+    let window = crate::web::auth::FAILURE_WINDOW.as_secs() as i64;
     let failures = match state.store.sign_in_failures(&keys, crate::now_unix(), window).await {
         Ok(f) => f.into_iter().collect::<std::collections::HashMap<_, _>>(),
         Err(e) => return internal_error(e),
@@ -1014,11 +1015,11 @@ async fn users_response(
         .into_iter()
         .map(|u| {
             let me = u.name == op.name;
-            let failed = failures.get(&crate::auth::user_key(&u.name)).copied().unwrap_or(0);
+            let failed = failures.get(&crate::web::auth::user_key(&u.name)).copied().unwrap_or(0);
             (u.name, u.role, when(w, Some(u.created_at)), me, failed)
         })
         .collect();
-    let slowed_from = crate::auth::MAX_FAILURES_PER_NAME + 1;
+    let slowed_from = crate::web::auth::MAX_FAILURES_PER_NAME + 1;
     let page = UsersPage { ui: ctx.ui, head: ctx.head, w, csrf: op.csrf, users, slowed_from, error };
     let mut r = html_page(&page, true);
     *r.status_mut() = status;
@@ -1063,7 +1064,7 @@ pub async fn add_user(
         let text = p.text(ctx.ui.lang);
         return users_response(&state, ctx, op, Some(text), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let hash = match crate::auth::hash_password(&form.password) {
+    let hash = match crate::web::auth::hash_password(&form.password) {
         Ok(h) => h,
         Err(e) => return internal_error(e),
     };

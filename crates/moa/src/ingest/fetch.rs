@@ -20,7 +20,7 @@ use reqwest::{StatusCode, header, redirect};
 use url::{Host, Url};
 
 use crate::config::Settings;
-use crate::politeness::Politeness;
+use crate::ingest::politeness::Politeness;
 
 #[derive(Debug, Clone)]
 pub struct FetchConfig {

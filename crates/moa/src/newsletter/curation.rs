@@ -3,7 +3,7 @@
 
 use moa_store::{NewsletterSettings, Scrap, ScrapFields, Store};
 
-use crate::fetch::{Content, Fetcher, Get, Response};
+use crate::ingest::fetch::{Content, Fetcher, Get, Response};
 use crate::newsletter::{self, Imported, Item, Month, Post, Section, Settings};
 
 /// The month a scrap goes to by default: the current one in Korea.

@@ -14,11 +14,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use moa_store::{Scrap, ScrapFields};
 use serde::Deserialize;
 
-use crate::auth;
-use crate::i18n::{Refusal, Ui};
 use crate::newsletter::{Month, Section};
-use crate::session::{Curator, ROLE_OPERATOR, SignedIn, check_csrf, no_store};
-use crate::web::{AppState, Head, PageCtx, html_page, internal_error, message};
+use crate::web::auth;
+use crate::web::i18n::{Refusal, Ui};
+use crate::web::session::{Curator, ROLE_OPERATOR, SignedIn, check_csrf, no_store};
+use crate::web::state::{AppState, Head, PageCtx, html_page, internal_error, message};
 
 /// Whether cookies get `Secure`: the site is served over HTTPS (its public URL, or a proxy saying so).
 fn secure(state: &AppState, headers: &HeaderMap) -> bool {
@@ -83,7 +83,7 @@ pub async fn login(
         return Refusal::StaleForm.response();
     }
     let name = form.name.trim();
-    let address = crate::web::client_address(&state, &extensions, &headers);
+    let address = crate::web::state::client_address(&state, &extensions, &headers);
     let _turn = state.sign_ins.enter(&address).await;
     let keys = auth::sign_in_keys(&address, name);
     // Counted in the store, so every web process sees the same failures.
@@ -192,7 +192,7 @@ pub async fn logout(
 }
 
 pub async fn curate_now(SignedIn(_): SignedIn) -> Response {
-    Redirect::to(&format!("/curate/{}", crate::curation::current_month(crate::now_unix()))).into_response()
+    Redirect::to(&format!("/curate/{}", crate::newsletter::curation::current_month(crate::now_unix()))).into_response()
 }
 
 struct ScrapGroup {
@@ -253,7 +253,7 @@ pub async fn curate_month(
     };
     let (scraps, post) = match (
         state.store.scraps(Some(&month.to_string())).await,
-        crate::curation::post_of(state.store.as_ref(), month).await,
+        crate::newsletter::curation::post_of(state.store.as_ref(), month).await,
     ) {
         (Ok(s), Ok(p)) => (s, p),
         (Err(e), _) => return internal_error(e),
@@ -325,14 +325,14 @@ pub async fn add_scrap(
     }
     let proposal = match &state.fetcher {
         Some(fetcher) if form.title.trim().is_empty() || form.commentary.trim().is_empty() => {
-            crate::curation::propose(state.store.as_ref(), fetcher, &url).await.unwrap_or_else(|e| {
+            crate::newsletter::curation::propose(state.store.as_ref(), fetcher, &url).await.unwrap_or_else(|e| {
                 tracing::warn!(url, error = %e, "page not read for a scrap");
-                crate::curation::Proposal { title: None, description: None, post_id: None }
+                crate::newsletter::curation::Proposal { title: None, description: None, post_id: None }
             })
         }
         _ => {
             let post = state.store.post_by_url(&url).await.ok().flatten();
-            crate::curation::Proposal { title: None, description: None, post_id: post.map(|p| p.id) }
+            crate::newsletter::curation::Proposal { title: None, description: None, post_id: post.map(|p| p.id) }
         }
     };
     let title =
@@ -375,7 +375,7 @@ pub async fn scrap_post(
     let Some(url) = post.url.clone() else {
         return Refusal::PostWithoutLink.response();
     };
-    let month = crate::curation::current_month(crate::now_unix()).to_string();
+    let month = crate::newsletter::curation::current_month(crate::now_unix()).to_string();
     let id = match state.store.scrap_by_url(&month, &url).await {
         Ok(Some(s)) => s.id,
         Ok(None) => {
@@ -489,7 +489,7 @@ pub async fn preview(
         Ok(m) => m,
         Err(r) => return r,
     };
-    let mut post = match crate::curation::post_of(state.store.as_ref(), month).await {
+    let mut post = match crate::newsletter::curation::post_of(state.store.as_ref(), month).await {
         Ok(p) => p,
         Err(e) => return internal_error(e),
     };
@@ -583,7 +583,7 @@ pub async fn save_settings(
         draft: form.draft.is_some(),
         hidden_from_homepage: form.hidden.is_some().then_some(true),
     };
-    match crate::curation::save_settings(state.store.as_ref(), month, &settings).await {
+    match crate::newsletter::curation::save_settings(state.store.as_ref(), month, &settings).await {
         Ok(()) => Redirect::to(&format!("/curate/{month}")).into_response(),
         Err(e) => internal_error(e),
     }
@@ -595,7 +595,7 @@ pub async fn download(State(state): State<AppState>, SignedIn(_): SignedIn, Path
         Ok(m) => m,
         Err(r) => return r,
     };
-    match crate::curation::render_month(state.store.as_ref(), month).await {
+    match crate::newsletter::curation::render_month(state.store.as_ref(), month).await {
         Ok(text) => no_store(
             (
                 [
@@ -665,7 +665,7 @@ pub async fn public_month(State(state): State<AppState>, ctx: PageCtx, month: Op
         None => months.first().copied(),
     };
     let groups = match month {
-        Some(m) => match crate::curation::post_of(state.store.as_ref(), m).await {
+        Some(m) => match crate::newsletter::curation::post_of(state.store.as_ref(), m).await {
             Ok(post) => Section::ALL
                 .iter()
                 .map(|s| PublicGroup {
@@ -713,14 +713,14 @@ pub async fn scraps_feed(State(state): State<AppState>, ctx: PageCtx) -> Respons
             Err(e) => return internal_error(e),
         }
     }
-    let channel = crate::syndication::Channel {
-        title: format!("{} — {}", crate::i18n::KO.newsletter, crate::i18n::KO.site_title),
+    let channel = crate::web::syndication::Channel {
+        title: format!("{} — {}", crate::web::i18n::KO.newsletter, crate::web::i18n::KO.site_title),
         description: "큐레이터가 고른 글과 코멘트".into(),
         site_url: format!("{}/newsletter", ctx.base),
         self_url: format!("{}/scraps/feed.xml", ctx.base),
         language: "ko",
     };
-    let body = crate::syndication::scraps_rss(&channel, &picks, crate::newsletter::commentary_html);
+    let body = crate::web::syndication::scraps_rss(&channel, &picks, crate::newsletter::commentary_html);
     (
         [(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")],
         body,

@@ -142,7 +142,7 @@ fn key_of(request: &Request) -> Option<String> {
         (v.len() <= MAX_KEY_HEADER).then_some(v)
     };
     // Pages differ by the host they name in absolute links, the language and the encoding.
-    let lang = crate::i18n::negotiate(None, headers).lang.code();
+    let lang = crate::web::i18n::negotiate(None, headers).lang.code();
     Some(format!(
         "{}\n{}\n{lang}\n{}",
         value(header::HOST)?,
@@ -177,17 +177,17 @@ pub async fn layer(State(cache): State<Arc<PageCache>>, request: Request, next: 
     // Read before the handler: a write during it leaves the entry already stale.
     let version = cache.version();
     let response = next.run(request).await;
-    let known_small =
-        response.extensions().get::<crate::web::Buffered>().is_some() || crate::web::fits_in_memory(response.body());
+    let known_small = response.extensions().get::<crate::web::conditional::Buffered>().is_some()
+        || crate::web::conditional::fits_in_memory(response.body());
     if !cacheable(&response) || !known_small {
         return response;
     }
     let (parts, body) = response.into_parts();
     // Known to fit (compression never grows a body by more than a few bytes per block): buffering cannot
     // fail; only big ones are not kept.
-    let bytes = match axum::body::to_bytes(body, 2 * crate::web::ETAG_MAX_BYTES).await {
+    let bytes = match axum::body::to_bytes(body, 2 * crate::web::conditional::ETAG_MAX_BYTES).await {
         Ok(b) => b,
-        Err(e) => return crate::web::internal_error(e),
+        Err(e) => return crate::web::state::internal_error(e),
     };
     if bytes.len() <= MAX_ENTRY_BYTES {
         cache.put(key, version, parts.headers.clone(), bytes.clone());
@@ -198,7 +198,7 @@ pub async fn layer(State(cache): State<Arc<PageCache>>, request: Request, next: 
 /// A kept response, or a bodiless 304 when the reader already has it.
 fn answer(headers: HeaderMap, body: Bytes, if_none_match: Option<&HeaderValue>) -> Response {
     let etag = headers.get(header::ETAG).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if if_none_match.and_then(|v| v.to_str().ok()).is_some_and(|v| crate::web::etag_matches(v, etag)) {
+    if if_none_match.and_then(|v| v.to_str().ok()).is_some_and(|v| crate::web::conditional::etag_matches(v, etag)) {
         let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         response.extensions_mut().insert(crate::metrics::Cached);
@@ -291,7 +291,7 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
-        crate::fetch::install_tls_provider();
+        crate::ingest::fetch::install_tls_provider();
         let client = reqwest::Client::new();
         let get = || {
             let (client, url) = (client.clone(), url.clone());

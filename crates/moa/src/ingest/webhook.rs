@@ -59,7 +59,7 @@ impl Notifier {
     pub fn start(
         hooks: Vec<Webhook>,
         delivery: Delivery,
-        fetcher: crate::fetch::Fetcher,
+        fetcher: crate::ingest::fetch::Fetcher,
     ) -> anyhow::Result<Option<Self>> {
         if hooks.is_empty() {
             return Ok(None);
@@ -141,7 +141,7 @@ fn payload(event: &Event, format: WebhookFormat) -> serde_json::Value {
 
 /// Delivers one payload: 2xx is done; a redirect (never followed) or a 4xx but 408/429 is the receiver
 /// refusing it for good; anything else is retried after a doubling wait.
-async fn deliver(client: crate::fetch::Fetcher, hook: Webhook, delivery: Delivery, body: serde_json::Value) {
+async fn deliver(client: crate::ingest::fetch::Fetcher, hook: Webhook, delivery: Delivery, body: serde_json::Value) {
     let mut wait = delivery.retry_base;
     let headers = [("x-moa-event", "new_posts"), ("content-type", "application/json")];
     for attempt in 1..=delivery.attempts {

@@ -1,0 +1,181 @@
+//! Feeds out: RSS, Atom and JSON Feed of every list, the sources' OPML, the sitemap and robots.txt.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use moa_store::Post;
+
+use crate::web::scope::{Scope, scope_query};
+use crate::web::state::{AppState, PageCtx, base_url, internal_error, not_found};
+
+/// Posts in a feed out.
+pub(crate) const FEED_SIZE: u32 = 50;
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FeedFormat {
+    Rss,
+    Atom,
+    Json,
+}
+
+impl FeedFormat {
+    pub(crate) fn from_file(file: &str) -> Option<Self> {
+        match file {
+            "feed.xml" => Some(Self::Rss),
+            "atom.xml" => Some(Self::Atom),
+            "feed.json" => Some(Self::Json),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn file(self) -> &'static str {
+        match self {
+            Self::Rss => "feed.xml",
+            Self::Atom => "atom.xml",
+            Self::Json => "feed.json",
+        }
+    }
+
+    pub(crate) fn content_type(self) -> &'static str {
+        match self {
+            Self::Rss => "application/rss+xml; charset=utf-8",
+            Self::Atom => "application/atom+xml; charset=utf-8",
+            Self::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+}
+
+/// Feeds out are in Korean, whatever the reader's page language.
+pub(crate) const SITE_TITLE: &str = crate::web::i18n::KO.site_title;
+
+pub(crate) async fn company_feed(
+    state: State<AppState>,
+    ctx: PageCtx,
+    Path((id, file)): Path<(String, String)>,
+) -> Response {
+    match FeedFormat::from_file(&file) {
+        Some(format) => feed_out(state, ctx, Scope::Company(id), format).await,
+        None => not_found(ctx).await,
+    }
+}
+
+pub(crate) async fn tag_feed(
+    state: State<AppState>,
+    ctx: PageCtx,
+    Path((tag, file)): Path<(String, String)>,
+) -> Response {
+    match FeedFormat::from_file(&file) {
+        Some(format) => feed_out(state, ctx, Scope::Tag(tag), format).await,
+        None => not_found(ctx).await,
+    }
+}
+
+pub(crate) async fn topic_feed(
+    state: State<AppState>,
+    ctx: PageCtx,
+    Path((slug, file)): Path<(String, String)>,
+) -> Response {
+    match FeedFormat::from_file(&file).filter(|_| moa_search::topics::topic(&slug).is_some()) {
+        Some(format) => feed_out(state, ctx, Scope::Topic(slug), format).await,
+        None => not_found(ctx).await,
+    }
+}
+
+/// The newest posts of all companies, of one, or of one tag, as RSS 2.0, Atom 1.0 or JSON Feed 1.1.
+pub(crate) async fn feed_out(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    scope: Scope,
+    format: FeedFormat,
+) -> Response {
+    let base = &ctx.base;
+    let list = format!("{base}{}", scope.path());
+    let self_url = format!("{}/{}", list.trim_end_matches('/'), format.file());
+    let channel = match &scope {
+        Scope::All => crate::web::syndication::Channel {
+            title: SITE_TITLE.into(),
+            description: crate::web::i18n::KO.tagline.into(),
+            site_url: list,
+            self_url,
+            language: "ko",
+        },
+        Scope::Company(id) => {
+            let source = match state.store.source(id).await {
+                Ok(Some(s)) => s,
+                Ok(None) => return not_found(ctx).await,
+                Err(e) => return internal_error(e),
+            };
+            crate::web::syndication::Channel {
+                title: format!("{} — {SITE_TITLE}", source.spec.name_ko),
+                description: format!("{}의 기술 블로그 새 글", source.spec.name_ko),
+                site_url: list,
+                self_url,
+                language: "ko",
+            }
+        }
+        Scope::Tag(tag) => crate::web::syndication::Channel {
+            title: format!("#{tag} — {SITE_TITLE}"),
+            description: format!("‘{tag}’ 태그가 붙은 기술 블로그 새 글"),
+            site_url: list,
+            self_url,
+            language: "ko",
+        },
+        Scope::Topic(slug) => {
+            let name = moa_search::topics::topic(slug).map_or(slug.as_str(), |t| t.ko);
+            crate::web::syndication::Channel {
+                title: format!("{name} — {SITE_TITLE}"),
+                description: format!("‘{name}’ 주제의 기술 블로그 새 글"),
+                site_url: list,
+                self_url,
+                language: "ko",
+            }
+        }
+    };
+    let query = scope_query(&scope, None, FEED_SIZE);
+    match state.store.posts(&query).await {
+        Ok(posts) => feed_response(format, &channel, &posts),
+        Err(e) => internal_error(e),
+    }
+}
+
+pub(crate) fn feed_response(
+    format: FeedFormat,
+    channel: &crate::web::syndication::Channel,
+    posts: &[Post],
+) -> Response {
+    let body = match format {
+        FeedFormat::Rss => crate::web::syndication::rss(channel, posts),
+        FeedFormat::Atom => crate::web::syndication::atom(channel, posts),
+        FeedFormat::Json => crate::web::syndication::json_feed(channel, posts),
+    };
+    ([(header::CONTENT_TYPE, format.content_type()), (header::CACHE_CONTROL, "public, max-age=300")], body)
+        .into_response()
+}
+
+pub(crate) async fn sources_opml(State(state): State<AppState>) -> Response {
+    match state.sources().await {
+        Ok(sources) => (
+            [(header::CONTENT_TYPE, "text/x-opml; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+            crate::web::syndication::opml("기술 블로그 모음", &sources),
+        )
+            .into_response(),
+        Err(e) => internal_error(e),
+    }
+}
+
+pub(crate) async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match state.sources().await {
+        Ok(sources) => (
+            [(header::CONTENT_TYPE, "application/xml; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+            crate::web::syndication::sitemap(&base_url(&state, &headers), &sources),
+        )
+            .into_response(),
+        Err(e) => internal_error(e),
+    }
+}
+
+pub(crate) async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let base = base_url(&state, &headers);
+    let body = format!("User-agent: *\nAllow: /\nDisallow: /go/\nDisallow: /websub/\n\nSitemap: {base}/sitemap.xml\n");
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
