@@ -4,10 +4,11 @@
 //! posts, a proposed id and names, and every URL tried with what it gave.
 
 use moa_feed::discover::{Candidate, Origin};
+use moa_feed::scrape::Selectors;
 use moa_feed::{Feed, Url};
 use moa_store::{NewPost, NewSource, SourceSpec};
 
-use crate::ingest::fetch::{Content, Fetcher, Get};
+use crate::ingest::fetch::{Content, FetchError, Fetcher, Get};
 use crate::ingest::pipeline::{self, Delivered, Reading};
 
 /// A homepage is read this far: its `<head>` holds the feed links.
@@ -284,3 +285,34 @@ mod tests {
         assert!(parse_input("").is_err());
     }
 }
+
+/// Why a page could not be previewed with selectors.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    #[error(transparent)]
+    Selector(#[from] moa_feed::scrape::SelectorError),
+    #[error(transparent)]
+    Address(#[from] DiscoveryError),
+    #[error("cannot read {url}: {error}")]
+    Fetch { url: String, error: FetchError },
+    #[error("{0}")]
+    Page(String),
+}
+
+/// Fetches a page and reads its posts with `selectors`: the URL it ended at, the posts, the page title.
+pub async fn preview_page(
+    fetcher: &Fetcher,
+    url: &str,
+    selectors: &Selectors,
+    timezone_offset: i32,
+) -> Result<(String, Vec<NewPost>, Option<String>), PreviewError> {
+    selectors.validate()?;
+    let url = parse_input(url)?;
+    let fetched =
+        fetcher.get(url.as_str()).await.map_err(|error| PreviewError::Fetch { url: url.to_string(), error })?;
+    let reading = Reading { selectors: Some(selectors), timezone_offset, now: crate::now_unix() };
+    let feed = pipeline::read(&Delivered::fetched(&fetched), reading).map_err(|e| PreviewError::Page(e.to_string()))?;
+    let title = feed.title.clone();
+    Ok((url.to_string(), pipeline::posts_of(feed), title))
+}
+

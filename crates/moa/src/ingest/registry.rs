@@ -193,6 +193,46 @@ fn slug(feed_url: &str) -> String {
     if s.is_empty() { "source".into() } else { s }
 }
 
+/// What an OPML import did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Imported {
+    pub added: Vec<String>,
+    /// Feeds already among the sources (same feed URL).
+    pub skipped: usize,
+}
+
+/// Adds every feed of an OPML document that no source has yet, as operator sources.
+pub async fn import_opml(store: &dyn moa_store::Store, text: &str, user: &str) -> anyhow::Result<Imported> {
+    let specs = from_opml(text, "the OPML")?;
+    let existing = store.sources().await?;
+    let mut ids: std::collections::HashSet<String> = existing.iter().map(|s| s.spec.id.clone()).collect();
+    let feeds: std::collections::HashSet<String> =
+        existing.iter().map(|s| feed_key(&s.spec.feed_url)).collect();
+    let mut out = Imported::default();
+    let now = crate::now_unix();
+    for mut spec in specs {
+        if feeds.contains(&feed_key(&spec.feed_url)) {
+            out.skipped += 1;
+            continue;
+        }
+        let base = spec.id.clone();
+        let mut n = 2;
+        // Retired sources keep their ids (their posts may stay), and are not in `sources()`.
+        while ids.contains(&spec.id) || store.source(&spec.id).await?.is_some() {
+            spec.id = format!("{base}-{n}");
+            n += 1;
+        }
+        ids.insert(spec.id.clone());
+        let id = spec.id.clone();
+        let feed = spec.feed_url.clone();
+        store.add_source(&moa_store::NewSource { spec, selectors: None }, now).await?;
+        store.audit(now, user, "source.add", &id, &format!("{feed} (OPML import)")).await?;
+        out.added.push(id);
+    }
+    Ok(out)
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,11 +11,10 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use moa_feed::scrape::Selectors;
-use moa_store::{NewPost, NewSource, Selection, SourceRow, SourceSpec, Store};
+use moa_store::{NewPost, NewSource, Selection, SourceRow, SourceSpec};
 use serde::Deserialize;
 
-use crate::ingest::discovery::{self, Discovered, Tried};
-use crate::ingest::pipeline::{self, Delivered, Reading};
+use crate::ingest::discovery::{self, Discovered, PreviewError, Tried, preview_page};
 use crate::web::i18n::{Lang, Ui};
 use crate::web::session::{Curator, ROLE_CURATOR, ROLE_OPERATOR, SignedIn, check_csrf, no_store};
 use crate::web::state::{AppState, Head, PageCtx, html_page, internal_error, message_page};
@@ -589,51 +588,20 @@ pub async fn scrape_preview(
         }
         Err(e) => {
             page.form.kind = "html".into();
-            page.refused(e.say(), StatusCode::UNPROCESSABLE_ENTITY)
+            page.refused(say_preview(e), StatusCode::UNPROCESSABLE_ENTITY)
         }
     }
 }
 
-/// Why a page could not be previewed with selectors.
-#[derive(Debug, thiserror::Error)]
-pub enum PreviewError {
-    #[error(transparent)]
-    Selector(#[from] moa_feed::scrape::SelectorError),
-    #[error(transparent)]
-    Address(#[from] discovery::DiscoveryError),
-    #[error("cannot read {url}: {error}")]
-    Fetch { url: String, error: crate::ingest::fetch::FetchError },
-    #[error("{0}")]
-    Page(String),
-}
-
-impl PreviewError {
-    fn say(self) -> Say {
-        match self {
-            Self::Selector(e) => Say::Selector(e),
-            Self::Address(discovery::DiscoveryError::BadUrl(u)) => Say::BadAddress(u),
-            Self::Address(discovery::DiscoveryError::NoFeed { homepage, .. }) => Say::NoFeed(homepage),
-            Self::Fetch { url, error } => Say::CannotRead { url, kind: error.kind(), detail: error.to_string() },
-            Self::Page(detail) => Say::NoPosts(detail),
-        }
+/// What the console says of a page that could not be previewed.
+fn say_preview(error: PreviewError) -> Say {
+    match error {
+        PreviewError::Selector(e) => Say::Selector(e),
+        PreviewError::Address(discovery::DiscoveryError::BadUrl(u)) => Say::BadAddress(u),
+        PreviewError::Address(discovery::DiscoveryError::NoFeed { homepage, .. }) => Say::NoFeed(homepage),
+        PreviewError::Fetch { url, error } => Say::CannotRead { url, kind: error.kind(), detail: error.to_string() },
+        PreviewError::Page(detail) => Say::NoPosts(detail),
     }
-}
-
-/// Fetches a page and reads its posts with `selectors`: the URL it ended at, the posts, the page title.
-pub async fn preview_page(
-    fetcher: &crate::ingest::fetch::Fetcher,
-    url: &str,
-    selectors: &Selectors,
-    timezone_offset: i32,
-) -> Result<(String, Vec<NewPost>, Option<String>), PreviewError> {
-    selectors.validate()?;
-    let url = discovery::parse_input(url)?;
-    let fetched =
-        fetcher.get(url.as_str()).await.map_err(|error| PreviewError::Fetch { url: url.to_string(), error })?;
-    let reading = Reading { selectors: Some(selectors), timezone_offset, now: crate::now_unix() };
-    let feed = pipeline::read(&Delivered::fetched(&fetched), reading).map_err(|e| PreviewError::Page(e.to_string()))?;
-    let title = feed.title.clone();
-    Ok((url.to_string(), pipeline::posts_of(feed), title))
 }
 
 /// Crawls one source now, in the background, when this process crawls.
@@ -902,45 +870,6 @@ pub async fn export_opml(State(state): State<AppState>, Operator(_): Operator) -
     }
 }
 
-/// What an OPML import did.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Imported {
-    pub added: Vec<String>,
-    /// Feeds already among the sources (same feed URL).
-    pub skipped: usize,
-}
-
-/// Adds every feed of an OPML document that no source has yet, as operator sources.
-pub async fn import_opml(store: &dyn Store, text: &str, user: &str) -> anyhow::Result<Imported> {
-    let specs = crate::ingest::registry::from_opml(text, "the OPML")?;
-    let existing = store.sources().await?;
-    let mut ids: std::collections::HashSet<String> = existing.iter().map(|s| s.spec.id.clone()).collect();
-    let feeds: std::collections::HashSet<String> =
-        existing.iter().map(|s| crate::ingest::registry::feed_key(&s.spec.feed_url)).collect();
-    let mut out = Imported::default();
-    let now = crate::now_unix();
-    for mut spec in specs {
-        if feeds.contains(&crate::ingest::registry::feed_key(&spec.feed_url)) {
-            out.skipped += 1;
-            continue;
-        }
-        let base = spec.id.clone();
-        let mut n = 2;
-        // Retired sources keep their ids (their posts may stay), and are not in `sources()`.
-        while ids.contains(&spec.id) || store.source(&spec.id).await?.is_some() {
-            spec.id = format!("{base}-{n}");
-            n += 1;
-        }
-        ids.insert(spec.id.clone());
-        let id = spec.id.clone();
-        let feed = spec.feed_url.clone();
-        store.add_source(&NewSource { spec, selectors: None }, now).await?;
-        store.audit(now, user, "source.add", &id, &format!("{feed} (OPML import)")).await?;
-        out.added.push(id);
-    }
-    Ok(out)
-}
-
 #[derive(Deserialize)]
 pub struct OpmlForm {
     csrf: String,
@@ -957,7 +886,7 @@ pub async fn import_opml_form(
     if let Err(r) = check_csrf(&op, &form.csrf) {
         return r;
     }
-    match import_opml(state.store.as_ref(), &form.opml, &op.name).await {
+    match crate::ingest::registry::import_opml(state.store.as_ref(), &form.opml, &op.name).await {
         Ok(imported) => {
             for id in &imported.added {
                 crawl_now(&state, id);
