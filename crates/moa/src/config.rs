@@ -3,14 +3,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::ingest::webhook::Webhook;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://moa-data/moa.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_CONFIG_FILE: &str = "moa.toml";
-/// How long a rendered page and the source list are kept (`page_cache_seconds`).
-pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(5);
 
 /// The config file; every key is optional, and each has an environment variable ([`ENV`]) that beats it.
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -131,27 +130,6 @@ fn env_value(key: &str, raw: &str) -> toml::Value {
         Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.into())),
         Err(_) => toml::Value::String(raw.into()),
     }
-}
-
-/// Where new posts are announced.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Webhook {
-    pub url: String,
-    #[serde(default)]
-    pub format: WebhookFormat,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WebhookFormat {
-    /// moa's own JSON: the source and the new posts.
-    #[default]
-    Json,
-    /// `{"text": …}` for Slack incoming webhooks (and Mattermost, Rocket.Chat).
-    Slack,
-    /// `{"content": …}` for Discord webhooks.
-    Discord,
 }
 
 impl FileConfig {
@@ -307,7 +285,7 @@ impl Settings {
             webhooks: file.webhooks,
             webhook_attempts: file.webhook_attempts.unwrap_or(6).max(1),
             webhook_retry_base: Duration::from_millis(file.webhook_retry_base_ms.unwrap_or(2000)),
-            page_cache_ttl: file.page_cache_seconds.map_or(DEFAULT_CACHE_TTL, Duration::from_secs),
+            page_cache_ttl: file.page_cache_seconds.map_or(crate::web::cache::DEFAULT_CACHE_TTL, Duration::from_secs),
             retention_body_months: file.retention_body_months.filter(|m| *m > 0),
             crawl_lease,
             hosts: file.hosts.into_iter().collect(),
@@ -422,9 +400,29 @@ pub fn default_user_agent(public_url: Option<&url::Url>) -> String {
 
 pub const HOMEPAGE: &str = "https://github.com/moa-aggregator/moa";
 
+impl From<&Settings> for crate::ingest::fetch::FetchConfig {
+    fn from(s: &Settings) -> Self {
+        Self {
+            connect_timeout: s.connect_timeout,
+            timeout: s.fetch_timeout,
+            max_body_bytes: s.max_body_bytes,
+            max_redirects: s.max_redirects,
+            user_agent: s.user_agent.clone(),
+            allow_private_networks: s.allow_private_networks,
+            allowed_private_addresses: s.allowed_private_addresses.clone(),
+            concurrency: s.concurrency,
+            per_host_concurrency: s.per_host_concurrency,
+            per_host_spacing: s.per_host_spacing,
+            hosts: s.hosts.clone(),
+            proxy: s.proxy.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::webhook::WebhookFormat;
 
     #[test]
     fn flags_beat_file_beats_defaults() {

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use common::server::{Reply, TestServer};
 use common::{crawl_all, crawler, fetch_config, fixture};
-use moa::config::{Webhook, WebhookFormat};
 use moa::ingest::fetch::FetchConfig;
 use moa::ingest::webhook::{Delivery, Notifier};
+use moa::ingest::webhook::{Webhook, WebhookFormat};
 use moa_store::{ErrorKind, PostQuery, Selection, SourceRow, Store};
 
 const HOUR: i64 = 3600;

@@ -260,7 +260,7 @@ async fn proxy_variables_in_the_environment_are_ignored() {
 /// A webhook receiver cannot send moa's POST on to a private address, nor be one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_are_under_the_address_guard_and_follow_no_redirects() {
-    use moa::config::{Webhook, WebhookFormat};
+    use moa::ingest::webhook::{Webhook, WebhookFormat};
     let inside = Arc::new(TestServer::default());
     let inside_addr = inside.start("127.0.0.3").await;
     inside.route("/admin", Reply::status(200));

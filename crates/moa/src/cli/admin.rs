@@ -6,7 +6,8 @@ use anyhow::Context;
 use moa::config::Settings;
 use moa::now_unix;
 
-use super::{open_store, read_password};
+use super::open::open_store;
+use super::terminal::read_password;
 
 /// `moa posts rm ID…`: deleted, and never stored again (a tombstone).
 pub(crate) async fn posts_rm(settings: &Settings, ids: Vec<i64>) -> anyhow::Result<()> {

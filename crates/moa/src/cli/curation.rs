@@ -27,7 +27,9 @@ fn section_arg(section: &str) -> anyhow::Result<Section> {
 
 pub(crate) async fn scrap_command(settings: &Settings, store: &dyn Store, command: ScrapCommand) -> anyhow::Result<()> {
     match command {
-        ScrapCommand::Add { url, section, note, month, title } => add_scrap(settings, store, url, section, note, month, title).await?,
+        ScrapCommand::Add { url, section, note, month, title } => {
+            add_scrap(settings, store, url, section, note, month, title).await?
+        }
         ScrapCommand::List { month, json } => {
             let month = month.as_deref().map(|m| month_arg(Some(m))).transpose()?.map(|m| m.to_string());
             let scraps = store.scraps(month.as_deref()).await?;
@@ -72,7 +74,15 @@ pub(crate) async fn scrap_command(settings: &Settings, store: &dyn Store, comman
 }
 
 /// `moa scrap add URL`: a link kept for the month, its title and description proposed from the page.
-async fn add_scrap(settings: &Settings, store: &dyn Store, url: String, section: String, note: Note, month: Option<String>, title: Option<String>) -> anyhow::Result<()> {
+async fn add_scrap(
+    settings: &Settings,
+    store: &dyn Store,
+    url: String,
+    section: String,
+    note: Note,
+    month: Option<String>,
+    title: Option<String>,
+) -> anyhow::Result<()> {
     let section = section_arg(&section)?;
     let month = month_arg(month.as_deref())?;
     let url = url.trim().to_string();

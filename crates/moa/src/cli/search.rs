@@ -8,7 +8,7 @@ use moa::web;
 use moa_store::Store;
 
 use super::args::{IndexCommand, SearchArgs};
-use super::open_store;
+use super::open::open_store;
 
 /// `moa search WORDS…`: the web's search, printed as lines or JSON.
 pub(crate) async fn search(settings: &Settings, args: SearchArgs) -> anyhow::Result<()> {

@@ -14,7 +14,7 @@ use moa::{now_unix, web};
 use moa_store::{Selection, Store};
 
 use super::args::Role;
-use super::open_synced_store;
+use super::open::open_synced_store;
 
 /// `moa crawl`: on the sources' schedule until stopped, or once (`--once`, `--all`, `--source ID`).
 pub(crate) async fn crawl(settings: &Settings, once: bool, all: bool, source: Vec<String>) -> anyhow::Result<()> {

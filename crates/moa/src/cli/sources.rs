@@ -18,7 +18,9 @@ pub(crate) async fn sources_command(
     match command {
         SourcesCommand::List { .. } => unreachable!("handled by the caller"),
         SourcesCommand::Add(args) => add_source(settings, store, args).await?,
-        SourcesCommand::Edit { id, name_ko, name_en, homepage, feed_url } => edit_source(store, id, name_ko, name_en, homepage, feed_url).await?,
+        SourcesCommand::Edit { id, name_ko, name_en, homepage, feed_url } => {
+            edit_source(store, id, name_ko, name_en, homepage, feed_url).await?
+        }
         SourcesCommand::Disable { id, reason } => {
             let reason = reason.unwrap_or_else(|| "disabled by an operator".into());
             anyhow::ensure!(
@@ -95,10 +97,7 @@ async fn add_source(settings: &Settings, store: &dyn Store, args: AddSourceArgs)
         let found = moa::ingest::discovery::discover(&fetcher, &url, settings.timezone_offset).await?;
         println!("feed: {} (found by: {})", found.feed_url, found.origin);
         for (other, title) in &found.others {
-            println!(
-                "  also offered: {other}{}",
-                title.as_deref().map(|t| format!(" — {t}")).unwrap_or_default()
-            );
+            println!("  also offered: {other}{}", title.as_deref().map(|t| format!(" — {t}")).unwrap_or_default());
         }
         let self_url = found.feed.self_url.clone();
         let known = [Some(found.feed_url.as_str()), self_url.as_deref()];
@@ -112,10 +111,7 @@ async fn add_source(settings: &Settings, store: &dyn Store, args: AddSourceArgs)
         (found.proposed, found.posts)
     };
     if let Some(id) = id {
-        anyhow::ensure!(
-            moa::ingest::discovery::valid_id(&id),
-            "--id {id:?}: letters, digits, '-' or '_', at most 64"
-        );
+        anyhow::ensure!(moa::ingest::discovery::valid_id(&id), "--id {id:?}: letters, digits, '-' or '_', at most 64");
         source.spec.id = id;
     }
     if let Some(n) = name_ko {
@@ -141,7 +137,14 @@ async fn add_source(settings: &Settings, store: &dyn Store, args: AddSourceArgs)
 }
 
 /// `moa sources edit`: names, homepage or feed URL changed; the registry then leaves the source be.
-async fn edit_source(store: &dyn Store, id: String, name_ko: Option<String>, name_en: Option<String>, homepage: Option<String>, feed_url: Option<String>) -> anyhow::Result<()> {
+async fn edit_source(
+    store: &dyn Store,
+    id: String,
+    name_ko: Option<String>,
+    name_en: Option<String>,
+    homepage: Option<String>,
+    feed_url: Option<String>,
+) -> anyhow::Result<()> {
     let Some(row) = store.source(&id).await?.filter(|s| s.origin != "removed") else {
         anyhow::bail!("no source has the id {id:?}; `moa sources list` shows the ids")
     };

@@ -3,20 +3,68 @@
 //! the feed showed. A check that brought no posts is recorded in a batch.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use moa_feed::Feed;
 use moa_feed::scrape::Selectors;
-use moa_store::{CheckResult, Claimed, ErrorKind, SourceCheck};
+use moa_store::{CheckResult, Claimed, ErrorKind, SourceCheck, Store, UpsertStats};
 
-use crate::ingest::crawl::{Crawler, Outcome, Recorder};
-use crate::ingest::fetch::{Content, Fetched, Get, Response};
+use crate::ingest::fetch::{Content, Fetched, Fetcher, Get, Response};
 use crate::ingest::pipeline::{self, Arrival, Delivered, Reading, Source};
 use crate::ingest::schedule::{Hints, Schedule};
+use crate::ingest::webhook::Notifier;
+use crate::ingest::websub::WebSub;
 use crate::now_unix;
 
+/// 304s and failures are written this many at a time, in one transaction.
+const RECORD_BATCH: usize = 128;
 /// Feeds up to this size are parsed on the async worker that fetched them.
 const INLINE_PARSE_BYTES: usize = 256 * 1024;
+
+/// How a check ended.
+pub(crate) enum Outcome {
+    Stored {
+        stats: UpsertStats,
+    },
+    /// 304: nothing parsed, nothing written but the source's state.
+    NotModified,
+    Failed(String),
+}
+
+/// Checks of sources that brought no posts, written in batches.
+pub(crate) struct Recorder {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) pending: Mutex<Vec<SourceCheck>>,
+}
+
+impl Recorder {
+    pub(crate) async fn push(&self, check: SourceCheck) {
+        let batch = {
+            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            pending.push(check);
+            if pending.len() < RECORD_BATCH {
+                return;
+            }
+            std::mem::take(&mut *pending)
+        };
+        self.write(batch).await;
+    }
+
+    pub(crate) async fn flush(&self) {
+        let batch = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        if !batch.is_empty() {
+            self.write(batch).await;
+        }
+    }
+
+    async fn write(&self, batch: Vec<SourceCheck>) {
+        // Unrecorded, the sources keep their claimed next check and are simply checked again then.
+        if let Err(e) = self.store.record_checks(&batch).await {
+            tracing::error!(error = %e, sources = batch.len(), "could not record source checks");
+        }
+    }
+}
 
 /// A check in progress: when it began and what it cost, for the [`SourceCheck`] it ends with.
 struct Timing<'a> {
@@ -74,9 +122,19 @@ async fn give_up(recorder: &Recorder, check: SourceCheck) -> Outcome {
     Outcome::Failed(message)
 }
 
-impl Crawler {
+/// What checking a source needs: the crawler's store, fetcher, announcers and schedule.
+pub(crate) struct Checker<'a> {
+    pub(crate) store: &'a dyn Store,
+    pub(crate) fetcher: &'a Fetcher,
+    pub(crate) notifier: Option<&'a Notifier>,
+    pub(crate) websub: Option<&'a WebSub>,
+    pub(crate) schedule: &'a Schedule,
+    pub(crate) timezone_offset: i32,
+}
+
+impl Checker<'_> {
     pub(crate) async fn check_source(&self, source: &Claimed, recorder: &Recorder) -> Outcome {
-        let timing = Timing::new(source, &self.options.schedule);
+        let timing = Timing::new(source, self.schedule);
         let selectors = match source.selectors.as_deref().map(serde_json::from_str::<Selectors>).transpose() {
             Ok(s) => s,
             Err(e) => {
@@ -132,7 +190,7 @@ impl Crawler {
         selectors: Option<Selectors>,
         at: i64,
     ) -> Result<Feed, (ErrorKind, String)> {
-        let timezone_offset = self.options.timezone_offset;
+        let timezone_offset = self.timezone_offset;
         let inline = fetched.body.len() <= INLINE_PARSE_BYTES;
         let parse = move || {
             let reading = Reading { selectors: selectors.as_ref(), timezone_offset, now: at };
@@ -165,17 +223,14 @@ impl Crawler {
         let result = CheckResult::Fetched { validators: fetch.validators, site_pages };
         let check = timing.check(interval, fetch.hints, fetch.redirect, result);
         let whose = Source { id: &source.id, name: Some(&source.name) };
-        let stats =
-            match pipeline::store(self.store.as_ref(), self.notifier.as_ref(), whose, Arrival::Checked(&check), &posts)
-                .await
-            {
-                Ok(stats) => stats,
-                Err(e) => {
-                    let message = format!("cannot store: {e}");
-                    return give_up(recorder, timing.failed(ErrorKind::Other, message, None, None)).await;
-                }
-            };
-        if let (Some(websub), Some(hub)) = (&self.websub, hub) {
+        let stats = match pipeline::store(self.store, self.notifier, whose, Arrival::Checked(&check), &posts).await {
+            Ok(stats) => stats,
+            Err(e) => {
+                let message = format!("cannot store: {e}");
+                return give_up(recorder, timing.failed(ErrorKind::Other, message, None, None)).await;
+            }
+        };
+        if let (Some(websub), Some(hub)) = (self.websub, hub) {
             websub.ensure_subscribed(&source.id, &hub, &topic).await;
         }
         Outcome::Stored { stats }

@@ -9,10 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use moa_store::{Claimed, Selection, SourceCheck, Store, UpsertStats};
+use moa_store::{Claimed, Selection, Store};
 
+use crate::ingest::check::{Checker, Outcome, Recorder};
 use crate::ingest::fetch::Fetcher;
-use crate::ingest::pages::PagesRead;
+use crate::ingest::pages::{PageReader, PagesRead};
 use crate::ingest::schedule::Schedule;
 use crate::ingest::webhook::Notifier;
 use crate::ingest::websub::WebSub;
@@ -23,8 +24,6 @@ use crate::now_unix;
 pub const DUE_BATCH: u32 = 256;
 /// How often a running scheduler looks for due sources.
 pub const SCHEDULER_TICK: Duration = Duration::from_secs(20);
-/// 304s and failures are written this many at a time, in one transaction.
-const RECORD_BATCH: usize = 128;
 
 #[derive(Debug, Clone)]
 pub struct CrawlOptions {
@@ -75,15 +74,6 @@ impl CrawlReport {
     }
 }
 
-pub(crate) enum Outcome {
-    Stored {
-        stats: UpsertStats,
-    },
-    /// 304: nothing parsed, nothing written but the source's state.
-    NotModified,
-    Failed(String),
-}
-
 #[derive(Clone)]
 pub struct Crawler {
     pub store: Arc<dyn Store>,
@@ -93,40 +83,6 @@ pub struct Crawler {
     pub websub: Option<WebSub>,
     /// Hosts of article pages that did not resolve or connect, and when: passed over for a while.
     pub unreachable_hosts: Arc<Mutex<HashMap<String, Instant>>>,
-}
-
-/// Checks of sources that brought no posts, written in batches.
-pub(crate) struct Recorder {
-    store: Arc<dyn Store>,
-    pending: Mutex<Vec<SourceCheck>>,
-}
-
-impl Recorder {
-    pub(crate) async fn push(&self, check: SourceCheck) {
-        let batch = {
-            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            pending.push(check);
-            if pending.len() < RECORD_BATCH {
-                return;
-            }
-            std::mem::take(&mut *pending)
-        };
-        self.write(batch).await;
-    }
-
-    async fn flush(&self) {
-        let batch = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
-        if !batch.is_empty() {
-            self.write(batch).await;
-        }
-    }
-
-    async fn write(&self, batch: Vec<SourceCheck>) {
-        // Unrecorded, the sources keep their claimed next check and are simply checked again then.
-        if let Err(e) = self.store.record_checks(&batch).await {
-            tracing::error!(error = %e, sources = batch.len(), "could not record source checks");
-        }
-    }
 }
 
 impl Crawler {
@@ -238,7 +194,15 @@ impl Crawler {
         let span = tracing::error_span!("source", id = %source.id);
         let (outcome, pages) = async {
             let started = Instant::now();
-            let outcome = self.check_source(&source, recorder).await;
+            let checker = Checker {
+                store: self.store.as_ref(),
+                fetcher: &self.fetcher,
+                notifier: self.notifier.as_ref(),
+                websub: self.websub.as_ref(),
+                schedule: &self.options.schedule,
+                timezone_offset: self.options.timezone_offset,
+            };
+            let outcome = checker.check_source(&source, recorder).await;
             let label = match &outcome {
                 Outcome::Failed(message) => {
                     tracing::warn!(error = %message, "fetch failed");
@@ -257,12 +221,22 @@ impl Crawler {
             crate::metrics::fetched(label, started.elapsed());
             let pages = match outcome {
                 Outcome::Failed(_) => PagesRead::default(),
-                _ => self.read_pages(&source).await,
+                _ if !self.options.page_images => PagesRead::default(),
+                _ => self.page_reader().read_pages(&source, self.options.pages_per_source).await,
             };
             (outcome, pages)
         }
         .instrument(span)
         .await;
         (source.id, outcome, pages)
+    }
+
+    fn page_reader(&self) -> PageReader<'_> {
+        PageReader {
+            store: self.store.as_ref(),
+            fetcher: &self.fetcher,
+            timezone_offset: self.options.timezone_offset,
+            unreachable_hosts: &self.unreachable_hosts,
+        }
     }
 }

@@ -315,4 +315,3 @@ pub async fn preview_page(
     let title = feed.title.clone();
     Ok((url.to_string(), pipeline::posts_of(feed), title))
 }
-

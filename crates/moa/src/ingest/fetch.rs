@@ -19,7 +19,6 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::{StatusCode, header, redirect};
 use url::{Host, Url};
 
-use crate::config::Settings;
 use crate::ingest::politeness::Politeness;
 
 #[derive(Debug, Clone)]
@@ -39,25 +38,6 @@ pub struct FetchConfig {
     pub hosts: Vec<(String, IpAddr)>,
     /// Every request through this proxy, set in moa's config; never taken from the environment.
     pub proxy: Option<String>,
-}
-
-impl From<&Settings> for FetchConfig {
-    fn from(s: &Settings) -> Self {
-        Self {
-            connect_timeout: s.connect_timeout,
-            timeout: s.fetch_timeout,
-            max_body_bytes: s.max_body_bytes,
-            max_redirects: s.max_redirects,
-            user_agent: s.user_agent.clone(),
-            allow_private_networks: s.allow_private_networks,
-            allowed_private_addresses: s.allowed_private_addresses.clone(),
-            concurrency: s.concurrency,
-            per_host_concurrency: s.per_host_concurrency,
-            per_host_spacing: s.per_host_spacing,
-            hosts: s.hosts.clone(),
-            proxy: s.proxy.clone(),
-        }
-    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -2,15 +2,15 @@
 //! the picture (`og:image`) or the date the feed did not give. Each page is read once, politely, and only its
 //! start; a host that does not resolve or connect is passed over for a while.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use moa_store::{Claimed, ErrorKind, PageVisit};
+use moa_store::{Claimed, ErrorKind, PageVisit, Store};
 
-use crate::ingest::crawl::Crawler;
-use crate::ingest::fetch::{Content, Get, Response};
+use crate::ingest::fetch::{Content, Fetcher, Get, Response};
 use crate::now_unix;
 
 /// An article page is read this far for its `og:image`: the `<head>` is at the start.
@@ -27,17 +27,26 @@ pub(crate) struct PagesRead {
     pub(crate) dates: u32,
 }
 
-impl Crawler {
+/// What reading article pages needs: the store, the crawler's fetcher, and the hosts passed over.
+pub(crate) struct PageReader<'a> {
+    pub(crate) store: &'a dyn Store,
+    pub(crate) fetcher: &'a Fetcher,
+    pub(crate) timezone_offset: i32,
+    /// Hosts of article pages that did not resolve or connect, and when.
+    pub(crate) unreachable_hosts: &'a Mutex<HashMap<String, Instant>>,
+}
+
+impl PageReader<'_> {
     /// Reads the article pages of the source's newest posts that lack a picture or a date (at most
-    /// [`CrawlOptions::pages_per_source`] a crawl; the rest on later crawls), for the og:image and the date
+    /// `limit` a crawl; the rest on later crawls), for the og:image and the date
     /// each page states. Each page is read once, politely, at most [`PAGE_PREFIX_BYTES`] of it; a host
     /// that does not resolve or connect is passed over for a while instead of costing every page a wait.
-    pub(crate) async fn read_pages(&self, source: &Claimed) -> PagesRead {
+    pub(crate) async fn read_pages(&self, source: &Claimed, limit: u32) -> PagesRead {
         let mut read = PagesRead::default();
-        if !self.options.page_images || self.options.pages_per_source == 0 {
+        if limit == 0 {
             return read;
         }
-        let visits = match self.store.pages_to_visit(&source.id, self.options.pages_per_source).await {
+        let visits = match self.store.pages_to_visit(&source.id, limit).await {
             Ok(v) => v,
             Err(e) => {
                 tracing::error!(error = %e, "could not list article pages to read");
@@ -91,7 +100,7 @@ impl Crawler {
                 let now = now_unix();
                 let published = visit
                     .needs_date
-                    .then(|| moa_feed::page_date::published(&html, self.options.timezone_offset))
+                    .then(|| moa_feed::page_date::published(&html, self.timezone_offset))
                     .flatten()
                     .filter(|t| *t <= now + PAGE_CLOCK_SKEW_SECONDS)
                     .map(|t| t.min(now));

@@ -206,8 +206,7 @@ pub async fn import_opml(store: &dyn moa_store::Store, text: &str, user: &str) -
     let specs = from_opml(text, "the OPML")?;
     let existing = store.sources().await?;
     let mut ids: std::collections::HashSet<String> = existing.iter().map(|s| s.spec.id.clone()).collect();
-    let feeds: std::collections::HashSet<String> =
-        existing.iter().map(|s| feed_key(&s.spec.feed_url)).collect();
+    let feeds: std::collections::HashSet<String> = existing.iter().map(|s| feed_key(&s.spec.feed_url)).collect();
     let mut out = Imported::default();
     let now = crate::now_unix();
     for mut spec in specs {
@@ -231,7 +230,6 @@ pub async fn import_opml(store: &dyn moa_store::Store, text: &str, user: &str) -
     }
     Ok(out)
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -4,11 +4,30 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 
-use crate::config::{Webhook, WebhookFormat};
+/// Where new posts are announced.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    pub url: String,
+    #[serde(default)]
+    pub format: WebhookFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    /// moa's own JSON: the source and the new posts.
+    #[default]
+    Json,
+    /// `{"text": …}` for Slack incoming webhooks (and Mattermost, Rocket.Chat).
+    Slack,
+    /// `{"content": …}` for Discord webhooks.
+    Discord,
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AnnouncedPost {

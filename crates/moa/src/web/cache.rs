@@ -24,6 +24,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 use moa_store::{SourceRow, Store};
 
+/// How long a rendered page and the source list are kept (`page_cache_seconds`).
+pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(5);
+
 /// Responses bigger than this are not kept.
 const MAX_ENTRY_BYTES: usize = 1 << 20;
 /// All kept bodies together; past it the cache starts over.
@@ -177,17 +180,17 @@ pub async fn layer(State(cache): State<Arc<PageCache>>, request: Request, next: 
     // Read before the handler: a write during it leaves the entry already stale.
     let version = cache.version();
     let response = next.run(request).await;
-    let known_small = response.extensions().get::<crate::web::conditional::Buffered>().is_some()
-        || crate::web::conditional::fits_in_memory(response.body());
+    let known_small = response.extensions().get::<crate::web::http::Buffered>().is_some()
+        || crate::web::http::fits_in_memory(response.body());
     if !cacheable(&response) || !known_small {
         return response;
     }
     let (parts, body) = response.into_parts();
     // Known to fit (compression never grows a body by more than a few bytes per block): buffering cannot
     // fail; only big ones are not kept.
-    let bytes = match axum::body::to_bytes(body, 2 * crate::web::conditional::ETAG_MAX_BYTES).await {
+    let bytes = match axum::body::to_bytes(body, 2 * crate::web::http::ETAG_MAX_BYTES).await {
         Ok(b) => b,
-        Err(e) => return crate::web::state::internal_error(e),
+        Err(e) => return crate::web::http::internal_error(e),
     };
     if bytes.len() <= MAX_ENTRY_BYTES {
         cache.put(key, version, parts.headers.clone(), bytes.clone());
@@ -198,7 +201,7 @@ pub async fn layer(State(cache): State<Arc<PageCache>>, request: Request, next: 
 /// A kept response, or a bodiless 304 when the reader already has it.
 fn answer(headers: HeaderMap, body: Bytes, if_none_match: Option<&HeaderValue>) -> Response {
     let etag = headers.get(header::ETAG).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if if_none_match.and_then(|v| v.to_str().ok()).is_some_and(|v| crate::web::conditional::etag_matches(v, etag)) {
+    if if_none_match.and_then(|v| v.to_str().ok()).is_some_and(|v| crate::web::http::etag_matches(v, etag)) {
         let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         response.extensions_mut().insert(crate::metrics::Cached);

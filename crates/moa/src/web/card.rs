@@ -2,7 +2,7 @@
 
 use moa_store::Post;
 
-use crate::web::conditional::fnv1a_u64;
+use crate::web::http::fnv1a_u64;
 use crate::web::i18n::Ui;
 use crate::web::scope::Scope;
 

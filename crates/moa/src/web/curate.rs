@@ -16,9 +16,11 @@ use serde::Deserialize;
 
 use crate::newsletter::{Month, Section};
 use crate::web::auth;
+use crate::web::http::internal_error;
 use crate::web::i18n::{Refusal, Ui};
+use crate::web::page::{Head, PageCtx, html_page, message};
 use crate::web::session::{Curator, ROLE_OPERATOR, SignedIn, check_csrf, no_store};
-use crate::web::state::{AppState, Head, PageCtx, html_page, internal_error, message};
+use crate::web::state::AppState;
 
 /// Whether cookies get `Secure`: the site is served over HTTPS (its public URL, or a proxy saying so).
 fn secure(state: &AppState, headers: &HeaderMap) -> bool {

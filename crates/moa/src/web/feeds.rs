@@ -5,8 +5,10 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use moa_store::Post;
 
+use crate::web::http::internal_error;
+use crate::web::page::{PageCtx, not_found};
 use crate::web::scope::{Scope, scope_query};
-use crate::web::state::{AppState, PageCtx, base_url, internal_error, not_found};
+use crate::web::state::{AppState, base_url};
 
 /// Posts in a feed out.
 pub(crate) const FEED_SIZE: u32 = 50;

@@ -11,13 +11,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use assets::{curate_js, favicon, style, theme_js};
-use conditional::conditional_get;
 use feeds::{FeedFormat, company_feed, feed_out, robots, sitemap, sources_opml, tag_feed, topic_feed};
+use http::conditional_get;
+use page::{message, not_found};
 use pages::{companies, company_page, home, tag_page, topic_page};
 use popular::{go, popular};
 use scope::Scope;
 use search_page::{search, search_feed};
-use state::{message, not_found};
 use websub::{websub_push, websub_verify};
 
 pub mod api;
@@ -25,12 +25,13 @@ mod assets;
 pub mod auth;
 pub mod cache;
 mod card;
-mod conditional;
 pub mod console;
 pub mod curate;
 mod feeds;
+mod http;
 pub mod i18n;
 pub mod listen;
+mod page;
 mod pages;
 pub mod popular;
 mod scope;
@@ -40,10 +41,10 @@ mod state;
 pub mod syndication;
 mod websub;
 
+pub use page::{Head, PageCtx};
+pub use scope::PAGE_SIZE;
 pub use search_page::SearchParams;
-pub use state::{AppState, Head, OperationsAccess, PageCtx};
-
-pub const PAGE_SIZE: u32 = 20;
+pub use state::{AppState, OperationsAccess};
 
 pub fn router(state: AppState) -> Router {
     let router = Router::new()
@@ -203,8 +204,19 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Whether `/metrics` may be read: when the operator made it public, with the scraper's bearer token, or
+/// by a signed-in operator.
+async fn metrics_allowed(state: &AppState, headers: &HeaderMap) -> bool {
+    let access = &state.operations;
+    let bearer =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    access.public
+        || matches!((&access.metrics_token, bearer), (Some(token), Some(given)) if auth::same_token(token, given.trim()))
+        || session::curator_of(state, headers).await.is_some_and(|c| c.is_operator())
+}
+
 async fn metrics(State(state): State<AppState>, ctx: PageCtx, headers: HeaderMap) -> Response {
-    if !state.operations.allows_metrics(&state, &headers).await {
+    if !metrics_allowed(&state, &headers).await {
         return not_found(ctx).await;
     }
     let sources =

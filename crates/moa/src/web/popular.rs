@@ -7,11 +7,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use moa_store::Post;
 
-use crate::web::PAGE_SIZE;
 use crate::web::card::{Card, card};
-use crate::web::conditional::fnv1a;
+use crate::web::http::fnv1a;
+use crate::web::http::internal_error;
 use crate::web::i18n::Ui;
-use crate::web::state::{AppState, Head, PageCtx, client_address, html_page, internal_error, not_found};
+use crate::web::page::{Head, PageCtx, html_page, not_found};
+use crate::web::scope::PAGE_SIZE;
+use crate::web::state::{AppState, client_address};
 
 /// How fast age pulls a post down.
 pub const GRAVITY: f64 = 1.8;

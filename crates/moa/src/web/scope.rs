@@ -2,6 +2,9 @@
 
 use moa_store::{Cursor, PostQuery};
 
+/// Posts on a page of a list.
+pub const PAGE_SIZE: u32 = 20;
+
 /// What a list of posts holds.
 #[derive(Debug, Clone)]
 pub(crate) enum Scope {

@@ -9,8 +9,10 @@ use serde::Deserialize;
 
 use crate::web::card::{Card, CompanyOption, card, company_name};
 use crate::web::feeds::{FEED_SIZE, FeedFormat, SITE_TITLE, feed_response};
+use crate::web::http::internal_error;
 use crate::web::i18n::Ui;
-use crate::web::state::{AppState, Head, PageCtx, html_page, internal_error, message, not_found, page_error};
+use crate::web::page::{Head, PageCtx, html_page, message, not_found, page_error};
+use crate::web::state::AppState;
 
 #[derive(Template)]
 #[template(path = "search.html")]

@@ -6,7 +6,8 @@ use axum::response::{IntoResponse, Response};
 use moa_store::SubscriptionState;
 
 use crate::ingest::pipeline::{self, Arrival, Delivered, Reading, Source};
-use crate::web::state::{AppState, internal_error};
+use crate::web::http::internal_error;
+use crate::web::state::AppState;
 
 /// A hub verifying a subscription: the challenge echoed, or 404 for one moa did not ask for.
 pub(crate) async fn websub_verify(

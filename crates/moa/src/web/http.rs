@@ -1,9 +1,7 @@
-//! Conditional GET: a stable ETag on every successful answer, and a bodiless 304 when the reader has it.
+//! HTTP plumbing below every handler: the one answer for internal errors, and conditional GET: a stable ETag on every successful answer, and a bodiless 304 when the reader has it.
 
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
-
-use crate::web::state::internal_error;
+use axum::response::{IntoResponse, Response};
 
 /// Responses bigger than this are sent without an ETag rather than buffered to hash them.
 pub(crate) const ETAG_MAX_BYTES: usize = 8 << 20;
@@ -77,4 +75,9 @@ pub(crate) fn fnv1a_u64(bytes: &[u8]) -> u64 {
 
 pub(crate) fn fnv1a(bytes: &[u8]) -> String {
     format!("{:016x}", fnv1a_u64(bytes))
+}
+
+pub(crate) fn internal_error(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "request failed");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
