@@ -226,6 +226,7 @@ pub struct Overrides {
 }
 
 impl Settings {
+    // Over 80 lines: one flat struct literal, each setting beside its default, read best whole.
     pub fn resolve(file: FileConfig, cli: Overrides) -> anyhow::Result<Self> {
         let timezone = file.timezone.as_deref().unwrap_or("Asia/Seoul");
         let timezone_offset = moa_feed::parse_timezone(timezone)

@@ -1,7 +1,12 @@
 //! The newsletter: the curator's scraps of the month (`curation`, over the store) and the Hugo post they
-//! become (`format`, pure text in and out).
+//! become: the post as moa holds it (`post`), written out (`render`) and read back (`import`), pure text in
+//! and out.
 
 pub mod curation;
-mod format;
+mod import;
+mod post;
+mod render;
 
-pub use format::*;
+pub use import::*;
+pub use post::*;
+pub use render::*;

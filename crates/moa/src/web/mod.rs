@@ -31,12 +31,14 @@ mod feeds;
 mod http;
 pub mod i18n;
 pub mod listen;
+mod newsletter_pages;
 mod page;
 mod pages;
 pub mod popular;
 mod scope;
 mod search_page;
 pub mod session;
+mod signin;
 mod state;
 pub mod syndication;
 mod websub;
@@ -46,8 +48,9 @@ pub use scope::PAGE_SIZE;
 pub use search_page::SearchParams;
 pub use state::{AppState, OperationsAccess};
 
-pub fn router(state: AppState) -> Router {
-    let router = Router::new()
+/// The readers' site: lists, feeds, search, the API, and what a browser or a monitor asks for.
+fn reader_routes() -> Router<AppState> {
+    Router::new()
         .route("/", get(home))
         .route("/company/{id}", get(company_page))
         .route("/company/{id}/{file}", get(company_feed))
@@ -74,36 +77,48 @@ pub fn router(state: AppState) -> Router {
             "/posts/{id}",
             get(|Path(id): Path<i64>| async move { axum::response::Redirect::permanent(&format!("/go/{id}")) }),
         )
-        .route("/api/v1/posts", get(crate::web::api::posts))
-        .route("/api/v1/posts/{id}", get(crate::web::api::post))
-        .route("/api/v1/sources", get(crate::web::api::sources))
-        .route("/api/v1/search", get(crate::web::api::search))
-        .route("/api/openapi.json", get(crate::web::api::openapi))
+        .route("/api/v1/posts", get(api::posts))
+        .route("/api/v1/posts/{id}", get(api::post))
+        .route("/api/v1/sources", get(api::sources))
+        .route("/api/v1/search", get(api::search))
+        .route("/api/openapi.json", get(api::openapi))
         .route("/popular", get(popular))
         .route("/search", get(search))
         .route("/search/{file}", get(search_feed))
-        .route("/login", get(crate::web::curate::login_form).post(crate::web::curate::login))
-        .route("/logout", axum::routing::post(crate::web::curate::logout))
-        .route("/curate", get(crate::web::curate::curate_now))
-        .route("/curate/scrap-post", axum::routing::post(crate::web::curate::scrap_post))
-        .route("/curate/scraps/{id}", axum::routing::post(crate::web::curate::edit_scrap))
-        .route("/curate/scraps/{id}/move", axum::routing::post(crate::web::curate::move_scrap))
-        .route("/curate/scraps/{id}/delete", axum::routing::post(crate::web::curate::delete_scrap))
-        .route("/curate/{month}", get(crate::web::curate::curate_month))
-        .route("/curate/{month}/scraps", axum::routing::post(crate::web::curate::add_scrap))
-        .route("/curate/{month}/settings", axum::routing::post(crate::web::curate::save_settings))
-        .route("/curate/{month}/preview", axum::routing::post(crate::web::curate::preview))
-        .route("/curate/{month}/post.md", get(crate::web::curate::download))
-        .route("/newsletter", get(|s: State<AppState>, c: PageCtx| crate::web::curate::public_month(s, c, None)))
-        .route(
-            "/newsletter/{month}",
-            get(|s: State<AppState>, c: PageCtx, m: Path<String>| crate::web::curate::public_month(s, c, Some(m))),
-        )
-        .route("/scraps/feed.xml", get(crate::web::curate::scraps_feed))
-        .route("/static/curate.js", get(curate_js))
         .route("/sitemap.xml", get(sitemap))
         .route("/robots.txt", get(robots))
-        .merge(crate::web::console::routes())
+}
+
+/// Signing in, the curator's pages, and the newsletter they publish.
+fn curator_routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(signin::login_form).post(signin::login))
+        .route("/logout", axum::routing::post(signin::logout))
+        .route("/curate", get(curate::curate_now))
+        .route("/curate/scrap-post", axum::routing::post(curate::scrap_post))
+        .route("/curate/scraps/{id}", axum::routing::post(curate::edit_scrap))
+        .route("/curate/scraps/{id}/move", axum::routing::post(curate::move_scrap))
+        .route("/curate/scraps/{id}/delete", axum::routing::post(curate::delete_scrap))
+        .route("/curate/{month}", get(curate::curate_month))
+        .route("/curate/{month}/scraps", axum::routing::post(curate::add_scrap))
+        .route("/curate/{month}/settings", axum::routing::post(curate::save_settings))
+        .route("/curate/{month}/preview", axum::routing::post(curate::preview))
+        .route("/curate/{month}/post.md", get(curate::download))
+        .route("/newsletter", get(|s: State<AppState>, c: PageCtx| newsletter_pages::public_month(s, c, None)))
+        .route(
+            "/newsletter/{month}",
+            get(|s: State<AppState>, c: PageCtx, m: Path<String>| newsletter_pages::public_month(s, c, Some(m))),
+        )
+        .route("/scraps/feed.xml", get(newsletter_pages::scraps_feed))
+        .route("/static/curate.js", get(curate_js))
+}
+
+/// Every route of the web process, behind the layers every answer passes (outermost last): the signed-in
+/// pages' language, route metrics, conditional GET, compression, the page cache, security headers.
+pub fn router(state: AppState) -> Router {
+    let router = reader_routes()
+        .merge(curator_routes())
+        .merge(console::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), signed_in_language))
         .route_layer(axum::middleware::from_fn(crate::metrics::mark_route))
         .fallback(not_found)
@@ -118,9 +133,8 @@ pub fn router(state: AppState) -> Router {
         router
     } else {
         // Outside the compression, so a kept answer is not compressed again.
-        let cache =
-            Arc::new(crate::web::cache::PageCache::new(state.store.clone(), state.search.clone(), state.cache_ttl));
-        router.layer(axum::middleware::from_fn_with_state(cache, crate::web::cache::layer))
+        let cache = Arc::new(cache::PageCache::new(state.store.clone(), state.search.clone(), state.cache_ttl));
+        router.layer(axum::middleware::from_fn_with_state(cache, cache::layer))
     };
     router
         .layer(axum::middleware::map_response(security_headers))
