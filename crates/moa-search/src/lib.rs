@@ -17,12 +17,12 @@ pub use query::{QueryPart, parse_query};
 /// The text of a post as indexed: its summary, then its content's text (up to `max_chars`). A summary cut
 /// from the content repeats its opening, so then the content's text alone.
 pub fn body_text(summary: Option<&str>, content_html: Option<&str>, max_chars: usize) -> String {
-    joined(summary, content_html.map(|html| moa_feed::html::html_to_text_prefix(html, max_chars)))
+    joined(summary, content_html.map(|html| moa_feed::html_to_text_prefix(html, max_chars)))
 }
 
 /// [`body_text`] without code blocks, tables or math: what the post says in sentences.
 pub(crate) fn prose_text(summary: Option<&str>, content_html: Option<&str>, max_chars: usize) -> String {
-    joined(summary, content_html.map(|html| moa_feed::html::prose_text_prefix(html, max_chars)))
+    joined(summary, content_html.map(|html| moa_feed::prose_text_prefix(html, max_chars)))
 }
 
 fn joined(summary: Option<&str>, content_text: Option<String>) -> String {

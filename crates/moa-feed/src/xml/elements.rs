@@ -115,20 +115,20 @@ pub(super) fn decode_base64(text: &str) -> Option<Vec<u8>> {
 
 /// What to capture of an element: where its text goes and how it is written.
 pub(super) struct Spec {
-    pub target: Target,
-    pub kind: TextKind,
-    pub mode: Mode,
-    pub declared_plain: bool,
+    pub(super) target: Target,
+    pub(super) kind: TextKind,
+    pub(super) mode: Mode,
+    pub(super) declared_plain: bool,
 }
 
 pub(super) type CaptureSpec = Option<Spec>;
 
 /// Ranks of the elements that may give an entry's (or feed's) title, summary and publication date.
 mod rank {
-    pub const MAIN: u8 = 4;
-    pub const DUBLIN_CORE: u8 = 3;
-    pub const MODULE: u8 = 2;
-    pub const LAST_RESORT: u8 = 1;
+    pub(super) const MAIN: u8 = 4;
+    pub(super) const DUBLIN_CORE: u8 = 3;
+    pub(super) const MODULE: u8 = 2;
+    pub(super) const LAST_RESORT: u8 = 1;
 }
 
 fn spec(target: Target, kind: TextKind) -> CaptureSpec {
