@@ -2,10 +2,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use moa_feed::html::{decode_entities, html_to_text, prose_text_prefix};
-use moa_feed::image::first_image;
-use moa_feed::page::alternate_feed_links;
-use moa_feed::text::{strip_boilerplate, truncate};
+use moa_feed::{
+    alternate_feed_links, decode_entities, first_image, html_to_text, prose_text_prefix, strip_boilerplate, truncate,
+};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else { return };

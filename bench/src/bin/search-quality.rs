@@ -35,7 +35,7 @@ fn sqlite(docs: &[quality::Doc]) -> Connection {
 
 /// The query as an FTS5 expression: each word or phrase quoted, exclusions with NOT.
 fn fts_expression(text: &str) -> Option<String> {
-    let parts = moa_search::index::parse(text);
+    let parts = moa_search::parse_query(text);
     let quote = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
     let wanted: Vec<String> = parts.iter().filter(|p| !p.exclude).map(|p| quote(&p.text)).collect();
     if wanted.is_empty() {

@@ -289,155 +289,187 @@ fn read_number(chars: &[char], start: usize) -> Option<(u32, usize, usize)> {
     (digits > 0 && digits <= 9).then_some((value, digits, j))
 }
 
+/// The date the tokens of the general reader spell, in three steps: what each token says, where the
+/// numbers without a marker go, then the fields checked and put together.
 fn interpret(tokens: &[Token], default_offset: i32) -> Option<i64> {
-    let (mut year, mut month, mut day) = (None::<(u32, usize)>, None::<u32>, None::<u32>);
-    let mut time = None;
-    let mut offset = None;
-    let mut zone_word_offset = None;
-    let mut pm = None::<bool>;
-    let mut free: Vec<(u32, usize)> = Vec::new();
+    let mut reading = Reading::of(tokens)?;
+    reading.place_free_numbers()?;
+    reading.into_timestamp(default_offset)
+}
 
-    for (idx, tok) in tokens.iter().enumerate() {
-        match tok {
-            Token::Num { value, digits } => {
-                // Korean markers follow their number: 2025년 2월 10일.
-                match tokens.get(idx + 1) {
-                    Some(Token::Word(w)) if w == "년" => year = Some((*value, *digits)),
-                    Some(Token::Word(w)) if w == "월" => month = Some(*value),
-                    Some(Token::Word(w)) if w == "일" => day = Some(*value),
-                    // 21시 32분 (5초): a time written in words.
-                    Some(Token::Word(w)) if w == "시" && time.is_none() => time = Some((*value, 0, 0)),
-                    Some(Token::Word(w)) if w == "분" => {
-                        if let Some((_, m, _)) = time.as_mut() {
-                            *m = *value;
+/// What the tokens of a date say, field by field, before the fields are checked.
+#[derive(Default)]
+struct Reading {
+    /// The year as written, with its number of digits (two-digit years are expanded last).
+    year: Option<(u32, usize)>,
+    month: Option<u32>,
+    day: Option<u32>,
+    time: Option<(u32, u32, u32)>,
+    /// A numeric offset (`+0900`).
+    offset: Option<i32>,
+    /// A zone's name (`KST`, `GMT`, a military letter): the base a numeric offset is added to.
+    zone_word_offset: Option<i32>,
+    /// `오후`/`pm` (true) or `오전`/`am` (false).
+    pm: Option<bool>,
+    /// Numbers without a marker, with their digit counts, in order: placed by [`Reading::place_free_numbers`].
+    free: Vec<(u32, usize)>,
+}
+
+impl Reading {
+    /// What each token says; `None` for a date with two times or an unknown zone letter.
+    fn of(tokens: &[Token]) -> Option<Self> {
+        let mut r = Self::default();
+        for (idx, tok) in tokens.iter().enumerate() {
+            match tok {
+                Token::Num { value, digits } => {
+                    // Korean markers follow their number: 2025년 2월 10일.
+                    match tokens.get(idx + 1) {
+                        Some(Token::Word(w)) if w == "년" => r.year = Some((*value, *digits)),
+                        Some(Token::Word(w)) if w == "월" => r.month = Some(*value),
+                        Some(Token::Word(w)) if w == "일" => r.day = Some(*value),
+                        // 21시 32분 (5초): a time written in words.
+                        Some(Token::Word(w)) if w == "시" && r.time.is_none() => r.time = Some((*value, 0, 0)),
+                        Some(Token::Word(w)) if w == "분" => {
+                            if let Some((_, m, _)) = r.time.as_mut() {
+                                *m = *value;
+                            }
+                        }
+                        Some(Token::Word(w)) if w == "초" => {
+                            if let Some((_, _, sec)) = r.time.as_mut() {
+                                *sec = *value;
+                            }
+                        }
+                        _ => r.free.push((*value, *digits)),
+                    }
+                }
+                Token::Time { h, m, s } => {
+                    if r.time.is_some() {
+                        return None;
+                    }
+                    r.time = Some((*h, *m, *s));
+                }
+                Token::Offset(o) => r.offset = Some(*o),
+                // A capital letter is a zone only where a zone stands: last, after the time (`T` and `W`
+                // inside ISO dates are not); `Z` anywhere.
+                Token::Letter(c) => {
+                    let last = idx + 1 == tokens.len();
+                    if *c == b'Z' || (last && r.time.is_some()) {
+                        r.zone_word_offset = Some(military_zone(*c)?);
+                    }
+                }
+                Token::Word(w) => {
+                    if let Some(mo) = month_from_word(w) {
+                        r.month = Some(mo as u32);
+                    } else if let Some(z) = zone_from_word(w) {
+                        r.zone_word_offset = Some(z);
+                    } else if w == "오전" || w == "am" || w == "a" {
+                        r.pm = Some(false);
+                    } else if w == "오후" || w == "pm" || w == "p" {
+                        r.pm = Some(true);
+                    }
+                }
+            }
+        }
+        Some(r)
+    }
+
+    /// Gives the numbers without a marker the fields still missing, by the orders dates are written in;
+    /// `None` when they fit none.
+    fn place_free_numbers(&mut self) -> Option<()> {
+        let mut free = std::mem::take(&mut self.free).into_iter();
+        match (self.year, self.month) {
+            (Some(_), Some(_)) => {
+                if self.day.is_none() {
+                    self.day = free.next().map(|(v, _)| v);
+                }
+            }
+            (None, Some(_)) => {
+                // RFC 822: "10 Feb 2025" or with a two-digit year "10 Feb 25".
+                let mut rest: Vec<_> = free.collect();
+                // "03 Apr 02 1500 GMT": the time written as four digits, without a colon.
+                if let [_, _, (hhmm, 4)] = rest.as_slice()
+                    && self.time.is_none()
+                    && *hhmm < 2400
+                    && hhmm % 100 < 60
+                {
+                    self.time = Some((hhmm / 100, hhmm % 100, 0));
+                    rest.pop();
+                }
+                match rest.as_slice() {
+                    [d, y] if self.day.is_none() && y.1 != 4 && d.1 == 4 => {
+                        self.year = Some(*d);
+                        self.day = Some(y.0);
+                    }
+                    [d, y] if self.day.is_none() => {
+                        self.day = Some(d.0);
+                        self.year = Some(*y);
+                    }
+                    [y] if self.day.is_some() => self.year = Some(*y),
+                    _ => return None,
+                }
+            }
+            (Some(_), None) => {
+                let rest: Vec<_> = free.collect();
+                match rest.as_slice() {
+                    [m, d] => {
+                        self.month = Some(m.0);
+                        self.day = self.day.or(Some(d.0));
+                    }
+                    [m] if self.day.is_some() => self.month = Some(m.0),
+                    _ => return None,
+                }
+            }
+            (None, None) => {
+                let rest: Vec<_> = free.collect();
+                match rest.as_slice() {
+                    [y, m, d] if y.1 == 4 => {
+                        self.year = Some(*y);
+                        self.month = Some(m.0);
+                        self.day = Some(d.0);
+                    }
+                    // 10/02/2025: day first when the first number cannot be a month.
+                    [a, b, y] if y.1 == 4 => {
+                        self.year = Some(*y);
+                        if a.0 > 12 {
+                            self.day = Some(a.0);
+                            self.month = Some(b.0);
+                        } else {
+                            self.month = Some(a.0);
+                            self.day = Some(b.0);
                         }
                     }
-                    Some(Token::Word(w)) if w == "초" => {
-                        if let Some((_, _, sec)) = time.as_mut() {
-                            *sec = *value;
-                        }
-                    }
-                    _ => free.push((*value, *digits)),
-                }
-            }
-            Token::Time { h, m, s } => {
-                if time.is_some() {
-                    return None;
-                }
-                time = Some((*h, *m, *s));
-            }
-            Token::Offset(o) => offset = Some(*o),
-            // A capital letter is a zone only where a zone stands: last, after the time (`T` and `W`
-            // inside ISO dates are not); `Z` anywhere.
-            Token::Letter(c) => {
-                let last = idx + 1 == tokens.len();
-                if *c == b'Z' || (last && time.is_some()) {
-                    zone_word_offset = Some(military_zone(*c)?);
-                }
-            }
-            Token::Word(w) => {
-                if let Some(mo) = month_from_word(w) {
-                    month = Some(mo as u32);
-                } else if let Some(z) = zone_from_word(w) {
-                    zone_word_offset = Some(z);
-                } else if w == "오전" || w == "am" || w == "a" {
-                    pm = Some(false);
-                } else if w == "오후" || w == "pm" || w == "p" {
-                    pm = Some(true);
+                    _ => return None,
                 }
             }
         }
+        Some(())
     }
 
-    let mut free = free.into_iter();
-    match (year, month) {
-        (Some(_), Some(_)) => {
-            if day.is_none() {
-                day = free.next().map(|(v, _)| v);
-            }
+    /// The full year, the 24-hour time and the zone worked out, then [`assemble`]d.
+    fn into_timestamp(self, default_offset: i32) -> Option<i64> {
+        let (y, ydigits) = self.year?;
+        let y = match ydigits {
+            4 => y as i32,
+            // RFC 2822, 4.3: 00–49 are 2000–2049, 50–99 and three digits are 1900 onwards.
+            2 if y < 50 => 2000 + y as i32,
+            2 | 3 => 1900 + y as i32,
+            _ => return None,
+        };
+        let (mut h, m, s) = self.time.unwrap_or((0, 0, 0));
+        match self.pm {
+            Some(true) if h < 12 => h += 12,
+            Some(false) if h == 12 => h = 0,
+            _ => {}
         }
-        (None, Some(_)) => {
-            // RFC 822: "10 Feb 2025" or with a two-digit year "10 Feb 25".
-            let mut rest: Vec<_> = free.collect();
-            // "03 Apr 02 1500 GMT": the time written as four digits, without a colon.
-            if let [_, _, (hhmm, 4)] = rest.as_slice()
-                && time.is_none()
-                && *hhmm < 2400
-                && hhmm % 100 < 60
-            {
-                time = Some((hhmm / 100, hhmm % 100, 0));
-                rest.pop();
-            }
-            match rest.as_slice() {
-                [d, y] if day.is_none() && y.1 != 4 && d.1 == 4 => {
-                    year = Some(*d);
-                    day = Some(y.0);
-                }
-                [d, y] if day.is_none() => {
-                    day = Some(d.0);
-                    year = Some(*y);
-                }
-                [y] if day.is_some() => year = Some(*y),
-                _ => return None,
-            }
-        }
-        (Some(_), None) => {
-            let rest: Vec<_> = free.collect();
-            match rest.as_slice() {
-                [m, d] => {
-                    month = Some(m.0);
-                    day = day.or(Some(d.0));
-                }
-                [m] if day.is_some() => month = Some(m.0),
-                _ => return None,
-            }
-        }
-        (None, None) => {
-            let rest: Vec<_> = free.collect();
-            match rest.as_slice() {
-                [y, m, d] if y.1 == 4 => {
-                    year = Some(*y);
-                    month = Some(m.0);
-                    day = Some(d.0);
-                }
-                // 10/02/2025: day first when the first number cannot be a month.
-                [a, b, y] if y.1 == 4 => {
-                    year = Some(*y);
-                    if a.0 > 12 {
-                        day = Some(a.0);
-                        month = Some(b.0);
-                    } else {
-                        month = Some(a.0);
-                        day = Some(b.0);
-                    }
-                }
-                _ => return None,
-            }
-        }
+        // "GMT+9": the word names the base, the number the offset from it.
+        let offset = match (self.zone_word_offset, self.offset) {
+            (Some(z), Some(o)) => z + o,
+            (Some(z), None) => z,
+            (None, Some(o)) => o,
+            (None, None) => default_offset,
+        };
+        assemble(Fields { year: y, month: self.month?, day: self.day?, time: (h, m, s), offset })
     }
-
-    let (y, ydigits) = year?;
-    let y = match ydigits {
-        4 => y as i32,
-        // RFC 2822, 4.3: 00–49 are 2000–2049, 50–99 and three digits are 1900 onwards.
-        2 if y < 50 => 2000 + y as i32,
-        2 | 3 => 1900 + y as i32,
-        _ => return None,
-    };
-    let (mut h, m, s) = time.unwrap_or((0, 0, 0));
-    match pm {
-        Some(true) if h < 12 => h += 12,
-        Some(false) if h == 12 => h = 0,
-        _ => {}
-    }
-    // "GMT+9": the word names the base, the number the offset from it.
-    let offset = match (zone_word_offset, offset) {
-        (Some(z), Some(o)) => z + o,
-        (Some(z), None) => z,
-        (None, Some(o)) => o,
-        (None, None) => default_offset,
-    };
-    assemble(Fields { year: y, month: month?, day: day?, time: (h, m, s), offset })
 }
 
 /// Validates the fields and turns them into Unix seconds.

@@ -8,10 +8,10 @@ use encoding_rs::{Encoding, UTF_8};
 
 pub(crate) struct Decoded<'a> {
     /// Borrowed from the input when it already is valid UTF-8: most feeds are, and this saves a copy.
-    pub text: Cow<'a, str>,
+    pub(crate) text: Cow<'a, str>,
     /// The WHATWG name of the encoding used, lowercase (e.g. `utf-8`, `euc-kr`).
-    pub encoding: String,
-    pub warnings: Vec<String>,
+    pub(crate) encoding: String,
+    pub(crate) warnings: Vec<String>,
 }
 
 pub(crate) fn decode<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Decoded<'a> {

@@ -23,9 +23,12 @@ pub enum Origin {
     WellKnown,
 }
 
+/// A feed address worth trying, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
+    /// The feed's address.
     pub url: Url,
+    /// Where it came from.
     pub origin: Origin,
 }
 

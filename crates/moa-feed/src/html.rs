@@ -8,7 +8,7 @@
 
 use std::sync::LazyLock;
 
-pub use crate::charref::decode_entities;
+pub(crate) use crate::charref::decode_entities;
 pub(crate) use crate::charref::{Resolved, c1_as_windows_1252, decode_entity, resolve_reference};
 
 enum TagClass {
@@ -278,7 +278,7 @@ fn text_prefix(html: &str, max_chars: usize, prose: bool) -> String {
 
 /// Plain text read the way [`html_to_text_prefix`] reads HTML, so both give the same shape: lines kept,
 /// other whitespace collapsed to single spaces, control and invisible characters dropped.
-pub fn plain_to_text_prefix(text: &str, max_chars: usize) -> String {
+pub(crate) fn plain_to_text_prefix(text: &str, max_chars: usize) -> String {
     let capacity = text.len().min(max_chars.saturating_mul(4)).min(1 << 16);
     let mut sink = TextSink { out: String::with_capacity(capacity), gap: Gap::None, chars: 0, limit: max_chars };
     for (k, line) in text.split('\n').enumerate() {
@@ -541,7 +541,7 @@ pub(crate) fn parse_attrs(attrs: &str) -> Vec<(String, String)> {
 }
 
 /// Start tags named `name` (ASCII case-insensitive), with their attributes, in document order.
-pub fn start_tags<'a>(html: &'a str, name: &'a str) -> impl Iterator<Item = Vec<(String, String)>> + 'a {
+pub(crate) fn start_tags<'a>(html: &'a str, name: &'a str) -> impl Iterator<Item = Vec<(String, String)>> + 'a {
     start_tags_at(html, name).map(|(attrs, _)| attrs)
 }
 

@@ -1,8 +1,14 @@
 //! moa's feed library: bytes in, a typed and normalized feed out. No I/O, no async, no global state, so it
 //! can be fuzzed and benchmarked alone.
 //!
-//! Pipeline: [`decode`] (bytes to UTF-8) → sniff → `xml` / `jsonfeed` (format to a raw model) →
-//! [`normalize`] (clean text, absolute canonical links, dates, ids, summaries, thumbnails).
+//! Pipeline: `decode` (bytes to UTF-8) → sniff → `xml` / `jsonfeed` (format to a raw model) →
+//! `normalize` (clean text, absolute canonical links, dates, ids, summaries, thumbnails).
+//!
+//! The feed parser and the helpers the application shares with it (dates, HTML to text, what an article
+//! page says about itself, OPML) are at the crate root. Two jobs keep a module path because it names them:
+//! [`scrape`] (a site without a feed, read with CSS selectors) and [`discover`] (where a blog's feed is).
+
+#![warn(unreachable_pub, missing_docs)]
 
 mod charref;
 mod charset_labels;
@@ -10,27 +16,35 @@ mod date;
 mod decode;
 pub mod discover;
 mod entities;
-pub mod html;
-pub mod image;
+mod html;
+mod image;
 mod jsonfeed;
-pub mod link;
+mod link;
 mod normalize;
-pub mod opml;
-pub mod page;
-pub mod page_date;
+mod opml;
+mod page;
+mod page_date;
 mod prose;
 mod raw;
 pub mod scrape;
 mod sitepage;
-pub mod text;
+mod text;
 mod xml;
 
-pub use date::{KST_OFFSET_SECONDS, format_rfc3339, parse_date, parse_timezone};
-pub use normalize::TITLE_MAX_CHARS;
-pub use sitepage::SitePage;
 use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
+
+pub use charref::decode_entities;
+pub use date::{KST_OFFSET_SECONDS, format_rfc3339, parse_date, parse_timezone};
+pub use html::{html_to_text, html_to_text_prefix, prose_text_prefix};
+pub use image::first_image;
+pub use normalize::TITLE_MAX_CHARS;
+pub use opml::{OpmlError, Outline, parse_opml};
+pub use page::{PageMeta, alternate_feed_links, page_meta};
+pub use page_date::page_published;
+pub use sitepage::SitePage;
+pub use text::{SUMMARY_MAX_CHARS, one_line, strip_boilerplate, truncate};
 pub use url::Url;
 
 /// What the caller knows about the document.
@@ -63,18 +77,25 @@ impl Default for ParseOptions {
     }
 }
 
+/// The format a document was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Format {
+    /// RSS 2.0 (and RSS without a version).
     #[serde(rename = "rss2.0")]
     Rss20,
+    /// RSS 1.0 (RDF).
     #[serde(rename = "rss1.0")]
     Rss10,
+    /// RSS 0.90–0.94.
     #[serde(rename = "rss0.9x")]
     Rss09x,
+    /// Atom 1.0.
     #[serde(rename = "atom1.0")]
     Atom10,
+    /// Atom 0.3.
     #[serde(rename = "atom0.3")]
     Atom03,
+    /// JSON Feed 1.0 or 1.1.
     #[serde(rename = "jsonfeed1")]
     JsonFeed1,
     /// A web page read with CSS selectors ([`scrape`]).
@@ -92,13 +113,20 @@ impl Serialize for Timestamp {
     }
 }
 
+/// A parsed and normalized feed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Feed {
+    /// The format it was written in.
     pub format: Format,
+    /// The character encoding it was decoded from.
     pub encoding: String,
+    /// The feed's name: one line of plain text.
     pub title: Option<String>,
+    /// The site's address (absolute, canonical).
     pub link: Option<String>,
+    /// The feed's description: one line of plain text, bounded.
     pub description: Option<String>,
+    /// The feed's language (`ko`, `en-US`): its own word, else `xml:lang`, else the HTTP header's.
     pub language: Option<String>,
     /// The feed's own address as it states it (`atom:link rel="self"`, JSON Feed `feed_url`): the topic
     /// of a WebSub subscription.
@@ -110,24 +138,33 @@ pub struct Feed {
     /// RSS `<ttl>`: minutes the publisher asks readers to wait between fetches.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl_minutes: Option<u32>,
+    /// The posts, in document order, each with a unique id.
     pub entries: Vec<Entry>,
     /// Entries left out as pages of the site (About, Search, Archives…), not posts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub site_pages: Vec<SitePage>,
+    /// What was wrong with the document and how it was read anyway, for the operator.
     pub warnings: Vec<String>,
 }
 
+/// One post of a feed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Entry {
     /// Stable across fetches: the GUID when valid and unique, else the canonical link, else a hash.
     pub id: String,
+    /// One line of plain text, at most [`TITLE_MAX_CHARS`]; made from the text when the feed gives none.
     pub title: String,
+    /// The post's address (absolute, canonical).
     pub link: Option<String>,
+    /// When it was published (clamped to the fetch time).
     pub published: Option<Timestamp>,
+    /// When it was last updated.
     pub updated: Option<Timestamp>,
+    /// The author's name (never an email address alone).
     pub author: Option<String>,
-    /// Plain text, at most [`text::SUMMARY_MAX_CHARS`] characters.
+    /// Plain text, at most [`SUMMARY_MAX_CHARS`] characters.
     pub summary: Option<String>,
+    /// The post's picture (absolute URL).
     pub thumbnail: Option<String>,
     /// Tags as the feed names them (an Atom category's `term`).
     pub categories: Vec<String>,
@@ -139,16 +176,37 @@ pub struct Entry {
     pub content_html: Option<String>,
 }
 
+/// Why a document could not be read as a feed.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum FeedError {
+    /// Nothing but whitespace.
     #[error("empty document")]
     Empty,
+    /// Larger than [`ParseOptions::max_bytes`].
     #[error("document too large: {size} bytes (limit {limit})")]
-    TooLarge { size: usize, limit: usize },
+    TooLarge {
+        /// The document's size in bytes.
+        size: usize,
+        /// The limit it exceeds.
+        limit: usize,
+    },
+    /// Some other document: an HTML page, another XML vocabulary, a page the selectors find nothing on.
     #[error("not a feed: {reason}{}", alternate.as_ref().map(|a| format!("; the page advertises the feed {a}")).unwrap_or_default())]
-    NotAFeed { reason: String, alternate: Option<String> },
+    NotAFeed {
+        /// What the document is instead.
+        reason: String,
+        /// A feed an HTML page advertises, resolved against the page's URL when known.
+        alternate: Option<String>,
+    },
+    /// XML broken before the root element was read.
     #[error("malformed XML at byte {position}: {message}")]
-    Xml { position: u64, message: String },
+    Xml {
+        /// The byte where reading failed.
+        position: u64,
+        /// What the XML reader said.
+        message: String,
+    },
+    /// JSON that is not a JSON Feed.
     #[error("malformed JSON Feed: {0}")]
     Json(String),
 }

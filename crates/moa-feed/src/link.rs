@@ -4,7 +4,7 @@
 use url::Url;
 
 #[derive(Debug, PartialEq)]
-pub enum LinkError {
+pub(crate) enum LinkError {
     /// Not a URL even relative to the bases.
     Invalid,
     /// A scheme other than http(s), e.g. `javascript:` or `mailto:`.
@@ -14,7 +14,7 @@ pub enum LinkError {
 }
 
 /// Resolves `href` against the first base that makes it absolute and canonicalizes it.
-pub fn resolve(href: &str, bases: &[Option<&Url>]) -> Result<Url, LinkError> {
+pub(crate) fn resolve(href: &str, bases: &[Option<&Url>]) -> Result<Url, LinkError> {
     let href = href.trim();
     if href.is_empty() {
         return Err(LinkError::Invalid);
@@ -37,7 +37,7 @@ pub fn resolve(href: &str, bases: &[Option<&Url>]) -> Result<Url, LinkError> {
 /// no query, no fragment — is checked and kept as it is written, which is byte for byte what parsing and
 /// serializing it gives (a test holds the two to each other): parsing every entry's link and picture was
 /// a tenth of all normalizing.
-pub fn resolve_string(href: &str, bases: &[Option<&Url>]) -> Result<String, LinkError> {
+pub(crate) fn resolve_string(href: &str, bases: &[Option<&Url>]) -> Result<String, LinkError> {
     let href = href.trim();
     if let Some(authority_end) = plain_absolute(href) {
         let mut out = String::with_capacity(href.len() + 1);
@@ -113,7 +113,7 @@ fn plain_absolute(href: &str) -> Option<usize> {
 }
 
 /// The host (port and credentials aside) and the path of a canonical URL string.
-pub fn host_and_path(canonical: &str) -> (&str, &str) {
+pub(crate) fn host_and_path(canonical: &str) -> (&str, &str) {
     let rest = canonical.split_once("://").map_or(canonical, |(_, rest)| rest);
     let (authority, tail) = rest.split_at(memchr::memchr3(b'/', b'?', b'#', rest.as_bytes()).unwrap_or(rest.len()));
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
@@ -139,7 +139,7 @@ fn is_tracking_param(name: &str, value: &str) -> bool {
         || (n == "source" && value.starts_with("rss"))
 }
 
-pub fn canonicalize(mut url: Url) -> Result<Url, LinkError> {
+fn canonicalize(mut url: Url) -> Result<Url, LinkError> {
     match url.scheme() {
         "http" | "https" => {}
         other => return Err(LinkError::Scheme(other.to_string())),

@@ -202,136 +202,30 @@ fn normalize_entry(
 ) -> (Entry, sitepage::Facts) {
     let entry_base = raw.base.as_deref().and_then(|b| Url::parse(b).ok());
     let bases = [entry_base.as_ref().or(feed_base), feed_link, doc_url];
+    let link = entry_link(&raw, &bases, warnings);
 
-    let mut resolve = |href: &str, what: &str| match link::resolve_string(href, &bases) {
-        Ok(u) if u.len() > URL_MAX_BYTES => {
-            warnings.push(format!("dropped {what} longer than {URL_MAX_BYTES} bytes: {}", truncate(href, 80)));
-            None
-        }
-        Ok(u) => Some(u),
-        // An empty href (`<link href=""/>`) is no link rather than a bad one.
-        Err(LinkError::Invalid) if href.trim().is_empty() => None,
-        Err(LinkError::Scheme(s)) => {
-            warnings.push(format!("dropped {what} with scheme {s}: {}", truncate(href, 80)));
-            None
-        }
-        Err(LinkError::Invalid) => {
-            warnings.push(format!("dropped {what} that is not a URL: {}", truncate(href, 80)));
-            None
-        }
-        Err(LinkError::NoBase) => {
-            warnings.push(format!("dropped relative {what} with no base URL to resolve it: {}", truncate(href, 80)));
-            None
-        }
-    };
-
-    let orig_link = raw.orig_link.as_deref().and_then(|l| resolve(l, "an original link"));
-    let mut link = orig_link.or_else(|| pick_link(&raw.links).and_then(|l| resolve(&l.href, "a link")));
-    if link.is_none()
-        && raw.guid_is_permalink
-        && let Some(guid) = raw.id.as_deref().filter(|g| g.starts_with("http://") || g.starts_with("https://"))
-    {
-        link = resolve(guid, "a GUID link");
-    }
-
-    // The text as written, and its prose. The content (often the whole article) is converted only when
-    // the description has no prose.
-    let text_of = |t: &RawText| {
-        let written = summary_prefix(t, SUMMARY_SOURCE_CHARS);
-        let prose = strip_boilerplate(&prose::prose(&written));
-        (written, prose)
-    };
-    let from_summary = raw.summary.as_ref().map(text_of);
-    let (written, summary_text, cut) = match from_summary {
-        Some((written, prose)) if !prose.trim().is_empty() => {
-            // An excerpt that stops short of the content it was cut from (read only when it may be).
-            // The content is read as written (an excerpt keeps the code prose leaves out), only as far as
-            // the description goes.
-            let cut = !prose::ends_whole(&prose)
-                && prose::looks_cut(
-                    &prose,
-                    raw.content.as_ref().map(|c| text_prefix(c, prose.chars().count() + CUT_CONTEXT_CHARS)).as_deref(),
-                );
-            (written, Some(prose), cut)
-        }
-        other => match raw.content.as_ref().map(text_of) {
-            Some((written, prose)) if !prose.trim().is_empty() => (written, Some(prose), false),
-            _ => (other.map(|(written, _)| written).unwrap_or_default(), None, false),
-        },
-    };
+    let text = entry_text(&raw);
     let mut title = raw.title.as_ref().map(clean_title).unwrap_or_default();
     let untitled = title.is_empty();
-    let summary = summary_text
-        .as_deref()
-        .map(|s| {
-            let mut summary = truncate(&join_lines(without_title(s, &title)), SUMMARY_MAX_CHARS);
-            // The source itself stops short: say so as moa's own cuts do.
-            if cut && !summary.ends_with('…') {
-                // Room for the ellipsis; a summary that had to be cut for it already ends with one.
-                summary = truncate(&summary, SUMMARY_MAX_CHARS - 1);
-                if !summary.ends_with('…') {
-                    summary.push('…');
-                }
-            }
-            summary
-        })
-        .filter(|s| !s.is_empty());
+    let summary = text.prose.as_deref().map(|s| card_summary(s, &title, text.cut)).filter(|s| !s.is_empty());
     if title.is_empty()
-        && let Some(text) = summary_text.as_deref()
+        && let Some(prose) = text.prose.as_deref()
     {
-        title = truncate(&one_line(text), TITLE_FROM_TEXT_CHARS);
+        title = truncate(&one_line(prose), TITLE_FROM_TEXT_CHARS);
     }
 
-    let mut date = |s: Option<&str>| {
-        let s = s?;
-        let Some(t) = parse_date(s, options.timezone_offset) else {
-            warnings.push(format!("unreadable date {:?}", truncate(s, 60)));
-            return None;
-        };
-        match options.now {
-            Some(now) if t > now + FUTURE_TOLERANCE_SECONDS => {
-                warnings.push(format!("date {s:?} is in the future; clamped to the fetch time"));
-                Some(Timestamp(now))
-            }
-            _ => Some(Timestamp(t)),
-        }
-    };
-    let published = date(raw.published.as_deref());
-    let updated = date(raw.updated.as_deref());
+    let published = entry_date(raw.published.as_deref(), options, warnings);
+    let updated = entry_date(raw.updated.as_deref(), options, warnings);
     let facts = sitepage::Facts {
         untitled,
-        text_chars: summary_text.as_deref().map_or(0, |t| t.chars().count()),
+        text_chars: text.prose.as_deref().map_or(0, |t| t.chars().count()),
         // Only an undated entry's text can make it a page: a dated one is spared the look.
-        not_a_post_text: published.is_none() && updated.is_none() && sitepage::is_not_a_post_text(&written),
+        not_a_post_text: published.is_none() && updated.is_none() && sitepage::is_not_a_post_text(&text.written),
     };
 
     let thumbnail = pick_thumbnail(&raw, &bases);
-
-    let id = match raw.id.as_deref().map(str::trim) {
-        Some(g) if guid_unique && g.len() > ID_MAX_BYTES => format!("hash:{:016x}", fnv1a(g.as_bytes())),
-        Some(g) if guid_unique => g.to_string(),
-        _ => match &link {
-            Some(l) => l.to_string(),
-            None => format!(
-                "hash:{:016x}",
-                fnv1a(format!("{title}\u{0}{}", raw.published.as_deref().unwrap_or("")).as_bytes())
-            ),
-        },
-    };
-
-    let mut categories: Vec<String> = Vec::with_capacity(raw.categories.len().min(CATEGORIES_MAX));
-    for c in &raw.categories {
-        if categories.len() == CATEGORIES_MAX {
-            warnings.push(format!("kept the first {CATEGORIES_MAX} of {} categories", raw.categories.len()));
-            break;
-        }
-        // Most categories are plain words: only markup or references need the HTML reader.
-        let c = if c.contains(['<', '&']) { one_line(&html_to_text(c)) } else { one_line(c) };
-        let c = bounded(c, CATEGORY_MAX_CHARS);
-        if !c.is_empty() && !categories.iter().any(|kept| same_ignoring_case(kept, &c)) {
-            categories.push(c);
-        }
-    }
+    let id = entry_id(&raw, guid_unique, &title, link.as_deref());
+    let categories = entry_categories(&raw.categories, warnings);
 
     let mut entry = Entry {
         id,
@@ -363,6 +257,147 @@ fn normalize_entry(
     };
     without_nul(&mut entry);
     (entry, facts)
+}
+
+/// `href` made absolute and canonical, or `None` with a warning saying why (`what` names the link).
+fn resolve_link(href: &str, what: &str, bases: &[Option<&Url>; 3], warnings: &mut Vec<String>) -> Option<String> {
+    match link::resolve_string(href, bases) {
+        Ok(u) if u.len() > URL_MAX_BYTES => {
+            warnings.push(format!("dropped {what} longer than {URL_MAX_BYTES} bytes: {}", truncate(href, 80)));
+            None
+        }
+        Ok(u) => Some(u),
+        // An empty href (`<link href=""/>`) is no link rather than a bad one.
+        Err(LinkError::Invalid) if href.trim().is_empty() => None,
+        Err(LinkError::Scheme(s)) => {
+            warnings.push(format!("dropped {what} with scheme {s}: {}", truncate(href, 80)));
+            None
+        }
+        Err(LinkError::Invalid) => {
+            warnings.push(format!("dropped {what} that is not a URL: {}", truncate(href, 80)));
+            None
+        }
+        Err(LinkError::NoBase) => {
+            warnings.push(format!("dropped relative {what} with no base URL to resolve it: {}", truncate(href, 80)));
+            None
+        }
+    }
+}
+
+/// The entry's address: FeedBurner's original link, else its own link, else a GUID that is a permalink.
+fn entry_link(raw: &RawEntry, bases: &[Option<&Url>; 3], warnings: &mut Vec<String>) -> Option<String> {
+    let orig_link = raw.orig_link.as_deref().and_then(|l| resolve_link(l, "an original link", bases, warnings));
+    let mut link =
+        orig_link.or_else(|| pick_link(&raw.links).and_then(|l| resolve_link(&l.href, "a link", bases, warnings)));
+    if link.is_none()
+        && raw.guid_is_permalink
+        && let Some(guid) = raw.id.as_deref().filter(|g| g.starts_with("http://") || g.starts_with("https://"))
+    {
+        link = resolve_link(guid, "a GUID link", bases, warnings);
+    }
+    link
+}
+
+/// What an entry's summary is made from.
+struct EntryText {
+    /// The source text as written (code and all), for telling a site page's placeholder.
+    written: String,
+    /// Its prose without boilerplate; `None` when neither the description nor the content has any.
+    prose: Option<String>,
+    /// The description is an excerpt that stops short of the content it was cut from.
+    cut: bool,
+}
+
+/// The text as written, and its prose: the description's, else the content's. The content (often the
+/// whole article) is converted only when the description has no prose.
+fn entry_text(raw: &RawEntry) -> EntryText {
+    let text_of = |t: &RawText| {
+        let written = summary_prefix(t, SUMMARY_SOURCE_CHARS);
+        let prose = strip_boilerplate(&prose::prose(&written));
+        (written, prose)
+    };
+    match raw.summary.as_ref().map(text_of) {
+        Some((written, prose)) if !prose.trim().is_empty() => {
+            // An excerpt that stops short of the content it was cut from (read only when it may be).
+            // The content is read as written (an excerpt keeps the code prose leaves out), only as far as
+            // the description goes.
+            let cut = !prose::ends_whole(&prose)
+                && prose::looks_cut(
+                    &prose,
+                    raw.content.as_ref().map(|c| text_prefix(c, prose.chars().count() + CUT_CONTEXT_CHARS)).as_deref(),
+                );
+            EntryText { written, prose: Some(prose), cut }
+        }
+        other => match raw.content.as_ref().map(text_of) {
+            Some((written, prose)) if !prose.trim().is_empty() => EntryText { written, prose: Some(prose), cut: false },
+            _ => EntryText { written: other.map(|(written, _)| written).unwrap_or_default(), prose: None, cut: false },
+        },
+    }
+}
+
+/// The card's summary of `prose`: without a first line that repeats the title, at most
+/// [`SUMMARY_MAX_CHARS`], ending in "…" when cut here or when the source itself was `cut`.
+fn card_summary(prose: &str, title: &str, cut: bool) -> String {
+    let mut summary = truncate(&join_lines(without_title(prose, title)), SUMMARY_MAX_CHARS);
+    // The source itself stops short: say so as moa's own cuts do.
+    if cut && !summary.ends_with('…') {
+        // Room for the ellipsis; a summary that had to be cut for it already ends with one.
+        summary = truncate(&summary, SUMMARY_MAX_CHARS - 1);
+        if !summary.ends_with('…') {
+            summary.push('…');
+        }
+    }
+    summary
+}
+
+/// A date of the entry, clamped to the fetch time; `None` with a warning when it cannot be read.
+fn entry_date(s: Option<&str>, options: &ParseOptions, warnings: &mut Vec<String>) -> Option<Timestamp> {
+    let s = s?;
+    let Some(t) = parse_date(s, options.timezone_offset) else {
+        warnings.push(format!("unreadable date {:?}", truncate(s, 60)));
+        return None;
+    };
+    match options.now {
+        Some(now) if t > now + FUTURE_TOLERANCE_SECONDS => {
+            warnings.push(format!("date {s:?} is in the future; clamped to the fetch time"));
+            Some(Timestamp(now))
+        }
+        _ => Some(Timestamp(t)),
+    }
+}
+
+/// The GUID when it is unique in the document (hashed when too long), else the link, else a hash of the
+/// title and the publication date as written.
+fn entry_id(raw: &RawEntry, guid_unique: bool, title: &str, link: Option<&str>) -> String {
+    match raw.id.as_deref().map(str::trim) {
+        Some(g) if guid_unique && g.len() > ID_MAX_BYTES => format!("hash:{:016x}", fnv1a(g.as_bytes())),
+        Some(g) if guid_unique => g.to_string(),
+        _ => match link {
+            Some(l) => l.to_string(),
+            None => format!(
+                "hash:{:016x}",
+                fnv1a(format!("{title}\u{0}{}", raw.published.as_deref().unwrap_or("")).as_bytes())
+            ),
+        },
+    }
+}
+
+/// The categories as one-line plain text, bounded, each once (ignoring case), at most [`CATEGORIES_MAX`].
+fn entry_categories(raw: &[String], warnings: &mut Vec<String>) -> Vec<String> {
+    let mut categories: Vec<String> = Vec::with_capacity(raw.len().min(CATEGORIES_MAX));
+    for c in raw {
+        if categories.len() == CATEGORIES_MAX {
+            warnings.push(format!("kept the first {CATEGORIES_MAX} of {} categories", raw.len()));
+            break;
+        }
+        // Most categories are plain words: only markup or references need the HTML reader.
+        let c = if c.contains(['<', '&']) { one_line(&html_to_text(c)) } else { one_line(c) };
+        let c = bounded(c, CATEGORY_MAX_CHARS);
+        if !c.is_empty() && !categories.iter().any(|kept| same_ignoring_case(kept, &c)) {
+            categories.push(c);
+        }
+    }
+    categories
 }
 
 /// NUL, which JSON (`\u0000`) and character references can spell, out of every text of an entry:

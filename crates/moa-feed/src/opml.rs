@@ -5,17 +5,24 @@ use quick_xml::events::Event;
 
 use crate::html::decode_entities;
 
+/// A subscription of an OPML list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outline {
+    /// Its `title` (else `text`, else the feed's address).
     pub title: String,
+    /// The feed's address (`xmlUrl`).
     pub xml_url: String,
+    /// The blog's homepage (`htmlUrl`), if given.
     pub html_url: Option<String>,
 }
 
+/// An OPML document that is not well-formed XML.
 #[derive(Debug, thiserror::Error)]
 #[error("malformed OPML at byte {position}: {message}")]
 pub struct OpmlError {
+    /// The byte where reading failed.
     pub position: u64,
+    /// What the XML reader said.
     pub message: String,
 }
 

@@ -1,5 +1,5 @@
 //! What a web page says about itself: the feeds it advertises, and its OpenGraph/Twitter card picture,
-//! title and description. The date an article page states is [`crate::page_date`]'s.
+//! title and description. The date an article page states is [`crate::page_published`]'s.
 
 use crate::html::{attr, decode_entities, inner_html, skip_element, start_tags, start_tags_at};
 use crate::image::is_decorative_image_url;

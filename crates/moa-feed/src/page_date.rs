@@ -17,7 +17,7 @@ const VISIBLE_DATE_WINDOW_CHARS: usize = 160;
 
 /// The publication time the page states, in Unix seconds; a date without a zone is read at
 /// `default_offset` seconds from UTC.
-pub fn published(html: &str, default_offset: i32) -> Option<i64> {
+pub fn page_published(html: &str, default_offset: i32) -> Option<i64> {
     let read = |s: &str| parse_date(s, default_offset);
     let (mut published_meta, mut itemprop_meta, mut updated_meta) = (None, None, None);
     for attrs in start_tags(html, "meta") {
@@ -167,7 +167,7 @@ mod tests {
     use crate::{KST_OFFSET_SECONDS, format_rfc3339};
 
     fn at(html: &str) -> Option<String> {
-        published(html, KST_OFFSET_SECONDS).map(format_rfc3339)
+        page_published(html, KST_OFFSET_SECONDS).map(format_rfc3339)
     }
 
     #[test]

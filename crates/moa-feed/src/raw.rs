@@ -11,71 +11,71 @@ pub(crate) enum TextKind {
 
 #[derive(Debug, Clone)]
 pub(crate) struct RawText {
-    pub value: String,
-    pub kind: TextKind,
+    pub(crate) value: String,
+    pub(crate) kind: TextKind,
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct RawLink {
-    pub href: String,
-    pub rel: Option<String>,
-    pub mime: Option<String>,
+    pub(crate) href: String,
+    pub(crate) rel: Option<String>,
+    pub(crate) mime: Option<String>,
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct RawMedia {
-    pub url: String,
-    pub mime: Option<String>,
-    pub medium: Option<String>,
+    pub(crate) url: String,
+    pub(crate) mime: Option<String>,
+    pub(crate) medium: Option<String>,
     /// `media:thumbnail`, `itunes:image` or JSON Feed `image`: an image by definition.
-    pub is_thumbnail: bool,
+    pub(crate) is_thumbnail: bool,
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct RawEntry {
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     /// RSS `<guid isPermaLink>`: whether the GUID may serve as the link.
-    pub guid_is_permalink: bool,
-    pub title: Option<RawText>,
-    pub links: Vec<RawLink>,
+    pub(crate) guid_is_permalink: bool,
+    pub(crate) title: Option<RawText>,
+    pub(crate) links: Vec<RawLink>,
     /// The address a redirecting feed service (FeedBurner) stands in front of: preferred when present.
-    pub orig_link: Option<String>,
+    pub(crate) orig_link: Option<String>,
     /// `xml:base` in effect for the entry.
-    pub base: Option<String>,
-    pub published: Option<String>,
-    pub updated: Option<String>,
-    pub authors: Vec<String>,
+    pub(crate) base: Option<String>,
+    pub(crate) published: Option<String>,
+    pub(crate) updated: Option<String>,
+    pub(crate) authors: Vec<String>,
     /// `dc:contributor`, Atom `<contributor>`: named when no author is.
-    pub contributors: Vec<String>,
-    pub summary: Option<RawText>,
-    pub content: Option<RawText>,
-    pub categories: Vec<String>,
+    pub(crate) contributors: Vec<String>,
+    pub(crate) summary: Option<RawText>,
+    pub(crate) content: Option<RawText>,
+    pub(crate) categories: Vec<String>,
     /// (term, label) of categories whose label differs from their term.
-    pub category_labels: Vec<(String, String)>,
-    pub media: Vec<RawMedia>,
+    pub(crate) category_labels: Vec<(String, String)>,
+    pub(crate) media: Vec<RawMedia>,
     /// Ranks of the elements that gave the title, summary and publication date (the XML reader's).
-    pub ranks: [u8; 3],
+    pub(crate) ranks: [u8; 3],
 }
 
 #[derive(Debug)]
 pub(crate) struct RawFeed {
-    pub format: Format,
-    pub title: Option<RawText>,
-    pub links: Vec<RawLink>,
-    pub base: Option<String>,
-    pub description: Option<RawText>,
-    pub language: Option<String>,
+    pub(crate) format: Format,
+    pub(crate) title: Option<RawText>,
+    pub(crate) links: Vec<RawLink>,
+    pub(crate) base: Option<String>,
+    pub(crate) description: Option<RawText>,
+    pub(crate) language: Option<String>,
     /// `xml:lang` of the root or the channel.
-    pub xml_lang: Option<String>,
+    pub(crate) xml_lang: Option<String>,
     /// Ranks of the elements that gave the title and description (the XML reader's).
-    pub ranks: [u8; 2],
+    pub(crate) ranks: [u8; 2],
     /// RSS `<ttl>`: minutes the publisher asks readers to wait between fetches.
-    pub ttl: Option<String>,
-    pub entries: Vec<RawEntry>,
+    pub(crate) ttl: Option<String>,
+    pub(crate) entries: Vec<RawEntry>,
 }
 
 impl RawFeed {
-    pub fn new(format: Format) -> Self {
+    pub(crate) fn new(format: Format) -> Self {
         Self {
             format,
             title: None,

@@ -22,6 +22,7 @@ pub struct Selectors {
     /// The date's element: its `datetime` or `content` attribute, else its text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    /// The summary's element (its text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// The picture's element: `src`, `data-src`, `content`, or the first URL of `srcset`.
@@ -29,12 +30,25 @@ pub struct Selectors {
     pub image: Option<String>,
 }
 
+/// A selector that cannot be used, named by its field (`item`, `title`…).
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum SelectorError {
+    /// A required selector is empty.
     #[error("the {field} selector is empty")]
-    Empty { field: &'static str },
+    Empty {
+        /// The selector's field.
+        field: &'static str,
+    },
+    /// A selector does not parse as CSS.
     #[error("the {field} selector {selector:?} is not valid CSS: {message}")]
-    Invalid { field: &'static str, selector: String, message: String },
+    Invalid {
+        /// The selector's field.
+        field: &'static str,
+        /// The selector as given (trimmed).
+        selector: String,
+        /// What the CSS parser said.
+        message: String,
+    },
 }
 
 /// The selectors, compiled once per page.

@@ -15,19 +15,23 @@ use crate::Entry;
 /// What the normalizer saw of an entry before it filled gaps (a title made from the text).
 pub(crate) struct Facts {
     /// The feed gave no title (the entry's title was made from its text).
-    pub untitled: bool,
+    pub(crate) untitled: bool,
     /// Characters of prose in the summary's source.
-    pub text_chars: usize,
+    pub(crate) text_chars: usize,
     /// The text is a generator's placeholder or leaked front matter.
-    pub not_a_post_text: bool,
+    pub(crate) not_a_post_text: bool,
 }
 
 /// An entry left out because it is a page of the site, not a post.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SitePage {
+    /// The id the entry would have had as a post.
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// Its canonical link, if any.
     pub link: Option<String>,
+    /// Why it reads as a page of the site (for the warning and the operator).
     pub reason: &'static str,
 }
 

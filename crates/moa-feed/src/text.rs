@@ -183,13 +183,13 @@ pub fn one_line(text: &str) -> String {
 }
 
 /// The embedding, override and isolate controls of Unicode's bidirectional algorithm.
-pub fn is_bidi_control(c: char) -> bool {
+fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// [`one_line`] for text whose only whitespace is single spaces and newlines between trimmed lines, as
 /// the HTML→text sink and [`strip_boilerplate`] write it: newlines become spaces without a full scan.
-pub fn join_lines(text: &str) -> String {
+pub(crate) fn join_lines(text: &str) -> String {
     static DOUBLE_SPACE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("  "));
     if DOUBLE_SPACE.find(text.as_bytes()).is_some() {
         // A removed marker left a double space inside a line.

@@ -17,17 +17,16 @@ use url::Url;
 
 mod elements;
 mod namespaces;
+mod source_text;
 
 use elements::{Mode, Spec, Target, decode_base64, entry_element, feed_element, looks_like_markup, offer, xml_lang};
 use namespaces::{Namespaces, Ns};
+use source_text::{append_source, find_text_end, resolve_entity_into};
 
-use crate::html::{decode_entities, resolve_reference};
+use crate::html::decode_entities;
 use crate::page::alternate_feed_links;
 use crate::raw::{RawEntry, RawFeed, RawLink, RawText, TextKind};
 use crate::{FeedError, Format, ParseOptions};
-
-/// Distinct entity names warned about, one by one, in a document.
-const MAX_WARNED_ENTITIES: usize = 32;
 
 /// Deeper nesting than this is not a feed anyone writes; stop there rather than grow the stack.
 const MAX_DEPTH: usize = 256;
@@ -67,15 +66,7 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
     if starts(b"<!doctype html") || starts(b"<html") {
         return Err(not_a_feed_html(text, options, "an HTML page"));
     }
-    let mut reader = Reader::from_str(text);
-    {
-        let config = reader.config_mut();
-        config.allow_dangling_amp = true;
-        config.allow_unmatched_ends = true;
-        config.check_end_names = false;
-        config.expand_empty_elements = false;
-        config.trim_text(false);
-    }
+    let mut reader = event_reader(text);
     let mut namespaces = Namespaces::default();
     // Bytes moved past outside the reader; its own positions do not count them.
     let mut skipped: u64 = 0;
@@ -89,24 +80,7 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
     };
     loop {
         let event = match reader.read_event() {
-            Ok(event) => {
-                let ns = match &event {
-                    Event::Start(e) | Event::Empty(e) => {
-                        namespaces.declare(e, st.stack.len() + 1);
-                        let is_root = st.feed.is_none();
-                        let ns = namespaces.resolve(e.name().as_ref(), is_root);
-                        if is_root && ns == Ns::Rss && matches!(e.local_name().as_ref(), "feed" | "entry") {
-                            st.warnings.push("Atom document outside the Atom namespace; read as Atom".into());
-                            namespaces.make_root_atom(e.name().as_ref());
-                            Ns::Atom
-                        } else {
-                            ns
-                        }
-                    }
-                    _ => Ns::Rss,
-                };
-                (ns, event)
-            }
+            Ok(event) => (st.namespace_of(&event, &mut namespaces), event),
             Err(e) => {
                 let position = reader.error_position() + skipped;
                 if st.feed.is_none() {
@@ -125,19 +99,7 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
                     break;
                 }
                 st.start(ns, &e, text, options)?;
-                // A captured text element is read straight from the source: quick-xml reports every
-                // character reference as its own event, and escaped HTML (`&lt;p&gt;…`) is made of them.
-                if st.capture.as_ref().is_some_and(|c| !c.markup && c.depth == st.stack.len()) {
-                    let from = text.len() - reader.get_ref().len();
-                    if let Some(end) = find_text_end(text, from, e.name().as_ref().as_bytes()) {
-                        if let Some(cap) = &mut st.capture {
-                            cap.buf.reserve(end - from);
-                        }
-                        st.append_source(&text[from..end]);
-                        skipped += (end - from) as u64;
-                        *reader.get_mut() = &text.as_bytes()[end..];
-                    }
-                }
+                skipped += st.read_captured_source(&mut reader, text, &e);
             }
             (ns, Event::Empty(e)) => {
                 st.start(ns, &e, text, options)?;
@@ -168,91 +130,19 @@ pub(crate) fn parse(text: &str, options: &ParseOptions, warnings: &mut Vec<Strin
     st.feed.ok_or_else(|| FeedError::NotAFeed { reason: "no root element".into(), alternate: None })
 }
 
-/// Where the text of the element whose start tag ends at `from` ends: the start of its end tag `</qname>`.
-/// CDATA sections and comments are passed over whole. `None` when the end tag is missing or another end
-/// tag comes first (unescaped markup, an unclosed element): the event reader handles those.
-fn find_text_end(text: &str, from: usize, qname: &[u8]) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut i = from;
-    loop {
-        i += memchr::memchr(b'<', &bytes[i..])?;
-        let rest = &bytes[i..];
-        if rest.starts_with(b"<![CDATA[") {
-            i += 9 + CDATA_END.find(&rest[9..])? + 3;
-        } else if rest.starts_with(b"<!--") {
-            i += 4 + COMMENT_END.find(&rest[4..])? + 3;
-        } else if rest.starts_with(b"</") {
-            let after = &rest[2..];
-            let closes = after.starts_with(qname)
-                && after[qname.len()..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'>');
-            return closes.then_some(i);
-        } else if rest.len() > 1 && (rest[1].is_ascii_alphabetic() || rest[1] == b'!' || rest[1] == b'?') {
-            return None;
-        } else {
-            i += 1;
-        }
-    }
+/// A reader as lenient as feeds need: a bare `&`, end tags that do not match, text as written.
+fn event_reader(text: &str) -> Reader<&[u8]> {
+    let mut reader = Reader::from_str(text);
+    let config = reader.config_mut();
+    config.allow_dangling_amp = true;
+    config.allow_unmatched_ends = true;
+    config.check_end_names = false;
+    config.expand_empty_elements = false;
+    config.trim_text(false);
+    reader
 }
 
-static CDATA_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("]]>"));
-static COMMENT_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("-->"));
 static XML_BASE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("xml:base"));
-
-fn predefined_entity(name: &str) -> &'static str {
-    match name {
-        "lt" => "<",
-        "gt" => ">",
-        "amp" => "&",
-        "quot" => "\"",
-        _ => "'",
-    }
-}
-
-/// Writes what `&name;` stands for. Predefined and numeric references are XML; an HTML named entity,
-/// which feeds use without declaring, is decoded with a warning; anything else is kept as written, with a
-/// warning. Each name is warned about once per document.
-fn resolve_entity_into(name: &str, out: &mut String, warnings: &mut Vec<String>, warned: &mut Vec<Box<str>>) {
-    if let "lt" | "gt" | "amp" | "quot" | "apos" = name {
-        out.push_str(predefined_entity(name));
-        return;
-    }
-    let resolved = resolve_reference(name);
-    // Numeric references are XML: only an unresolvable one is worth a warning.
-    let worth_warning = resolved.is_none() || !name.starts_with('#');
-    // A document uses a few entity names, so a short list beats hashing each occurrence; past the cap
-    // (hostile input with endless names) one warning stands for the rest.
-    if worth_warning && warned.len() <= MAX_WARNED_ENTITIES && !warned.iter().any(|w| **w == *name) {
-        if warned.len() == MAX_WARNED_ENTITIES {
-            warnings.push(format!("more than {MAX_WARNED_ENTITIES} undefined entity names; the rest not listed"));
-        } else {
-            warnings.push(match resolved {
-                Some(_) => format!("HTML entity &{name}; is not defined in XML; decoded as HTML"),
-                None => format!("unknown entity &{name}; kept as written"),
-            });
-        }
-        warned.push(name.into());
-    }
-    match resolved {
-        Some(r) => r.push_to(out),
-        None => {
-            out.push('&');
-            out.push_str(name);
-            out.push(';');
-        }
-    }
-}
-
-/// The name of a well-formed reference `&name;` at the start of `s`.
-fn reference_name(s: &str) -> Option<&str> {
-    for (len, &b) in s.as_bytes().iter().skip(1).take(32).enumerate() {
-        match b {
-            b';' if len > 0 => return Some(&s[1..=len]),
-            b if b.is_ascii_alphanumeric() || b == b'#' => {}
-            _ => return None,
-        }
-    }
-    None
-}
 
 fn not_a_feed_html(text: &str, options: &ParseOptions, what: &str) -> FeedError {
     let alternate = alternate_feed_links(text).into_iter().next().map(|href| match &options.url {
@@ -296,14 +186,112 @@ fn attr_value(e: &BytesStart, name: &str) -> Option<String> {
     attributes(e).find(|a| a.key.as_ref() == name).map(|a| decode_entities(&a.value))
 }
 
+impl Capture {
+    /// Writes a start tag met inside the captured element back into its text (Atom xhtml content, or
+    /// unescaped HTML in a description). Text cannot hold elements: one that does is HTML written without
+    /// escaping.
+    fn push_start_tag(&mut self, local: &str, e: &BytesStart) {
+        self.kind = TextKind::Html;
+        self.buf.push('<');
+        self.buf.push_str(local);
+        for a in attributes(e) {
+            let key: &str = a.key.as_ref();
+            self.buf.push(' ');
+            self.buf.push_str(key);
+            self.buf.push_str("=\"");
+            let value = decode_entities(&a.value);
+            if memchr::memchr2(b'&', b'"', value.as_bytes()).is_none() {
+                self.buf.push_str(&value);
+            } else {
+                self.buf.push_str(&value.replace('&', "&amp;").replace('"', "&quot;"));
+            }
+            self.buf.push('"');
+        }
+        self.buf.push('>');
+    }
+}
+
+/// The feed's format from its root element, or why the document is not a feed.
+fn root_format(ns: Ns, local: &str, e: &BytesStart, text: &str, options: &ParseOptions) -> Result<Format, FeedError> {
+    Ok(match (ns, local) {
+        (Ns::Rss | Ns::Other, "rss") => match attr_value(e, "version").as_deref().map(str::trim) {
+            Some("0.91" | "0.92" | "0.93" | "0.94" | "0.9") => Format::Rss09x,
+            _ => Format::Rss20,
+        },
+        (Ns::Rdf, "RDF") if attributes(e).any(|a| a.value.contains("my.netscape.com/rdf/simple/0.9")) => Format::Rss09x,
+        (Ns::Rdf, "RDF") => Format::Rss10,
+        (Ns::Atom, "feed") => {
+            if attr_value(e, "version").as_deref() == Some("0.3")
+                || attributes(e).any(|a| a.value.contains("purl.org/atom/ns#"))
+            {
+                Format::Atom03
+            } else {
+                Format::Atom10
+            }
+        }
+        // An Atom entry document: one entry on its own.
+        (Ns::Atom, "entry") => Format::Atom10,
+        (_, "html") => return Err(not_a_feed_html(text, options, "an HTML page")),
+        (_, other) => {
+            return Err(FeedError::NotAFeed {
+                reason: format!("the root element is <{other}>, not <rss>, <rdf:RDF> or <feed>"),
+                alternate: None,
+            });
+        }
+    })
+}
+
+/// RSS and its modules are matched in any case (`<PubDate>`, `<itunes:Summary>`, `<Channel>`), as readers
+/// do: the name is lowercased for matching, and on the stack, where children read it.
+fn case_folded(ns: Ns, name: Cow<'_, str>) -> Cow<'_, str> {
+    if matches!(ns, Ns::Rss | Ns::Itunes | Ns::Dc | Ns::Media | Ns::Content | Ns::Feedburner)
+        && name.bytes().any(|b| b.is_ascii_uppercase())
+    {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        name
+    }
+}
+
 impl<'i> State<'i, '_> {
-    fn start(&mut self, ns: Ns, e: &BytesStart, text: &'i str, options: &ParseOptions) -> Result<(), FeedError> {
-        let name = borrowed_local_name(e, text);
-        let local: &str = &name;
+    /// The namespace of an element that starts, taking an Atom root written without its namespace as Atom.
+    fn namespace_of(&mut self, event: &Event, namespaces: &mut Namespaces) -> Ns {
+        let (Event::Start(e) | Event::Empty(e)) = event else { return Ns::Rss };
+        namespaces.declare(e, self.stack.len() + 1);
+        let is_root = self.feed.is_none();
+        let ns = namespaces.resolve(e.name().as_ref(), is_root);
+        if is_root && ns == Ns::Rss && matches!(e.local_name().as_ref(), "feed" | "entry") {
+            self.warnings.push("Atom document outside the Atom namespace; read as Atom".into());
+            namespaces.make_root_atom(e.name().as_ref());
+            Ns::Atom
+        } else {
+            ns
+        }
+    }
+
+    /// Reads the text of a captured element that just started straight from the source, moving the reader
+    /// past it: quick-xml reports every character reference as its own event, and escaped HTML
+    /// (`&lt;p&gt;…`) is made of them. Gives the bytes moved past.
+    fn read_captured_source(&mut self, reader: &mut Reader<&'i [u8]>, text: &'i str, e: &BytesStart) -> u64 {
+        if !self.capture.as_ref().is_some_and(|c| !c.markup && c.depth == self.stack.len()) {
+            return 0;
+        }
+        let from = text.len() - reader.get_ref().len();
+        let Some(end) = find_text_end(text, from, e.name().as_ref().as_bytes()) else { return 0 };
+        if let Some(cap) = &mut self.capture {
+            cap.buf.reserve(end - from);
+            append_source(&mut cap.buf, &text[from..end], self.warnings, &mut self.warned_entities);
+        }
+        *reader.get_mut() = &text.as_bytes()[end..];
+        (end - from) as u64
+    }
+
+    /// The base of an element: its `xml:base` resolved against its parent's, else its parent's.
+    fn element_base(&self, e: &BytesStart) -> Option<Rc<str>> {
         let parent_base = self.stack.last().and_then(|f| f.base.clone());
         // Most elements have no attributes, and almost none set a base: look for one only where it can be.
         let declares_base = XML_BASE.find(e.attributes_raw().as_bytes()).is_some();
-        let base = match declares_base.then(|| attr_value(e, "xml:base")).flatten() {
+        match declares_base.then(|| attr_value(e, "xml:base")).flatten() {
             Some(b) => {
                 let joined = match parent_base.as_deref().and_then(|p| Url::parse(p).ok()) {
                     Some(p) => p.join(&b).map(|u| u.to_string()).unwrap_or(b),
@@ -312,83 +300,25 @@ impl<'i> State<'i, '_> {
                 Some(Rc::from(joined))
             }
             None => parent_base,
-        };
+        }
+    }
 
+    /// An element starts: markup inside a captured element, the root, an entry, or an element whose text
+    /// is captured (the others are only put on the stack).
+    fn start(&mut self, ns: Ns, e: &BytesStart, text: &'i str, options: &ParseOptions) -> Result<(), FeedError> {
+        let name = borrowed_local_name(e, text);
+        let base = self.element_base(e);
         if let Some(cap) = &mut self.capture {
-            // Markup inside a captured element (Atom xhtml content, or unescaped HTML in a description).
-            // Text cannot hold elements: one that does is HTML written without escaping.
-            cap.kind = TextKind::Html;
-            cap.buf.push('<');
-            cap.buf.push_str(local);
-            for a in attributes(e) {
-                let key: &str = a.key.as_ref();
-                cap.buf.push(' ');
-                cap.buf.push_str(key);
-                cap.buf.push_str("=\"");
-                let value = decode_entities(&a.value);
-                if memchr::memchr2(b'&', b'"', value.as_bytes()).is_none() {
-                    cap.buf.push_str(&value);
-                } else {
-                    cap.buf.push_str(&value.replace('&', "&amp;").replace('"', "&quot;"));
-                }
-                cap.buf.push('"');
-            }
-            cap.buf.push('>');
-            self.stack.push(Frame { ns, local: name.clone(), base });
+            cap.push_start_tag(&name, e);
+            self.stack.push(Frame { ns, local: name, base });
             return Ok(());
         }
-
-        // RSS and its modules are matched in any case (`<PubDate>`, `<itunes:Summary>`, `<Channel>`), as
-        // readers do: the name is lowercased for matching here and on the stack, where children read it.
-        let name = if matches!(ns, Ns::Rss | Ns::Itunes | Ns::Dc | Ns::Media | Ns::Content | Ns::Feedburner)
-            && local.bytes().any(|b| b.is_ascii_uppercase())
-        {
-            Cow::Owned(local.to_ascii_lowercase())
-        } else {
-            name
-        };
+        let name = case_folded(ns, name);
+        if self.feed.is_none() {
+            return self.start_root(ns, name, e, base, text, options);
+        }
         let local: &str = &name;
         let depth = self.stack.len();
-        if self.feed.is_none() {
-            let format = match (ns, local) {
-                (Ns::Rss | Ns::Other, "rss") => match attr_value(e, "version").as_deref().map(str::trim) {
-                    Some("0.91" | "0.92" | "0.93" | "0.94" | "0.9") => Format::Rss09x,
-                    _ => Format::Rss20,
-                },
-                (Ns::Rdf, "RDF") if attributes(e).any(|a| a.value.contains("my.netscape.com/rdf/simple/0.9")) => {
-                    Format::Rss09x
-                }
-                (Ns::Rdf, "RDF") => Format::Rss10,
-                (Ns::Atom, "feed") => {
-                    if attr_value(e, "version").as_deref() == Some("0.3")
-                        || attributes(e).any(|a| a.value.contains("purl.org/atom/ns#"))
-                    {
-                        Format::Atom03
-                    } else {
-                        Format::Atom10
-                    }
-                }
-                // An Atom entry document: one entry on its own.
-                (Ns::Atom, "entry") => Format::Atom10,
-                (_, "html") => return Err(not_a_feed_html(text, options, "an HTML page")),
-                (_, other) => {
-                    return Err(FeedError::NotAFeed {
-                        reason: format!("the root element is <{other}>, not <rss>, <rdf:RDF> or <feed>"),
-                        alternate: None,
-                    });
-                }
-            };
-            let mut feed = RawFeed::new(format);
-            feed.base = base.as_deref().map(String::from);
-            feed.xml_lang = xml_lang(e);
-            if local == "entry" {
-                let entry = RawEntry { base: feed.base.clone(), ..RawEntry::default() };
-                self.entry = Some((entry, depth + 1));
-            }
-            self.feed = Some(feed);
-            self.stack.push(Frame { ns, local: name.clone(), base });
-            return Ok(());
-        }
         let Some(feed) = self.feed.as_mut() else {
             return Ok(());
         };
@@ -405,7 +335,7 @@ impl<'i> State<'i, '_> {
         if self.entry.is_none() && ((ns == Ns::Rss && local == "item") || (ns == Ns::Atom && local == "entry")) {
             let entry = RawEntry { base: base.as_deref().map(String::from), ..RawEntry::default() };
             self.entry = Some((entry, depth + 1));
-            self.stack.push(Frame { ns, local: name.clone(), base });
+            self.stack.push(Frame { ns, local: name, base });
             return Ok(());
         }
 
@@ -430,7 +360,29 @@ impl<'i> State<'i, '_> {
             self.capture =
                 Some(Capture { target, depth: depth + 1, buf: String::new(), kind, markup, base64, declared_plain });
         }
-        self.stack.push(Frame { ns, local: name.clone(), base });
+        self.stack.push(Frame { ns, local: name, base });
+        Ok(())
+    }
+
+    /// The root element: the feed's format, and the entry when the document is an Atom entry alone.
+    fn start_root(
+        &mut self,
+        ns: Ns,
+        name: Cow<'i, str>,
+        e: &BytesStart,
+        base: Option<Rc<str>>,
+        text: &str,
+        options: &ParseOptions,
+    ) -> Result<(), FeedError> {
+        let mut feed = RawFeed::new(root_format(ns, &name, e, text, options)?);
+        feed.base = base.as_deref().map(String::from);
+        feed.xml_lang = xml_lang(e);
+        if name == "entry" {
+            let entry = RawEntry { base: feed.base.clone(), ..RawEntry::default() };
+            self.entry = Some((entry, self.stack.len() + 1));
+        }
+        self.feed = Some(feed);
+        self.stack.push(Frame { ns, local: name, base });
         Ok(())
     }
 
@@ -485,37 +437,6 @@ impl<'i> State<'i, '_> {
                 cap.buf.push_str(s);
             }
         }
-    }
-
-    /// Appends the source text of a captured element (not markup-mode): CDATA as written, comments
-    /// dropped, references resolved as [`resolve_entity_into`] does, a bare `&` and any markup kept.
-    fn append_source(&mut self, src: &str) {
-        let Some(cap) = self.capture.as_mut() else {
-            return;
-        };
-        let out = &mut cap.buf;
-        let mut rest = src;
-        while let Some(p) = memchr::memchr2(b'&', b'<', rest.as_bytes()) {
-            out.push_str(&rest[..p]);
-            rest = &rest[p..];
-            if let Some(body) = rest.strip_prefix("<![CDATA[") {
-                let end = CDATA_END.find(body.as_bytes()).unwrap_or(body.len());
-                out.push_str(&body[..end]);
-                rest = body.get(end + 3..).unwrap_or("");
-            } else if let Some(body) = rest.strip_prefix("<!--") {
-                rest = COMMENT_END.find(body.as_bytes()).map_or("", |end| &body[end + 3..]);
-            } else if rest.starts_with('<') {
-                out.push('<');
-                rest = &rest[1..];
-            } else if let Some(name) = reference_name(rest) {
-                resolve_entity_into(name, out, self.warnings, &mut self.warned_entities);
-                rest = &rest[name.len() + 2..];
-            } else {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-        out.push_str(rest);
     }
 
     fn resolve_entity(&mut self, name: &str) -> String {

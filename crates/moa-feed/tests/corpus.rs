@@ -174,7 +174,7 @@ fn article_pages_give_the_date_they_state() {
         let cols: Vec<&str> = row.split('\t').collect();
         let (file, label, notes) = (cols[file_col], cols[published_col], cols[notes_col]);
         let html = String::from_utf8_lossy(&std::fs::read(dir.join(file)).expect("page")).into_owned();
-        let read = moa_feed::page_date::published(&html, moa_feed::KST_OFFSET_SECONDS);
+        let read = moa_feed::page_published(&html, moa_feed::KST_OFFSET_SECONDS);
         let machine_readable = !notes.starts_with("published from: visible");
         match (label, read) {
             ("", None) => {}

@@ -113,13 +113,13 @@ fn a_source_cut_short_ends_with_an_ellipsis() {
     assert_eq!(summary(long).as_deref(), Some(format!("{long}…").as_str()));
     // An excerpt of exactly a summary's length that was cut: one ellipsis, within the length.
     let words = "가나다라 ".repeat(40);
-    let excerpt: String = words.chars().take(moa_feed::text::SUMMARY_MAX_CHARS).collect();
+    let excerpt: String = words.chars().take(moa_feed::SUMMARY_MAX_CHARS).collect();
     let excerpt = format!("{}마", excerpt.trim_end());
-    let excerpt: String = excerpt.chars().skip(excerpt.chars().count() - moa_feed::text::SUMMARY_MAX_CHARS).collect();
-    assert_eq!(excerpt.chars().count(), moa_feed::text::SUMMARY_MAX_CHARS);
+    let excerpt: String = excerpt.chars().skip(excerpt.chars().count() - moa_feed::SUMMARY_MAX_CHARS).collect();
+    assert_eq!(excerpt.chars().count(), moa_feed::SUMMARY_MAX_CHARS);
     let cut = entry(&excerpt, Some(&format!("<p>{excerpt}바사 아자차.</p>"))).summary.unwrap_or_default();
     assert!(cut.ends_with('…') && !cut.ends_with("……"), "{cut:?}");
-    assert!(cut.chars().count() <= moa_feed::text::SUMMARY_MAX_CHARS, "{cut:?}");
+    assert!(cut.chars().count() <= moa_feed::SUMMARY_MAX_CHARS, "{cut:?}");
 }
 
 #[test]

@@ -16,49 +16,72 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Term, doc};
 
+use crate::query::parse_query;
 use crate::tokenizer::{KoreanTokenizer, Mode};
 
+/// Why the index could not be opened, written or searched.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
+    /// tantivy failed (I/O, a corrupt or foreign index, a bad schema).
     #[error("search index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
+    /// The index directory could not be created.
     #[error("cannot open the search index directory {path}: {source}")]
-    Directory { path: String, source: std::io::Error },
+    Directory {
+        /// The directory.
+        path: String,
+        /// What the file system said.
+        source: std::io::Error,
+    },
+    /// Another process writes the index (its directory is named).
     #[error("the search index {0} is held by another moa process (moa serve keeps it current)")]
     Locked(String),
+    /// A write was asked of an index opened to read.
     #[error("the search index was opened read-only")]
     ReadOnly,
 }
 
-pub type Result<T, E = SearchError> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = SearchError> = std::result::Result<T, E>;
 
 /// A post as the index sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexedPost {
+    /// The store's post id.
     pub id: i64,
+    /// The source (blog) the post came from, for the company filter.
     pub source_id: String,
+    /// The post's title.
     pub title: String,
     /// Summary and the content's text.
     pub body: String,
     /// The company's names (Korean and English).
     pub company: String,
+    /// The feed's categories, searched as text and filtered on exactly.
     pub tags: Vec<String>,
     /// Topic slugs from the tagger; their names go into `tags` to be searched.
     pub topics: Vec<String>,
+    /// When the post was published (Unix seconds): recency and newest-first order.
     pub sort_at: i64,
 }
 
+/// The order of hits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Sort {
+    /// Best match first, newer posts weighed up.
     #[default]
     Relevance,
+    /// Newest post first.
     Newest,
 }
 
+/// A search: the reader's query text, filters, order and page.
 #[derive(Debug, Clone, Default)]
 pub struct SearchQuery {
+    /// Words, "phrases" and -exclusions, as [`parse_query`] reads them.
     pub text: String,
+    /// Only posts of this source.
     pub source_id: Option<String>,
+    /// Only posts with this tag (case-insensitive).
     pub tag: Option<String>,
     /// A topic slug.
     pub topic: Option<String>,
@@ -66,7 +89,9 @@ pub struct SearchQuery {
     pub since: Option<i64>,
     /// Unix seconds, exclusive.
     pub until: Option<i64>,
+    /// The order of hits.
     pub sort: Sort,
+    /// Hits wanted (1–1000).
     pub limit: usize,
     /// Hits skipped, for the next page.
     pub offset: usize,
@@ -74,8 +99,10 @@ pub struct SearchQuery {
     pub now: i64,
 }
 
+/// One matching post.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
+    /// The store's post id.
     pub id: i64,
     /// BM25 with the boosts and recency; 0 when sorted by date.
     pub score: f32,
@@ -88,7 +115,9 @@ pub struct Hit {
 /// One page of hits and how many posts match in all.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Hits {
+    /// The page of hits asked for.
     pub hits: Vec<Hit>,
+    /// How many posts match in all.
     pub total: usize,
 }
 
@@ -103,6 +132,7 @@ struct Fields {
     sort_at: Field,
 }
 
+/// The search index of posts, on disk or in memory; one process writes it, others may read it.
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
@@ -222,6 +252,7 @@ impl SearchIndex {
         Ok(Self { index, reader, writer, fields, query_analyzer: Mutex::new(analyzer(Mode::Query)) })
     }
 
+    /// Whether this process writes the index (else it reads what the writing one commits).
     pub fn is_writable(&self) -> bool {
         self.writer.is_some()
     }
@@ -286,6 +317,7 @@ impl SearchIndex {
         self.apply(posts, &[], &self.applied()?)
     }
 
+    /// Removes posts, keeping the applied place.
     pub fn delete(&self, ids: &[i64]) -> Result<()> {
         self.apply(&[], ids, &self.applied()?)
     }
@@ -302,10 +334,12 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Posts in the index.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
     }
 
+    /// Whether the index holds no post.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -387,7 +421,7 @@ impl SearchIndex {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut wanted = 0;
-        for part in parse(&q.text) {
+        for part in parse_query(&q.text) {
             let phrase = part.text.contains(char::is_whitespace);
             let clause = if part.exclude || phrase {
                 self.clause(&part.text, phrase)
@@ -438,6 +472,7 @@ impl SearchIndex {
         Some(Box::new(BooleanQuery::new(clauses)))
     }
 
+    /// One page of the posts that match `q`, with highlighted titles and snippets, and the total count.
     pub fn search(&self, q: &SearchQuery) -> Result<Hits> {
         let Some(query) = self.query(q) else { return Ok(Hits::default()) };
         let searcher = self.reader.searcher();
@@ -485,7 +520,7 @@ impl SearchIndex {
 /// The whole text, escaped, with the matches in `<b>`: a snippet's fragment ends at its last word, which
 /// would drop a title's closing bracket or full stop. `highlighted` ranges are relative to the fragment
 /// starting at byte `fragment_start`; a range that does not fit the text is left out.
-pub fn whole_text_html(text: &str, fragment_start: usize, highlighted: &[std::ops::Range<usize>]) -> String {
+fn whole_text_html(text: &str, fragment_start: usize, highlighted: &[std::ops::Range<usize>]) -> String {
     // Bigrams overlap ("시큐", "큐리", "리티"): one mark over each run of touching matches.
     let mut ranges: Vec<(usize, usize)> =
         highlighted.iter().map(|r| (fragment_start + r.start, fragment_start + r.end)).collect();
@@ -520,60 +555,4 @@ pub fn whole_text_html(text: &str, fragment_start: usize, highlighted: &[std::op
 
 fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-/// One part of a query: a word, or a "phrase", possibly -excluded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Part {
-    pub text: String,
-    pub exclude: bool,
-}
-
-/// Words, "quoted phrases" and -exclusions (`-word`, `-"a phrase"`). An unclosed quote runs to the end.
-pub fn parse(query: &str) -> Vec<Part> {
-    let mut parts = Vec::new();
-    let mut chars = query.chars().peekable();
-    while let Some(&c) = chars.peek() {
-        if c.is_whitespace() {
-            chars.next();
-            continue;
-        }
-        let exclude = c == '-';
-        if exclude {
-            chars.next();
-        }
-        let text: String = if chars.peek() == Some(&'"') {
-            chars.next();
-            chars.by_ref().take_while(|c| *c != '"').collect()
-        } else {
-            let mut word = String::new();
-            while let Some(&c) = chars.peek() {
-                if c.is_whitespace() {
-                    break;
-                }
-                word.push(c);
-                chars.next();
-            }
-            word
-        };
-        if !text.trim().is_empty() {
-            parts.push(Part { text: text.trim().to_string(), exclude });
-        }
-    }
-    parts
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn queries_have_words_phrases_and_exclusions() {
-        let p = |t: &str, exclude| Part { text: t.into(), exclude };
-        assert_eq!(
-            parse(r#"쿠버네티스 "장애 대응" -자바 -"old news" "unclosed"#),
-            [p("쿠버네티스", false), p("장애 대응", false), p("자바", true), p("old news", true), p("unclosed", false)]
-        );
-        assert!(parse("  - \"\" ").is_empty());
-    }
 }

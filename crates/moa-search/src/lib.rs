@@ -1,21 +1,28 @@
 //! moa's Korean full-text search: a Hangul-aware tokenizer, a tantivy index of posts and a topic tagger.
 //! No I/O beyond the index's own directory; the application feeds it from the store.
+//!
+//! The index and its query types are at the crate root; the topic tagger and its dictionary are
+//! [`topics`] (`moa_search::topics::tag_post`, `moa_search::topics::TOPICS`).
 
-pub mod index;
-pub mod tokenizer;
+#![warn(unreachable_pub, missing_docs)]
+
+mod index;
+mod query;
+mod tokenizer;
 pub mod topics;
 
 pub use index::{Hit, Hits, IndexedPost, SearchError, SearchIndex, SearchQuery, Sort};
+pub use query::{QueryPart, parse_query};
 
 /// The text of a post as indexed: its summary, then its content's text (up to `max_chars`). A summary cut
 /// from the content repeats its opening, so then the content's text alone.
 pub fn body_text(summary: Option<&str>, content_html: Option<&str>, max_chars: usize) -> String {
-    joined(summary, content_html.map(|html| moa_feed::html::html_to_text_prefix(html, max_chars)))
+    joined(summary, content_html.map(|html| moa_feed::html_to_text_prefix(html, max_chars)))
 }
 
 /// [`body_text`] without code blocks, tables or math: what the post says in sentences.
-pub fn prose_text(summary: Option<&str>, content_html: Option<&str>, max_chars: usize) -> String {
-    joined(summary, content_html.map(|html| moa_feed::html::prose_text_prefix(html, max_chars)))
+pub(crate) fn prose_text(summary: Option<&str>, content_html: Option<&str>, max_chars: usize) -> String {
+    joined(summary, content_html.map(|html| moa_feed::prose_text_prefix(html, max_chars)))
 }
 
 fn joined(summary: Option<&str>, content_text: Option<String>) -> String {

@@ -13,7 +13,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 /// Indexing a document, or reading a query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     Index,
     Query,
 }
@@ -22,14 +22,14 @@ pub enum Mode {
 /// and stems Latin words itself: with a String per token and tantivy's stemmer run on every Hangul token as
 /// well, indexing ran at 7,900 posts/s instead of the target of 20,000 (bench `search`).
 #[derive(Clone)]
-pub struct KoreanTokenizer {
+pub(crate) struct KoreanTokenizer {
     mode: Mode,
     spans: Vec<Span>,
     stemmer: frostem::Stemmer,
 }
 
 impl KoreanTokenizer {
-    pub fn new(mode: Mode) -> Self {
+    pub(crate) fn new(mode: Mode) -> Self {
         Self { mode, spans: Vec::new(), stemmer: frostem::Stemmer::new(frostem::Algorithm::English) }
     }
 }
@@ -43,7 +43,7 @@ struct Span {
     word: bool,
 }
 
-pub struct Tokens<'a> {
+pub(crate) struct Tokens<'a> {
     text: &'a str,
     spans: &'a [Span],
     stemmer: frostem::Stemmer,
@@ -174,17 +174,6 @@ fn spans(text: &str, mode: Mode, out: &mut Vec<Span>) {
     }
 }
 
-/// The terms of `text` as tantivy sees them (for tests and for reading queries).
-pub fn terms(text: &str, mode: Mode) -> Vec<Token> {
-    let mut tokenizer = KoreanTokenizer::new(mode);
-    let mut stream = tokenizer.token_stream(text);
-    let mut out = Vec::new();
-    while stream.advance() {
-        out.push(stream.token().clone());
-    }
-    out
-}
-
 /// Particles and endings that attach to the end of a Korean word, longest first.
 const PARTICLES: &[&str] = &[
     "에서는",
@@ -228,7 +217,7 @@ const PARTICLES: &[&str] = &[
 /// A query word without the particle or ending at its end ("쿠버네티스를" → "쿠버네티스", "Go언어로" → "Go언어"),
 /// when a stem of at least two syllables is left; None when there is nothing to strip. The stem is searched
 /// beside the word as typed: the documents that say "쿠버네티스에서" hold "쿠버네티스" too, but not the reverse.
-pub fn strip_particle(word: &str) -> Option<&str> {
+pub(crate) fn strip_particle(word: &str) -> Option<&str> {
     let run = word.chars().rev().take_while(|c| class(*c) == Class::Syllabic).count();
     PARTICLES.iter().find_map(|p| {
         let stem = word.strip_suffix(p)?;
@@ -240,7 +229,7 @@ pub fn strip_particle(word: &str) -> Option<&str> {
 /// "객체지향" → "객체 지향", "코딩테스트" → "코딩 테스트" and "코딩테 스트", "데이터베이스" → "데이터 베이스". The posts
 /// that write the space hold no bigram across it, so the compound as typed misses them. Every other place
 /// cost more than it found: each split is one more clause per query (compound p99 31 ms at 1,000,000 posts).
-pub fn compound_splits(word: &str) -> Vec<String> {
+pub(crate) fn compound_splits(word: &str) -> Vec<String> {
     let syllables: Vec<char> = word.chars().collect();
     let n = syllables.len();
     if !(4..=8).contains(&n) || !syllables.iter().all(|c| ('\u{AC00}'..='\u{D7A3}').contains(c)) {
@@ -261,6 +250,17 @@ pub fn compound_splits(word: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The terms of `text` as tantivy sees them.
+    fn terms(text: &str, mode: Mode) -> Vec<Token> {
+        let mut tokenizer = KoreanTokenizer::new(mode);
+        let mut stream = tokenizer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().clone());
+        }
+        out
+    }
 
     fn texts(text: &str, mode: Mode) -> Vec<(String, usize)> {
         terms(text, mode).into_iter().map(|t| (t.text, t.position)).collect()

@@ -6,15 +6,20 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
+/// A topic a reader can browse and filter by.
 pub struct Topic {
+    /// Its name in addresses and filters (`/topic/backend`).
     pub slug: &'static str,
+    /// Its Korean name.
     pub ko: &'static str,
+    /// Its English name.
     pub en: &'static str,
     /// Korean terms match inside words (particles attach to them: "쿠버네티스에서"); Latin ones only as
     /// whole words, case-insensitively, with an optional plural "s".
     terms: &'static [&'static str],
 }
 
+/// Every topic, in the order pages list them.
 pub const TOPICS: &[Topic] = &[
     Topic {
         slug: "backend",
@@ -453,7 +458,7 @@ pub const MAX_TOPICS: usize = 3;
 const THRESHOLD: u32 = 3;
 const TITLE_WEIGHT: u32 = 3;
 /// The body read for topics; the opening of a post says what it is about.
-pub const BODY_CHARS: usize = 6000;
+const BODY_CHARS: usize = 6000;
 
 struct Dictionary {
     matcher: AhoCorasick,
@@ -481,6 +486,7 @@ fn dictionary() -> &'static Dictionary {
     })
 }
 
+/// The topic named `slug`, if there is one.
 pub fn topic(slug: &str) -> Option<&'static Topic> {
     TOPICS.iter().find(|t| t.slug == slug)
 }
@@ -516,7 +522,7 @@ pub fn tag_post(title: &str, categories: &[String], summary: Option<&str>, conte
 }
 
 /// The topic slugs of a post, best first: at most three, each with enough evidence.
-pub fn tag(title: &str, categories: &[String], body: &str) -> Vec<String> {
+fn tag(title: &str, categories: &[String], body: &str) -> Vec<String> {
     let mut scores = vec![0u32; TOPICS.len()];
     score(title, TITLE_WEIGHT, &mut scores);
     for c in categories {

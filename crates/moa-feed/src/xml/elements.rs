@@ -115,20 +115,20 @@ pub(super) fn decode_base64(text: &str) -> Option<Vec<u8>> {
 
 /// What to capture of an element: where its text goes and how it is written.
 pub(super) struct Spec {
-    pub target: Target,
-    pub kind: TextKind,
-    pub mode: Mode,
-    pub declared_plain: bool,
+    pub(super) target: Target,
+    pub(super) kind: TextKind,
+    pub(super) mode: Mode,
+    pub(super) declared_plain: bool,
 }
 
 pub(super) type CaptureSpec = Option<Spec>;
 
 /// Ranks of the elements that may give an entry's (or feed's) title, summary and publication date.
 mod rank {
-    pub const MAIN: u8 = 4;
-    pub const DUBLIN_CORE: u8 = 3;
-    pub const MODULE: u8 = 2;
-    pub const LAST_RESORT: u8 = 1;
+    pub(super) const MAIN: u8 = 4;
+    pub(super) const DUBLIN_CORE: u8 = 3;
+    pub(super) const MODULE: u8 = 2;
+    pub(super) const LAST_RESORT: u8 = 1;
 }
 
 fn spec(target: Target, kind: TextKind) -> CaptureSpec {
@@ -139,6 +139,8 @@ fn plain(target: Target) -> CaptureSpec {
     spec(target, TextKind::Plain)
 }
 
+/// What an element inside an entry means: where its text goes, or what its attributes add to the entry.
+// Over 80 lines: one flat table of element names, read best whole (as `feed_element` is for the feed).
 pub(super) fn entry_element(
     entry: &mut RawEntry,
     ns: Ns,
@@ -184,18 +186,7 @@ pub(super) fn entry_element(
         (Ns::Dc, "contributor") => plain(Target::Contributor),
         (Ns::Rss, "category") | (Ns::Dc, "subject") | (Ns::Media, "category") => plain(Target::Category),
         (Ns::Atom, "category") => {
-            // The term is the tag; a label, when given, is how a page shows it.
-            let [term, label] = attr_values(e, ["term", "label"]);
-            let label = label.map(|l| l.trim().to_string()).filter(|l| !l.is_empty());
-            match term.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
-                Some(term) => {
-                    if let Some(label) = label.filter(|l| *l != term) {
-                        entry.category_labels.push((term.clone(), label));
-                    }
-                    entry.categories.push(term);
-                }
-                None => entry.categories.extend(label),
-            }
+            atom_category(entry, e);
             None
         }
         (Ns::Itunes, "category") => {
@@ -259,6 +250,22 @@ pub(super) fn entry_element(
     }
 }
 
+/// An Atom `<category>`: the term is the tag; a label, when given, is how a page shows it.
+fn atom_category(entry: &mut RawEntry, e: &BytesStart) {
+    let [term, label] = attr_values(e, ["term", "label"]);
+    let label = label.map(|l| l.trim().to_string()).filter(|l| !l.is_empty());
+    match term.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
+        Some(term) => {
+            if let Some(label) = label.filter(|l| *l != term) {
+                entry.category_labels.push((term.clone(), label));
+            }
+            entry.categories.push(term);
+        }
+        None => entry.categories.extend(label),
+    }
+}
+
+/// What an element directly inside the channel (or Atom feed) means.
 pub(super) fn feed_element(feed: &mut RawFeed, ns: Ns, local: &str, e: &BytesStart, is_atom: bool) -> CaptureSpec {
     use rank::*;
     match (ns, local) {
