@@ -161,7 +161,7 @@ async fn crawl_twice_then_browse() {
     // The registry as OPML, the sitemap, robots.txt.
     let (status, opml) = get("/sources.opml".into()).await;
     assert_eq!(status, 200);
-    let outlines = moa_feed::opml::parse_opml(&opml).unwrap();
+    let outlines = moa_feed::parse_opml(&opml).unwrap();
     let enabled: Vec<_> = store.sources().await.unwrap().into_iter().filter(|s| s.enabled).collect();
     assert_eq!(outlines.len(), enabled.len());
     assert!(outlines.iter().any(|o| o.xml_url == format!("http://{addr}/feeds/{}", KOREAN_FEEDS[0])));

@@ -131,7 +131,7 @@ fn print_results(results: &moa::search::Results, json: bool) -> anyhow::Result<(
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "total": results.total, "results": hits }))?);
         return Ok(());
     }
-    let plain = |html: &str| moa_feed::html::decode_entities(&html.replace("<b>", "").replace("</b>", ""));
+    let plain = |html: &str| moa_feed::decode_entities(&html.replace("<b>", "").replace("</b>", ""));
     for (hit, post) in &results.found {
         let date = moa::kst::day(post.sort_at);
         println!("{:>7}  {date}  {:<16} {}", post.id, post.source_id, plain(&hit.title_html));

@@ -90,7 +90,7 @@ impl PageReader<'_> {
                 let html = String::from_utf8_lossy(&page.body);
                 let image = visit
                     .needs_image
-                    .then(|| moa_feed::page::page_meta(&html).image)
+                    .then(|| moa_feed::page_meta(&html).image)
                     .flatten()
                     .and_then(|src| page.url.join(&src).ok())
                     .filter(|u| matches!(u.scheme(), "http" | "https"))
@@ -100,7 +100,7 @@ impl PageReader<'_> {
                 let now = now_unix();
                 let published = visit
                     .needs_date
-                    .then(|| moa_feed::page_date::published(&html, self.timezone_offset))
+                    .then(|| moa_feed::page_published(&html, self.timezone_offset))
                     .flatten()
                     .filter(|t| *t <= now + PAGE_CLOCK_SKEW_SECONDS)
                     .map(|t| t.min(now));

@@ -91,8 +91,8 @@ fn fill_names(mut s: SourceSpec) -> SourceSpec {
 /// (a name must not read backwards on every page), and a homepage that is an http(s) address (it is
 /// republished as a link in pages, OPML and the API) or, when none is given, the feed's site.
 pub fn checked(mut spec: SourceSpec) -> Result<SourceSpec, String> {
-    spec.name_ko = moa_feed::text::one_line(&spec.name_ko);
-    spec.name_en = moa_feed::text::one_line(&spec.name_en);
+    spec.name_ko = moa_feed::one_line(&spec.name_ko);
+    spec.name_en = moa_feed::one_line(&spec.name_en);
     if spec.name_ko.is_empty() && spec.name_en.is_empty() {
         return Err("a name (name_ko or name_en) is required".into());
     }
@@ -149,8 +149,8 @@ fn check_url(u: &str) -> Result<(), String> {
 }
 
 pub fn from_opml(text: &str, path: &str) -> Result<Vec<SourceSpec>, RegistryError> {
-    let outlines = moa_feed::opml::parse_opml(text)
-        .map_err(|e| RegistryError::Format { path: path.into(), message: e.to_string() })?;
+    let outlines =
+        moa_feed::parse_opml(text).map_err(|e| RegistryError::Format { path: path.into(), message: e.to_string() })?;
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for o in outlines {

@@ -34,7 +34,7 @@ pub async fn propose(store: &dyn Store, fetcher: &Fetcher, url: &str) -> anyhow:
     let how = Get { prefix_bytes: Some(PAGE_PREFIX_BYTES), ..Get::default() };
     match fetcher.get_with(url, how).await? {
         Response { content: Content::Changed(page), .. } => {
-            let meta = moa_feed::page::page_meta(&String::from_utf8_lossy(&page.body));
+            let meta = moa_feed::page_meta(&String::from_utf8_lossy(&page.body));
             // The page's words become Markdown the curator publishes: inert, whatever they hold (the
             // title is escaped where it is written, in its link).
             Ok(Proposal {
