@@ -49,11 +49,11 @@ pub enum FetchError {
     #[error("timed out")]
     Timeout,
     #[error("DNS: {0}")]
-    Dns(String),
+    Dns(Transport),
     #[error("TLS: {0}")]
-    Tls(String),
+    Tls(Transport),
     #[error("cannot connect: {0}")]
-    Connect(String),
+    Connect(Transport),
     #[error("HTTP {status}{}", retry_after.map(|d| format!(" (Retry-After {}s)", d.as_secs())).unwrap_or_default())]
     Status { status: u16, retry_after: Option<Duration> },
     #[error("HTTP {status}: blocked by bot protection ({by})")]
@@ -67,7 +67,33 @@ pub enum FetchError {
     #[error("more than {0} redirects")]
     TooManyRedirects(usize),
     #[error("{0}")]
-    Network(String),
+    Network(Transport),
+}
+
+/// A failure below HTTP (DNS, TLS, the connection): the cause as a person reads it (each part of reqwest's
+/// chain said once, without the URL the caller already names), and reqwest's own error for code that needs
+/// more. The error is kept out of `source()`: the message already says what its chain says.
+#[derive(Debug, Clone)]
+pub struct Transport {
+    message: String,
+    error: std::sync::Arc<reqwest::Error>,
+}
+
+impl Transport {
+    fn new(message: String, error: reqwest::Error) -> Self {
+        Self { message, error: std::sync::Arc::new(error) }
+    }
+
+    /// reqwest's error, whole.
+    pub fn error(&self) -> &reqwest::Error {
+        &self.error
+    }
+}
+
+impl std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 impl FetchError {
@@ -399,7 +425,7 @@ fn classify(e: reqwest::Error) -> FetchError {
             return FetchError::Timeout;
         }
         if is_tls_error(s) {
-            return FetchError::Tls(text);
+            return FetchError::Tls(Transport::new(text, e));
         }
         // reqwest's outer layers repeat the URL the caller already names, and say nothing of the cause.
         let wrapper = text.starts_with("error sending request for url") || text.starts_with("client error (");
@@ -410,14 +436,16 @@ fn classify(e: reqwest::Error) -> FetchError {
     }
     let message = if chain.is_empty() { e.to_string() } else { chain.join(": ") };
     let lower = message.to_ascii_lowercase();
+    let is_connect = e.is_connect();
+    let transport = Transport::new(message, e);
     if lower.contains("dns error") || lower.contains("failed to lookup address") {
-        FetchError::Dns(message)
+        FetchError::Dns(transport)
     } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-        FetchError::Tls(message)
-    } else if e.is_connect() {
-        FetchError::Connect(message)
+        FetchError::Tls(transport)
+    } else if is_connect {
+        FetchError::Connect(transport)
     } else {
-        FetchError::Network(message)
+        FetchError::Network(transport)
     }
 }
 
@@ -617,5 +645,33 @@ mod tests {
         let page = b"<html><title>Just a moment...</title><script src=/cdn-cgi/challenge-platform/x.js>";
         assert_eq!(bot_wall(&headers(&[("server", "cloudflare")]), page).as_deref(), Some("Cloudflare challenge"));
         assert_eq!(bot_wall(&headers(&[("server", "nginx")]), b"<h1>Service Unavailable</h1>"), None);
+    }
+
+    #[tokio::test]
+    async fn a_transport_failure_keeps_the_transport_error() {
+        install_tls_provider();
+        // A port nothing listens on: bound, then let go.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let config = FetchConfig {
+            connect_timeout: Duration::from_secs(2),
+            timeout: Duration::from_secs(5),
+            max_body_bytes: 1 << 20,
+            max_redirects: 5,
+            user_agent: "moa-test".into(),
+            allow_private_networks: true,
+            allowed_private_addresses: Vec::new(),
+            concurrency: 1,
+            per_host_concurrency: 1,
+            per_host_spacing: Duration::ZERO,
+            hosts: Vec::new(),
+            proxy: None,
+        };
+        let fetcher = Fetcher::new(config).unwrap();
+        let Err(FetchError::Connect(transport)) = fetcher.get(&format!("http://127.0.0.1:{port}/feed.xml")).await
+        else {
+            panic!("a closed port is a connection failure");
+        };
+        assert!(transport.error().is_connect(), "reqwest's own error is kept: {:?}", transport.error());
+        assert!(!transport.to_string().contains("error sending request"), "the message drops the URL wrapper");
     }
 }
