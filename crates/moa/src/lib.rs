@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod newsletter;
 pub mod ops;
 pub mod search;
+pub mod token;
 pub mod web;
 
 /// Current time in Unix seconds.

@@ -96,10 +96,7 @@ impl WebSub {
 
 /// 32 random bytes as hex: the HMAC key the hub signs pushes with.
 fn new_secret() -> anyhow::Result<String> {
-    let mut bytes = [0u8; 32];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
-        .map_err(|_| anyhow::anyhow!("no randomness for a WebSub secret"))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    crate::token::random_hex().ok_or_else(|| anyhow::anyhow!("no randomness for a WebSub secret"))
 }
 
 /// The callback's token for a secret: an HMAC of a fixed label, so the secret itself never appears in a URL.
@@ -118,8 +115,7 @@ pub async fn verify(store: &dyn Store, source_id: &str, query: &HashMap<String, 
     let get = |k: &str| query.get(k).map(String::as_str);
     let mut subscription = store.subscription(source_id).await.ok()??;
     let token = callback_token(&subscription.secret);
-    if get("hub.topic") != Some(subscription.topic.as_str())
-        || !crate::web::auth::same_token(get("token").unwrap_or(""), &token)
+    if get("hub.topic") != Some(subscription.topic.as_str()) || !crate::token::same(get("token").unwrap_or(""), &token)
     {
         return None;
     }

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
-use ring::rand::SecureRandom;
 
 pub const SESSION_COOKIE: &str = "moa_session";
 /// The sign-in form's CSRF cookie, before there is a session.
@@ -34,23 +33,12 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 
 /// 32 random bytes, hex: session tokens and CSRF tokens.
 pub fn random_token() -> Result<String, AuthError> {
-    let mut bytes = [0u8; 32];
-    ring::rand::SystemRandom::new().fill(&mut bytes).map_err(|_| AuthError::Random)?;
-    Ok(hex(&bytes))
+    crate::token::random_hex().ok_or(AuthError::Random)
 }
 
 /// What the store keeps of a session token.
 pub fn token_hash(token: &str) -> String {
-    hex(ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Compares tokens in time that does not depend on where they differ.
-pub fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0 && !a.is_empty()
+    crate::token::hex(ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref())
 }
 
 /// The value of one cookie of a request's `Cookie` headers.
@@ -136,8 +124,8 @@ mod tests {
         let (a, b) = (random_token().unwrap(), random_token().unwrap());
         assert_eq!(a.len(), 64);
         assert_ne!(a, b);
-        assert!(same_token(&a, &a.clone()));
-        assert!(!same_token(&a, &b) && !same_token(&a, &a[..63]) && !same_token("", ""));
+        assert!(crate::token::same(&a, &a.clone()));
+        assert!(!crate::token::same(&a, &b) && !crate::token::same(&a, &a[..63]) && !crate::token::same("", ""));
         assert_eq!(token_hash("x"), "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881");
     }
 

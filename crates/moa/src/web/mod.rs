@@ -225,7 +225,7 @@ async fn metrics_allowed(state: &AppState, headers: &HeaderMap) -> bool {
     let bearer =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     access.public
-        || matches!((&access.metrics_token, bearer), (Some(token), Some(given)) if auth::same_token(token, given.trim()))
+        || matches!((&access.metrics_token, bearer), (Some(token), Some(given)) if crate::token::same(token, given.trim()))
         || session::curator_of(state, headers).await.is_some_and(|c| c.is_operator())
 }
 

@@ -65,7 +65,7 @@ impl FromRequestParts<AppState> for SignedIn {
 /// buys nothing).
 #[allow(clippy::result_large_err)]
 pub fn check_csrf(curator: &Curator, token: &str) -> Result<(), Response> {
-    if auth::same_token(token, &curator.csrf) { Ok(()) } else { Err(Refusal::StaleForm.response()) }
+    if crate::token::same(token, &curator.csrf) { Ok(()) } else { Err(Refusal::StaleForm.response()) }
 }
 
 /// A signed-in page is kept by no cache.

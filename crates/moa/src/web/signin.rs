@@ -74,7 +74,7 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let cookie = auth::cookie(&headers, auth::LOGIN_CSRF_COOKIE).unwrap_or("");
-    if !auth::same_token(&form.csrf, cookie) {
+    if !crate::token::same(&form.csrf, cookie) {
         return Refusal::StaleForm.response();
     }
     let name = form.name.trim();
