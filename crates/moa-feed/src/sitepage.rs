@@ -7,10 +7,9 @@
 //! that is no post's (a placeholder, leaked front matter), or next to nothing at the top of a site whose
 //! other entries are dated. An undated entry with a post's title, a post's path or a post's text stays.
 
-use serde::Serialize;
 use url::Url;
 
-use crate::Entry;
+use crate::feed::{Entry, SitePage};
 
 /// What the normalizer saw of an entry before it filled gaps (a title made from the text).
 pub(crate) struct Facts {
@@ -20,19 +19,6 @@ pub(crate) struct Facts {
     pub(crate) text_chars: usize,
     /// The text is a generator's placeholder or leaked front matter.
     pub(crate) not_a_post_text: bool,
-}
-
-/// An entry left out because it is a page of the site, not a post.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SitePage {
-    /// The id the entry would have had as a post.
-    pub id: String,
-    /// Its title.
-    pub title: String,
-    /// Its canonical link, if any.
-    pub link: Option<String>,
-    /// Why it reads as a page of the site (for the warning and the operator).
-    pub reason: &'static str,
 }
 
 /// Less prose than this is next to nothing: a page's stub, not a post's summary.

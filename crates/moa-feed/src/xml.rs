@@ -15,7 +15,10 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use url::Url;
 
+mod attributes;
 mod elements;
+
+use attributes::{attr_value, attr_values, attributes};
 mod namespaces;
 mod source_text;
 
@@ -162,28 +165,6 @@ fn borrowed_local_name<'i>(e: &BytesStart, text: &'i str) -> Cow<'i, str> {
         Some(s) if s.as_ptr() == local.as_ptr() => Cow::Borrowed(s),
         _ => Cow::Owned(local.to_string()),
     }
-}
-
-/// Attributes without quick-xml's duplicate check, which allocates for every element read.
-fn attributes<'a>(e: &'a BytesStart) -> impl Iterator<Item = quick_xml::events::attributes::Attribute<'a>> {
-    let mut attributes = e.attributes();
-    attributes.with_checks(false);
-    attributes.flatten()
-}
-
-/// The values of several attributes in one pass over the element's attributes.
-fn attr_values<const N: usize>(e: &BytesStart, names: [&str; N]) -> [Option<String>; N] {
-    let mut values = [const { None }; N];
-    for a in attributes(e) {
-        if let Some(k) = names.iter().position(|n| a.key.as_ref() == *n) {
-            values[k] = Some(decode_entities(&a.value));
-        }
-    }
-    values
-}
-
-fn attr_value(e: &BytesStart, name: &str) -> Option<String> {
-    attributes(e).find(|a| a.key.as_ref() == name).map(|a| decode_entities(&a.value))
 }
 
 impl Capture {

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 use quick_xml::events::BytesStart;
 
-use super::attributes;
+use super::attributes::attributes;
 use crate::html::decode_entities;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
