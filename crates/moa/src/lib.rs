@@ -4,6 +4,7 @@
 //! (`src/main.rs` and `src/cli/`) parses the command line and calls these. ARCHITECTURE.md is the map.
 
 pub mod config;
+pub mod i18n;
 pub mod ingest;
 pub mod kst;
 pub mod metrics;

@@ -137,7 +137,7 @@ fn payload(event: &Event, format: WebhookFormat) -> serde_json::Value {
             None => (format!("• {}", p.title), format!("• {}", p.title)),
         })
     };
-    let head = format!("{}: 새 글 {}개", event.source.name, event.posts.len());
+    let head = crate::i18n::published::announcement(&event.source.name, event.posts.len());
     match format {
         WebhookFormat::Json => serde_json::to_value(event).unwrap_or_default(),
         WebhookFormat::Slack => {

@@ -145,7 +145,7 @@ fn key_of(request: &Request) -> Option<String> {
         (v.len() <= MAX_KEY_HEADER).then_some(v)
     };
     // Pages differ by the host they name in absolute links, the language and the encoding.
-    let lang = crate::web::i18n::negotiate(None, headers).lang.code();
+    let lang = crate::i18n::negotiate(None, headers).lang.code();
     Some(format!(
         "{}\n{}\n{lang}\n{}",
         value(header::HOST)?,

@@ -2,8 +2,8 @@
 
 use moa_store::Post;
 
+use crate::i18n::Ui;
 use crate::web::http::fnv1a_u64;
-use crate::web::i18n::Ui;
 use crate::web::scope::Scope;
 
 pub(crate) struct Card {
@@ -47,7 +47,7 @@ pub(crate) struct CompanyOption {
 
 /// A company's name in the page's language (the Korean one when it has no English name).
 pub(crate) fn company_name<'a>(ui: &Ui, ko: &'a str, en: &'a str) -> &'a str {
-    if ui.lang == crate::web::i18n::Lang::En && !en.trim().is_empty() { en } else { ko }
+    if ui.lang == crate::i18n::Lang::En && !en.trim().is_empty() { en } else { ko }
 }
 
 /// Badge colours defined in the stylesheet (`.badge.c0` …).

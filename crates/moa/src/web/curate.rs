@@ -13,9 +13,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use moa_store::{Scrap, ScrapFields};
 use serde::Deserialize;
 
+use crate::i18n::{Refusal, Ui};
 use crate::newsletter::{Month, Section};
 use crate::web::http::internal_error;
-use crate::web::i18n::{Refusal, Ui};
 use crate::web::page::{Head, PageCtx, html_page};
 use crate::web::session::{Curator, SignedIn, check_csrf, no_store};
 use crate::web::state::AppState;

@@ -5,6 +5,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use moa_store::Post;
 
+use crate::i18n::published::{self, SITE_TITLE};
 use crate::web::http::internal_error;
 use crate::web::page::{PageCtx, not_found};
 use crate::web::scope::{Scope, scope_query};
@@ -46,9 +47,6 @@ impl FeedFormat {
         }
     }
 }
-
-/// Feeds out are in Korean, whatever the reader's page language.
-pub(crate) const SITE_TITLE: &str = crate::web::i18n::KO.site_title;
 
 pub(crate) async fn company_feed(
     state: State<AppState>,
@@ -96,7 +94,7 @@ pub(crate) async fn feed_out(
     let channel = match &scope {
         Scope::All => crate::web::syndication::Channel {
             title: SITE_TITLE.into(),
-            description: crate::web::i18n::KO.tagline.into(),
+            description: published::ALL_FEED_DESCRIPTION.into(),
             site_url: list,
             self_url,
             language: "ko",
@@ -109,7 +107,7 @@ pub(crate) async fn feed_out(
             };
             crate::web::syndication::Channel {
                 title: format!("{} — {SITE_TITLE}", source.spec.name_ko),
-                description: format!("{}의 기술 블로그 새 글", source.spec.name_ko),
+                description: published::company_feed(&source.spec.name_ko),
                 site_url: list,
                 self_url,
                 language: "ko",
@@ -117,7 +115,7 @@ pub(crate) async fn feed_out(
         }
         Scope::Tag(tag) => crate::web::syndication::Channel {
             title: format!("#{tag} — {SITE_TITLE}"),
-            description: format!("‘{tag}’ 태그가 붙은 기술 블로그 새 글"),
+            description: published::tag_feed(tag),
             site_url: list,
             self_url,
             language: "ko",
@@ -126,7 +124,7 @@ pub(crate) async fn feed_out(
             let name = moa_search::topics::topic(slug).map_or(slug.as_str(), |t| t.ko);
             crate::web::syndication::Channel {
                 title: format!("{name} — {SITE_TITLE}"),
-                description: format!("‘{name}’ 주제의 기술 블로그 새 글"),
+                description: published::topic_feed(name),
                 site_url: list,
                 self_url,
                 language: "ko",
@@ -158,7 +156,7 @@ pub(crate) async fn sources_opml(State(state): State<AppState>) -> Response {
     match state.sources().await {
         Ok(sources) => (
             [(header::CONTENT_TYPE, "text/x-opml; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-            crate::web::syndication::opml("기술 블로그 모음", &sources),
+            crate::web::syndication::opml(published::SOURCES_OPML_TITLE, &sources),
         )
             .into_response(),
         Err(e) => internal_error(e),

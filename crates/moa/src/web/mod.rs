@@ -29,7 +29,6 @@ pub mod console;
 pub mod curate;
 mod feeds;
 mod http;
-pub mod i18n;
 pub mod listen;
 mod newsletter_pages;
 mod page;
@@ -144,7 +143,7 @@ pub fn router(state: AppState) -> Router {
 
 /// The signed-in pages keep the language a curator or an operator chose in the address (`?lang=en`, which
 /// every form's address carries): a redirect after a form goes on in it, and a refused request
-/// ([`crate::web::i18n::Refusal`]) becomes a page in it. Only these routes pay for keeping the request's address and
+/// ([`crate::i18n::Refusal`]) becomes a page in it. Only these routes pay for keeping the request's address and
 /// headers.
 async fn signed_in_language(
     State(state): State<AppState>,
@@ -156,7 +155,7 @@ async fn signed_in_language(
     let kept = signed_in_route.then(|| (request.method().clone(), request.uri().clone(), request.headers().clone()));
     let mut response = next.run(request).await;
     let Some((method, uri, headers)) = kept else { return response };
-    if let Some(refusal) = response.extensions().get::<crate::web::i18n::Refusal>().copied() {
+    if let Some(refusal) = response.extensions().get::<crate::i18n::Refusal>().copied() {
         let (mut parts, ()) = axum::http::Request::new(()).into_parts();
         (parts.method, parts.uri, parts.headers) = (method, uri, headers);
         let Ok(ctx) = PageCtx::from_request_parts(&mut parts, &state).await;

@@ -5,9 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::i18n::Ui;
 use crate::newsletter::{Month, Section};
 use crate::web::http::internal_error;
-use crate::web::i18n::Ui;
 use crate::web::page::{Head, PageCtx, html_page, message};
 use crate::web::state::AppState;
 
@@ -115,8 +115,8 @@ pub async fn scraps_feed(State(state): State<AppState>, ctx: PageCtx) -> Respons
         }
     }
     let channel = crate::web::syndication::Channel {
-        title: format!("{} — {}", crate::web::i18n::KO.newsletter, crate::web::i18n::KO.site_title),
-        description: "큐레이터가 고른 글과 코멘트".into(),
+        title: format!("{} — {}", crate::i18n::KO.newsletter, crate::i18n::KO.site_title),
+        description: crate::i18n::published::SCRAPS_FEED_DESCRIPTION.into(),
         site_url: format!("{}/newsletter", ctx.base),
         self_url: format!("{}/scraps/feed.xml", ctx.base),
         language: "ko",

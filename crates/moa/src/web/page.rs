@@ -6,8 +6,8 @@ use axum::extract::FromRequestParts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::i18n::Ui;
 use crate::web::http::internal_error;
-use crate::web::i18n::Ui;
 use crate::web::state::{AppState, base_url};
 
 /// What every page needs besides its content: the reader's language, this site's address, and the
@@ -49,7 +49,7 @@ impl FromRequestParts<AppState> for PageCtx {
             .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
             .unwrap_or_default();
         let lang = pairs.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.as_str());
-        let ui = crate::web::i18n::negotiate(lang, &parts.headers);
+        let ui = crate::i18n::negotiate(lang, &parts.headers);
         let base = base_url(state, &parts.headers);
         let with_lang = |lang: Option<&str>| {
             let mut q = url::form_urlencoded::Serializer::new(String::new());
@@ -62,7 +62,7 @@ impl FromRequestParts<AppState> for PageCtx {
             let q = q.finish();
             if q.is_empty() { parts.uri.path().to_string() } else { format!("{}?{q}", parts.uri.path()) }
         };
-        let canonical_lang = (ui.lang == crate::web::i18n::Lang::En).then_some("en");
+        let canonical_lang = (ui.lang == crate::i18n::Lang::En).then_some("en");
         let site = state.public_url.as_ref().map_or("", |u| u.as_str().trim_end_matches('/'));
         let head = Head {
             canonical: format!("{site}{}", with_lang(canonical_lang)),
@@ -127,7 +127,7 @@ pub(crate) fn page_error(ctx: PageCtx, e: impl std::fmt::Display) -> Response {
 pub(crate) fn message(
     ctx: PageCtx,
     status: StatusCode,
-    text: impl Fn(&'static crate::web::i18n::Text) -> (&'static str, &'static str),
+    text: impl Fn(&'static crate::i18n::Text) -> (&'static str, &'static str),
 ) -> Response {
     let (title, message) = text(ctx.ui.t);
     message_page(ctx, status, title, message)

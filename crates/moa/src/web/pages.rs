@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use moa_store::{Cursor, Post};
 use serde::Deserialize;
 
+use crate::i18n::Ui;
 use crate::web::card::{Card, CompanyOption, TagLink, card, company_name, topic_links};
 use crate::web::http::internal_error;
-use crate::web::i18n::Ui;
 use crate::web::page::{Head, PageCtx, html_page, message, not_found, page_error};
 use crate::web::scope::PAGE_SIZE;
 use crate::web::scope::{Scope, page_href, scope_query};

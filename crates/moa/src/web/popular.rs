@@ -7,10 +7,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use moa_store::Post;
 
+use crate::i18n::Ui;
 use crate::web::card::{Card, card};
 use crate::web::http::fnv1a;
 use crate::web::http::internal_error;
-use crate::web::i18n::Ui;
 use crate::web::page::{Head, PageCtx, html_page, not_found};
 use crate::web::scope::PAGE_SIZE;
 use crate::web::state::{AppState, client_address};

@@ -7,10 +7,11 @@ use axum::response::Response;
 use moa_store::{Post, Store};
 use serde::Deserialize;
 
+use crate::i18n::Ui;
+use crate::i18n::published::SITE_TITLE;
 use crate::web::card::{Card, CompanyOption, card, company_name};
-use crate::web::feeds::{FEED_SIZE, FeedFormat, SITE_TITLE, feed_response};
+use crate::web::feeds::{FEED_SIZE, FeedFormat, feed_response};
 use crate::web::http::internal_error;
-use crate::web::i18n::Ui;
 use crate::web::page::{Head, PageCtx, html_page, message, not_found, page_error};
 use crate::web::state::AppState;
 
@@ -260,7 +261,7 @@ pub(crate) async fn search_feed(
     let no_lang = Ui { amp: "", ..ctx.ui };
     let channel = crate::web::syndication::Channel {
         title: format!("“{q}” — {SITE_TITLE}"),
-        description: format!("‘{q}’ 검색 결과의 새 글"),
+        description: crate::i18n::published::search_feed(&q),
         site_url: format!("{}{}", ctx.base, params.href("/search", None, &no_lang)),
         self_url: format!("{}{}", ctx.base, params.href(&format!("/search/{}", format.file()), None, &no_lang)),
         language: "ko",

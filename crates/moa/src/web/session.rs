@@ -5,8 +5,8 @@ use axum::extract::FromRequestParts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::i18n::Refusal;
 use crate::web::auth;
-use crate::web::i18n::Refusal;
 use crate::web::state::AppState;
 
 /// A signed-in curator.

@@ -8,9 +8,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::i18n::{Refusal, Ui};
 use crate::web::auth;
 use crate::web::http::internal_error;
-use crate::web::i18n::{Refusal, Ui};
 use crate::web::page::{Head, PageCtx, html_page};
 use crate::web::session::{ROLE_OPERATOR, SignedIn, check_csrf, no_store};
 use crate::web::state::AppState;

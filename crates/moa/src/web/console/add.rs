@@ -9,11 +9,11 @@ use moa_feed::scrape::Selectors;
 use moa_store::{NewPost, NewSource, SourceSpec};
 use serde::Deserialize;
 
+use crate::i18n::Ui;
+use crate::i18n::console::{Say, Words, words};
 use crate::ingest::discovery::{self, Discovered, PreviewError, Tried, preview_page};
 use crate::web::console::operator::{Operator, audit, back_to_sources, crawl_now, when};
 use crate::web::http::internal_error;
-use crate::web::i18n::Ui;
-use crate::web::i18n::console::{Say, Words, words};
 use crate::web::page::{Head, PageCtx, html_page};
 use crate::web::session::{Curator, check_csrf};
 use crate::web::state::AppState;

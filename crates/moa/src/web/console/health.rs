@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Response};
 use moa_store::SourceRow;
 use serde::Deserialize;
 
+use crate::i18n::console::{Say, Words, done_text, explain, words};
+use crate::i18n::{Lang, Ui};
 use crate::web::console::operator::{Operator, back_to_sources, crawl_now, when};
 use crate::web::http::internal_error;
-use crate::web::i18n::console::{Say, Words, done_text, explain, words};
-use crate::web::i18n::{Lang, Ui};
 use crate::web::page::{Head, PageCtx, html_page};
 use crate::web::session::{Curator, check_csrf};
 use crate::web::state::AppState;

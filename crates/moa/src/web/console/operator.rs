@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use moa_store::Selection;
 
-use crate::web::i18n::console::{Words, words};
+use crate::i18n::console::{Words, words};
 use crate::web::page::{PageCtx, message_page};
 use crate::web::session::{Curator, SignedIn, no_store};
 use crate::web::state::AppState;

@@ -8,12 +8,12 @@ use axum::response::Response;
 use moa_feed::scrape::Selectors;
 use serde::Deserialize;
 
+use crate::i18n::console::{Words, words};
+use crate::i18n::{Lang, Ui};
 use crate::web::console::add::AddForm;
 use crate::web::console::health::{HealthRow, health_row};
 use crate::web::console::operator::{Operator, audit, back_to_sources, crawl_now};
 use crate::web::http::internal_error;
-use crate::web::i18n::console::{Words, words};
-use crate::web::i18n::{Lang, Ui};
 use crate::web::page::{Head, PageCtx, html_page, message_page};
 use crate::web::session::check_csrf;
 use crate::web::state::AppState;
@@ -152,10 +152,7 @@ pub async fn source_action(
             Ok(Some(s)) if s.origin != "removed" => {
                 let w = words(&ctx.ui);
                 let name = if ctx.ui.lang == Lang::En { s.spec.name_en } else { s.spec.name_ko };
-                let question = match ctx.ui.lang {
-                    Lang::Ko => format!("{name}({id})와 그 글 {}개를 지울까요? 되돌릴 수 없습니다.", s.post_count),
-                    Lang::En => format!("Delete {name} ({id}) and its {} posts? This cannot be undone.", s.post_count),
-                };
+                let question = crate::i18n::console::delete_question(ctx.ui.lang, &name, &id, s.post_count);
                 let page = ConfirmDeletePage { ui: ctx.ui, head: ctx.head, w, csrf: op.csrf, id, name, question };
                 html_page(&page, true)
             }

@@ -7,10 +7,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::i18n::Ui;
+use crate::i18n::console::{Say, Words, words};
 use crate::web::console::operator::{Operator, audit, when};
 use crate::web::http::internal_error;
-use crate::web::i18n::Ui;
-use crate::web::i18n::console::{Say, Words, words};
 use crate::web::page::{Head, PageCtx, html_page, message_page};
 use crate::web::session::{Curator, ROLE_CURATOR, ROLE_OPERATOR, check_csrf, no_store};
 use crate::web::state::AppState;

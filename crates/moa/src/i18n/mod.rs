@@ -1,11 +1,13 @@
-//! The web UI's two languages: Korean by default, English through `?lang=en` or `Accept-Language`.
-//! Every user-facing string lives in this module, so a page cannot show half of each: the readers' and
-//! curators' pages (`pages`), the operator's console (`console`), and refused requests (`refusal`).
+//! Every user-facing string, in one place: the web's two languages (Korean by default, English through
+//! `?lang=en` or `Accept-Language`), so a page cannot show half of each — the readers' and curators' pages
+//! (`pages`), the operator's console (`console`), refused requests (`refusal`) — and the Korean words of what
+//! moa publishes for machines to pass on: its feeds' channels and the webhooks' announcements (`published`).
 
 use axum::http::{HeaderMap, header};
 
 pub mod console;
 mod pages;
+pub mod published;
 mod refusal;
 
 pub use pages::{EN, KO, Text};

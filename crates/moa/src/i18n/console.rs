@@ -4,7 +4,7 @@
 use moa_feed::scrape::SelectorError;
 use moa_store::ErrorKind;
 
-use crate::web::i18n::{Lang, Ui};
+use crate::i18n::{Lang, Ui};
 
 /// The console's words, in both languages.
 pub struct Words {
@@ -428,6 +428,14 @@ pub fn done_text(done: &str, lang: Lang) -> String {
         "imported" if ko => format!("OPML에서 {a}개를 추가했습니다(이미 있던 피드 {b}개)."),
         "imported" => format!("Imported {a} feeds from the OPML ({b} known already)."),
         _ => String::new(),
+    }
+}
+
+/// The question before a source is deleted with its posts.
+pub fn delete_question(lang: Lang, name: &str, id: &str, posts: i64) -> String {
+    match lang {
+        Lang::Ko => format!("{name}({id})와 그 글 {posts}개를 지울까요? 되돌릴 수 없습니다."),
+        Lang::En => format!("Delete {name} ({id}) and its {posts} posts? This cannot be undone."),
     }
 }
 
