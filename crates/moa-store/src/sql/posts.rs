@@ -26,8 +26,8 @@ impl PostStore for Backend {
             None => {}
         }
         if let Some(tag) = &query.tag {
-            // lower() matches what the card dedupe treats as one tag.
-            qb.push(dialect::HAS_CATEGORY_LOWERCASE).push_bind(tag.clone()).push("))");
+            // Case aside, as the card dedupe treats tags that differ only in case as one.
+            qb.push(dialect::HAS_CATEGORY).push_bind(tag.clone()).push("))");
         }
         if let Some(topic) = &query.topic {
             qb.push(dialect::HAS_TOPIC).push_bind(topic.clone()).push(")");

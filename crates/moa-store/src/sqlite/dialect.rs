@@ -48,7 +48,7 @@ pub(super) const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS moa_migrat
 
 /// Opens the filter for posts with a category equal, case aside, to the value pushed next (then `))`).
 /// Categories are stored as a JSON array.
-pub(super) const HAS_CATEGORY_LOWERCASE: &str =
+pub(super) const HAS_CATEGORY: &str =
     " AND EXISTS (SELECT 1 FROM json_each(p.categories) WHERE lower(json_each.value) = lower(";
 
 /// Opens the filter for posts with the topic pushed next (then `)`).
