@@ -7,18 +7,20 @@
 //! # One text for the SQL both backends agree on
 //!
 //! Most statements read the same in SQLite and PostgreSQL once their placeholders are `$N` (which
-//! sqlx-sqlite binds by number), so they are written once, in `src/sql/`: plain Rust, one file per trait,
-//! compiled twice, as `sqlite::sql` and as `postgres::sql`, by a `#[path]` module in each backend. There,
-//! `super` is the backend: its store type (`Backend`), its sqlx database (`Db`) and its `dialect`. Generic
-//! code over `sqlx::Database` would need a bound for every type bound or decoded, longer than the code
-//! itself; a macro expanding the methods into each backend would hide them from rustfmt and the compiler's
-//! line numbers. A file compiled twice is ordinary, formatted, type-checked code, checked once per backend.
+//! sqlx-sqlite binds by number), so they are written once, in `src/sql/`: plain Rust, a file per trait
+//! the backends agree on, compiled twice, as `sqlite::sql` and as `postgres::sql`, by a `#[path]` module
+//! in each backend (which is why clippy's `duplicate_mod` is allowed there). In it, `super` is the
+//! backend: its store type (`Backend`), its sqlx database (`Db`) and its `dialect`. Code generic over
+//! `sqlx::Database` would need a trait bound for every type it binds or decodes, longer than the code
+//! itself; a macro expanding the methods into each backend would hide them from rustfmt and from the
+//! compiler's line numbers. A file compiled twice is ordinary, formatted code, type-checked per backend.
 //!
 //! What truly differs stays in `src/sqlite/` and `src/postgres/`: connecting and migrating, and each
 //! backend's `dialect.rs`, which gives the shared statements their few fragments (the clock, a list
 //! parameter: JSON in SQLite, an array in PostgreSQL, row locks, the partial index's condition) and writes
-//! the operations done in different statements (claims, upserts' reads and ids, duplicate detection, the
-//! change log, sign-in counts, topics).
+//! the operations done in different statements (claims, upserts' reads and ids, duplicate detection,
+//! sign-in counts, topics). The two traits the backends hardly share are each backend's own: [`ChangeLog`]
+//! in its `dialect.rs`, [`Operations`] beside its connection.
 
 #![warn(unreachable_pub, missing_docs)]
 

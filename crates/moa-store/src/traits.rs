@@ -238,8 +238,7 @@ pub trait Operations: Send + Sync {
     fn version(&self) -> u64;
 }
 
-/// All of moa's storage: what [`crate::open`] returns, behind `Arc<dyn Store>`. Its methods are its
-/// supertraits', callable on `dyn Store` without importing them.
+/// All of moa's storage, as [`crate::open`] returns it; its supertraits' methods need no import on `dyn Store`.
 pub trait Store:
     SourceStore
     + CrawlStore
