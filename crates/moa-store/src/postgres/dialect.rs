@@ -9,7 +9,7 @@ use sqlx::{Postgres, QueryBuilder, Row as _};
 
 use super::PgStore;
 use super::sql::Connection;
-use super::sql::crawl::{INSERT_CHUNK, insert_posts};
+use super::sql::crawl::{INSERT_CHUNK, insert_posts, push_selection};
 use super::sql::rows::{change_from_row, claimed_from_row};
 use crate::plan::Write;
 use crate::{ChangeCursor, ChangeLog, Claimed, PostChange, Result, SAME_ARTICLE_WINDOW_SECONDS, Selection};
@@ -68,6 +68,11 @@ pub(super) fn unstorable(text: &str) -> bool {
 /// A list to bind as one parameter, read with `fragment!(in_list …)`: an array.
 pub(super) fn list<T>(items: &[T]) -> &[T] {
     items
+}
+
+/// Pushes `= ANY` these ids, one array parameter.
+pub(super) fn push_in_list(qb: &mut QueryBuilder<Postgres>, ids: &[String]) {
+    qb.push("= ANY(").push_bind(ids.to_vec()).push(")");
 }
 
 /// Serializes registry syncs: every process syncs at start-up, and their row locks could deadlock.
@@ -165,21 +170,7 @@ pub(super) async fn find_twins(tx: &mut Connection, source_id: &str, writes: &mu
 /// claiming at this moment are skipped (not waited for), and the lease is written before the locks go.
 pub(super) async fn claim(store: &PgStore, selection: &Selection, now: i64, lease_until: i64) -> Result<Vec<Claimed>> {
     let mut qb: QueryBuilder<Postgres> = QueryBuilder::new("WITH due AS (SELECT id, next_check_at FROM sources WHERE ");
-    match selection {
-        Selection::Due { .. } => {
-            qb.push("enabled AND next_check_at <= ").push_bind(now);
-        }
-        Selection::All => {
-            qb.push("enabled");
-        }
-        Selection::Ids(ids) => {
-            qb.push("origin <> 'removed' AND id = ANY(").push_bind(ids.clone()).push(")");
-        }
-    }
-    qb.push(" ORDER BY next_check_at, id");
-    if let Selection::Due { limit } = selection {
-        qb.push(" LIMIT ").push_bind(i64::from(*limit));
-    }
+    push_selection(&mut qb, selection, now);
     qb.push(" FOR UPDATE SKIP LOCKED) UPDATE sources s SET next_check_at = ").push_bind(lease_until).push(
         " FROM due WHERE s.id = due.id
              RETURNING due.next_check_at AS was_due, s.id, s.name_ko, COALESCE(s.moved_to, s.feed_url) AS fetch_url,

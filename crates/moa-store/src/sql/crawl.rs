@@ -142,6 +142,27 @@ impl CrawlStore for Backend {
     }
 }
 
+/// The sources a claim takes: `selection` as the end of its query, from the condition on (`WHERE …`),
+/// most overdue first, so that after a crash the sources never fetched come before those fetched just now.
+pub(crate) fn push_selection(qb: &mut QueryBuilder<Db>, selection: &Selection, now: i64) {
+    match selection {
+        Selection::Due { .. } => {
+            qb.push("enabled AND next_check_at <= ").push_bind(now);
+        }
+        Selection::All => {
+            qb.push("enabled");
+        }
+        Selection::Ids(ids) => {
+            qb.push("origin <> 'removed' AND id ");
+            dialect::push_in_list(qb, ids);
+        }
+    }
+    qb.push(" ORDER BY next_check_at, id");
+    if let Selection::Due { limit } = selection {
+        qb.push(" LIMIT ").push_bind(i64::from(*limit));
+    }
+}
+
 /// Upserts one fetch's posts inside the caller's transaction: what to write is decided by `plan` from
 /// the source's stored entries; the backend reads those, finds the new posts' twins in other sources,
 /// and writes, each in a handful of statements whatever the number of posts.

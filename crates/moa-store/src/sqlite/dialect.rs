@@ -10,7 +10,7 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::SqliteStore;
 use super::sql::Connection;
-use super::sql::crawl::{INSERT_CHUNK, insert_posts};
+use super::sql::crawl::{INSERT_CHUNK, insert_posts, push_selection};
 use super::sql::rows::{change_from_row, claimed_from_row};
 use crate::plan::Write;
 use crate::{ChangeCursor, ChangeLog, Claimed, PostChange, Result, SAME_ARTICLE_WINDOW_SECONDS, Selection, StoreError};
@@ -62,6 +62,16 @@ pub(super) fn unstorable(_text: &str) -> bool {
 /// A list to bind as one parameter, read with `fragment!(in_list …)`: a JSON array.
 pub(super) fn list<T: serde::Serialize>(items: &[T]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
+}
+
+/// Pushes `IN` these ids, a parameter each.
+pub(super) fn push_in_list(qb: &mut QueryBuilder<Sqlite>, ids: &[String]) {
+    qb.push("IN (");
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(id.clone());
+    }
+    qb.push(")");
 }
 
 /// Serializes registry syncs: the one writer does already.
@@ -159,31 +169,11 @@ pub(super) async fn claim(
     now: i64,
     lease_until: i64,
 ) -> Result<Vec<Claimed>> {
-    // Most overdue first: after a crash, sources never fetched come before those fetched just now.
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
         "SELECT id, name_ko, COALESCE(moved_to, feed_url) AS fetch_url, selectors, user_agent, etag,
            last_modified, check_interval, consecutive_failures FROM sources WHERE ",
     );
-    match selection {
-        Selection::Due { .. } => {
-            qb.push("enabled AND next_check_at <= ").push_bind(now);
-        }
-        Selection::All => {
-            qb.push("enabled");
-        }
-        Selection::Ids(ids) => {
-            qb.push("origin <> 'removed' AND id IN (");
-            let mut list = qb.separated(", ");
-            for id in ids {
-                list.push_bind(id.clone());
-            }
-            qb.push(")");
-        }
-    }
-    qb.push(" ORDER BY next_check_at, id");
-    if let Selection::Due { limit } = selection {
-        qb.push(" LIMIT ").push_bind(i64::from(*limit));
-    }
+    push_selection(&mut qb, selection, now);
     let mut tx = store.writer().begin().await?;
     let rows = qb.build().fetch_all(&mut *tx).await?;
     let claimed: Vec<Claimed> = rows.iter().map(claimed_from_row).collect::<Result<_>>()?;
