@@ -5,8 +5,8 @@
 //! The columns and their types are read from the PostgreSQL schema, which the migrations make the same as
 //! SQLite's: a column added by a later migration is copied without this file changing.
 
-use sqlx::postgres::PgArguments;
-use sqlx::sqlite::SqliteRow;
+use sqlx::postgres::{PgArguments, PgPool};
+use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::{Arguments, Row};
 
 use crate::{PgStore, Result, SqliteStore, StoreError};
@@ -37,12 +37,17 @@ const BATCH: usize = 500;
 /// One table's copy: rows in the source, rows in the target after the copy, rows copied by this run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableCopy {
+    /// The table.
     pub table: &'static str,
+    /// Its rows in SQLite.
     pub source_rows: i64,
+    /// Its rows in PostgreSQL after the copy.
     pub target_rows: i64,
+    /// The rows this run copied (fewer than all when it resumed an earlier one).
     pub copied_now: i64,
 }
 
+/// How a column's values are read from SQLite and bound for PostgreSQL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Int,
@@ -50,6 +55,7 @@ enum Kind {
     Bool,
 }
 
+/// One cell, as read; a key's cells are kept in `moa_copy` as JSON.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 enum Value {
@@ -58,6 +64,7 @@ enum Value {
     Bool(Option<bool>),
 }
 
+/// One cell of a SQLite row.
 fn read(row: &SqliteRow, column: &str, kind: Kind) -> Result<Value> {
     Ok(match kind {
         Kind::Int => Value::Int(row.try_get(column)?),
@@ -67,6 +74,7 @@ fn read(row: &SqliteRow, column: &str, kind: Kind) -> Result<Value> {
     })
 }
 
+/// Binds one cell for PostgreSQL.
 fn bind(args: &mut PgArguments, value: &Value) -> Result<()> {
     let done = match value {
         Value::Int(v) => args.add(*v),
@@ -76,6 +84,7 @@ fn bind(args: &mut PgArguments, value: &Value) -> Result<()> {
     done.map_err(|e| StoreError::Corrupt(format!("cannot bind a value: {e}")))
 }
 
+/// Binds one cell of a key for SQLite.
 fn bind_sqlite<'q>(
     mut query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
     value: &'q Value,
@@ -98,7 +107,21 @@ pub async fn sqlite_to_postgres(
 ) -> Result<Vec<TableCopy>> {
     let source = SqliteStore::open(from).await?;
     let target = PgStore::open(to).await?;
-    let (src, dst) = (source.reader(), target.pool());
+    let (src, dst) = (source.reader(), target.writer());
+    prepare_target(dst).await?;
+    let mut report = Vec::new();
+    for (table, key) in TABLES {
+        report.push(copy_table(src, dst, table, key, progress).await?);
+    }
+    continue_identities(dst).await?;
+    check_row_counts(&report)?;
+    source.close().await;
+    Ok(report)
+}
+
+/// Makes the record of how far the copy got, and refuses a target that holds moa data of its own (not
+/// an earlier, interrupted copy's).
+async fn prepare_target(dst: &PgPool) -> Result<()> {
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS moa_copy (tbl TEXT PRIMARY KEY, last_key TEXT NOT NULL, rows BIGINT NOT NULL)",
     )
@@ -113,15 +136,55 @@ pub async fn sqlite_to_postgres(
             "the PostgreSQL database holds moa data already; copy into a new, empty database".into(),
         ));
     }
-    let mut report = Vec::new();
-    for (table, key) in TABLES {
-        let columns: Vec<(String, Kind)> = sqlx::query_as::<_, (String, String)>(
-            "SELECT column_name::text, data_type::text FROM information_schema.columns
-             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
-        )
-        .bind(table)
-        .fetch_all(dst)
-        .await?
+    Ok(())
+}
+
+/// Copies one table in batches, from where an earlier run stopped, and counts its rows on both sides.
+async fn copy_table(
+    src: &SqlitePool,
+    dst: &PgPool,
+    table: &'static str,
+    key: &[&str],
+    progress: &mut (dyn FnMut(&str, i64) + Send),
+) -> Result<TableCopy> {
+    let columns = columns_of(dst, table).await?;
+    let key_kinds: Vec<Kind> = key
+        .iter()
+        .map(|k| columns.iter().find(|(n, _)| n == k).map(|(_, kind)| *kind))
+        .collect::<Option<_>>()
+        .ok_or_else(|| StoreError::Corrupt(format!("{table}: its key is not among its columns")))?;
+    let (mut last_key, mut rows) = resume_point(dst, table).await?;
+    let mut copied_now = 0;
+    loop {
+        let batch = read_batch(src, table, key, &columns, last_key.as_deref()).await?;
+        let Some(last) = batch.last() else { break };
+        let next_key: Vec<Value> =
+            key.iter().zip(&key_kinds).map(|(k, kind)| read(last, k, *kind)).collect::<Result<_>>()?;
+        rows += batch.len() as i64;
+        copied_now += batch.len() as i64;
+        write_batch(dst, table, &columns, &batch, &next_key, rows).await?;
+        progress(table, rows);
+        last_key = Some(next_key);
+        if batch.len() < BATCH {
+            break;
+        }
+    }
+    let count = format!("SELECT COUNT(*) FROM {table}");
+    let source_rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone())).fetch_one(src).await?;
+    let target_rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count)).fetch_one(dst).await?;
+    Ok(TableCopy { table, source_rows, target_rows, copied_now })
+}
+
+/// A table's columns, in order, with how each is copied: as the PostgreSQL schema has them.
+async fn columns_of(dst: &PgPool, table: &str) -> Result<Vec<(String, Kind)>> {
+    let columns: Vec<(String, String)> = sqlx::query_as(
+        "SELECT column_name::text, data_type::text FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+    )
+    .bind(table)
+    .fetch_all(dst)
+    .await?;
+    Ok(columns
         .into_iter()
         .map(|(name, ty)| {
             let kind = match ty.as_str() {
@@ -131,92 +194,94 @@ pub async fn sqlite_to_postgres(
             };
             (name, kind)
         })
-        .collect();
-        let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
-        let key_kinds: Vec<Kind> = key
-            .iter()
-            .map(|k| columns.iter().find(|(n, _)| n == k).map(|(_, kind)| *kind))
-            .collect::<Option<_>>()
-            .ok_or_else(|| StoreError::Corrupt(format!("{table}: its key is not among its columns")))?;
-        let saved: Option<(String, i64)> = sqlx::query_as("SELECT last_key, rows FROM moa_copy WHERE tbl = $1")
-            .bind(table)
-            .fetch_optional(dst)
-            .await?;
-        let (mut last_key, mut rows): (Option<Vec<Value>>, i64) = match saved {
-            Some((key, rows)) => (
-                Some(serde_json::from_str(&key).map_err(|e| StoreError::Corrupt(format!("moa_copy {table}: {e}")))?),
-                rows,
-            ),
-            None => (None, 0),
-        };
-        let mut copied_now = 0;
-        let key_list = key.join(", ");
-        loop {
-            let placeholders = vec!["?"; key.len()].join(", ");
-            let sql = match &last_key {
-                Some(_) => format!(
-                    "SELECT {} FROM {table} WHERE ({key_list}) > ({placeholders}) ORDER BY {key_list} LIMIT {BATCH}",
-                    names.join(", ")
-                ),
-                None => format!("SELECT {} FROM {table} ORDER BY {key_list} LIMIT {BATCH}", names.join(", ")),
-            };
-            // Table and column names come from this file and the schema, never from input.
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for value in last_key.iter().flatten() {
-                query = bind_sqlite(query, value);
-            }
-            let batch = query.fetch_all(src).await?;
-            let Some(last) = batch.last() else { break };
-            let next_key: Vec<Value> =
-                key.iter().zip(&key_kinds).map(|(k, kind)| read(last, k, *kind)).collect::<Result<_>>()?;
-            let mut args = PgArguments::default();
-            let mut values = Vec::with_capacity(batch.len());
-            let mut n = 0;
-            for row in &batch {
-                let cells: Vec<String> = columns
-                    .iter()
-                    .map(|(name, kind)| {
-                        bind(&mut args, &read(row, name, *kind)?)?;
-                        n += 1;
-                        Ok(format!("${n}"))
-                    })
-                    .collect::<Result<_>>()?;
-                values.push(format!("({})", cells.join(", ")));
-            }
-            let insert = format!(
-                "INSERT INTO {table} ({}) VALUES {} ON CONFLICT DO NOTHING",
-                names.join(", "),
-                values.join(", ")
-            );
-            rows += batch.len() as i64;
-            copied_now += batch.len() as i64;
-            let key_json = serde_json::to_string(&next_key).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            // The rows and the resume point commit together: a kill between batches loses nothing and
-            // copies nothing twice.
-            let mut tx = dst.begin().await?;
-            sqlx::query_with(sqlx::AssertSqlSafe(insert), args).execute(&mut *tx).await?;
-            sqlx::query(
-                "INSERT INTO moa_copy (tbl, last_key, rows) VALUES ($1, $2, $3)
-                 ON CONFLICT (tbl) DO UPDATE SET last_key = excluded.last_key, rows = excluded.rows",
-            )
-            .bind(table)
-            .bind(&key_json)
-            .bind(rows)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            progress(table, rows);
-            last_key = Some(next_key);
-            if batch.len() < BATCH {
-                break;
-            }
+        .collect())
+}
+
+/// Where an earlier run's copy of a table stopped: the key of the last row copied, and the rows copied.
+async fn resume_point(dst: &PgPool, table: &str) -> Result<(Option<Vec<Value>>, i64)> {
+    let saved: Option<(String, i64)> =
+        sqlx::query_as("SELECT last_key, rows FROM moa_copy WHERE tbl = $1").bind(table).fetch_optional(dst).await?;
+    Ok(match saved {
+        Some((key, rows)) => {
+            (Some(serde_json::from_str(&key).map_err(|e| StoreError::Corrupt(format!("moa_copy {table}: {e}")))?), rows)
         }
-        let source_rows: i64 =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(src).await?;
-        let target_rows: i64 =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(dst).await?;
-        report.push(TableCopy { table, source_rows, target_rows, copied_now });
+        None => (None, 0),
+    })
+}
+
+/// The next rows of a table in key order, after `after` (from the first without it).
+async fn read_batch(
+    src: &SqlitePool,
+    table: &str,
+    key: &[&str],
+    columns: &[(String, Kind)],
+    after: Option<&[Value]>,
+) -> Result<Vec<SqliteRow>> {
+    let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+    let key_list = key.join(", ");
+    let sql = match after {
+        Some(_) => {
+            let placeholders = vec!["?"; key.len()].join(", ");
+            format!(
+                "SELECT {} FROM {table} WHERE ({key_list}) > ({placeholders}) ORDER BY {key_list} LIMIT {BATCH}",
+                names.join(", ")
+            )
+        }
+        None => format!("SELECT {} FROM {table} ORDER BY {key_list} LIMIT {BATCH}", names.join(", ")),
+    };
+    // Table and column names come from this file and the schema, never from input.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for value in after.into_iter().flatten() {
+        query = bind_sqlite(query, value);
     }
+    Ok(query.fetch_all(src).await?)
+}
+
+/// Inserts a batch, and records its last key as where the copy got to, in one transaction: a kill
+/// between batches loses nothing and copies nothing twice.
+async fn write_batch(
+    dst: &PgPool,
+    table: &str,
+    columns: &[(String, Kind)],
+    batch: &[SqliteRow],
+    last_key: &[Value],
+    rows: i64,
+) -> Result<()> {
+    let mut args = PgArguments::default();
+    let mut values = Vec::with_capacity(batch.len());
+    let mut n = 0;
+    for row in batch {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|(name, kind)| {
+                bind(&mut args, &read(row, name, *kind)?)?;
+                n += 1;
+                Ok(format!("${n}"))
+            })
+            .collect::<Result<_>>()?;
+        values.push(format!("({})", cells.join(", ")));
+    }
+    let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+    let insert =
+        format!("INSERT INTO {table} ({}) VALUES {} ON CONFLICT DO NOTHING", names.join(", "), values.join(", "));
+    let key_json = serde_json::to_string(last_key).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut tx = dst.begin().await?;
+    sqlx::query_with(sqlx::AssertSqlSafe(insert), args).execute(&mut *tx).await?;
+    sqlx::query(
+        "INSERT INTO moa_copy (tbl, last_key, rows) VALUES ($1, $2, $3)
+         ON CONFLICT (tbl) DO UPDATE SET last_key = excluded.last_key, rows = excluded.rows",
+    )
+    .bind(table)
+    .bind(&key_json)
+    .bind(rows)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Makes the ids PostgreSQL generates continue past the copied ones.
+async fn continue_identities(dst: &PgPool) -> Result<()> {
     for table in IDENTITIES {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
@@ -224,6 +289,11 @@ pub async fn sqlite_to_postgres(
         .execute(dst)
         .await?;
     }
+    Ok(())
+}
+
+/// Fails unless every table has as many rows in PostgreSQL as in SQLite.
+fn check_row_counts(report: &[TableCopy]) -> Result<()> {
     let mismatched: Vec<String> = report
         .iter()
         .filter(|t| t.source_rows != t.target_rows)
@@ -235,6 +305,5 @@ pub async fn sqlite_to_postgres(
             mismatched.join("; ")
         )));
     }
-    source.close().await;
-    Ok(report)
+    Ok(())
 }

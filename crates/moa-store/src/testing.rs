@@ -61,7 +61,7 @@ impl TestDb {
         };
         let dir = scratch_dir();
         let name = format!("moa_test_{}", dir.file_name().and_then(|n| n.to_str()).unwrap_or("x").replace('-', "_"));
-        let url = crate::create_database(&server, &name)
+        let url = crate::postgres::create_database(&server, &name)
             .await
             .unwrap_or_else(|e| panic!("cannot create the test database {name} on {server}: {e}"));
         Some(Self { url, backend: Backend::Postgres, dir, postgres: Some((server, name)) })
@@ -101,7 +101,7 @@ impl TestDb {
     /// Drops a PostgreSQL database now, ending its connections: the server is gone for whoever used it.
     pub async fn drop_now(&self) {
         let (server, name) = self.postgres.as_ref().expect("a PostgreSQL test database");
-        crate::drop_database(server, name).await.unwrap_or_else(|e| panic!("cannot drop {name}: {e}"));
+        crate::postgres::drop_database(server, name).await.unwrap_or_else(|e| panic!("cannot drop {name}: {e}"));
     }
 
     pub async fn open(&self) -> Arc<dyn Store> {
@@ -116,7 +116,7 @@ impl Drop for TestDb {
         // Drop runs inside the test's runtime, which cannot block on itself: a thread of its own does it.
         let dropped = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-            runtime.block_on(crate::drop_database(&server, &name)).ok()
+            runtime.block_on(crate::postgres::drop_database(&server, &name)).ok()
         })
         .join();
         if !matches!(dropped, Ok(Some(()))) {

@@ -1,0 +1,177 @@
+//! Reading rows into the model, and the column lists and orders the queries that read them share.
+
+use sqlx::Row as _;
+
+use super::Row;
+use crate::{
+    ChangeCursor, Claimed, ErrorKind, Health, Post, PostChange, PostText, Result, Scrap, SourceRow, SourceSpec,
+    StoreError, Subscription, SubscriptionState, Validators,
+};
+
+pub(crate) fn scrap_from_row(row: &Row) -> Result<Scrap> {
+    Ok(Scrap {
+        id: row.try_get("id")?,
+        month: row.try_get("month")?,
+        section: row.try_get("section")?,
+        position: row.try_get("position")?,
+        title: row.try_get("title")?,
+        url: row.try_get("url")?,
+        commentary: row.try_get("commentary")?,
+        post_id: row.try_get("post_id")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+pub(crate) fn spec_from_row(r: &Row) -> Result<SourceSpec> {
+    Ok(SourceSpec {
+        id: r.try_get("id")?,
+        name_ko: r.try_get("name_ko")?,
+        name_en: r.try_get("name_en")?,
+        homepage: r.try_get("homepage")?,
+        feed_url: r.try_get("feed_url")?,
+        platform: r.try_get("platform")?,
+        user_agent: r.try_get("user_agent")?,
+    })
+}
+
+pub(crate) fn source_from_row(r: &Row) -> Result<SourceRow> {
+    Ok(SourceRow {
+        spec: spec_from_row(r)?,
+        enabled: r.try_get("enabled")?,
+        last_attempt_at: r.try_get("last_attempt_at")?,
+        last_success_at: r.try_get("last_success_at")?,
+        last_error: r.try_get("last_error")?,
+        last_error_kind: error_kind(r.try_get("last_error_kind")?)?,
+        consecutive_failures: r.try_get("consecutive_failures")?,
+        disabled_reason: r.try_get("disabled_reason")?,
+        next_check_at: r.try_get("next_check_at")?,
+        check_interval: r.try_get("check_interval")?,
+        moved_to: r.try_get("moved_to")?,
+        redirect_candidate: r.try_get("redirect_candidate")?,
+        validators: Validators { etag: r.try_get("etag")?, last_modified: r.try_get("last_modified")? },
+        post_count: r.try_get("post_count")?,
+        last_post_at: r.try_get("last_post_at")?,
+        origin: r.try_get("origin")?,
+        selectors: r.try_get("selectors")?,
+        health: Health {
+            failing_since: r.try_get("failing_since")?,
+            attempt_count: r.try_get("attempt_count")?,
+            fetch_count: r.try_get("fetch_count")?,
+            not_modified_count: r.try_get("not_modified_count")?,
+            fetch_ms_total: r.try_get("fetch_ms_total")?,
+            fetch_bytes_total: r.try_get("fetch_bytes_total")?,
+            posts_last_year: r.try_get("posts_last_year")?,
+            pages_skipped: r.try_get("pages_skipped")?,
+        },
+    })
+}
+
+pub(crate) fn subscription_from_row(r: &Row) -> Result<Subscription> {
+    let state: String = r.try_get("state")?;
+    Ok(Subscription {
+        source_id: r.try_get("source_id")?,
+        hub: r.try_get("hub")?,
+        topic: r.try_get("topic")?,
+        secret: r.try_get("secret")?,
+        state: SubscriptionState::from_name(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("subscription state {state:?}")))?,
+        lease_expires_at: r.try_get("lease_expires_at")?,
+        requested_at: r.try_get("requested_at")?,
+    })
+}
+
+pub(crate) fn post_from_row(row: &Row) -> Result<Post> {
+    let categories: String = row.try_get("categories")?;
+    let topics: String = row.try_get("topics")?;
+    Ok(Post {
+        id: row.try_get("id")?,
+        source_id: row.try_get("source_id")?,
+        source_name_ko: row.try_get("name_ko")?,
+        source_name_en: row.try_get("name_en")?,
+        entry_id: row.try_get("entry_id")?,
+        url: row.try_get("url")?,
+        title: row.try_get("title")?,
+        summary: row.try_get("summary")?,
+        author: row.try_get("author")?,
+        thumbnail: row.try_get("thumbnail")?,
+        categories: serde_json::from_str(&categories).map_err(|e| StoreError::Corrupt(format!("categories: {e}")))?,
+        category_labels: serde_json::from_str(&row.try_get::<String, _>("category_labels")?)
+            .map_err(|e| StoreError::Corrupt(format!("category labels: {e}")))?,
+        topics: serde_json::from_str(&topics).map_err(|e| StoreError::Corrupt(format!("topics: {e}")))?,
+        published_at: row.try_get("published_at")?,
+        sort_at: row.try_get("sort_at")?,
+        clicks: row.try_get("clicks")?,
+    })
+}
+
+pub(crate) fn post_text_from_row(row: &Row) -> Result<PostText> {
+    let json = |column: &str| -> Result<Vec<String>> {
+        let text: String = row.try_get(column)?;
+        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+    };
+    Ok(PostText {
+        id: row.try_get("id")?,
+        source_id: row.try_get("source_id")?,
+        source_name_ko: row.try_get("name_ko")?,
+        source_name_en: row.try_get("name_en")?,
+        title: row.try_get("title")?,
+        summary: row.try_get("summary")?,
+        content_html: row.try_get("content_html")?,
+        categories: json("categories")?,
+        topics: json("topics")?,
+        sort_at: row.try_get("sort_at")?,
+        body_dropped: row.try_get("body_dropped")?,
+    })
+}
+
+/// A change-log row (columns `tx`, `seq`, `post_id`, then the post's as `post_text_from_row`).
+pub(crate) fn change_from_row(r: &Row) -> Result<PostChange> {
+    let present: Option<i64> = r.try_get("id")?;
+    let duplicate: Option<i64> = r.try_get("duplicate_of")?;
+    let text = match (present, duplicate) {
+        (Some(_), None) => Some(post_text_from_row(r)?),
+        _ => None,
+    };
+    let cursor = ChangeCursor { tx: r.try_get("tx")?, seq: r.try_get("seq")? };
+    Ok(PostChange { cursor, post_id: r.try_get("post_id")?, text })
+}
+
+pub(crate) fn claimed_from_row(r: &Row) -> Result<Claimed> {
+    Ok(Claimed {
+        id: r.try_get("id")?,
+        name: r.try_get("name_ko")?,
+        fetch_url: r.try_get("fetch_url")?,
+        selectors: r.try_get("selectors")?,
+        user_agent: r.try_get("user_agent")?,
+        validators: Validators { etag: r.try_get("etag")?, last_modified: r.try_get("last_modified")? },
+        check_interval: r.try_get("check_interval")?,
+        consecutive_failures: r.try_get("consecutive_failures")?,
+    })
+}
+
+/// The columns `post_from_row` reads, for every query that lists posts. The normalizer bounds what new
+/// posts hold; the texts are cut here too, so that no stored row (one written before those bounds, or by
+/// hand) can make a page that lists it unbounded.
+macro_rules! select_posts {
+    () => {
+        "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.entry_id, p.url, substr(p.title, 1, 500) AS title,
+                substr(p.summary, 1, 1000) AS summary, substr(p.author, 1, 300) AS author,
+                p.thumbnail, p.categories, p.category_labels, p.topics, p.published_at, p.sort_at, p.clicks
+         FROM posts p JOIN sources s ON s.id = p.source_id"
+    };
+}
+
+/// Scraps in newsletter order: by month, the sections in the post's order, then position.
+macro_rules! scrap_order {
+    () => {
+        " ORDER BY month, CASE section WHEN 'article' THEN 0 WHEN 'bookmark' THEN 1 WHEN 'news' THEN 2
+          WHEN 'software' THEN 3 ELSE 4 END, position"
+    };
+}
+
+pub(crate) use {scrap_order, select_posts};
+
+fn error_kind(name: Option<String>) -> Result<Option<ErrorKind>> {
+    name.map(|n| ErrorKind::from_name(&n).ok_or_else(|| StoreError::Corrupt(format!("error kind {n:?}")))).transpose()
+}

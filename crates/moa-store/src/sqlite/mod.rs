@@ -1,0 +1,167 @@
+//! The embedded default: one SQLite file in WAL mode.
+//!
+//! Writes go through a pool of exactly one connection, so writers queue in-process instead of failing
+//! with SQLITE_BUSY when a deferred transaction upgrades to a write lock; reads use their own pool and,
+//! thanks to WAL, never wait for a writer.
+
+mod dialect;
+/// The SQL both backends run, compiled here for SQLite (see the crate doc).
+#[allow(clippy::duplicate_mod)] // compiled once per backend, on purpose
+#[path = "../sql/mod.rs"]
+mod sql;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::{Operations, PoolStats, Result, StoreError};
+
+/// The store type the shared SQL is implemented for.
+type Backend = SqliteStore;
+/// The sqlx database the shared SQL runs on.
+type Db = sqlx::Sqlite;
+
+/// A store in one SQLite file.
+pub struct SqliteStore {
+    reader: SqlitePool,
+    writer: SqlitePool,
+    /// Bumped after every commit this process makes; see `Operations::version`.
+    version: AtomicU64,
+}
+
+/// The file path of a `sqlite://PATH` URL (`sqlite:///abs/path` for an absolute path).
+pub fn path_of(url: &str) -> Result<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .ok_or_else(|| StoreError::UnsupportedUrl(url.to_string()))?;
+    let path = rest.split('?').next().unwrap_or("");
+    if path.is_empty() {
+        return Err(StoreError::UnsupportedUrl(url.to_string()));
+    }
+    Ok(path)
+}
+
+/// What a backup file holds, read without changing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupInfo {
+    /// The last migration applied to it.
+    pub schema_version: i64,
+    /// How many sources it holds.
+    pub sources: i64,
+    /// How many posts it holds.
+    pub posts: i64,
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its folder when missing) and migrates the file a `sqlite:` URL names.
+    pub async fn open(url: &str) -> Result<Self> {
+        let path = path_of(url)?;
+        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| StoreError::CreateDir { path: dir.display().to_string(), source })?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL in WAL mode: a killed process loses nothing committed; only a power cut can lose
+            // the last transactions, never corrupt the file.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        sql::migrate::apply(&mut *writer.acquire().await?).await?;
+        let reader = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
+        Ok(Self { reader, writer, version: AtomicU64::new(0) })
+    }
+
+    /// Checks that `path` is a sound moa database this version can open: SQLite's integrity check passes
+    /// and its schema is not newer than this build's.
+    pub async fn check_backup(path: &Path) -> Result<BackupInfo> {
+        let options = SqliteConnectOptions::new().filename(path).read_only(true).create_if_missing(false);
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await?;
+        if integrity != "ok" {
+            return Err(StoreError::Corrupt(format!("{}: {integrity}", path.display())));
+        }
+        let schema_version: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM moa_migrations")
+            .fetch_one(&pool)
+            .await
+            .map_err(|_| StoreError::Corrupt(format!("{} is not a moa database", path.display())))?;
+        let newest = sql::migrate::MIGRATIONS.last().map_or(0, |m| m.0);
+        if schema_version > newest {
+            return Err(StoreError::Unsupported(format!(
+                "{} has schema {schema_version}, newer than this moa's {newest}",
+                path.display()
+            )));
+        }
+        let (sources, posts): (i64, i64) =
+            sqlx::query_as("SELECT (SELECT COUNT(*) FROM sources), (SELECT COUNT(*) FROM posts)")
+                .fetch_one(&pool)
+                .await?;
+        pool.close().await;
+        Ok(BackupInfo { schema_version, sources, posts })
+    }
+
+    /// A consistent copy of the whole database, taken while it is in use, written to a new file (the
+    /// same as `Operations::backup`, callable without importing it).
+    pub async fn backup(&self, path: &Path) -> Result<()> {
+        // VACUUM INTO reads one snapshot (WAL: writers go on) and writes a compact, consistent file.
+        let target =
+            path.to_str().ok_or_else(|| StoreError::Unsupported(format!("{} is not UTF-8", path.display())))?;
+        if path.exists() {
+            return Err(StoreError::Conflict(format!("{} exists already", path.display())));
+        }
+        sqlx::query("VACUUM INTO $1").bind(target).execute(&self.reader).await?;
+        Ok(())
+    }
+
+    /// Closes every connection (the WAL checkpointed), so the file can be replaced underneath.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+
+    /// The read-only pool.
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    /// The pool of the one writer.
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    fn changed(&self) {
+        self.version.fetch_add(1, Ordering::Release);
+    }
+}
+
+#[async_trait::async_trait]
+impl Operations for SqliteStore {
+    async fn backup(&self, path: &Path) -> Result<()> {
+        SqliteStore::backup(self, path).await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        let (r, w) = (&self.reader, &self.writer);
+        PoolStats {
+            size: r.size() + w.size(),
+            idle: (r.num_idle() + w.num_idle()) as u32,
+            max: r.options().get_max_connections() + w.options().get_max_connections(),
+        }
+    }
+
+    fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+}
