@@ -15,14 +15,27 @@ def without_tests(text):
 
 
 def modules(src):
+    """Every module of the crate with its file, found from the crate root through `mod x;` declarations
+    (`#[path]` included: a file compiled twice is two modules)."""
     mods = {}
-    for p in src.rglob("*.rs"):
-        parts = list(p.relative_to(src).with_suffix("").parts)
-        if parts[-1] == "mod":
-            parts = parts[:-1]
-        if parts in (["lib"], ["main"]):
-            parts = []
-        mods[tuple(parts)] = p
+
+    def walk(path, file):
+        mods[path] = file
+        text = without_tests(file.read_text())
+        own_dir = file.parent if file.name in ("lib.rs", "main.rs", "mod.rs") else file.with_suffix("")
+        for m in re.finditer(r'^(?:#\[path = "([^"]+)"\]\s*)?(?:#\[[^\]]*\]\s*)*(?:pub(?:\([^)]*\))?\s+)?mod (\w+);', text, re.M):
+            if m.group(1):
+                child = (file.parent / m.group(1)).resolve()
+            else:
+                child = own_dir / f"{m.group(2)}.rs"
+                if not child.exists():
+                    child = own_dir / m.group(2) / "mod.rs"
+            if child.exists():
+                walk(path + (m.group(2),), child)
+
+    for root in ("lib.rs", "main.rs"):
+        if (src / root).exists():
+            walk((), src / root)
     return mods
 
 
@@ -66,10 +79,10 @@ def graph(mods):
 
     edges = {m: set() for m in mods}
     for m, text in texts.items():
-        for mm in re.finditer(r"\b(crate|super|self)((?:::\w+)+)(::\{([^}]*)\})?", text):
+        for mm in re.finditer(r"\b(crate|super|self)((?:::\w+)*)(::\{([^}]*)\})?", text):
             start = relative(m, mm.group(1))
-            segs = mm.group(2).strip(":").split("::")
-            paths = [start + segs]
+            segs = [x for x in mm.group(2).strip(":").split("::") if x]
+            paths = [start + segs] if segs else []
             for item in (mm.group(4) or "").split(","):
                 item = item.strip().split(" as ")[0]
                 if item and item != "self":
