@@ -18,7 +18,7 @@ use url::Url;
 mod attributes;
 mod elements;
 
-use attributes::{attr_value, attr_values, attributes};
+use attributes::{attr_value, attributes};
 mod namespaces;
 mod source_text;
 

@@ -4,7 +4,8 @@
 
 use quick_xml::events::BytesStart;
 
-use super::{Ns, attr_value, attr_values};
+use super::attributes::{attr_value, attr_values};
+use super::namespaces::Ns;
 use crate::raw::{RawEntry, RawFeed, RawLink, RawMedia, TextKind};
 
 /// Where a captured element's text goes. Ranked targets take the value of the best-ranked element that
