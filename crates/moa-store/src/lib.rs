@@ -9,18 +9,24 @@
 //! Most statements read the same in SQLite and PostgreSQL once their placeholders are `$N` (which
 //! sqlx-sqlite binds by number), so they are written once, in `src/sql/`: plain Rust, a file per trait
 //! the backends agree on, compiled twice, as `sqlite::sql` and as `postgres::sql`, by a `#[path]` module
-//! in each backend (which is why clippy's `duplicate_mod` is allowed there). In it, `super` is the
-//! backend: its store type (`Backend`), its sqlx database (`Db`) and its `dialect`. Code generic over
+//! in each backend (which is why clippy's `duplicate_mod` is allowed there). Its `mod.rs` re-exports, under
+//! the same names in both, what the backend gives it: its store type (`Backend`), its sqlx database
+//! (`Db`), its dialect's fragments and its own statements. Code generic over
 //! `sqlx::Database` would need a trait bound for every type it binds or decodes, longer than the code
 //! itself; a macro expanding the methods into each backend would hide them from rustfmt and from the
 //! compiler's line numbers. A file compiled twice is ordinary, formatted code, type-checked per backend.
 //!
-//! What truly differs stays in `src/sqlite/` and `src/postgres/`: connecting and migrating, and each
-//! backend's `dialect.rs`, which gives the shared statements their few fragments (the clock, a list
-//! parameter: JSON in SQLite, an array in PostgreSQL, row locks, the partial index's condition) and writes
-//! the operations done in different statements (claims, upserts' reads and ids, duplicate detection,
-//! sign-in counts, topics). The two traits the backends hardly share are each backend's own: [`ChangeLog`]
-//! in its `dialect.rs`, [`Operations`] beside its connection.
+//! What truly differs stays in `src/sqlite/` and `src/postgres/`: the store type (`store.rs`); the
+//! `dialect.rs` that gives the shared statements their few fragments (the clock, a list parameter: JSON in
+//! SQLite, an array in PostgreSQL, row locks, the partial index's condition); the `statements.rs` that
+//! writes the operations done in different statements (claims, upserts' reads and ids, duplicate
+//! detection, sign-in counts, topics); and connecting and migrating, in `mod.rs`. The two traits the
+//! backends hardly share are each backend's own: [`ChangeLog`] in its `statements.rs`, [`Operations`]
+//! beside its connection.
+//!
+//! Each backend's modules form layers, and name only those below them: `store` and `dialect`; the shared
+//! helpers `sql::types`, `sql::rows`, `sql::builders`, `sql::migrate`; the backend's `statements`; the
+//! shared statements, a module per trait (`sql::sources`, `sql::crawl`, …); the backend's `mod.rs`.
 
 #![warn(unreachable_pub, missing_docs)]
 

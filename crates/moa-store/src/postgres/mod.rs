@@ -3,14 +3,18 @@
 //! The semantics are SQLite's (the same test suite runs on both); what differs is concurrency. Crawlers
 //! claim due sources with `FOR UPDATE SKIP LOCKED`, writing the lease into `next_check_at` in the same
 //! statement; the change log is read only up to a horizon of this database's running writers, so followers
-//! never skip a late commit (see `dialect::change_horizon`); and the few read-modify-write paths that
+//! never skip a late commit (see `statements::change_horizon`); and the few read-modify-write paths that
 //! SQLite's single writer serialized (the registry sync, scrap positions, migrations) take advisory locks.
 
+// The backend's layers, bottom up (see the crate doc): `store` and `dialect`, the shared helpers in `sql`,
+// `statements`, the shared statements in `sql`, this file.
 mod dialect;
 /// The SQL both backends run, compiled here for PostgreSQL (see the crate doc).
 #[allow(clippy::duplicate_mod)] // compiled once per backend, on purpose
 #[path = "../sql/mod.rs"]
 mod sql;
+mod statements;
+mod store;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -20,19 +24,9 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection};
 
+pub use store::PgStore;
+
 use crate::{OpenOptions, Operations, PoolStats, Result, StoreError};
-
-/// The store type the shared SQL is implemented for.
-type Backend = PgStore;
-/// The sqlx database the shared SQL runs on.
-type Db = sqlx::Postgres;
-
-/// A store in a PostgreSQL database, which several processes may share.
-pub struct PgStore {
-    pool: PgPool,
-    /// Bumped after every commit this process makes; see `Operations::version`.
-    version: AtomicU64,
-}
 
 impl PgStore {
     /// Connects to the database a `postgres://` URL names and migrates it, with the default options.
@@ -61,20 +55,6 @@ impl PgStore {
             .await?;
         migrate(&pool).await?;
         Ok(Self { pool, version: AtomicU64::new(0) })
-    }
-
-    /// The pool, for reads.
-    fn reader(&self) -> &PgPool {
-        &self.pool
-    }
-
-    /// The pool, for writes.
-    pub(crate) fn writer(&self) -> &PgPool {
-        &self.pool
-    }
-
-    fn changed(&self) {
-        self.version.fetch_add(1, Ordering::Release);
     }
 }
 

@@ -1,14 +1,14 @@
 //! [`AccountStore`]: users and passwords, sessions, and failed sign-ins counted per key (client address or
 //! user name) in the database, so every web process sees the same counts.
 
-use super::{Backend, dialect};
+use super::{Backend, fragment, list, save_password, sign_in_failed, unstorable};
 use crate::{AccountStore, Result, Session, User};
 
 #[async_trait::async_trait]
 impl AccountStore for Backend {
     async fn set_user_password(&self, name: &str, password_hash: &str, now: i64) -> Result<bool> {
         let mut tx = self.writer().begin().await?;
-        let created = dialect::save_password(&mut tx, name, password_hash, now).await?;
+        let created = save_password(&mut tx, name, password_hash, now).await?;
         // A new password signs the user out everywhere.
         sqlx::query("DELETE FROM sessions WHERE user_name = $1").bind(name).execute(&mut *tx).await?;
         tx.commit().await?;
@@ -16,7 +16,7 @@ impl AccountStore for Backend {
     }
 
     async fn user_password_hash(&self, name: &str) -> Result<Option<String>> {
-        if dialect::unstorable(name) {
+        if unstorable(name) {
             return Ok(None);
         }
         Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE name = $1")
@@ -93,10 +93,10 @@ impl AccountStore for Backend {
     async fn sign_in_blocked(&self, keys: &[String], now: i64, max_failures: i64, window: i64) -> Result<Option<i64>> {
         Ok(sqlx::query_scalar(concat!(
             "SELECT MAX(since + $3 - $2) FROM sign_in_failures WHERE key ",
-            dialect::fragment!(in_list "$1"),
+            fragment!(in_list "$1"),
             " AND failures >= $4 AND since + $3 > $2"
         ))
-        .bind(dialect::list(keys))
+        .bind(list(keys))
         .bind(now)
         .bind(window)
         .bind(max_failures)
@@ -107,10 +107,10 @@ impl AccountStore for Backend {
     async fn sign_in_failures(&self, keys: &[String], now: i64, window: i64) -> Result<Vec<(String, i64)>> {
         Ok(sqlx::query_as(concat!(
             "SELECT key, failures FROM sign_in_failures WHERE key ",
-            dialect::fragment!(in_list "$1"),
+            fragment!(in_list "$1"),
             " AND since + $3 > $2"
         ))
-        .bind(dialect::list(keys))
+        .bind(list(keys))
         .bind(now)
         .bind(window)
         .fetch_all(self.reader())
@@ -118,19 +118,15 @@ impl AccountStore for Backend {
     }
 
     async fn sign_in_failed(&self, keys: &[String], now: i64, window: i64) -> Result<()> {
-        dialect::sign_in_failed(self, keys, now, window).await
+        sign_in_failed(self, keys, now, window).await
     }
 
     async fn sign_in_succeeded(&self, keys: &[String], before: i64) -> Result<()> {
-        sqlx::query(concat!(
-            "DELETE FROM sign_in_failures WHERE key ",
-            dialect::fragment!(in_list "$1"),
-            " OR since < $2"
-        ))
-        .bind(dialect::list(keys))
-        .bind(before)
-        .execute(self.writer())
-        .await?;
+        sqlx::query(concat!("DELETE FROM sign_in_failures WHERE key ", fragment!(in_list "$1"), " OR since < $2"))
+            .bind(list(keys))
+            .bind(before)
+            .execute(self.writer())
+            .await?;
         Ok(())
     }
 }

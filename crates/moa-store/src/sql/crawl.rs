@@ -1,11 +1,10 @@
 //! [`CrawlStore`]: storing what a crawl's checks brought (posts, the source's new state), page visits,
-//! WebSub subscriptions. Claiming is the backend's own (`dialect::claim`).
-
-use sqlx::QueryBuilder;
+//! WebSub subscriptions. Claiming is the backend's own (`statements::claim`).
 
 use super::rows::subscription_from_row;
-use super::{Backend, Connection, Db, Query, dialect};
-use crate::plan::{Write, count, plan};
+use super::types::{Connection, Query};
+use super::{Backend, find_twins, fragment, list, stored_entries, unstorable, write_posts};
+use crate::plan::{count, plan};
 use crate::{
     Backlog, CheckResult, Claimed, CrawlStore, NewPost, PageVisit, Result, Selection, SourceCheck, Subscription,
     UpsertStats,
@@ -25,14 +24,10 @@ macro_rules! fetch_succeeded {
     };
 }
 
-/// Rows per multi-row INSERT: 19 parameters each, well under SQLite's limit of 32,766 and PostgreSQL's
-/// of 65,535.
-pub(crate) const INSERT_CHUNK: usize = 256;
-
 #[async_trait::async_trait]
 impl CrawlStore for Backend {
     async fn claim(&self, selection: &Selection, now: i64, lease_until: i64) -> Result<Vec<Claimed>> {
-        dialect::claim(self, selection, now, lease_until).await
+        super::claim(self, selection, now, lease_until).await
     }
 
     async fn store_fetch(&self, check: &SourceCheck, posts: &[NewPost]) -> Result<UpsertStats> {
@@ -86,7 +81,7 @@ impl CrawlStore for Backend {
         let rows: Vec<(i64, String, bool, bool)> = sqlx::query_as(concat!(
             "SELECT id, url, thumbnail IS NULL, published_at IS NULL FROM posts
              WHERE source_id = $1 AND ",
-            dialect::fragment!(page_unread),
+            fragment!(page_unread),
             " AND url IS NOT NULL AND duplicate_of IS NULL
                AND (thumbnail IS NULL OR published_at IS NULL)
              ORDER BY sort_at DESC, id DESC LIMIT $2"
@@ -102,7 +97,7 @@ impl CrawlStore for Backend {
     }
 
     async fn subscription(&self, source_id: &str) -> Result<Option<Subscription>> {
-        if dialect::unstorable(source_id) {
+        if unstorable(source_id) {
             return Ok(None);
         }
         let row = sqlx::query("SELECT * FROM websub WHERE source_id = $1")
@@ -142,82 +137,17 @@ impl CrawlStore for Backend {
     }
 }
 
-/// The sources a claim takes: `selection` as the end of its query, from the condition on (`WHERE …`),
-/// most overdue first, so that after a crash the sources never fetched come before those fetched just now.
-pub(crate) fn push_selection(qb: &mut QueryBuilder<Db>, selection: &Selection, now: i64) {
-    match selection {
-        Selection::Due { .. } => {
-            qb.push("enabled AND next_check_at <= ").push_bind(now);
-        }
-        Selection::All => {
-            qb.push("enabled");
-        }
-        Selection::Ids(ids) => {
-            qb.push("origin <> 'removed' AND id ");
-            dialect::push_in_list(qb, ids);
-        }
-    }
-    qb.push(" ORDER BY next_check_at, id");
-    if let Selection::Due { limit } = selection {
-        qb.push(" LIMIT ").push_bind(i64::from(*limit));
-    }
-}
-
 /// Upserts one fetch's posts inside the caller's transaction: what to write is decided by `plan` from
 /// the source's stored entries; the backend reads those, finds the new posts' twins in other sources,
 /// and writes, each in a handful of statements whatever the number of posts.
 async fn upsert_posts(tx: &mut Connection, source_id: &str, at: i64, posts: &[NewPost]) -> Result<UpsertStats> {
-    let (known, tombstones) = dialect::stored_entries(tx, source_id).await?;
+    let (known, tombstones) = stored_entries(tx, source_id).await?;
     let mut stats = UpsertStats::default();
     let mut writes = plan(posts, at, &known, &tombstones, &mut stats);
-    dialect::find_twins(tx, source_id, &mut writes).await?;
-    let ids = dialect::write_posts(tx, source_id, at, &writes).await?;
+    find_twins(tx, source_id, &mut writes).await?;
+    let ids = write_posts(tx, source_id, at, &writes).await?;
     count(&writes, &ids, &mut stats)?;
     Ok(stats)
-}
-
-/// The multi-row upsert of some of a fetch's posts (at most [`INSERT_CHUNK`]), to run or to extend. An
-/// edit keeps the post's id, first-seen time and duplicate mark, and a picture read from the article page
-/// while the feed still has none.
-pub(crate) fn insert_posts(source_id: &str, at: i64, writes: &[Write<'_>]) -> QueryBuilder<Db> {
-    let mut qb = QueryBuilder::new(
-        "INSERT INTO posts (source_id, entry_id, url, title, summary, content_html, author, thumbnail,
-           categories, category_labels, topics, published_at, updated_at, first_seen_at, sort_at, content_hash,
-           url_key, title_key, duplicate_of) ",
-    );
-    qb.push_values(writes, |mut b, w| {
-        let p = w.post;
-        b.push_bind(source_id)
-            .push_bind(&p.entry_id)
-            .push_bind(&p.url)
-            .push_bind(&p.title)
-            .push_bind(&p.summary)
-            .push_bind(&p.content_html)
-            .push_bind(&p.author)
-            .push_bind(&p.thumbnail)
-            .push_bind(&w.categories)
-            .push_bind(&w.category_labels)
-            .push_bind(&w.topics)
-            .push_bind(p.published_at)
-            .push_bind(p.updated_at)
-            .push_bind(at)
-            .push_bind(w.sort_at)
-            .push_bind(&w.hash)
-            .push_bind(&w.url_key)
-            .push_bind(&w.title_key)
-            .push_bind(w.duplicate_of);
-    });
-    qb.push(
-        " ON CONFLICT (source_id, entry_id) DO UPDATE SET url = excluded.url, title = excluded.title,
-           summary = excluded.summary, content_html = excluded.content_html, author = excluded.author,
-           thumbnail = COALESCE(excluded.thumbnail, CASE WHEN posts.page_checked THEN posts.thumbnail END),
-           categories = excluded.categories, category_labels = excluded.category_labels, topics = excluded.topics,
-           published_at = COALESCE(excluded.published_at, posts.published_at), updated_at = excluded.updated_at,
-           sort_at = COALESCE(excluded.published_at, posts.published_at, posts.sort_at),
-           content_hash = excluded.content_hash, url_key = excluded.url_key, title_key = excluded.title_key,
-           body_dropped_at = NULL",
-    );
-    qb
 }
 
 /// Deletes a source's posts for good, with tombstones so the crawler does not store them again; copies of
@@ -235,32 +165,31 @@ pub(crate) async fn delete_with_tombstones(
     sqlx::query(concat!(
         "INSERT INTO tombstones (source_id, entry_id, deleted_at)
          SELECT source_id, entry_id, COALESCE(CAST($3 AS BIGINT), ",
-        dialect::fragment!(now),
+        fragment!(now),
         ") FROM posts WHERE source_id = $1 AND entry_id ",
-        dialect::fragment!(in_list "$2"),
+        fragment!(in_list "$2"),
         " ON CONFLICT DO NOTHING"
     ))
     .bind(source_id)
-    .bind(dialect::list(entry_ids))
+    .bind(list(entry_ids))
     .bind(at)
     .execute(&mut *tx)
     .await?;
     sqlx::query(concat!(
         "UPDATE posts SET duplicate_of = NULL WHERE duplicate_of IN (SELECT id FROM posts WHERE source_id = $1 AND entry_id ",
-        dialect::fragment!(in_list "$2"),
+        fragment!(in_list "$2"),
         ")"
     ))
     .bind(source_id)
-    .bind(dialect::list(entry_ids))
+    .bind(list(entry_ids))
     .execute(&mut *tx)
     .await?;
-    let deleted =
-        sqlx::query(concat!("DELETE FROM posts WHERE source_id = $1 AND entry_id ", dialect::fragment!(in_list "$2")))
-            .bind(source_id)
-            .bind(dialect::list(entry_ids))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+    let deleted = sqlx::query(concat!("DELETE FROM posts WHERE source_id = $1 AND entry_id ", fragment!(in_list "$2")))
+        .bind(source_id)
+        .bind(list(entry_ids))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     Ok(u32::try_from(deleted).unwrap_or(u32::MAX))
 }
 

@@ -1,8 +1,9 @@
 //! [`CurationStore`]: scraps kept in order within their month's section, and each month's settings.
-//! Positions are read, then written: `dialect::lock_scraps` keeps two curators from taking the same one.
+//! Positions are read, then written: `statements::lock_scraps` keeps two curators from taking the same one.
 
 use super::rows::{scrap_from_row, scrap_order};
-use super::{Backend, Connection, Query, dialect};
+use super::types::{Connection, Query};
+use super::{Backend, lock_scraps, unstorable};
 use crate::{CurationStore, NewsletterSettings, Result, Scrap, ScrapFields};
 
 #[async_trait::async_trait]
@@ -22,7 +23,7 @@ impl CurationStore for Backend {
     }
 
     async fn scrap_by_url(&self, month: &str, url: &str) -> Result<Option<Scrap>> {
-        if dialect::unstorable(month) || dialect::unstorable(url) {
+        if unstorable(month) || unstorable(url) {
             return Ok(None);
         }
         let row = sqlx::query("SELECT * FROM scraps WHERE month = $1 AND url = $2")
@@ -36,7 +37,7 @@ impl CurationStore for Backend {
     async fn add_scrap(&self, f: &ScrapFields, now: i64) -> Result<Scrap> {
         let f = &f.cleaned();
         let mut tx = self.writer().begin().await?;
-        dialect::lock_scraps(&mut tx).await?;
+        lock_scraps(&mut tx).await?;
         let position = next_position(&mut tx, &f.month, &f.section).await?;
         let insert = sqlx::query(
             "INSERT INTO scraps (month, section, position, title, url, commentary, post_id, created_at, updated_at)
@@ -52,7 +53,7 @@ impl CurationStore for Backend {
     async fn update_scrap(&self, id: i64, f: &ScrapFields, now: i64) -> Result<bool> {
         let f = &f.cleaned();
         let mut tx = self.writer().begin().await?;
-        dialect::lock_scraps(&mut tx).await?;
+        lock_scraps(&mut tx).await?;
         let Some((month, section, position)) = place_of(&mut tx, id).await? else {
             return Ok(false);
         };
@@ -73,7 +74,7 @@ impl CurationStore for Backend {
 
     async fn move_scrap(&self, id: i64, to: i64) -> Result<bool> {
         let mut tx = self.writer().begin().await?;
-        dialect::lock_scraps(&mut tx).await?;
+        lock_scraps(&mut tx).await?;
         let Some((month, section, from)) = place_of(&mut tx, id).await? else {
             return Ok(false);
         };
@@ -103,7 +104,7 @@ impl CurationStore for Backend {
 
     async fn delete_scrap(&self, id: i64) -> Result<bool> {
         let mut tx = self.writer().begin().await?;
-        dialect::lock_scraps(&mut tx).await?;
+        lock_scraps(&mut tx).await?;
         let Some((month, section, position)): Option<(String, String, i64)> =
             sqlx::query_as("DELETE FROM scraps WHERE id = $1 RETURNING month, section, position")
                 .bind(id)

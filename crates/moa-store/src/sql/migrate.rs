@@ -3,13 +3,14 @@
 
 use sqlx::Connection as _;
 
-use super::{Connection, dialect};
+use super::types::Connection;
+use super::{MIGRATIONS_TABLE, fragment};
 use crate::{Result, StoreError, title_key, url_key};
 
 /// One migration file of this backend's folder.
 macro_rules! migration {
     ($version:literal, $name:literal, $file:literal) => {
-        ($version, $name, include_str!(concat!("../../migrations/", dialect::fragment!(migrations), "/", $file)))
+        ($version, $name, include_str!(concat!("../../migrations/", fragment!(migrations), "/", $file)))
     };
 }
 
@@ -31,7 +32,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
 
 /// Applies the migrations not yet applied, in order, each in its own transaction.
 pub(crate) async fn apply(conn: &mut Connection) -> Result<()> {
-    sqlx::raw_sql(dialect::MIGRATIONS_TABLE).execute(&mut *conn).await?;
+    sqlx::raw_sql(MIGRATIONS_TABLE).execute(&mut *conn).await?;
     let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM moa_migrations").fetch_all(&mut *conn).await?;
     for (version, name, sql) in MIGRATIONS {
         if applied.contains(version) {
@@ -45,7 +46,7 @@ pub(crate) async fn apply(conn: &mut Connection) -> Result<()> {
         }
         sqlx::query(concat!(
             "INSERT INTO moa_migrations (version, name, applied_at) VALUES ($1, $2, ",
-            dialect::fragment!(now),
+            fragment!(now),
             ")"
         ))
         .bind(version)

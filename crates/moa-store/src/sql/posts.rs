@@ -6,13 +6,13 @@ use sqlx::QueryBuilder;
 
 use super::crawl::delete_with_tombstones;
 use super::rows::{post_from_row, post_text_from_row, select_posts};
-use super::{Backend, Db, dialect};
+use super::{Backend, Db, HAS_CATEGORY, HAS_TOPIC, fragment, list, set_topics, unstorable};
 use crate::{Cursor, Post, PostQuery, PostStore, PostText, Result, url_key};
 
 #[async_trait::async_trait]
 impl PostStore for Backend {
     async fn posts(&self, query: &PostQuery) -> Result<Vec<Post>> {
-        if [&query.source_id, &query.tag, &query.topic].into_iter().flatten().any(|s| dialect::unstorable(s)) {
+        if [&query.source_id, &query.tag, &query.topic].into_iter().flatten().any(|s| unstorable(s)) {
             return Ok(Vec::new());
         }
         let mut qb: QueryBuilder<Db> = QueryBuilder::new(concat!(select_posts!(), " WHERE 1 = 1"));
@@ -27,10 +27,10 @@ impl PostStore for Backend {
         }
         if let Some(tag) = &query.tag {
             // Case aside, as the card dedupe treats tags that differ only in case as one.
-            qb.push(dialect::HAS_CATEGORY).push_bind(tag.clone()).push("))");
+            qb.push(HAS_CATEGORY).push_bind(tag.clone()).push("))");
         }
         if let Some(topic) = &query.topic {
-            qb.push(dialect::HAS_TOPIC).push_bind(topic.clone()).push(")");
+            qb.push(HAS_TOPIC).push_bind(topic.clone()).push(")");
         }
         if let Some(Cursor { sort_at, id }) = query.before {
             // A row value, which SQLite reads as a range of the time index; the equivalent
@@ -45,7 +45,7 @@ impl PostStore for Backend {
 
     async fn count_posts(&self, source_id: Option<&str>) -> Result<i64> {
         let n = match source_id {
-            Some(s) if dialect::unstorable(s) => 0,
+            Some(s) if unstorable(s) => 0,
             Some(s) => {
                 sqlx::query_scalar("SELECT COUNT(*) FROM posts WHERE source_id = $1")
                     .bind(s)
@@ -65,7 +65,7 @@ impl PostStore for Backend {
 
     async fn post_by_url(&self, url: &str) -> Result<Option<Post>> {
         // Through the duplicate detector's index on the URL key; the exact URL then picks among them.
-        let Some(key) = url_key(url).filter(|_| !dialect::unstorable(url)) else { return Ok(None) };
+        let Some(key) = url_key(url).filter(|_| !unstorable(url)) else { return Ok(None) };
         let row = sqlx::query(concat!(
             select_posts!(),
             " WHERE p.url_key = $1 AND p.url = $2 ORDER BY p.duplicate_of IS NOT NULL, p.id LIMIT 1"
@@ -81,8 +81,8 @@ impl PostStore for Backend {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(concat!(select_posts!(), " WHERE p.id ", dialect::fragment!(in_list "$1")))
-            .bind(dialect::list(ids))
+        let rows = sqlx::query(concat!(select_posts!(), " WHERE p.id ", fragment!(in_list "$1")))
+            .bind(list(ids))
             .fetch_all(self.reader())
             .await?;
         let mut by_id: HashMap<i64, Post> =
@@ -104,18 +104,16 @@ impl PostStore for Backend {
     }
 
     async fn set_topics(&self, topics: &[(i64, Vec<String>)]) -> Result<u64> {
-        dialect::set_topics(self, topics).await
+        set_topics(self, topics).await
     }
 
     async fn delete_post(&self, post_id: i64) -> Result<bool> {
         let mut tx = self.writer().begin().await?;
-        let Some((source_id, entry_id)): Option<(String, String)> = sqlx::query_as(concat!(
-            "SELECT source_id, entry_id FROM posts WHERE id = $1",
-            dialect::fragment!(for_update)
-        ))
-        .bind(post_id)
-        .fetch_optional(&mut *tx)
-        .await?
+        let Some((source_id, entry_id)): Option<(String, String)> =
+            sqlx::query_as(concat!("SELECT source_id, entry_id FROM posts WHERE id = $1", fragment!(for_update)))
+                .bind(post_id)
+                .fetch_optional(&mut *tx)
+                .await?
         else {
             return Ok(false);
         };
@@ -129,7 +127,7 @@ impl PostStore for Backend {
         // The content hash stays: an unchanged entry in the feed does not bring its body back.
         let done = sqlx::query(concat!(
             "UPDATE posts SET content_html = NULL, body_dropped_at = ",
-            dialect::fragment!(now),
+            fragment!(now),
             " WHERE sort_at < $1 AND content_html IS NOT NULL"
         ))
         .bind(before)

@@ -2,7 +2,7 @@
 
 use sqlx::Row as _;
 
-use super::Row;
+use super::types::Row;
 use crate::{
     ChangeCursor, Claimed, ErrorKind, Health, Post, PostChange, PostText, Result, Scrap, SourceRow, SourceSpec,
     StoreError, Subscription, SubscriptionState, Validators,

@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use sqlx::Row as _;
 
 use super::rows::{source_from_row, spec_from_row};
-use super::{Backend, Query, dialect};
+use super::types::Query;
+use super::{Backend, fragment, list, lock_registry, unstorable};
 use crate::plan::{Registered, registry_sync};
 use crate::{NewSource, REMOVED_FROM_REGISTRY, Result, SourceRow, SourceSpec, SourceStore, StoreError, SyncStats};
 
@@ -13,7 +14,7 @@ use crate::{NewSource, REMOVED_FROM_REGISTRY, Result, SourceRow, SourceSpec, Sou
 impl SourceStore for Backend {
     async fn sync_registry(&self, sources: &[SourceSpec], now: i64) -> Result<SyncStats> {
         let mut tx = self.writer().begin().await?;
-        dialect::lock_registry(&mut tx).await?;
+        lock_registry(&mut tx).await?;
         let existing: Registered = sqlx::query("SELECT * FROM sources WHERE origin = 'registry'")
             .fetch_all(&mut *tx)
             .await?
@@ -54,10 +55,10 @@ impl SourceStore for Backend {
         if !plan.unlisted.is_empty() {
             sqlx::query(concat!(
                 "UPDATE sources SET enabled = FALSE, disabled_reason = $1 WHERE id ",
-                dialect::fragment!(in_list "$2")
+                fragment!(in_list "$2")
             ))
             .bind(REMOVED_FROM_REGISTRY)
-            .bind(dialect::list(&plan.unlisted))
+            .bind(list(&plan.unlisted))
             .execute(&mut *tx)
             .await?;
         }
@@ -90,7 +91,7 @@ impl SourceStore for Backend {
              FROM sources s
              LEFT JOIN (SELECT source_id, COUNT(*) AS n, MAX(sort_at) AS last_post_at,
                           COUNT(*) FILTER (WHERE sort_at >= ",
-            dialect::fragment!(now),
+            fragment!(now),
             " - 365 * 86400) AS last_year
                         FROM posts GROUP BY source_id) p
                ON p.source_id = s.id
@@ -103,7 +104,7 @@ impl SourceStore for Backend {
     }
 
     async fn source(&self, id: &str) -> Result<Option<SourceRow>> {
-        if dialect::unstorable(id) {
+        if unstorable(id) {
             return Ok(None);
         }
         // Counted over this source's posts only (its index), not grouped over all of them.
@@ -111,7 +112,7 @@ impl SourceStore for Backend {
             "SELECT s.*, (SELECT COUNT(*) FROM posts WHERE source_id = s.id) AS post_count,
                     (SELECT MAX(sort_at) FROM posts WHERE source_id = s.id) AS last_post_at,
                     (SELECT COUNT(*) FROM posts WHERE source_id = s.id AND sort_at >= ",
-            dialect::fragment!(now),
+            fragment!(now),
             " - 365 * 86400) AS posts_last_year
              FROM sources s WHERE s.id = $1"
         ))

@@ -4,33 +4,26 @@
 //! with SQLITE_BUSY when a deferred transaction upgrades to a write lock; reads use their own pool and,
 //! thanks to WAL, never wait for a writer.
 
+// The backend's layers, bottom up (see the crate doc): `store` and `dialect`, the shared helpers in `sql`,
+// `statements`, the shared statements in `sql`, this file.
 mod dialect;
 /// The SQL both backends run, compiled here for SQLite (see the crate doc).
 #[allow(clippy::duplicate_mod)] // compiled once per backend, on purpose
 #[path = "../sql/mod.rs"]
 mod sql;
+mod statements;
+mod store;
 
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+pub use store::SqliteStore;
 
 use crate::{Operations, PoolStats, Result, StoreError};
-
-/// The store type the shared SQL is implemented for.
-type Backend = SqliteStore;
-/// The sqlx database the shared SQL runs on.
-type Db = sqlx::Sqlite;
-
-/// A store in one SQLite file.
-pub struct SqliteStore {
-    reader: SqlitePool,
-    writer: SqlitePool,
-    /// Bumped after every commit this process makes; see `Operations::version`.
-    version: AtomicU64,
-}
 
 /// The file path of a `sqlite://PATH` URL (`sqlite:///abs/path` for an absolute path).
 pub fn path_of(url: &str) -> Result<&str> {
@@ -124,20 +117,6 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
-    }
-
-    /// The read-only pool.
-    pub(crate) fn reader(&self) -> &SqlitePool {
-        &self.reader
-    }
-
-    /// The pool of the one writer.
-    fn writer(&self) -> &SqlitePool {
-        &self.writer
-    }
-
-    fn changed(&self) {
-        self.version.fetch_add(1, Ordering::Release);
     }
 }
 

@@ -1,0 +1,35 @@
+//! The bottom of the PostgreSQL backend: the store type and its pool, and the sqlx database the shared
+//! SQL runs on. It names nothing else of the backend.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sqlx::postgres::PgPool;
+
+/// The store type the shared SQL is implemented for.
+pub(crate) type Backend = PgStore;
+/// The sqlx database the shared SQL runs on.
+pub(crate) type Db = sqlx::Postgres;
+
+/// A store in a PostgreSQL database, which several processes may share.
+pub struct PgStore {
+    pub(super) pool: PgPool,
+    /// Bumped after every commit this process makes; see `Operations::version`.
+    pub(super) version: AtomicU64,
+}
+
+impl PgStore {
+    /// The pool, for reads.
+    pub(super) fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The pool, for writes.
+    pub(crate) fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Counts a commit (see `Operations::version`).
+    pub(super) fn changed(&self) {
+        self.version.fetch_add(1, Ordering::Release);
+    }
+}

@@ -1,0 +1,36 @@
+//! The bottom of the SQLite backend: the store type and its pools, and the sqlx database the shared SQL
+//! runs on. It names nothing else of the backend.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sqlx::sqlite::SqlitePool;
+
+/// The store type the shared SQL is implemented for.
+pub(crate) type Backend = SqliteStore;
+/// The sqlx database the shared SQL runs on.
+pub(crate) type Db = sqlx::Sqlite;
+
+/// A store in one SQLite file.
+pub struct SqliteStore {
+    pub(super) reader: SqlitePool,
+    pub(super) writer: SqlitePool,
+    /// Bumped after every commit this process makes; see `Operations::version`.
+    pub(super) version: AtomicU64,
+}
+
+impl SqliteStore {
+    /// The read-only pool.
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    /// The pool of the one writer.
+    pub(super) fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    /// Counts a commit (see `Operations::version`).
+    pub(super) fn changed(&self) {
+        self.version.fetch_add(1, Ordering::Release);
+    }
+}
