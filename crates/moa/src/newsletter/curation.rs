@@ -4,6 +4,7 @@
 use moa_store::{NewsletterSettings, Scrap, ScrapFields, Store};
 
 use crate::ingest::fetch::{Content, Fetcher, Get, Response};
+use crate::ingest::pages::PAGE_PREFIX_BYTES;
 use crate::newsletter::{self, Imported, Item, Month, Post, Section, Settings};
 
 /// The month a scrap goes to by default: the current one in Korea.
@@ -22,15 +23,13 @@ pub struct Proposal {
     pub post_id: Option<i64>,
 }
 
-/// Article pages are read this far for their title and description, as for the crawler's og:image.
-const PAGE_PREFIX_BYTES: usize = 256 * 1024;
-
 /// A post moa already has, else the page itself, read with the crawler's limits and address guard.
 pub async fn propose(store: &dyn Store, fetcher: &Fetcher, url: &str) -> anyhow::Result<Proposal> {
     if let Some(post) = store.post_by_url(url).await? {
         let description = post.summary.as_deref().map(crate::newsletter::escape_markdown);
         return Ok(Proposal { title: Some(post.title), description, post_id: Some(post.id) });
     }
+    // Read as far as the crawler reads article pages: the title and description are in the `<head>`.
     let how = Get { prefix_bytes: Some(PAGE_PREFIX_BYTES), ..Get::default() };
     match fetcher.get_with(url, how).await? {
         Response { content: Content::Changed(page), .. } => {
