@@ -14,9 +14,9 @@ def without_tests(text):
     return re.split(r"\n#\[cfg\(test\)\]\s*\nmod tests", text)[0]
 
 
-def modules(src):
-    """Every module of the crate with its file, found from the crate root through `mod x;` declarations
-    (`#[path]` included: a file compiled twice is two modules)."""
+def modules(root_file):
+    """Every module of the crate rooted at `root_file` (lib.rs or main.rs) with its file, found through `mod x;`
+    declarations (`#[path]` included: a file compiled twice is two modules)."""
     mods = {}
 
     def walk(path, file):
@@ -33,9 +33,7 @@ def modules(src):
             if child.exists():
                 walk(path + (m.group(2),), child)
 
-    for root in ("lib.rs", "main.rs"):
-        if (src / root).exists():
-            walk((), src / root)
+    walk((), root_file)
     return mods
 
 
@@ -153,15 +151,18 @@ def main():
     problems = []
     for crate in CRATES:
         src = ROOT / crate
-        mods = modules(src)
-        edges = graph(mods)
         name = lambda t: "::".join(t) or "(root)"
-        if "-v" in sys.argv:
-            for m in sorted(edges):
-                print(f"{crate}: {name(m)} -> {', '.join(sorted(name(t) for t in edges[m]))}")
-        for comp in cycles(edges):
-            inside = [f"{name(a)} -> {name(b)}" for a in comp for b in sorted(edges[a]) if b in comp]
-            problems.append(f"{crate}: import cycle: {'; '.join(sorted(inside))}")
+        for root_file in (src / "lib.rs", src / "main.rs"):
+            if not root_file.exists():
+                continue
+            edges = graph(modules(root_file))
+            label = f"{crate}/{root_file.name}"
+            if "-v" in sys.argv:
+                for m in sorted(edges):
+                    print(f"{label}: {name(m)} -> {', '.join(sorted(name(t) for t in edges[m]))}")
+            for comp in cycles(edges):
+                inside = [f"{name(a)} -> {name(b)}" for a in comp for b in sorted(edges[a]) if b in comp]
+                problems.append(f"{label}: import cycle: {'; '.join(sorted(inside))}")
         for p in sorted(src.rglob("*.rs")):
             if p.name in GENERATED:
                 continue

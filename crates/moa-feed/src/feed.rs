@@ -59,7 +59,7 @@ pub enum Format {
     /// JSON Feed 1.0 or 1.1.
     #[serde(rename = "jsonfeed1")]
     JsonFeed1,
-    /// A web page read with CSS selectors ([`scrape`]).
+    /// A web page read with CSS selectors ([`crate::scrape`]).
     #[serde(rename = "html")]
     Html,
 }
@@ -113,7 +113,7 @@ pub struct Feed {
 pub struct Entry {
     /// Stable across fetches: the GUID when valid and unique, else the canonical link, else a hash.
     pub id: String,
-    /// One line of plain text, at most [`TITLE_MAX_CHARS`]; made from the text when the feed gives none.
+    /// One line of plain text, at most [`crate::TITLE_MAX_CHARS`]; made from the text when the feed gives none.
     pub title: String,
     /// The post's address (absolute, canonical).
     pub link: Option<String>,
@@ -123,7 +123,7 @@ pub struct Entry {
     pub updated: Option<Timestamp>,
     /// The author's name (never an email address alone).
     pub author: Option<String>,
-    /// Plain text, at most [`SUMMARY_MAX_CHARS`] characters.
+    /// Plain text, at most [`crate::SUMMARY_MAX_CHARS`] characters.
     pub summary: Option<String>,
     /// The post's picture (absolute URL).
     pub thumbnail: Option<String>,

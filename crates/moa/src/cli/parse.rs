@@ -1,4 +1,5 @@
-//! `moa parse FILE…`: the parser alone, a feed file in, its typed feed out as JSON.
+//! `moa parse FILE…`: the parser alone, a feed file in, its typed feed out as JSON. It calls `moa_feed::parse`
+//! directly, not the ingest path: nothing is fetched, tagged or stored.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -63,7 +63,7 @@ pub(crate) async fn sources_command(
             }
         }
         SourcesCommand::Export => {
-            print!("{}", moa::web::syndication::opml("moa sources", &store.sources().await?));
+            print!("{}", moa::web::syndication::opml(moa::i18n::published::EXPORT_OPML_TITLE, &store.sources().await?));
         }
     }
     Ok(())

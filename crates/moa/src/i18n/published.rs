@@ -10,6 +10,14 @@ pub const SITE_TITLE: &str = KO.site_title;
 /// The title of the OPML list of every source.
 pub const SOURCES_OPML_TITLE: &str = "기술 블로그 모음";
 
+/// The title of the operator's OPML export of every source (the console's and `moa sources export`).
+pub const EXPORT_OPML_TITLE: &str = "moa sources";
+
+/// The reason a source disabled by an operator in the console keeps (shown on the health page).
+pub fn disabled_by(operator: &str) -> String {
+    format!("disabled by {operator}")
+}
+
 /// The description of the feed of every company's posts.
 pub const ALL_FEED_DESCRIPTION: &str = KO.tagline;
 

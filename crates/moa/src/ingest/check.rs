@@ -34,11 +34,15 @@ pub(crate) enum Outcome {
 
 /// Checks of sources that brought no posts, written in batches.
 pub(crate) struct Recorder {
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) pending: Mutex<Vec<SourceCheck>>,
+    store: Arc<dyn Store>,
+    pending: Mutex<Vec<SourceCheck>>,
 }
 
 impl Recorder {
+    pub(crate) fn new(store: Arc<dyn Store>) -> Self {
+        Self { store, pending: Mutex::new(Vec::new()) }
+    }
+
     pub(crate) async fn push(&self, check: SourceCheck) {
         let batch = {
             let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());

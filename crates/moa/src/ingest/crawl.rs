@@ -118,7 +118,7 @@ impl Crawler {
         } else {
             ProgressBar::hidden()
         };
-        let recorder = Arc::new(Recorder { store: self.store.clone(), pending: Mutex::new(Vec::new()) });
+        let recorder = Arc::new(Recorder::new(self.store.clone()));
         let concurrency = self.options.concurrency.max(1);
         let mut queue: VecDeque<Claimed> = VecDeque::new();
         let mut next_claim = Some(selection);

@@ -21,6 +21,10 @@ use url::{Host, Url};
 
 use crate::ingest::politeness::Politeness;
 
+/// An article page is read this far (for its `og:image`, date, title, description): the `<head>` is at the
+/// start.
+pub const PAGE_PREFIX_BYTES: usize = 256 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct FetchConfig {
     pub connect_timeout: Duration,
@@ -73,15 +77,15 @@ pub enum FetchError {
 /// A failure below HTTP (DNS, TLS, the connection): the cause as a person reads it (each part of reqwest's
 /// chain said once, without the URL the caller already names), and reqwest's own error for code that needs
 /// more. The error is kept out of `source()`: the message already says what its chain says.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Transport {
     message: String,
-    error: std::sync::Arc<reqwest::Error>,
+    error: reqwest::Error,
 }
 
 impl Transport {
     fn new(message: String, error: reqwest::Error) -> Self {
-        Self { message, error: std::sync::Arc::new(error) }
+        Self { message, error }
     }
 
     /// reqwest's error, whole.
@@ -97,6 +101,14 @@ impl std::fmt::Display for Transport {
 }
 
 impl FetchError {
+    /// reqwest's own error, for a failure below HTTP (DNS, TLS, the connection).
+    pub fn transport(&self) -> Option<&reqwest::Error> {
+        match self {
+            Self::Dns(t) | Self::Tls(t) | Self::Connect(t) | Self::Network(t) => Some(t.error()),
+            _ => None,
+        }
+    }
+
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::InvalidUrl(_) => ErrorKind::Other,
@@ -667,11 +679,10 @@ mod tests {
             proxy: None,
         };
         let fetcher = Fetcher::new(config).unwrap();
-        let Err(FetchError::Connect(transport)) = fetcher.get(&format!("http://127.0.0.1:{port}/feed.xml")).await
-        else {
-            panic!("a closed port is a connection failure");
-        };
-        assert!(transport.error().is_connect(), "reqwest's own error is kept: {:?}", transport.error());
-        assert!(!transport.to_string().contains("error sending request"), "the message drops the URL wrapper");
+        let error = fetcher.get(&format!("http://127.0.0.1:{port}/feed.xml")).await.err().expect("nothing listens");
+        assert!(matches!(error, FetchError::Connect(_)), "a closed port is a connection failure: {error}");
+        let transport = error.transport().expect("reqwest's own error is kept");
+        assert!(transport.is_connect(), "{transport:?}");
+        assert!(!error.to_string().contains("error sending request"), "the message drops the URL wrapper: {error}");
     }
 }

@@ -10,11 +10,9 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use moa_store::{Claimed, ErrorKind, PageVisit, Store};
 
-use crate::ingest::fetch::{Content, Fetcher, Get, Response};
+use crate::ingest::fetch::{Content, Fetcher, Get, PAGE_PREFIX_BYTES, Response};
 use crate::now_unix;
 
-/// An article page is read this far for its `og:image`: the `<head>` is at the start.
-pub const PAGE_PREFIX_BYTES: usize = 256 * 1024;
 /// A page's date this far past the crawl's clock is skew, not the future.
 const PAGE_CLOCK_SKEW_SECONDS: i64 = 10 * 60;
 /// How long an article host that did not resolve or connect is passed over.

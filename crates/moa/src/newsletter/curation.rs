@@ -3,8 +3,7 @@
 
 use moa_store::{NewsletterSettings, Scrap, ScrapFields, Store};
 
-use crate::ingest::fetch::{Content, Fetcher, Get, Response};
-use crate::ingest::pages::PAGE_PREFIX_BYTES;
+use crate::ingest::fetch::{Content, Fetcher, Get, PAGE_PREFIX_BYTES, Response};
 use crate::newsletter::{self, Imported, Item, Month, Post, Section, Settings};
 
 /// The month a scrap goes to by default: the current one in Korea.

@@ -270,7 +270,7 @@ fn push_commentary<'a>(commentary: &mut Option<Vec<&'a str>>, line: &'a str, n: 
     }
 }
 
-/// `[Title](URL)` filling the whole text, undoing what [`link`] escapes.
+/// `[Title](URL)` filling the whole text, undoing what [`crate::newsletter::link`] escapes.
 pub fn parse_link_line(text: &str) -> Option<(String, String)> {
     let rest = text.strip_prefix('[')?;
     let mut title = String::new();

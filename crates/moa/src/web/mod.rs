@@ -1,6 +1,7 @@
 //! The readers' web: server-rendered HTML that works without JavaScript. This module wires the routes and
-//! the layers every answer passes; the handlers live in the modules below, and what they share
-//! (`AppState`, `PageCtx`, rendering, errors) in `state`.
+//! the layers every answer passes; the handlers live in the modules below, and what they share in three
+//! layers: `http` (internal errors, conditional GET), `state` (`AppState`), `page` (`PageCtx`, rendering,
+//! message pages).
 
 use std::sync::Arc;
 
@@ -194,11 +195,11 @@ pub fn ops_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Ready when the database answers: a load balancer sends no traffic before.
 /// How long `/readyz` waits for the database: a load balancer's check must not hang on a pool that keeps
 /// retrying a server that is gone.
 const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
+/// Ready when the database answers: a load balancer sends no traffic before.
 async fn readyz(State(state): State<AppState>) -> Response {
     let answered = tokio::time::timeout(READY_TIMEOUT, state.store.ping())
         .await

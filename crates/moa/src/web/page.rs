@@ -81,7 +81,7 @@ impl FromRequestParts<AppState> for PageCtx {
 }
 
 /// Where a form posted to `path` lives.
-pub(crate) fn form_home(path: &str) -> String {
+fn form_home(path: &str) -> String {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
         ["admin", "sources"] | ["admin", "sources", "discover" | "scrape-preview"] => "/admin/sources/new".into(),

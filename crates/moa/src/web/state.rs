@@ -80,7 +80,7 @@ pub struct OperationsAccess {
 }
 
 /// This site's address for links that must be absolute (feeds, sitemaps, the JSON API): `public_url`,
-/// else the request's `Host` (and then every answer varies by it: see [`vary_on_host`]).
+/// else the request's `Host` (and then every answer varies by it: see `web::vary_on_host`).
 pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     match &state.public_url {
         Some(u) => u.as_str().trim_end_matches('/').to_string(),

@@ -27,7 +27,7 @@ pub struct PreviewPost {
     pub thumbnail: Option<String>,
 }
 
-pub(crate) fn preview_posts(posts: &[NewPost], w: &Words) -> Vec<PreviewPost> {
+fn preview_posts(posts: &[NewPost], w: &Words) -> Vec<PreviewPost> {
     posts
         .iter()
         .take(10)
@@ -203,7 +203,7 @@ pub async fn add_form(ctx: PageCtx, Operator(op): Operator) -> Response {
 }
 
 /// The form's token checked, and the fetcher of this server (a server without one reads no pages).
-pub(crate) fn checked_fetcher(
+fn checked_fetcher(
     state: &AppState,
     op: &Curator,
     csrf: &str,
@@ -239,7 +239,7 @@ pub async fn discover(
     html_page(&page, true)
 }
 
-pub(crate) async fn fill_found(page: &mut AddPage, d: Discovered, state: &AppState) {
+async fn fill_found(page: &mut AddPage, d: Discovered, state: &AppState) {
     let mut form = AddForm::from_source(&d.proposed.spec);
     form.url = page.form.url.clone();
     // An id already taken (retired sources' too) gets a number, so saving does not fail on it.
@@ -303,7 +303,7 @@ pub async fn scrape_preview(
 }
 
 /// What the console says of a page that could not be previewed.
-pub(crate) fn say_preview(error: PreviewError) -> Say {
+fn say_preview(error: PreviewError) -> Say {
     match error {
         PreviewError::Selector(e) => Say::Selector(e),
         PreviewError::Address(discovery::DiscoveryError::BadUrl(u)) => Say::BadAddress(u),

@@ -53,7 +53,7 @@ pub(crate) struct SortKeys {
     pub(crate) ratio: i64,
 }
 
-pub(crate) fn bytes_text(n: i64) -> String {
+fn bytes_text(n: i64) -> String {
     match n {
         n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / f64::from(1 << 20)),
         n if n >= 1 << 10 => format!("{:.0} KB", n as f64 / 1024.0),
@@ -284,7 +284,7 @@ pub async fn export_opml(State(state): State<AppState>, Operator(_): Operator) -
                 (header::CONTENT_DISPOSITION, "attachment; filename=\"moa-sources.opml\""),
                 (header::CACHE_CONTROL, "no-store"),
             ],
-            crate::web::syndication::opml("moa sources", &sources),
+            crate::web::syndication::opml(crate::i18n::published::EXPORT_OPML_TITLE, &sources),
         )
             .into_response(),
         Err(e) => internal_error(e),

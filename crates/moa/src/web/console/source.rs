@@ -163,9 +163,10 @@ pub async fn source_action(
     let (done, detail) = match action.as_str() {
         "refresh" => (store.make_due(&id).await, String::new()),
         "enable" => (store.set_source_enabled(&id, true, None).await, String::new()),
-        "disable" => {
-            (store.set_source_enabled(&id, false, Some(&format!("disabled by {}", op.name))).await, String::new())
-        }
+        "disable" => (
+            store.set_source_enabled(&id, false, Some(&crate::i18n::published::disabled_by(&op.name))).await,
+            String::new(),
+        ),
         "delete" => {
             let with_posts = form.with_posts.is_some();
             match store.delete_source(&id, with_posts).await {
