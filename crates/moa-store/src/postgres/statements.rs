@@ -201,7 +201,7 @@ async fn change_horizon(store: &PgStore) -> Result<i64> {
 }
 
 /// Transactions commit side by side, so a change is ordered by its transaction's id first and read only
-/// below [`change_horizon`].
+/// below `change_horizon`.
 #[async_trait::async_trait]
 impl ChangeLog for PgStore {
     async fn post_changes(&self, after: ChangeCursor, limit: u32) -> Result<Vec<PostChange>> {

@@ -52,7 +52,7 @@ pub struct Text {
     pub no_company_message: &'static str,
     pub not_found: &'static str,
     pub not_found_message: &'static str,
-    /// What a curator's or an operator's request is refused for (see [`Refusal`]).
+    /// What a curator's or an operator's request is refused for (see [`crate::i18n::Refusal`]).
     pub sign_in_needed: &'static str,
     pub sign_in_needed_message: &'static str,
     pub stale_form: &'static str,
