@@ -154,20 +154,20 @@ impl AddForm {
 #[derive(Template)]
 #[template(path = "admin_add.html")]
 pub(crate) struct AddPage {
-    pub(crate) ui: Ui,
-    pub(crate) head: Head,
-    pub(crate) w: &'static Words,
-    pub(crate) csrf: String,
-    pub(crate) form: AddForm,
-    pub(crate) error: Option<String>,
+    ui: Ui,
+    head: Head,
+    w: &'static Words,
+    csrf: String,
+    form: AddForm,
+    error: Option<String>,
     /// The technical detail of the error, shown on demand.
-    pub(crate) error_detail: Option<String>,
+    error_detail: Option<String>,
     /// After a discovery or a selector preview: what was found, and the posts.
-    pub(crate) found: Option<String>,
-    pub(crate) others: Vec<(String, Option<String>)>,
-    pub(crate) tried: Vec<Tried>,
-    pub(crate) posts: Vec<PreviewPost>,
-    pub(crate) previewed: bool,
+    found: Option<String>,
+    others: Vec<(String, Option<String>)>,
+    tried: Vec<Tried>,
+    posts: Vec<PreviewPost>,
+    previewed: bool,
 }
 
 impl AddPage {

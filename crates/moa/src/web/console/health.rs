@@ -163,24 +163,24 @@ pub(crate) fn select_rows(mut rows: Vec<HealthRow>, p: &HealthParams) -> Vec<Hea
 #[derive(Template)]
 #[template(path = "admin_sources.html")]
 pub(crate) struct SourcesPage {
-    pub(crate) ui: Ui,
-    pub(crate) head: Head,
-    pub(crate) w: &'static Words,
-    pub(crate) csrf: String,
-    pub(crate) rows: Vec<HealthRow>,
-    pub(crate) total: usize,
+    ui: Ui,
+    head: Head,
+    w: &'static Words,
+    csrf: String,
+    rows: Vec<HealthRow>,
+    total: usize,
     /// State, its words, how many.
-    pub(crate) counts: Vec<(&'static str, &'static str, usize)>,
+    counts: Vec<(&'static str, &'static str, usize)>,
     /// Column headers: label, link that sorts by it, `aria-sort` value.
-    pub(crate) headers: Vec<(&'static str, String, &'static str)>,
-    pub(crate) state: String,
-    pub(crate) q: String,
-    pub(crate) sort: String,
-    pub(crate) dir: String,
-    pub(crate) done: Option<String>,
-    pub(crate) opml_error: Option<String>,
-    pub(crate) opml_detail: Option<String>,
-    pub(crate) opml_text: String,
+    headers: Vec<(&'static str, String, &'static str)>,
+    state: String,
+    q: String,
+    sort: String,
+    dir: String,
+    done: Option<String>,
+    opml_error: Option<String>,
+    opml_detail: Option<String>,
+    opml_text: String,
 }
 
 pub async fn sources_page(
@@ -194,9 +194,9 @@ pub async fn sources_page(
 
 /// A failed OPML import: what went wrong, and the text given, to mend.
 pub(crate) struct OpmlRefused {
-    pub(crate) error: String,
-    pub(crate) detail: Option<String>,
-    pub(crate) text: String,
+    error: String,
+    detail: Option<String>,
+    text: String,
 }
 
 pub(crate) async fn sources_response(
@@ -293,9 +293,9 @@ pub async fn export_opml(State(state): State<AppState>, Operator(_): Operator) -
 
 #[derive(Deserialize)]
 pub struct OpmlForm {
-    pub(crate) csrf: String,
+    csrf: String,
     #[serde(default)]
-    pub(crate) opml: String,
+    opml: String,
 }
 
 pub async fn import_opml_form(

@@ -21,13 +21,13 @@ use crate::web::state::AppState;
 #[derive(Template)]
 #[template(path = "admin_source.html")]
 pub(crate) struct SourcePage {
-    pub(crate) ui: Ui,
-    pub(crate) head: Head,
-    pub(crate) w: &'static Words,
-    pub(crate) csrf: String,
-    pub(crate) row: HealthRow,
-    pub(crate) form: AddForm,
-    pub(crate) error: Option<String>,
+    ui: Ui,
+    head: Head,
+    w: &'static Words,
+    csrf: String,
+    row: HealthRow,
+    form: AddForm,
+    error: Option<String>,
 }
 
 pub async fn source_page(
@@ -115,24 +115,24 @@ pub async fn edit_source(
 
 #[derive(Deserialize)]
 pub struct ActionForm {
-    pub(crate) csrf: String,
+    csrf: String,
     #[serde(default)]
-    pub(crate) with_posts: Option<String>,
+    with_posts: Option<String>,
     /// Set by the confirmation page: deleting posts takes a second, deliberate click.
     #[serde(default)]
-    pub(crate) confirmed: Option<String>,
+    confirmed: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "admin_confirm_delete.html")]
 pub(crate) struct ConfirmDeletePage {
-    pub(crate) ui: Ui,
-    pub(crate) head: Head,
-    pub(crate) w: &'static Words,
-    pub(crate) csrf: String,
-    pub(crate) id: String,
-    pub(crate) name: String,
-    pub(crate) question: String,
+    ui: Ui,
+    head: Head,
+    w: &'static Words,
+    csrf: String,
+    id: String,
+    name: String,
+    question: String,
 }
 
 /// Refresh, enable, disable or delete one source.

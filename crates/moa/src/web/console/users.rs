@@ -18,14 +18,14 @@ use crate::web::state::AppState;
 #[derive(Template)]
 #[template(path = "admin_users.html")]
 pub(crate) struct UsersPage {
-    pub(crate) ui: Ui,
-    pub(crate) head: Head,
-    pub(crate) w: &'static Words,
-    pub(crate) csrf: String,
+    ui: Ui,
+    head: Head,
+    w: &'static Words,
+    csrf: String,
     /// Name, role, created, whether it is the operator looking, failed sign-ins against the name.
-    pub(crate) users: Vec<(String, String, String, bool, i64)>,
-    pub(crate) slowed_from: i64,
-    pub(crate) error: Option<String>,
+    users: Vec<(String, String, String, bool, i64)>,
+    slowed_from: i64,
+    error: Option<String>,
 }
 
 pub async fn users_page(State(state): State<AppState>, ctx: PageCtx, Operator(op): Operator) -> Response {
@@ -67,13 +67,13 @@ pub(crate) async fn users_response(
 
 #[derive(Deserialize)]
 pub struct UserForm {
-    pub(crate) csrf: String,
+    csrf: String,
     #[serde(default)]
-    pub(crate) name: String,
+    name: String,
     #[serde(default)]
-    pub(crate) password: String,
+    password: String,
     #[serde(default)]
-    pub(crate) role: String,
+    role: String,
 }
 
 pub(crate) fn valid_role(role: &str) -> bool {
@@ -163,10 +163,10 @@ pub async fn user_action(
 #[derive(Template)]
 #[template(path = "admin_audit.html")]
 pub(crate) struct AuditPage {
-    pub(crate) ui: Ui,
-    pub(crate) head: Head,
-    pub(crate) w: &'static Words,
-    pub(crate) entries: Vec<(String, moa_store::AuditEntry)>,
+    ui: Ui,
+    head: Head,
+    w: &'static Words,
+    entries: Vec<(String, moa_store::AuditEntry)>,
 }
 
 pub async fn audit_page(State(state): State<AppState>, ctx: PageCtx, Operator(_): Operator) -> Response {
@@ -183,10 +183,10 @@ pub async fn audit_page(State(state): State<AppState>, ctx: PageCtx, Operator(_)
 #[derive(Template)]
 #[template(path = "admin_settings.html")]
 pub(crate) struct SettingsPage {
-    pub(crate) ui: Ui,
-    pub(crate) head: Head,
-    pub(crate) w: &'static Words,
-    pub(crate) settings: std::sync::Arc<Vec<(&'static str, &'static str, String)>>,
+    ui: Ui,
+    head: Head,
+    w: &'static Words,
+    settings: std::sync::Arc<Vec<(&'static str, &'static str, String)>>,
 }
 
 pub async fn settings_page(State(state): State<AppState>, ctx: PageCtx, Operator(_): Operator) -> Response {
