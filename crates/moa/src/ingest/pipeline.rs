@@ -161,3 +161,41 @@ fn announced(stats: &UpsertStats, posts: &[NewPost]) -> Vec<AnnouncedPost> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(body: &[u8]) -> (ErrorKind, String) {
+        let delivered = Delivered { body, url: None, charset: None, language: None };
+        let reading = Reading { selectors: None, timezone_offset: 0, now: 0 };
+        let error = read(&delivered, reading).expect_err("not a feed");
+        failure_of(&error, body)
+    }
+
+    #[test]
+    fn a_document_that_is_no_feed_is_told_apart_by_why() {
+        let challenge = b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body><div id=\"cf-chl-widget\"></div></body></html>";
+        let (kind, message) = failure(challenge);
+        assert_eq!(kind, ErrorKind::Blocked, "{message}");
+        assert!(message.contains("Cloudflare"), "{message}");
+        assert_eq!(failure(b"<html><body><p>a blog</p></body></html>").0, ErrorKind::NotAFeed);
+        assert_eq!(failure(b"   \n").0, ErrorKind::NotAFeed, "an empty document");
+    }
+
+    #[test]
+    fn a_feed_becomes_posts_tagged_with_topics() {
+        let body = r#"<rss version="2.0"><channel><title>t</title>
+            <item><title>Kubernetes 운영기</title><link>https://example.com/a</link><category>Kubernetes</category></item>
+            </channel></rss>"#
+            .as_bytes();
+        let delivered = Delivered { body, url: None, charset: None, language: None };
+        let feed = read(&delivered, Reading { selectors: None, timezone_offset: 0, now: 0 }).expect("a feed");
+        let posts = posts_of(feed);
+        assert_eq!(posts.len(), 1, "{posts:?}");
+        assert_eq!(posts[0].title, "Kubernetes 운영기");
+        assert_eq!(posts[0].url.as_deref(), Some("https://example.com/a"));
+        assert_eq!(posts[0].categories, ["Kubernetes"]);
+        assert!(posts[0].topics.iter().any(|t| t == "infra"), "topics are tagged on the way in: {:?}", posts[0].topics);
+    }
+}
