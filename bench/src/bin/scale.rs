@@ -6,8 +6,8 @@
 //!   crawled by 1, 2 and 3 `moa crawl --once` processes at once on a fresh database; the wall time until the
 //!   last one exits (each claims due sources until none is left), and the posts stored.
 //! - web: on the crawled database, 1 and 2 `moa serve --role web` processes, each loaded by its own `wrk -t1`
-//!   with a random cursor per request (older pages: every request reads the database): the home page with its
-//!   page cache (which keeps the company list), and the JSON API with the cache off.
+//!   with a random cursor per request (older pages: every request reads the database): the home page with
+//!   its page cache and without, and the JSON API without.
 //!
 //! PostgreSQL databases are made and dropped with `psql`.
 
@@ -309,7 +309,7 @@ fn main() {
     println!("| backend | web processes | path (random cursor) | page cache | requests/s (sum) | p99 per process |");
     println!("| --- | ---: | --- | --- | ---: | --- |");
     for b in last.iter().filter(|_| !a.skip_web) {
-        for (path, script, cache) in [("/?before=", &pages, 5), ("/api/v1/posts?before=", &api, 0)] {
+        for (path, script, cache) in [("/?before=", &pages, 5), ("/?before=", &pages, 0), ("/api/v1/posts?before=", &api, 0)] {
             for processes in 1..=2 {
                 let (rps, p99) = web(&a, &dir, &b.url, processes, script, cache);
                 let cache = if cache == 0 { "off".to_string() } else { format!("{cache} s") };

@@ -1,12 +1,22 @@
 //! `cargo run --release --manifest-path bench/Cargo.toml --bin web -- [--companies N] [--posts N]
-//!   [--duration-s N] [--connections N] [--moa PATH] [--keep]`
+//!   [--duration-s N] [--connections N] [--moa PATH] [--postgres URL | --no-postgres] [--keep]`
 //!
 //! The readers' web under load. A local feed server gives N companies' feeds that hold the posts between
-//! them (Korean titles, summaries, tags and thumbnails, dated over three years); `moa crawl --once --all`
-//! stores them in a fresh SQLite file, the real way. Then `moa serve --no-crawl` serves that file, once
-//! with its page cache (the default) and once without (`page_cache_seconds = 0`), and `wrk` (one thread,
-//! on the machine's other core) loads `/`, `/company/ID`, `/feed.xml` and `/api/v1/posts` in turn.
-//! Each row: requests/s, p50/p99 latency, the body size; each server: its peak RSS (VmHWM).
+//! them (Korean titles, summaries, tags and thumbnails, dated over three years; one post in 997 has a rare
+//! tag); `moa crawl --once --all` stores them in a fresh SQLite file, the real way, and
+//! `moa migrate sqlite-to-postgres` copies that into a fresh PostgreSQL database.
+//!
+//! Then, on each backend, `moa serve --no-crawl` serves the store with its page cache (the default) and
+//! without (`page_cache_seconds = 0`), and `wrk` (one thread, on the machine's other core) loads each
+//! reader's list in turn: `/`, a company's, a common and a rare tag's, a topic's, `/feed.xml`,
+//! `/api/v1/posts` and the home page at a random cursor (every request a different older page). On
+//! PostgreSQL, two web processes without the cache are loaded at once as well (each by its own wrk with
+//! half the connections; the row sums their requests and takes the worse p99).
+//!
+//! Beside each row, nginx serving the same bytes as a static file in the same run: the physical limit of a
+//! page on this machine, and the row's share of it.
+//! Each row: requests/s, p50/p99 latency, the body size; each server: its resident memory after its rows
+//! (VmRSS) and at its peak (VmHWM).
 
 use std::path::PathBuf;
 use std::process::{Child, Command};
@@ -24,6 +34,8 @@ struct Args {
     duration: Duration,
     connections: usize,
     moa: PathBuf,
+    /// The PostgreSQL server to make the database on (`None`: SQLite only).
+    postgres: Option<String>,
     /// Leave the database and configs in place (the folder is printed) to look at afterwards.
     keep: bool,
 }
@@ -32,9 +44,10 @@ fn args() -> Args {
     let mut a = Args {
         companies: 150,
         posts: 100_000,
-        duration: Duration::from_secs(10),
+        duration: Duration::from_secs(5),
         connections: 64,
         moa: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/moa")),
+        postgres: Some("postgres://postgres@127.0.0.1:5432/postgres".into()),
         keep: false,
     };
     let mut it = std::env::args().skip(1);
@@ -46,6 +59,8 @@ fn args() -> Args {
             "--duration-s" => a.duration = Duration::from_secs(value().parse().expect("--duration-s N")),
             "--connections" => a.connections = value().parse().expect("--connections N"),
             "--moa" => a.moa = PathBuf::from(value()),
+            "--postgres" => a.postgres = Some(value()),
+            "--no-postgres" => a.postgres = None,
             "--keep" => a.keep = true,
             other => panic!("unknown argument {other}"),
         }
@@ -69,6 +84,10 @@ const TOPICS: &[&str] = &[
     "머신러닝 추천",
 ];
 const TAGS: &[&str] = &["backend", "frontend", "infra", "data", "ml", "kotlin", "react", "k8s", "kafka", "db"];
+/// One post in this many carries the rare tag, spread over the whole span: a list whose 20 newest posts
+/// are far apart.
+const RARE_EVERY: usize = 997;
+const RARE_TAG: &str = "webassembly";
 /// The posts' dates span this many days before the crawl.
 const SPAN_DAYS: i64 = 3 * 365;
 
@@ -85,9 +104,10 @@ fn feed_xml(c: usize, f: &Feeds, now: i64) -> String {
         x.push_str(&format!(
             "<item><title>{topic} 운영 {n}번째 이야기: 장애를 줄인 방법</title><link>https://blog{c}.example.com/posts/{n}</link><guid>p{n}</guid><pubDate>{date}</pubDate>\
              <description>&lt;p&gt;{topic} 환경에서 트래픽이 몰리는 시간대에 응답 시간이 늘어나는 문제를 겪었습니다. 원인을 찾기 위해 로그와 지표를 함께 살펴보았고, 커넥션 풀과 캐시 계층을 정리해 지연 시간을 크게 줄인 과정을 소개합니다.&lt;/p&gt;</description>\
-             <category>{}</category><category>{}</category><media:thumbnail url=\"https://blog{c}.example.com/images/{n}.png\"/></item>\n",
+             <category>{}</category><category>{}</category>{}<media:thumbnail url=\"https://blog{c}.example.com/images/{n}.png\"/></item>\n",
             TAGS[n % TAGS.len()],
-            TAGS[(n / 7) % TAGS.len()]
+            TAGS[(n / 7) % TAGS.len()],
+            if n % RARE_EVERY == 0 { format!("<category>{RARE_TAG}</category>") } else { String::new() }
         ));
     }
     x.push_str("</channel></rss>\n");
@@ -133,12 +153,13 @@ fn now_unix() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-/// The peak resident memory of a process, from /proc (kB).
-fn vm_hwm_kb(pid: u32) -> u64 {
+/// A process's memory from /proc (kB): `VmRSS:` now, `VmHWM:` at its peak (its search index built at start
+/// included, when it had to build one).
+fn vm_kb(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
@@ -178,19 +199,79 @@ fn wrk(url: &str, script: Option<&std::path::Path>, connections: usize, duration
     }
 }
 
-fn start_server(a: &Args, dir: &std::path::Path, port: u16, cache_seconds: u64) -> Child {
+/// `moa serve` on `database`; `index` names its search index's folder, which a later server of the same
+/// backend reuses (built once, not in every row's memory).
+fn start_server(a: &Args, dir: &std::path::Path, database: &str, index: &str, port: u16, cache_seconds: u64) -> Child {
     let config = dir.join(format!("serve-{cache_seconds}.toml"));
     std::fs::write(&config, format!("page_cache_seconds = {cache_seconds}\n")).unwrap();
     Command::new(&a.moa)
         .args(["serve", "--no-crawl", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--search-index", dir.join(format!("search-{index}")).to_str().unwrap()])
         .env("MOA_CONFIG", &config)
         .env("MOA_SOURCES", dir.join("sources.csv"))
-        .env("MOA_DATABASE_URL", format!("sqlite://{}", dir.join("moa.db").display()))
+        .env("MOA_DATABASE_URL", database)
         .env("MOA_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start moa serve")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_ready(base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while get(&format!("{base}/healthz")).is_none() {
+        assert!(Instant::now() < deadline, "moa serve did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn psql(server: &str, sql: &str) {
+    let out = Command::new("psql").args([server, "-qtAc", sql]).output().expect("psql runs");
+    assert!(out.status.success(), "psql {sql}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The URL a request of the row asks for (a random cursor's rows ask for `/` with the cursor script).
+fn row_url(base: &str, path: &str) -> String {
+    if path.contains("RANDOM") { format!("{base}/") } else { format!("{base}{path}") }
+}
+
+/// nginx serving `files` (one per row, as moa served them) from `dir`; the port, and the process.
+fn start_nginx(dir: &std::path::Path) -> (u16, Child) {
+    let port = free_port();
+    let conf = dir.join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "worker_processes auto;\ndaemon off;\npid {0}/nginx.pid;\nerror_log {0}/nginx-error.log;\n\
+             events {{ worker_connections 4096; }}\n\
+             http {{ access_log off; default_type text/html; sendfile on; tcp_nopush on; keepalive_requests 1000000;\n\
+             client_body_temp_path {0}; proxy_temp_path {0}; fastcgi_temp_path {0}; uwsgi_temp_path {0}; scgi_temp_path {0};\n\
+             server {{ listen 127.0.0.1:{1}; root {0}/static; }} }}\n",
+            dir.display(),
+            port
+        ),
+    )
+    .unwrap();
+    let child = Command::new("nginx")
+        .arg("-c")
+        .arg(&conf)
+        .arg("-p")
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("nginx (Debian package nginx) runs");
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while get(&format!("{base}/0.html")).is_none() {
+        assert!(Instant::now() < deadline, "nginx did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (port, child)
 }
 
 fn get(url: &str) -> Option<Vec<u8>> {
@@ -244,9 +325,38 @@ fn main() {
         a.connections,
         a.duration.as_secs()
     );
-    println!();
-    println!("| page cache | path | requests/s | p50 | p99 | body | errors |");
-    println!("|---|---|---|---|---|---|---|");
+    let topic = topic_of_a_post(&a, &dir);
+    let paths = [
+        "/".to_string(),
+        "/company/c7".into(),
+        "/tag/backend".into(),
+        format!("/tag/{RARE_TAG}"),
+        format!("/topic/{topic}"),
+        "/feed.xml".into(),
+        "/api/v1/posts".into(),
+        "/?before=RANDOM".into(),
+    ];
+    let sqlite = format!("sqlite://{}", dir.join("moa.db").display());
+    let mut backends = vec![("SQLite", sqlite.clone())];
+    let mut pg_database = None;
+    if let Some(server) = &a.postgres {
+        let name = format!("moa_web_bench_{}", std::process::id());
+        psql(server, &format!("DROP DATABASE IF EXISTS {name}"));
+        psql(server, &format!("CREATE DATABASE {name}"));
+        let url = format!("{}/{name}", server.rsplit_once('/').expect("a URL with a database").0);
+        let started = Instant::now();
+        let status = Command::new(&a.moa)
+            .args(["migrate", "sqlite-to-postgres", "--from", dir.join("moa.db").to_str().unwrap(), "--to", &url])
+            .env("MOA_LOG", "off")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("moa migrate");
+        assert!(status.success(), "moa migrate sqlite-to-postgres failed");
+        println!("copied into PostgreSQL by `moa migrate sqlite-to-postgres` in {:.1} s", started.elapsed().as_secs_f64());
+        backends.push(("PostgreSQL", url));
+        pg_database = Some((server.clone(), name));
+    }
     // Every request a different older page of `/` (a random cursor), so no answer is served twice.
     let cursors = dir.join("cursors.lua");
     std::fs::write(
@@ -258,46 +368,131 @@ fn main() {
         ),
     )
     .unwrap();
-    let paths = ["/", "/company/c7", "/feed.xml", "/api/v1/posts", "/?before=RANDOM"];
+
+    // nginx first, on the bytes moa serves for each row (the home page's for the random cursor).
+    let nginx = nginx_rows(&a, &dir, &sqlite, &paths);
+    println!();
+    println!("| backend | page cache | path | requests/s | p50 | p99 | body | nginx, same bytes | share of nginx | errors |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (path, (rate, p50, p99, size)) in paths.iter().zip(&nginx) {
+        println!("| nginx | static file | `{path}` | {rate:.0} | {p50} | {p99} | {:.1} KB | | | |", *size as f64 / 1024.0);
+    }
     let mut memory = Vec::new();
-    for (label, cache_seconds) in [("on (5 s)", 5), ("off", 0)] {
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
-        let mut server = start_server(&a, &dir, port, cache_seconds);
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while get(&format!("{base}/healthz")).is_none() {
-            assert!(Instant::now() < deadline, "moa serve did not start");
-            std::thread::sleep(Duration::from_millis(100));
+    for (backend, database) in &backends {
+        for (label, cache_seconds, processes) in [("on (5 s)", 5, 1), ("off", 0, 1), ("off, 2 processes", 0, 2)] {
+            if processes == 2 && *backend == "SQLite" {
+                continue;
+            }
+            let ports: Vec<u16> = (0..processes).map(|_| free_port()).collect();
+            let mut servers: Vec<Child> = ports
+                .iter()
+                .enumerate()
+                .map(|(k, &port)| start_server(&a, &dir, database, &format!("{backend}-{k}"), port, cache_seconds))
+                .collect();
+            let bases: Vec<String> = ports.iter().map(|p| format!("http://127.0.0.1:{p}")).collect();
+            bases.iter().for_each(|b| wait_ready(b));
+            for (path, (nginx_rate, ..)) in paths.iter().zip(&nginx) {
+                let random = path.contains("RANDOM");
+                let body = get(&row_url(&bases[0], path)).expect("the page answers");
+                assert!(body.len() > 1000, "{path}: {} bytes", body.len());
+                let loads: Vec<_> = bases
+                    .iter()
+                    .map(|b| {
+                        let (url, script) = (row_url(b, path), random.then(|| cursors.clone()));
+                        let connections = a.connections / processes;
+                        let duration = a.duration;
+                        std::thread::spawn(move || wrk(&url, script.as_deref(), connections, duration))
+                    })
+                    .collect();
+                let results: Vec<Wrk> = loads.into_iter().map(|l| l.join().unwrap()).collect();
+                let rate: f64 = results.iter().map(|w| w.requests_per_s).sum();
+                let worst = |f: fn(&Wrk) -> &String| {
+                    results.iter().map(f).max_by(|x, y| millis(x).total_cmp(&millis(y))).cloned().unwrap_or_default()
+                };
+                let errors: Vec<&str> = results.iter().map(|w| w.errors.as_str()).filter(|e| *e != "none").collect();
+                println!(
+                    "| {backend} | {label} | `{path}` | {rate:.0} | {} | {} | {:.1} KB | {nginx_rate:.0} | {:.0}% | {} |",
+                    worst(|w| &w.p50),
+                    worst(|w| &w.p99),
+                    body.len() as f64 / 1024.0,
+                    100.0 * rate / nginx_rate,
+                    if errors.is_empty() { "none".to_string() } else { errors.join("; ") }
+                );
+            }
+            for server in &mut servers {
+                memory.push((*backend, label, vm_kb(server.id(), "VmRSS:"), vm_kb(server.id(), "VmHWM:")));
+                let _ = server.kill();
+                let _ = server.wait();
+            }
         }
-        for path in paths {
-            let random = path.contains("RANDOM");
-            let url = if random { format!("{base}/") } else { format!("{base}{path}") };
-            let body = get(&url).expect("the page answers");
-            assert!(body.len() > 1000, "{path}: {} bytes", body.len());
-            let w = wrk(&url, random.then_some(cursors.as_path()), a.connections, a.duration);
-            println!(
-                "| {label} | `{path}` | {:.0} | {} | {} | {:.1} KB | {} |",
-                w.requests_per_s,
-                w.p50,
-                w.p99,
-                body.len() as f64 / 1024.0,
-                w.errors
-            );
-        }
-        memory.push((label, vm_hwm_kb(server.id())));
-        let _ = server.kill();
-        let _ = server.wait();
     }
     println!();
-    for (label, kb) in memory {
-        println!("server peak RSS, page cache {label}: {:.0} MB", kb as f64 / 1024.0);
+    for (backend, label, rss, peak) in memory {
+        println!(
+            "server {backend}, page cache {label}: {:.0} MB resident after its rows, {:.0} MB at its peak",
+            rss as f64 / 1024.0,
+            peak as f64 / 1024.0
+        );
     }
     if a.keep {
-        println!("kept {}", dir.display());
+        println!("kept {}{}", dir.display(), pg_database.map(|(_, name)| format!(" and the database {name}")).unwrap_or_default());
     } else {
+        if let Some((server, name)) = pg_database {
+            psql(&server, &format!("DROP DATABASE IF EXISTS {name}"));
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// A latency as wrk prints it (`812.00us`, `3.41ms`, `1.20s`), in milliseconds.
+fn millis(text: &str) -> f64 {
+    let number = |suffix: &str| text.strip_suffix(suffix).and_then(|n| n.parse::<f64>().ok());
+    number("us").map(|n| n / 1000.0).or_else(|| number("ms")).or_else(|| number("s").map(|n| n * 1000.0)).unwrap_or(f64::MAX)
+}
+
+/// A topic the tagger gave the newest post (the bench's titles are about infrastructure and data).
+fn topic_of_a_post(a: &Args, dir: &std::path::Path) -> String {
+    let port = free_port();
+    let mut server = start_server(a, dir, &format!("sqlite://{}", dir.join("moa.db").display()), "SQLite-0", port, 0);
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&base);
+    let body = String::from_utf8(get(&format!("{base}/api/v1/posts?limit=1")).expect("the API answers")).unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    let topics = body.split("\"topics\":[\"").nth(1).expect("the newest post has a topic");
+    topics.split('"').next().unwrap().to_string()
+}
+
+/// Each row's bytes, as moa's SQLite server with its cache serves them, written as static files and loaded
+/// from nginx: (requests/s, p50, p99, bytes) per row.
+fn nginx_rows(a: &Args, dir: &std::path::Path, sqlite: &str, paths: &[String]) -> Vec<(f64, String, String, usize)> {
+    let static_dir = dir.join("static");
+    std::fs::create_dir_all(&static_dir).unwrap();
+    let port = free_port();
+    let mut server = start_server(a, dir, sqlite, "SQLite-0", port, 5);
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&base);
+    let sizes: Vec<usize> = paths
+        .iter()
+        .enumerate()
+        .map(|(k, path)| {
+            let body = get(&row_url(&base, path)).expect("the page answers");
+            std::fs::write(static_dir.join(format!("{k}.html")), &body).unwrap();
+            body.len()
+        })
+        .collect();
+    let _ = server.kill();
+    let _ = server.wait();
+    let (port, mut nginx) = start_nginx(dir);
+    let rows = sizes
+        .into_iter()
+        .enumerate()
+        .map(|(k, size)| {
+            let w = wrk(&format!("http://127.0.0.1:{port}/{k}.html"), None, a.connections, a.duration);
+            (w.requests_per_s, w.p50, w.p99, size)
+        })
+        .collect();
+    let _ = nginx.kill();
+    let _ = nginx.wait();
+    rows
 }

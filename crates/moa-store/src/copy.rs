@@ -28,6 +28,10 @@ const TABLES: &[(&str, &[&str])] = &[
     ("store_settings", &["key"]),
 ];
 
+/// Columns the target's triggers keep from the rows copied after them (a source's post count and newest
+/// date, from its posts): copying them too would count every post twice.
+const DERIVED: &[(&str, &str)] = &[("sources", "post_count"), ("sources", "last_post_at")];
+
 /// Tables whose ids PostgreSQL generates: after the copy, their identities continue past the copied ids.
 const IDENTITIES: &[&str] = &["posts", "scraps", "audit_log"];
 
@@ -186,6 +190,7 @@ async fn columns_of(dst: &PgPool, table: &str) -> Result<Vec<(String, Kind)>> {
     .await?;
     Ok(columns
         .into_iter()
+        .filter(|(name, _)| !DERIVED.contains(&(table, name.as_str())))
         .map(|(name, ty)| {
             let kind = match ty.as_str() {
                 "bigint" => Kind::Int,

@@ -44,10 +44,10 @@ use std::sync::Arc;
 
 pub use copy::{TableCopy, sqlite_to_postgres};
 pub use model::{
-    AuditEntry, Backlog, ChangeCursor, CheckResult, Claimed, Created, Cursor, ErrorKind, Health, NewPost, NewSource,
-    NewsletterSettings, PageVisit, PoolStats, Post, PostChange, PostQuery, PostText, REMOVED_FROM_REGISTRY,
-    SAME_ARTICLE_WINDOW_SECONDS, Scrap, ScrapFields, Selection, Session, SourceCheck, SourceRow, SourceSpec,
-    Subscription, SubscriptionState, SyncStats, UpsertStats, User, Validators, title_key, url_key,
+    AuditEntry, Backlog, ChangeCursor, CheckResult, Claimed, Company, Created, Cursor, ErrorKind, Health, ListPage,
+    NewPost, NewSource, NewsletterSettings, PageVisit, PoolStats, Post, PostChange, PostQuery, PostText,
+    REMOVED_FROM_REGISTRY, SAME_ARTICLE_WINDOW_SECONDS, Scrap, ScrapFields, Selection, Session, SourceCheck, SourceRow,
+    SourceSpec, Subscription, SubscriptionState, SyncStats, UpsertStats, User, Validators, title_key, url_key,
 };
 pub use postgres::PgStore;
 pub use sqlite::{BackupInfo, SqliteStore, path_of as sqlite_path};

@@ -124,3 +124,40 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// Panics unless what the store keeps for the readers' lists agrees with its posts counted afresh: each
+/// source's post count (`COUNT(*)`) and newest date, and the lists of every tag and topic its posts carry
+/// (and of `gone`, tags or topics no post should list any more).
+pub async fn assert_read_paths_agree(store: &dyn Store, gone: &[&str]) {
+    use crate::PostQuery;
+    let everything = PostQuery { limit: u32::MAX, include_duplicates: true, ..PostQuery::default() };
+    let all = store.posts(&everything).await.expect("every post");
+    let listed = store.posts(&PostQuery { limit: u32::MAX, ..PostQuery::default() }).await.expect("the list");
+    for company in store.companies().await.expect("the companies") {
+        let counted = store.count_posts(Some(&company.id)).await.expect("a count");
+        assert_eq!(company.post_count, counted, "{}: the kept post count against COUNT(*)", company.id);
+        let newest = all.iter().filter(|p| p.source_id == company.id).map(|p| p.sort_at).max();
+        assert_eq!(company.last_post_at, newest, "{}: the kept newest date", company.id);
+    }
+    let ids = |posts: &[crate::Post]| posts.iter().map(|p| p.id).collect::<Vec<_>>();
+    let lowered = |s: &str| s.to_lowercase();
+    let mut tags: Vec<String> = all.iter().flat_map(|p| p.categories.iter().map(|t| lowered(t))).collect();
+    let mut topics: Vec<String> = all.iter().flat_map(|p| p.topics.clone()).collect();
+    tags.extend(gone.iter().map(|t| lowered(t)));
+    topics.extend(gone.iter().map(|t| t.to_string()));
+    tags.sort();
+    tags.dedup();
+    topics.sort();
+    topics.dedup();
+    for tag in tags {
+        let expected: Vec<_> =
+            listed.iter().filter(|p| p.categories.iter().any(|c| lowered(c) == tag)).cloned().collect();
+        let query = PostQuery { tag: Some(tag.clone()), limit: u32::MAX, ..PostQuery::default() };
+        assert_eq!(ids(&store.posts(&query).await.expect("a tag's list")), ids(&expected), "the tag {tag:?}");
+    }
+    for topic in topics {
+        let expected: Vec<_> = listed.iter().filter(|p| p.topics.contains(&topic)).cloned().collect();
+        let query = PostQuery { topic: Some(topic.clone()), limit: u32::MAX, ..PostQuery::default() };
+        assert_eq!(ids(&store.posts(&query).await.expect("a topic's list")), ids(&expected), "the topic {topic:?}");
+    }
+}

@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use crate::{
-    AuditEntry, Backlog, ChangeCursor, Claimed, NewPost, NewSource, NewsletterSettings, PageVisit, PoolStats, Post,
-    PostChange, PostQuery, PostText, Result, Scrap, ScrapFields, Selection, Session, SourceCheck, SourceRow,
-    SourceSpec, Subscription, SyncStats, UpsertStats, User,
+    AuditEntry, Backlog, ChangeCursor, Claimed, Company, ListPage, NewPost, NewSource, NewsletterSettings, PageVisit,
+    PoolStats, Post, PostChange, PostQuery, PostText, Result, Scrap, ScrapFields, Selection, Session, SourceCheck,
+    SourceRow, SourceSpec, Subscription, SyncStats, UpsertStats, User,
 };
 
 /// Sources: the registry's sync, the operator's edits, and the settings the database keeps about itself.
@@ -27,6 +27,13 @@ pub trait SourceStore: Send + Sync {
 
     /// One source with its state and post count.
     async fn source(&self, id: &str) -> Result<Option<SourceRow>>;
+
+    /// Every source readers may see (removed ones aside), as their pages list it, ordered by id: a read of
+    /// the sources alone, since the store keeps each one's post count.
+    async fn companies(&self) -> Result<Vec<Company>>;
+
+    /// One source as readers' pages show it.
+    async fn company(&self, id: &str) -> Result<Option<Company>>;
 
     /// Adds a source from the console (origin `operator`); a source with the same id is a conflict.
     async fn add_source(&self, source: &NewSource, now: i64) -> Result<()>;
@@ -88,6 +95,11 @@ pub trait CrawlStore: Send + Sync {
 pub trait PostStore: Send + Sync {
     /// Posts newest first, after the cursor, optionally of one source.
     async fn posts(&self, query: &PostQuery) -> Result<Vec<Post>>;
+
+    /// A list's page in one read: its posts as [`PostStore::posts`] gives them, and the companies it
+    /// shows (the one of `query.source_id`, none when there is no such source; else every company, in
+    /// id order).
+    async fn list_page(&self, query: &PostQuery) -> Result<ListPage>;
 
     /// How many posts there are, of one source or of all.
     async fn count_posts(&self, source_id: Option<&str>) -> Result<i64>;

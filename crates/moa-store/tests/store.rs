@@ -1034,6 +1034,61 @@ async fn a_follower_of_concurrent_writers_misses_no_change(db: &TestDb) {
 }
 
 /// Each test above, once per backend.
+/// The counts and lists the store keeps for readers (migration 13's triggers) against the posts counted
+/// afresh, after every kind of write: a crawl, edits of dates, tags and topics, a retagging, a click, a
+/// deletion, a tombstone, a site page removed, retention, a duplicate's original deleted, and a source
+/// deleted with its posts.
+async fn kept_counts_and_tag_lists_follow_every_write(db: &TestDb) {
+    use moa_store::testing::assert_read_paths_agree as agree;
+    let store = db.open().await;
+    store.sync_registry(&[spec("a"), spec("b"), spec("c")], 100).await.unwrap();
+    agree(store.as_ref(), &[]).await;
+    let a = store.companies().await.unwrap().into_iter().find(|c| c.id == "a").unwrap();
+    assert_eq!((a.post_count, a.last_post_at), (0, None));
+
+    let mut posts: Vec<NewPost> = (0..6).map(|i| post(&format!("p{i}"), 1000 + i)).collect();
+    posts[1].categories = vec!["Kafka".into(), "kafka".into(), "데이터".into()];
+    posts[2].categories = vec!["rare".into()];
+    posts[3].topics = vec!["data".into(), "infra".into()];
+    let first = store.store_fetch(&fetched("a", 2000, Validators::default()), &posts).await.unwrap();
+    let ids: std::collections::HashMap<String, i64> =
+        first.created.iter().map(|c| (posts[c.index].entry_id.clone(), c.id)).collect();
+    let id = |entry: &str| ids[entry];
+    let mut copy = post("copy-of-p4", 1004);
+    copy.url = posts[4].url.clone();
+    store.store_fetch(&fetched("b", 2000, Validators::default()), &[post("q0", 5000), copy]).await.unwrap();
+    agree(store.as_ref(), &[]).await;
+    let kafka = PostQuery { tag: Some("KAFKA".into()), limit: 10, ..Default::default() };
+    assert_eq!(store.posts(&kafka).await.unwrap().len(), 1, "a tag in two cases lists its post once");
+
+    // Edits: a post dated anew (now a's newest), another's tags replaced.
+    posts[0].published_at = Some(9000);
+    posts[2].categories = vec!["other".into()];
+    store.store_fetch(&fetched("a", 2100, Validators::default()), &posts).await.unwrap();
+    agree(store.as_ref(), &["rare"]).await;
+    assert_eq!(store.company("a").await.unwrap().unwrap().last_post_at, Some(9000));
+    store.set_topics(&[(id("p3"), vec!["security".into()])]).await.unwrap();
+    assert!(store.record_click(id("p3"), "client", 3000, 60).await.unwrap());
+    agree(store.as_ref(), &["data", "infra"]).await;
+
+    // The newest post deleted (a tombstone): the newest date goes back to the one before.
+    assert!(store.delete_post(id("p0")).await.unwrap());
+    agree(store.as_ref(), &[]).await;
+    assert_eq!(store.company("a").await.unwrap().unwrap().last_post_at, Some(1005));
+    // A site page removed by a fetch, and the original of b's copy.
+    store.store_fetch(&with_site_pages("a", 2200, &["p5"]), &posts[1..5]).await.unwrap();
+    assert!(store.delete_post(id("p4")).await.unwrap());
+    agree(store.as_ref(), &[]).await;
+    // Retention drops bodies, not posts.
+    store.drop_bodies_before(i64::MAX).await.unwrap();
+    agree(store.as_ref(), &[]).await;
+    // A source deleted with its posts, another retired with them kept.
+    assert_eq!(store.delete_source("b", true).await.unwrap(), Some(2));
+    assert_eq!(store.delete_source("a", false).await.unwrap(), Some(0));
+    agree(store.as_ref(), &[]).await;
+    assert_eq!(store.count_posts(None).await.unwrap(), 3);
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1079,4 +1134,5 @@ on_both_backends!(
     sign_in_failures_are_counted_per_key_within_the_window,
     concurrent_claims_split_the_due_sources,
     a_follower_of_concurrent_writers_misses_no_change,
+    kept_counts_and_tag_lists_follow_every_write,
 );

@@ -76,6 +76,8 @@ async fn killed_crawls_lose_nothing_and_duplicate_nothing() {
         child.wait().unwrap();
         let count = store.count_posts(None).await.unwrap() as usize;
         assert!(count <= expected, "round {round}: {count} posts, more than the {expected} that exist");
+        // What the killed crawl committed, it committed with the counts and tag lists kept for readers.
+        moa_store::testing::assert_read_paths_agree(store.as_ref(), &[]).await;
         if count > 0 && count < expected {
             killed_midway += 1;
         }

@@ -13,9 +13,12 @@ pub use crawl::{
 };
 pub use curation::{NewsletterSettings, Scrap, ScrapFields};
 pub use posts::{
-    ChangeCursor, Cursor, Post, PostChange, PostQuery, PostText, SAME_ARTICLE_WINDOW_SECONDS, title_key, url_key,
+    ChangeCursor, Cursor, ListPage, Post, PostChange, PostQuery, PostText, SAME_ARTICLE_WINDOW_SECONDS, title_key,
+    url_key,
 };
-pub use sources::{ErrorKind, Health, NewSource, REMOVED_FROM_REGISTRY, SourceRow, SourceSpec, SyncStats, Validators};
+pub use sources::{
+    Company, ErrorKind, Health, NewSource, REMOVED_FROM_REGISTRY, SourceRow, SourceSpec, SyncStats, Validators,
+};
 
 /// The connection pools in use, for `/metrics`.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]

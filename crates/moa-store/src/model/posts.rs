@@ -78,6 +78,15 @@ pub struct PostQuery {
     pub limit: u32,
 }
 
+/// A list's page: its posts, and the companies it shows (see [`crate::PostStore::list_page`]).
+#[derive(Debug, Clone, Default)]
+pub struct ListPage {
+    /// The posts, newest first.
+    pub posts: Vec<Post>,
+    /// The list's company, or every company.
+    pub companies: Vec<crate::Company>,
+}
+
 /// A stored post, as lists and pages show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Post {

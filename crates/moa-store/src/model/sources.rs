@@ -22,6 +22,25 @@ pub struct SourceSpec {
     pub user_agent: Option<String>,
 }
 
+/// A source as readers' pages list it: its names and home page, and its posts' count and newest date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Company {
+    /// moa's id of the source.
+    pub id: String,
+    /// The company's name in Korean.
+    pub name_ko: String,
+    /// The company's name in English.
+    pub name_en: String,
+    /// The blog's home page.
+    pub homepage: String,
+    /// Whether it is crawled.
+    pub enabled: bool,
+    /// How many posts it has.
+    pub post_count: i64,
+    /// The sort time of its newest post.
+    pub last_post_at: Option<i64>,
+}
+
 /// A stored source with its crawl state and post count.
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceRow {

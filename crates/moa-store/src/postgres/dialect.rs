@@ -23,6 +23,13 @@ macro_rules! fragment {
     (page_unread) => {
         "NOT page_checked"
     };
+    // The aggregate that gathers rows into one JSON array, and the row as a JSON array.
+    (json_list) => {
+        "json_agg"
+    };
+    (json_tuple) => {
+        "json_build_array"
+    };
     // The folder of this backend's migrations.
     (migrations) => {
         "postgres"
@@ -39,11 +46,6 @@ pub(crate) const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS moa_migrat
 pub(crate) const MIGRATION_LOCK: i64 = 0x6d6f_6101;
 pub(crate) const REGISTRY_LOCK: i64 = 0x6d6f_6102;
 pub(crate) const SCRAPS_LOCK: i64 = 0x6d6f_6103;
-
-/// Opens the filter for posts with a category equal, case aside, to the value pushed next (then `))`).
-/// Categories are stored as a JSON array in a text column.
-pub(crate) const HAS_CATEGORY: &str =
-    " AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(p.categories::jsonb) c(t) WHERE lower(c.t) = lower(";
 
 /// Opens the filter for posts with the topic pushed next (then `)`).
 pub(crate) const HAS_TOPIC: &str =

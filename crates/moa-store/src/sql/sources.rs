@@ -4,11 +4,15 @@ use std::collections::HashSet;
 
 use sqlx::Row as _;
 
-use super::rows::{source_from_row, spec_from_row};
+use super::rows::{
+    companies_as_json, companies_from_json, company_columns, company_from_row, source_from_row, spec_from_row,
+};
 use super::types::Query;
 use super::{Backend, fragment, list, lock_registry, unstorable};
 use crate::plan::{Registered, registry_sync};
-use crate::{NewSource, REMOVED_FROM_REGISTRY, Result, SourceRow, SourceSpec, SourceStore, StoreError, SyncStats};
+use crate::{
+    Company, NewSource, REMOVED_FROM_REGISTRY, Result, SourceRow, SourceSpec, SourceStore, StoreError, SyncStats,
+};
 
 #[async_trait::async_trait]
 impl SourceStore for Backend {
@@ -86,15 +90,14 @@ impl SourceStore for Backend {
     }
 
     async fn sources(&self) -> Result<Vec<SourceRow>> {
+        // The counts are kept on the source (migration 13); only the last year's posts are counted here,
+        // for the console's posts a month.
         let rows = sqlx::query(concat!(
-            "SELECT s.*, COALESCE(p.n, 0) AS post_count, p.last_post_at, COALESCE(p.last_year, 0) AS posts_last_year
+            "SELECT s.*, COALESCE(y.n, 0) AS posts_last_year
              FROM sources s
-             LEFT JOIN (SELECT source_id, COUNT(*) AS n, MAX(sort_at) AS last_post_at,
-                          COUNT(*) FILTER (WHERE sort_at >= ",
+             LEFT JOIN (SELECT source_id, COUNT(*) AS n FROM posts WHERE sort_at >= ",
             fragment!(now),
-            " - 365 * 86400) AS last_year
-                        FROM posts GROUP BY source_id) p
-               ON p.source_id = s.id
+            " - 365 * 86400 GROUP BY source_id) y ON y.source_id = s.id
              WHERE s.origin <> 'removed'
              ORDER BY s.id"
         ))
@@ -109,9 +112,7 @@ impl SourceStore for Backend {
         }
         // Counted over this source's posts only (its index), not grouped over all of them.
         let row = sqlx::query(concat!(
-            "SELECT s.*, (SELECT COUNT(*) FROM posts WHERE source_id = s.id) AS post_count,
-                    (SELECT MAX(sort_at) FROM posts WHERE source_id = s.id) AS last_post_at,
-                    (SELECT COUNT(*) FROM posts WHERE source_id = s.id AND sort_at >= ",
+            "SELECT s.*, (SELECT COUNT(*) FROM posts WHERE source_id = s.id AND sort_at >= ",
             fragment!(now),
             " - 365 * 86400) AS posts_last_year
              FROM sources s WHERE s.id = $1"
@@ -120,6 +121,22 @@ impl SourceStore for Backend {
         .fetch_optional(self.reader())
         .await?;
         row.as_ref().map(source_from_row).transpose()
+    }
+
+    async fn companies(&self) -> Result<Vec<Company>> {
+        let json: String = sqlx::query_scalar(concat!(companies_as_json!(), " WHERE origin <> 'removed'"))
+            .fetch_one(self.reader())
+            .await?;
+        companies_from_json(&json)
+    }
+
+    async fn company(&self, id: &str) -> Result<Option<Company>> {
+        if unstorable(id) {
+            return Ok(None);
+        }
+        let row =
+            sqlx::query(concat!(company_columns!(), " WHERE id = $1")).bind(id).fetch_optional(self.reader()).await?;
+        row.as_ref().map(company_from_row).transpose()
     }
 
     async fn add_source(&self, source: &NewSource, now: i64) -> Result<()> {

@@ -23,6 +23,14 @@ macro_rules! fragment {
     (page_unread) => {
         "page_checked = 0"
     };
+    // The aggregate that gathers rows into one JSON array, and the row as a JSON array: see
+    // `sql::rows::json_rows`.
+    (json_list) => {
+        "json_group_array"
+    };
+    (json_tuple) => {
+        "json_array"
+    };
     // The folder of this backend's migrations.
     (migrations) => {
         "sqlite"
@@ -34,11 +42,6 @@ pub(crate) use fragment;
 /// The table that records the migrations applied.
 pub(crate) const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS moa_migrations \
     (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
-
-/// Opens the filter for posts with a category equal, case aside, to the value pushed next (then `))`).
-/// Categories are stored as a JSON array.
-pub(crate) const HAS_CATEGORY: &str =
-    " AND EXISTS (SELECT 1 FROM json_each(p.categories) WHERE lower(json_each.value) = lower(";
 
 /// Opens the filter for posts with the topic pushed next (then `)`).
 pub(crate) const HAS_TOPIC: &str = " AND EXISTS (SELECT 1 FROM json_each(p.topics) WHERE json_each.value = ";

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use moa_store::Post;
+use moa_store::{ListPage, Post};
 
 use crate::i18n::published::{self, SITE_TITLE};
 use crate::web::http::internal_error;
@@ -88,6 +88,16 @@ pub(crate) async fn feed_out(
     scope: Scope,
     format: FeedFormat,
 ) -> Response {
+    // One read: the posts, and for a company's feed the company with them.
+    let query = scope_query(&scope, None, FEED_SIZE);
+    let read = match scope {
+        Scope::Company(_) => state.store.list_page(&query).await,
+        _ => state.store.posts(&query).await.map(|posts| ListPage { posts, companies: Vec::new() }),
+    };
+    let ListPage { posts, companies } = match read {
+        Ok(page) => page,
+        Err(e) => return internal_error(e),
+    };
     let base = &ctx.base;
     let list = format!("{base}{}", scope.path());
     let self_url = format!("{}/{}", list.trim_end_matches('/'), format.file());
@@ -99,15 +109,11 @@ pub(crate) async fn feed_out(
             self_url,
             language: "ko",
         },
-        Scope::Company(id) => {
-            let source = match state.store.source(id).await {
-                Ok(Some(s)) => s,
-                Ok(None) => return not_found(ctx).await,
-                Err(e) => return internal_error(e),
-            };
+        Scope::Company(_) => {
+            let Some(company) = companies.first() else { return not_found(ctx).await };
             crate::web::syndication::Channel {
-                title: format!("{} — {SITE_TITLE}", source.spec.name_ko),
-                description: published::company_feed(&source.spec.name_ko),
+                title: format!("{} — {SITE_TITLE}", company.name_ko),
+                description: published::company_feed(&company.name_ko),
                 site_url: list,
                 self_url,
                 language: "ko",
@@ -131,11 +137,7 @@ pub(crate) async fn feed_out(
             }
         }
     };
-    let query = scope_query(&scope, None, FEED_SIZE);
-    match state.store.posts(&query).await {
-        Ok(posts) => feed_response(format, &channel, &posts),
-        Err(e) => internal_error(e),
-    }
+    feed_response(format, &channel, &posts)
 }
 
 pub(crate) fn feed_response(

@@ -1,12 +1,10 @@
 //! The readers' lists: the home page, a company's, a tag's and a topic's pages, and the companies page.
 
-use std::sync::Arc;
-
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use moa_store::{Cursor, Post};
+use moa_store::{Cursor, ListPage, Post};
 use serde::Deserialize;
 
 use crate::i18n::Ui;
@@ -35,19 +33,19 @@ pub(crate) struct CompaniesPage {
 
 /// Every company with posts, the most recently active first.
 pub(crate) async fn companies(State(state): State<AppState>, ctx: PageCtx) -> Response {
-    let mut sources: Vec<_> = match state.sources().await {
-        Ok(s) => s.iter().filter(|s| s.post_count > 0).cloned().collect(),
+    let mut sources: Vec<_> = match state.store.companies().await {
+        Ok(s) => s.into_iter().filter(|s| s.post_count > 0).collect(),
         Err(e) => return internal_error(e),
     };
-    sources.sort_by(|a, b| b.last_post_at.cmp(&a.last_post_at).then(a.spec.name_ko.cmp(&b.spec.name_ko)));
+    sources.sort_by(|a, b| b.last_post_at.cmp(&a.last_post_at).then(a.name_ko.cmp(&b.name_ko)));
     let entries = sources
         .into_iter()
         .map(|s| {
             let (last_post, last_post_datetime) =
                 s.last_post_at.map(|t| (crate::kst::minute(t), crate::kst::rfc3339(t))).unwrap_or_default();
             DirectoryEntry {
-                name: company_name(&ctx.ui, &s.spec.name_ko, &s.spec.name_en).to_string(),
-                id: s.spec.id,
+                name: company_name(&ctx.ui, &s.name_ko, &s.name_en).to_string(),
+                id: s.id,
                 posts: s.post_count,
                 last_post: last_post.split(' ').next().unwrap_or("").to_string(),
                 last_post_datetime,
@@ -112,21 +110,22 @@ pub(crate) async fn tag_page(
 pub(crate) async fn page(state: &AppState, ctx: PageCtx, scope: Scope, before: Option<String>) -> Response {
     // A malformed cursor is treated as no cursor: the reader lands on the newest posts.
     let before = before.as_deref().and_then(Cursor::decode);
-    let sources = match scope {
-        // Only the home page's picker needs every source (and its count).
-        Scope::All => state.sources().await.map(Some),
-        Scope::Company(ref id) => state.store.source(id).await.map(|s| s.map(|s| Arc::new(vec![s]))),
-        Scope::Tag(_) | Scope::Topic(_) => Ok(Some(Arc::default())),
+    // One read per page: the posts, with the companies the page shows (the home page's picker lists them
+    // all; a company's page shows its own).
+    let query = scope_query(&scope, before, PAGE_SIZE + 1);
+    let read = match scope {
+        Scope::All | Scope::Company(_) => state.store.list_page(&query).await,
+        Scope::Tag(_) | Scope::Topic(_) => {
+            state.store.posts(&query).await.map(|posts| ListPage { posts, companies: Vec::new() })
+        }
     };
-    let sources = match sources {
-        Ok(Some(s)) => s,
-        Ok(None) => return message(ctx, StatusCode::NOT_FOUND, |t| (t.no_company, t.no_company_message)),
+    let ListPage { mut posts, companies: sources } = match read {
+        Ok(page) => page,
         Err(e) => return page_error(ctx, e),
     };
-    let mut posts = match state.store.posts(&scope_query(&scope, before, PAGE_SIZE + 1)).await {
-        Ok(p) => p,
-        Err(e) => return page_error(ctx, e),
-    };
+    if matches!(scope, Scope::Company(_)) && sources.is_empty() {
+        return message(ctx, StatusCode::NOT_FOUND, |t| (t.no_company, t.no_company_message));
+    }
     let has_more = posts.len() > PAGE_SIZE as usize;
     posts.truncate(PAGE_SIZE as usize);
     let ui = ctx.ui;
@@ -140,8 +139,8 @@ pub(crate) async fn page(state: &AppState, ctx: PageCtx, scope: Scope, before: O
             .iter()
             .filter(|s| s.enabled || s.post_count > 0)
             .map(|s| CompanyOption {
-                id: s.spec.id.clone(),
-                name: company_name(&ui, &s.spec.name_ko, &s.spec.name_en).to_string(),
+                id: s.id.clone(),
+                name: company_name(&ui, &s.name_ko, &s.name_en).to_string(),
                 count: s.post_count,
                 selected: false,
             })
@@ -161,11 +160,11 @@ pub(crate) async fn page(state: &AppState, ctx: PageCtx, scope: Scope, before: O
         companies,
         heading: match &scope {
             Scope::All => None,
-            Scope::Company(_) => selected.map(|s| company_name(&ui, &s.spec.name_ko, &s.spec.name_en).to_string()),
+            Scope::Company(_) => selected.map(|s| company_name(&ui, &s.name_ko, &s.name_en).to_string()),
             Scope::Tag(tag) => Some(ui.tag_title(tag)),
             Scope::Topic(slug) => moa_search::topics::topic(slug).map(|t| ui.topic_title(ui.topic_name(t))),
         },
-        company_homepage: selected.map(|s| s.spec.homepage.clone()).filter(|h| h.starts_with("http")),
+        company_homepage: selected.map(|s| s.homepage.clone()).filter(|h| h.starts_with("http")),
         feed_base: (!matches!(scope, Scope::All)).then(|| scope.path()),
         post_count: selected.map(|s| s.post_count),
         first_href: before.map(|_| format!("{}{}", page_href(&scope, None), ui.q)),

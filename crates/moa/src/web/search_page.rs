@@ -132,7 +132,7 @@ pub(crate) async fn search(
 ) -> Response {
     let q = params.text();
     let ui = ctx.ui;
-    let sources = match state.sources().await {
+    let sources = match state.store.companies().await {
         Ok(s) => s,
         Err(e) => return internal_error(e),
     };
@@ -147,10 +147,10 @@ pub(crate) async fn search(
         .iter()
         .filter(|s| s.post_count > 0)
         .map(|s| CompanyOption {
-            id: s.spec.id.clone(),
-            name: company_name(&ui, &s.spec.name_ko, &s.spec.name_en).to_string(),
+            id: s.id.clone(),
+            name: company_name(&ui, &s.name_ko, &s.name_en).to_string(),
             count: s.post_count,
-            selected: company.as_deref() == Some(s.spec.id.as_str()),
+            selected: company.as_deref() == Some(s.id.as_str()),
         })
         .collect();
     companies.sort_by(|a, b| a.name.cmp(&b.name));
@@ -215,7 +215,7 @@ pub(crate) async fn unknown_filter(
     topic: Option<&str>,
 ) -> moa_store::Result<Option<UnknownFilter>> {
     if let Some(id) = company
-        && store.source(id).await?.is_none()
+        && store.company(id).await?.is_none()
     {
         Ok(Some(UnknownFilter::Company))
     } else if topic.is_some_and(|t| moa_search::topics::topic(t).is_none()) {

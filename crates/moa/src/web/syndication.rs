@@ -21,25 +21,42 @@ pub struct Channel {
 /// Text for XML content and attribute values: escaped, XML-forbidden characters removed.
 pub fn xml_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || matches!(c, '\u{fffe}' | '\u{ffff}') => {}
-            c => out.push(c),
-        }
-    }
+    push_xml(&mut out, s);
     out
 }
 
+/// [`xml_text`], written onto the end of `out` (feeds are built in one buffer, without a string per field).
+fn push_xml(out: &mut String, s: &str) {
+    for c in s.chars() {
+        push_xml_char(out, c);
+    }
+}
+
+fn push_xml_char(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&apos;"),
+        '\t' | '\n' | '\r' => out.push(c),
+        c if (c as u32) < 0x20 || matches!(c, '\u{fffe}' | '\u{ffff}') => {}
+        c => out.push(c),
+    }
+}
+
 /// RSS 2.0 readers take `<title>` and `<description>` as HTML, so text goes in HTML-escaped (then
-/// XML-escaped): `<script>` in a title reads back as those characters, never as markup.
-fn rss_text(s: &str) -> String {
-    xml_text(&s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"))
+/// XML-escaped): `<script>` in a title reads back as those characters, never as markup. One pass, onto
+/// the end of `out`.
+fn push_rss(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;amp;"),
+            '<' => out.push_str("&amp;lt;"),
+            '>' => out.push_str("&amp;gt;"),
+            c => push_xml_char(out, c),
+        }
+    }
 }
 
 /// The same text as in the XML feeds: control characters are noise in a title or summary.
@@ -74,48 +91,63 @@ fn newest(posts: &[Post]) -> i64 {
     posts.iter().map(|p| p.sort_at).max().unwrap_or(0)
 }
 
+/// An element of text: `<name>`, the text as `push` writes it, `</name>` and a line break.
+fn push_element(out: &mut String, name: &str, text: &str, push: fn(&mut String, &str)) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+    push(out, text);
+    out.push_str("</");
+    out.push_str(name);
+    out.push_str(">\n");
+}
+
 /// What every RSS channel of moa's says about itself.
 fn rss_channel_head(x: &mut String, channel: &Channel) {
-    x.push_str(&format!("<title>{}</title>\n", rss_text(&channel.title)));
-    x.push_str(&format!("<link>{}</link>\n", xml_text(&channel.site_url)));
-    x.push_str(&format!("<description>{}</description>\n", rss_text(&channel.description)));
-    x.push_str(&format!("<language>{}</language>\n", channel.language));
-    x.push_str(&format!(
-        "<atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n",
-        xml_text(&channel.self_url)
-    ));
+    push_element(x, "title", &channel.title, push_rss);
+    push_element(x, "link", &channel.site_url, push_xml);
+    push_element(x, "description", &channel.description, push_rss);
+    push_element(x, "language", channel.language, push_xml);
+    x.push_str("<atom:link href=\"");
+    push_xml(x, &channel.self_url);
+    x.push_str("\" rel=\"self\" type=\"application/rss+xml\"/>\n");
 }
 
 pub fn rss(channel: &Channel, posts: &[Post]) -> String {
-    let mut x = String::with_capacity(1024 + posts.len() * 768);
+    let mut x = String::with_capacity(1024 + posts.len() * 1536);
     x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     x.push_str("<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:media=\"http://search.yahoo.com/mrss/\">\n<channel>\n");
     rss_channel_head(&mut x, channel);
     if !posts.is_empty() {
-        x.push_str(&format!("<lastBuildDate>{}</lastBuildDate>\n", rfc2822(newest(posts))));
+        push_element(&mut x, "lastBuildDate", &rfc2822(newest(posts)), push_xml);
     }
+    let origin = origin(channel);
     for p in posts {
         x.push_str("<item>\n");
-        x.push_str(&format!("<title>{}</title>\n", rss_text(&p.title)));
+        push_element(&mut x, "title", &p.title, push_rss);
         if let Some(url) = &p.url {
-            x.push_str(&format!("<link>{}</link>\n", xml_text(url)));
+            push_element(&mut x, "link", url, push_xml);
         }
-        x.push_str(&format!("<guid isPermaLink=\"false\">{}</guid>\n", xml_text(&post_id(channel, p))));
-        x.push_str(&format!("<pubDate>{}</pubDate>\n", rfc2822(p.sort_at)));
-        x.push_str(&format!("<dc:creator>{}</dc:creator>\n", xml_text(&creator(p))));
-        x.push_str(&format!(
-            "<source url=\"{}\">{}</source>\n",
-            xml_text(&channel.self_url),
-            xml_text(&p.source_name_ko)
-        ));
+        x.push_str("<guid isPermaLink=\"false\">");
+        push_xml(&mut x, &origin);
+        x.push_str(&format!("/posts/{}</guid>\n", p.id));
+        push_element(&mut x, "pubDate", &rfc2822(p.sort_at), push_xml);
+        push_element(&mut x, "dc:creator", &creator(p), push_xml);
+        x.push_str("<source url=\"");
+        push_xml(&mut x, &channel.self_url);
+        x.push_str("\">");
+        push_xml(&mut x, &p.source_name_ko);
+        x.push_str("</source>\n");
         for c in &p.categories {
-            x.push_str(&format!("<category>{}</category>\n", xml_text(c)));
+            push_element(&mut x, "category", c, push_xml);
         }
         if let Some(s) = &p.summary {
-            x.push_str(&format!("<description>{}</description>\n", rss_text(s)));
+            push_element(&mut x, "description", s, push_rss);
         }
         if let Some(t) = &p.thumbnail {
-            x.push_str(&format!("<media:thumbnail url=\"{}\"/>\n", xml_text(t)));
+            x.push_str("<media:thumbnail url=\"");
+            push_xml(&mut x, t);
+            x.push_str("\"/>\n");
         }
         x.push_str("</item>\n");
     }
@@ -131,7 +163,7 @@ pub fn scraps_rss(channel: &Channel, scraps: &[moa_store::Scrap], html: impl Fn(
     let origin = origin(channel);
     for s in scraps {
         x.push_str("<item>\n");
-        x.push_str(&format!("<title>{}</title>\n", rss_text(&s.title)));
+        push_element(&mut x, "title", &s.title, push_rss);
         x.push_str(&format!("<link>{}</link>\n", xml_text(&s.url)));
         x.push_str(&format!("<guid isPermaLink=\"false\">{origin}/scraps/{}</guid>\n", s.id));
         x.push_str(&format!("<pubDate>{}</pubDate>\n", rfc2822(s.created_at)));
