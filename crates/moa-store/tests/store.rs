@@ -1050,6 +1050,9 @@ async fn kept_counts_and_tag_lists_follow_every_write(db: &TestDb) {
     posts[1].categories = vec!["Kafka".into(), "kafka".into(), "데이터".into()];
     posts[2].categories = vec!["rare".into()];
     posts[3].topics = vec!["data".into(), "infra".into()];
+    // Two tags longer than a label's key (200 characters) that share its first 200: each lists its own post.
+    posts[4].categories = vec![format!("{}a", "긴태그".repeat(100))];
+    posts[5].categories = vec![format!("{}b", "긴태그".repeat(100))];
     let first = store.store_fetch(&fetched("a", 2000, Validators::default()), &posts).await.unwrap();
     let ids: std::collections::HashMap<String, i64> =
         first.created.iter().map(|c| (posts[c.index].entry_id.clone(), c.id)).collect();

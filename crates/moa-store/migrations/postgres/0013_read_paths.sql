@@ -1,6 +1,7 @@
 -- What the readers' lists need, kept by triggers in the transaction that writes posts, as in SQLite: per
 -- source its posts' count and newest date, and a row per tag and per topic of each post in list order.
--- Here the triggers run once per statement over its transition tables, so a fetch's multi-row upsert
+-- A label keeps its first 200 characters (an index entry holds at most 2,704 bytes; the query compares a
+-- longer one whole). Here the triggers run once per statement over its transition tables, so a fetch's multi-row upsert
 -- updates its source's row once, not once per post.
 ALTER TABLE sources ADD COLUMN post_count BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE sources ADD COLUMN last_post_at BIGINT;
@@ -21,10 +22,10 @@ CREATE TABLE post_topics (
     PRIMARY KEY (topic, sort_at, post_id)
 );
 INSERT INTO post_tags (tag, sort_at, post_id)
-    SELECT lower(c), p.sort_at, p.id FROM posts p, jsonb_array_elements_text(p.categories::jsonb) c
+    SELECT substr(lower(c), 1, 200), p.sort_at, p.id FROM posts p, jsonb_array_elements_text(p.categories::jsonb) c
     ON CONFLICT DO NOTHING;
 INSERT INTO post_topics (topic, sort_at, post_id)
-    SELECT t, p.sort_at, p.id FROM posts p, jsonb_array_elements_text(p.topics::jsonb) t
+    SELECT substr(t, 1, 200), p.sort_at, p.id FROM posts p, jsonb_array_elements_text(p.topics::jsonb) t
     ON CONFLICT DO NOTHING;
 
 CREATE FUNCTION moa_read_paths_insert() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -33,10 +34,10 @@ BEGIN
         FROM (SELECT source_id, COUNT(*) AS n, MAX(sort_at) AS last FROM new_rows GROUP BY source_id) n
         WHERE s.id = n.source_id;
     INSERT INTO post_tags (tag, sort_at, post_id)
-        SELECT lower(c), p.sort_at, p.id FROM new_rows p, jsonb_array_elements_text(p.categories::jsonb) c
+        SELECT substr(lower(c), 1, 200), p.sort_at, p.id FROM new_rows p, jsonb_array_elements_text(p.categories::jsonb) c
         ON CONFLICT DO NOTHING;
     INSERT INTO post_topics (topic, sort_at, post_id)
-        SELECT t, p.sort_at, p.id FROM new_rows p, jsonb_array_elements_text(p.topics::jsonb) t
+        SELECT substr(t, 1, 200), p.sort_at, p.id FROM new_rows p, jsonb_array_elements_text(p.topics::jsonb) t
         ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$;
@@ -49,9 +50,9 @@ BEGIN
         FROM (SELECT source_id, COUNT(*) AS n, MAX(sort_at) AS last FROM old_rows GROUP BY source_id) d
         WHERE s.id = d.source_id;
     DELETE FROM post_tags t USING old_rows p, jsonb_array_elements_text(p.categories::jsonb) c
-        WHERE t.tag = lower(c) AND t.sort_at = p.sort_at AND t.post_id = p.id;
+        WHERE t.tag = substr(lower(c), 1, 200) AND t.sort_at = p.sort_at AND t.post_id = p.id;
     DELETE FROM post_topics t USING old_rows p, jsonb_array_elements_text(p.topics::jsonb) c
-        WHERE t.topic = c AND t.sort_at = p.sort_at AND t.post_id = p.id;
+        WHERE t.topic = substr(c, 1, 200) AND t.sort_at = p.sort_at AND t.post_id = p.id;
     RETURN NULL;
 END $$;
 
@@ -78,17 +79,17 @@ BEGIN
                        WHERE (o.source_id, o.sort_at) IS DISTINCT FROM (n.source_id, n.sort_at));
     DELETE FROM post_tags t USING old_rows p JOIN new_rows n ON n.id = p.id, jsonb_array_elements_text(p.categories::jsonb) c
         WHERE (p.sort_at, p.categories) IS DISTINCT FROM (n.sort_at, n.categories)
-          AND t.tag = lower(c) AND t.sort_at = p.sort_at AND t.post_id = p.id;
+          AND t.tag = substr(lower(c), 1, 200) AND t.sort_at = p.sort_at AND t.post_id = p.id;
     INSERT INTO post_tags (tag, sort_at, post_id)
-        SELECT lower(c), n.sort_at, n.id
+        SELECT substr(lower(c), 1, 200), n.sort_at, n.id
         FROM old_rows p JOIN new_rows n ON n.id = p.id, jsonb_array_elements_text(n.categories::jsonb) c
         WHERE (p.sort_at, p.categories) IS DISTINCT FROM (n.sort_at, n.categories)
         ON CONFLICT DO NOTHING;
     DELETE FROM post_topics t USING old_rows p JOIN new_rows n ON n.id = p.id, jsonb_array_elements_text(p.topics::jsonb) c
         WHERE (p.sort_at, p.topics) IS DISTINCT FROM (n.sort_at, n.topics)
-          AND t.topic = c AND t.sort_at = p.sort_at AND t.post_id = p.id;
+          AND t.topic = substr(c, 1, 200) AND t.sort_at = p.sort_at AND t.post_id = p.id;
     INSERT INTO post_topics (topic, sort_at, post_id)
-        SELECT c, n.sort_at, n.id
+        SELECT substr(c, 1, 200), n.sort_at, n.id
         FROM old_rows p JOIN new_rows n ON n.id = p.id, jsonb_array_elements_text(n.topics::jsonb) c
         WHERE (p.sort_at, p.topics) IS DISTINCT FROM (n.sort_at, n.topics)
         ON CONFLICT DO NOTHING;

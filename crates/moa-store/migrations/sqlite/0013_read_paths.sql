@@ -10,7 +10,8 @@ UPDATE sources SET post_count = (SELECT COUNT(*) FROM posts WHERE source_id = so
                    last_post_at = (SELECT MAX(sort_at) FROM posts WHERE source_id = sources.id);
 
 -- A tag is the feed's category, case aside (lower() as the tag pages' queries apply it); a topic is the
--- tagger's slug. WITHOUT ROWID: the key is the whole row, and the index the pages read.
+-- tagger's slug. Each keeps its first 200 characters, as on PostgreSQL, whose index entries are bounded; the
+-- query compares a longer one whole. WITHOUT ROWID: the key is the whole row, and the index the pages read.
 CREATE TABLE post_tags (
     tag     TEXT NOT NULL,
     sort_at INTEGER NOT NULL,
@@ -24,16 +25,16 @@ CREATE TABLE post_topics (
     PRIMARY KEY (topic, sort_at, post_id)
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO post_tags (tag, sort_at, post_id)
-    SELECT lower(c.value), p.sort_at, p.id FROM posts p, json_each(p.categories) c;
+    SELECT substr(lower(c.value), 1, 200), p.sort_at, p.id FROM posts p, json_each(p.categories) c;
 INSERT OR IGNORE INTO post_topics (topic, sort_at, post_id)
-    SELECT t.value, p.sort_at, p.id FROM posts p, json_each(p.topics) t;
+    SELECT substr(t.value, 1, 200), p.sort_at, p.id FROM posts p, json_each(p.topics) t;
 
 CREATE TRIGGER read_paths_insert AFTER INSERT ON posts BEGIN
     UPDATE sources SET post_count = post_count + 1, last_post_at = MAX(COALESCE(last_post_at, new.sort_at), new.sort_at)
         WHERE id = new.source_id;
     INSERT OR IGNORE INTO post_tags (tag, sort_at, post_id)
-        SELECT lower(value), new.sort_at, new.id FROM json_each(new.categories);
-    INSERT OR IGNORE INTO post_topics (topic, sort_at, post_id) SELECT value, new.sort_at, new.id FROM json_each(new.topics);
+        SELECT substr(lower(value), 1, 200), new.sort_at, new.id FROM json_each(new.categories);
+    INSERT OR IGNORE INTO post_topics (topic, sort_at, post_id) SELECT substr(value, 1, 200), new.sort_at, new.id FROM json_each(new.topics);
 END;
 -- Rows are found by their whole key from the old values, so the tables need no index by post.
 CREATE TRIGGER read_paths_delete AFTER DELETE ON posts BEGIN
@@ -41,9 +42,9 @@ CREATE TRIGGER read_paths_delete AFTER DELETE ON posts BEGIN
         last_post_at = CASE WHEN last_post_at > old.sort_at THEN last_post_at
                             ELSE (SELECT MAX(sort_at) FROM posts WHERE source_id = old.source_id) END
         WHERE id = old.source_id;
-    DELETE FROM post_tags WHERE tag IN (SELECT lower(value) FROM json_each(old.categories))
+    DELETE FROM post_tags WHERE tag IN (SELECT substr(lower(value), 1, 200) FROM json_each(old.categories))
         AND sort_at = old.sort_at AND post_id = old.id;
-    DELETE FROM post_topics WHERE topic IN (SELECT value FROM json_each(old.topics))
+    DELETE FROM post_topics WHERE topic IN (SELECT substr(value, 1, 200) FROM json_each(old.topics))
         AND sort_at = old.sort_at AND post_id = old.id;
 END;
 CREATE TRIGGER read_paths_update AFTER UPDATE OF source_id, sort_at, categories, topics ON posts
@@ -53,11 +54,11 @@ CREATE TRIGGER read_paths_update AFTER UPDATE OF source_id, sort_at, categories,
     UPDATE sources SET post_count = post_count + 1 WHERE id = new.source_id AND old.source_id IS NOT new.source_id;
     UPDATE sources SET last_post_at = (SELECT MAX(sort_at) FROM posts WHERE source_id = sources.id)
         WHERE id IN (old.source_id, new.source_id);
-    DELETE FROM post_tags WHERE tag IN (SELECT lower(value) FROM json_each(old.categories))
+    DELETE FROM post_tags WHERE tag IN (SELECT substr(lower(value), 1, 200) FROM json_each(old.categories))
         AND sort_at = old.sort_at AND post_id = old.id;
-    DELETE FROM post_topics WHERE topic IN (SELECT value FROM json_each(old.topics))
+    DELETE FROM post_topics WHERE topic IN (SELECT substr(value, 1, 200) FROM json_each(old.topics))
         AND sort_at = old.sort_at AND post_id = old.id;
     INSERT OR IGNORE INTO post_tags (tag, sort_at, post_id)
-        SELECT lower(value), new.sort_at, new.id FROM json_each(new.categories);
-    INSERT OR IGNORE INTO post_topics (topic, sort_at, post_id) SELECT value, new.sort_at, new.id FROM json_each(new.topics);
+        SELECT substr(lower(value), 1, 200), new.sort_at, new.id FROM json_each(new.categories);
+    INSERT OR IGNORE INTO post_topics (topic, sort_at, post_id) SELECT substr(value, 1, 200), new.sort_at, new.id FROM json_each(new.topics);
 END;

@@ -47,6 +47,11 @@ pub(crate) const MIGRATION_LOCK: i64 = 0x6d6f_6101;
 pub(crate) const REGISTRY_LOCK: i64 = 0x6d6f_6102;
 pub(crate) const SCRAPS_LOCK: i64 = 0x6d6f_6103;
 
+/// Opens the filter for posts with a category equal, case aside, to the value pushed next (then `))`).
+/// Categories are stored as a JSON array in a text column.
+pub(crate) const HAS_CATEGORY: &str =
+    " AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(p.categories::jsonb) c(t) WHERE lower(c.t) = lower(";
+
 /// Opens the filter for posts with the topic pushed next (then `)`).
 pub(crate) const HAS_TOPIC: &str =
     " AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(p.topics::jsonb) t(t) WHERE t.t = ";

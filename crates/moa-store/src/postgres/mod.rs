@@ -51,6 +51,15 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(open.max_connections.max(2))
             .acquire_timeout(Duration::from_secs(30))
+            // sqlx pings every connection before each use by default: a second round trip for every
+            // query. A connection used within the last second answered then; only one idle longer (which
+            // the server may have closed) is pinged, and dropped when it does not answer.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    Ok(meta.idle_for < Duration::from_secs(1) || sqlx::Connection::ping(conn).await.is_ok())
+                })
+            })
             .connect_with(options)
             .await?;
         migrate(&pool).await?;

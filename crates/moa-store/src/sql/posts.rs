@@ -9,13 +9,17 @@ use super::rows::{
     companies_as_json, companies_from_json, post_columns, post_from_row, post_text_from_row, posts_as_json,
     posts_from_json, select_posts,
 };
-use super::{Backend, Db, HAS_TOPIC, fragment, list, set_topics, unstorable};
+use super::{Backend, Db, HAS_CATEGORY, HAS_TOPIC, fragment, list, set_topics, unstorable};
 use crate::{Cursor, ListPage, Post, PostQuery, PostStore, PostText, Result, url_key};
 
 /// Whether a list asks for a text the backend cannot hold (it holds no such post).
 fn unstorable_query(query: &PostQuery) -> bool {
     [&query.source_id, &query.tag, &query.topic].into_iter().flatten().any(|s| unstorable(s))
 }
+
+/// The characters of a tag or topic its label row keeps (migration 13: a PostgreSQL index entry holds at
+/// most 2,704 bytes). Posts of a longer one are found by its first 200 characters, then compared whole.
+const LABEL_KEY_CHARS: usize = 200;
 
 /// A list's posts as one JSON value (see [`posts_as_json`]): the list's query, a subquery here.
 fn push_posts_as_json(qb: &mut QueryBuilder<Db>, query: &PostQuery) {
@@ -27,18 +31,24 @@ fn push_posts_as_json(qb: &mut QueryBuilder<Db>, query: &PostQuery) {
             qb.push(concat!(
                 post_columns!(),
                 " FROM post_tags l JOIN posts p ON p.id = l.post_id JOIN sources s ON s.id = p.source_id
-                 WHERE l.tag = lower("
+                 WHERE l.tag = substr(lower("
             ));
-            qb.push_bind(tag.clone()).push(")");
+            qb.push_bind(tag.clone()).push("), 1, 200)");
+            if tag.chars().count() > LABEL_KEY_CHARS {
+                qb.push(HAS_CATEGORY).push_bind(tag.clone()).push("))");
+            }
             ("l.sort_at", "l.post_id")
         }
         (None, Some(topic)) => {
             qb.push(concat!(
                 post_columns!(),
                 " FROM post_topics l JOIN posts p ON p.id = l.post_id JOIN sources s ON s.id = p.source_id
-                 WHERE l.topic = "
+                 WHERE l.topic = substr("
             ));
-            qb.push_bind(topic.clone());
+            qb.push_bind(topic.clone()).push(", 1, 200)");
+            if topic.chars().count() > LABEL_KEY_CHARS {
+                qb.push(HAS_TOPIC).push_bind(topic.clone()).push(")");
+            }
             ("l.sort_at", "l.post_id")
         }
         (None, None) => {

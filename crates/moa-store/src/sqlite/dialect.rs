@@ -43,6 +43,11 @@ pub(crate) use fragment;
 pub(crate) const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS moa_migrations \
     (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
 
+/// Opens the filter for posts with a category equal, case aside, to the value pushed next (then `))`).
+/// Categories are stored as a JSON array.
+pub(crate) const HAS_CATEGORY: &str =
+    " AND EXISTS (SELECT 1 FROM json_each(p.categories) WHERE lower(json_each.value) = lower(";
+
 /// Opens the filter for posts with the topic pushed next (then `)`).
 pub(crate) const HAS_TOPIC: &str = " AND EXISTS (SELECT 1 FROM json_each(p.topics) WHERE json_each.value = ";
 
