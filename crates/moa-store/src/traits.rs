@@ -97,8 +97,8 @@ pub trait PostStore: Send + Sync {
     async fn posts(&self, query: &PostQuery) -> Result<Vec<Post>>;
 
     /// A list's page in one read: its posts as [`PostStore::posts`] gives them, and the companies it
-    /// shows (the one of `query.source_id`, none when there is no such source; else every company, in
-    /// id order).
+    /// shows (the one of `query.source_id`, retired or not, none when there is no such source; else every
+    /// company not removed, in id order).
     async fn list_page(&self, query: &PostQuery) -> Result<ListPage>;
 
     /// How many posts there are, of one source or of all.

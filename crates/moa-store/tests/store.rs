@@ -1033,7 +1033,6 @@ async fn a_follower_of_concurrent_writers_misses_no_change(db: &TestDb) {
     assert!(missed.is_empty(), "the follower missed {} of {} posts: {missed:?}", missed.len(), posts.len());
 }
 
-/// Each test above, once per backend.
 /// The counts and lists the store keeps for readers (migration 13's triggers) against the posts counted
 /// afresh, after every kind of write: a crawl, edits of dates, tags and topics, a retagging, a click, a
 /// deletion, a tombstone, a site page removed, retention, a duplicate's original deleted, and a source
@@ -1090,8 +1089,15 @@ async fn kept_counts_and_tag_lists_follow_every_write(db: &TestDb) {
     assert_eq!(store.delete_source("a", false).await.unwrap(), Some(0));
     agree(store.as_ref(), &[]).await;
     assert_eq!(store.count_posts(None).await.unwrap(), 3);
+    // The retired company leaves the picker; its own page still shows it with its posts.
+    let home = store.list_page(&PostQuery { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(home.companies.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["c"]);
+    let retired = PostQuery { source_id: Some("a".into()), limit: 10, ..Default::default() };
+    let page = store.list_page(&retired).await.unwrap();
+    assert_eq!((page.companies.len(), page.companies[0].post_count, page.posts.len()), (1, 3, 3));
 }
 
+/// Each test above, once per backend.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {

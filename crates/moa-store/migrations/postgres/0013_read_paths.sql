@@ -72,11 +72,23 @@ BEGIN
                 SELECT o.source_id, -1 FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE o.source_id <> n.source_id
               ) moved GROUP BY source_id) m
         WHERE s.id = m.source_id;
-    UPDATE sources s SET last_post_at = (SELECT MAX(sort_at) FROM posts WHERE source_id = s.id)
-        WHERE s.id IN (SELECT o.source_id FROM old_rows o JOIN new_rows n ON n.id = o.id
-                       WHERE (o.source_id, o.sort_at) IS DISTINCT FROM (n.source_id, n.sort_at)
-                       UNION SELECT n.source_id FROM old_rows o JOIN new_rows n ON n.id = o.id
-                       WHERE (o.source_id, o.sort_at) IS DISTINCT FROM (n.source_id, n.sort_at));
+    -- The newest date from the source's row as it is when its lock is held (a concurrent writer's newer
+    -- post stays counted), recounted only when the newest post itself moved back or away.
+    WITH moved AS (
+        SELECT o.source_id AS old_source, n.source_id AS new_source, o.sort_at AS old_sort, n.sort_at AS new_sort
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        WHERE (o.source_id, o.sort_at) IS DISTINCT FROM (n.source_id, n.sort_at)
+    ), per_source AS (
+        SELECT source_id, MAX(old_sort) AS old_max, MAX(new_sort) AS new_max FROM (
+            SELECT old_source AS source_id, old_sort, NULL::bigint AS new_sort FROM moved
+            UNION ALL
+            SELECT new_source, NULL::bigint, new_sort FROM moved
+        ) m GROUP BY source_id
+    )
+    UPDATE sources s SET last_post_at = CASE
+            WHEN m.old_max IS NULL OR s.last_post_at > m.old_max THEN GREATEST(s.last_post_at, m.new_max)
+            ELSE GREATEST((SELECT MAX(sort_at) FROM posts WHERE source_id = s.id), m.new_max) END
+        FROM per_source m WHERE s.id = m.source_id;
     DELETE FROM post_tags t USING old_rows p JOIN new_rows n ON n.id = p.id, jsonb_array_elements_text(p.categories::jsonb) c
         WHERE (p.sort_at, p.categories) IS DISTINCT FROM (n.sort_at, n.categories)
           AND t.tag = substr(lower(c), 1, 200) AND t.sort_at = p.sort_at AND t.post_id = p.id;

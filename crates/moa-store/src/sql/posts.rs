@@ -18,7 +18,8 @@ fn unstorable_query(query: &PostQuery) -> bool {
 }
 
 /// The characters of a tag or topic its label row keeps (migration 13: a PostgreSQL index entry holds at
-/// most 2,704 bytes). Posts of a longer one are found by its first 200 characters, then compared whole.
+/// most 2,704 bytes). Posts of one that long or longer are found by its first 200 characters, then compared
+/// whole (a longer tag keeps only those, so a 200-character one would match it).
 const LABEL_KEY_CHARS: usize = 200;
 
 /// A list's posts as one JSON value (see [`posts_as_json`]): the list's query, a subquery here.
@@ -34,7 +35,7 @@ fn push_posts_as_json(qb: &mut QueryBuilder<Db>, query: &PostQuery) {
                  WHERE l.tag = substr(lower("
             ));
             qb.push_bind(tag.clone()).push("), 1, 200)");
-            if tag.chars().count() > LABEL_KEY_CHARS {
+            if tag.chars().count() >= LABEL_KEY_CHARS {
                 qb.push(HAS_CATEGORY).push_bind(tag.clone()).push("))");
             }
             ("l.sort_at", "l.post_id")
@@ -46,7 +47,7 @@ fn push_posts_as_json(qb: &mut QueryBuilder<Db>, query: &PostQuery) {
                  WHERE l.topic = substr("
             ));
             qb.push_bind(topic.clone()).push(", 1, 200)");
-            if topic.chars().count() > LABEL_KEY_CHARS {
+            if topic.chars().count() >= LABEL_KEY_CHARS {
                 qb.push(HAS_TOPIC).push_bind(topic.clone()).push(")");
             }
             ("l.sort_at", "l.post_id")
@@ -104,10 +105,12 @@ impl PostStore for Backend {
         let mut qb = QueryBuilder::new("SELECT ");
         push_posts_as_json(&mut qb, query);
         qb.push(", (");
-        qb.push(concat!(companies_as_json!(), " WHERE origin <> 'removed'"));
-        if let Some(source) = &query.source_id {
-            qb.push(" AND id = ").push_bind(source.clone());
-        }
+        // The picker lists the sources not removed; a company's own page shows it even when retired (its
+        // posts stay, and their cards link to it).
+        match &query.source_id {
+            Some(source) => qb.push(concat!(companies_as_json!(), " WHERE id = ")).push_bind(source.clone()),
+            None => qb.push(concat!(companies_as_json!(), " WHERE origin <> 'removed'")),
+        };
         qb.push(")");
         let (posts, companies): (String, String) = qb.build_query_as().fetch_one(self.reader()).await?;
         Ok(ListPage { posts: posts_from_json(&posts)?, companies: companies_from_json(&companies)? })

@@ -162,9 +162,6 @@ pub(crate) fn claimed_from_row(r: &Row) -> Result<Claimed> {
     })
 }
 
-/// The columns `post_from_row` reads, for every query that lists posts. The normalizer bounds what new
-/// posts hold; the texts are cut here too, so that no stored row (one written before those bounds, or by
-/// hand) can make a page that lists it unbounded.
 /// The companies as one row, a JSON array of [`CompanyTuple`]s (unordered: an ordered aggregate sorts
 /// through a temporary table, a tenth of the query's time).
 ///
@@ -282,6 +279,9 @@ macro_rules! company_columns {
     };
 }
 
+/// The columns `post_from_row` reads, for every query that lists posts. The normalizer bounds what new
+/// posts hold; the texts are cut here too, so that no stored row (one written before those bounds, or by
+/// hand) can make a page that lists it unbounded.
 macro_rules! post_columns {
     () => {
         "SELECT p.id, p.source_id, s.name_ko, s.name_en, p.entry_id, p.url, substr(p.title, 1, 500) AS title,

@@ -24,7 +24,7 @@ macro_rules! fragment {
         "page_checked = 0"
     };
     // The aggregate that gathers rows into one JSON array, and the row as a JSON array: see
-    // `sql::rows::json_rows`.
+    // `sql::rows::posts_as_json`.
     (json_list) => {
         "json_group_array"
     };

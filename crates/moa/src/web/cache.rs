@@ -8,9 +8,9 @@
 //! meanwhile get the stale copy instead of building it too. Without that, every expiry let all
 //! concurrent readers rebuild the home page at once (p99 330 ms under 64 connections).
 //!
-//! Why: the home page reads every source with its post count and 21 posts; at 100,000 posts that is
-//! milliseconds of SQLite work, while a cached answer is microseconds. Readers see the same page anyway:
-//! pages say `Cache-Control: max-age=60`.
+//! Why: a page built from the store costs one query and its rendering, about 0.2–0.4 ms of the machine's two
+//! cores at 100,000 posts (BENCHMARKS.md, issue 22), while a cached answer is microseconds. Readers see the
+//! same page anyway: pages say `Cache-Control: max-age=60`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
