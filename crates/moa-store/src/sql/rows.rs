@@ -35,18 +35,6 @@ pub(crate) fn spec_from_row(r: &Row) -> Result<SourceSpec> {
     })
 }
 
-pub(crate) fn company_from_row(r: &Row) -> Result<Company> {
-    Ok(Company {
-        id: r.try_get("id")?,
-        name_ko: r.try_get("name_ko")?,
-        name_en: r.try_get("name_en")?,
-        homepage: r.try_get("homepage")?,
-        enabled: r.try_get("enabled")?,
-        post_count: r.try_get("post_count")?,
-        last_post_at: r.try_get("last_post_at")?,
-    })
-}
-
 pub(crate) fn source_from_row(r: &Row) -> Result<SourceRow> {
     Ok(SourceRow {
         spec: spec_from_row(r)?,
@@ -272,13 +260,6 @@ pub(crate) fn posts_from_json(json: &str) -> Result<Vec<Post>> {
         .collect()
 }
 
-/// What [`company_from_row`] reads, from `sources`.
-macro_rules! company_columns {
-    () => {
-        "SELECT id, name_ko, name_en, homepage, enabled, post_count, last_post_at FROM sources"
-    };
-}
-
 /// The columns `post_from_row` reads, for every query that lists posts. The normalizer bounds what new
 /// posts hold; the texts are cut here too, so that no stored row (one written before those bounds, or by
 /// hand) can make a page that lists it unbounded.
@@ -305,7 +286,7 @@ macro_rules! scrap_order {
     };
 }
 
-pub(crate) use {companies_as_json, company_columns, post_columns, posts_as_json, scrap_order, select_posts};
+pub(crate) use {companies_as_json, post_columns, posts_as_json, scrap_order, select_posts};
 
 fn error_kind(name: Option<String>) -> Result<Option<ErrorKind>> {
     name.map(|n| ErrorKind::from_name(&n).ok_or_else(|| StoreError::Corrupt(format!("error kind {n:?}")))).transpose()

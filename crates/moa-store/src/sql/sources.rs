@@ -4,9 +4,7 @@ use std::collections::HashSet;
 
 use sqlx::Row as _;
 
-use super::rows::{
-    companies_as_json, companies_from_json, company_columns, company_from_row, source_from_row, spec_from_row,
-};
+use super::rows::{companies_as_json, companies_from_json, source_from_row, spec_from_row};
 use super::types::Query;
 use super::{Backend, fragment, list, lock_registry, unstorable};
 use crate::plan::{Registered, registry_sync};
@@ -134,9 +132,11 @@ impl SourceStore for Backend {
         if unstorable(id) {
             return Ok(None);
         }
-        let row =
-            sqlx::query(concat!(company_columns!(), " WHERE id = $1")).bind(id).fetch_optional(self.reader()).await?;
-        row.as_ref().map(company_from_row).transpose()
+        let json: String = sqlx::query_scalar(concat!(companies_as_json!(), " WHERE id = $1"))
+            .bind(id)
+            .fetch_one(self.reader())
+            .await?;
+        Ok(companies_from_json(&json)?.pop())
     }
 
     async fn add_source(&self, source: &NewSource, now: i64) -> Result<()> {
