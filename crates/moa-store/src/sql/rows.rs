@@ -81,6 +81,11 @@ pub(crate) fn subscription_from_row(r: &Row) -> Result<Subscription> {
     })
 }
 
+/// A column that holds JSON (a post's categories, their labels, its topics), read.
+fn json_column<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
 pub(crate) fn post_from_row(row: &Row) -> Result<Post> {
     let categories: String = row.try_get("categories")?;
     let topics: String = row.try_get("topics")?;
@@ -95,10 +100,9 @@ pub(crate) fn post_from_row(row: &Row) -> Result<Post> {
         summary: row.try_get("summary")?,
         author: row.try_get("author")?,
         thumbnail: row.try_get("thumbnail")?,
-        categories: serde_json::from_str(&categories).map_err(|e| StoreError::Corrupt(format!("categories: {e}")))?,
-        category_labels: serde_json::from_str(&row.try_get::<String, _>("category_labels")?)
-            .map_err(|e| StoreError::Corrupt(format!("category labels: {e}")))?,
-        topics: serde_json::from_str(&topics).map_err(|e| StoreError::Corrupt(format!("topics: {e}")))?,
+        categories: json_column(&categories, "categories")?,
+        category_labels: json_column(&row.try_get::<String, _>("category_labels")?, "category labels")?,
+        topics: json_column(&topics, "topics")?,
         published_at: row.try_get("published_at")?,
         sort_at: row.try_get("sort_at")?,
         clicks: row.try_get("clicks")?,
@@ -106,10 +110,7 @@ pub(crate) fn post_from_row(row: &Row) -> Result<Post> {
 }
 
 pub(crate) fn post_text_from_row(row: &Row) -> Result<PostText> {
-    let json = |column: &str| -> Result<Vec<String>> {
-        let text: String = row.try_get(column)?;
-        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
-    };
+    let json = |column: &str| -> Result<Vec<String>> { json_column(&row.try_get::<String, _>(column)?, column) };
     Ok(PostText {
         id: row.try_get("id")?,
         source_id: row.try_get("source_id")?,
@@ -159,12 +160,29 @@ pub(crate) fn claimed_from_row(r: &Row) -> Result<Claimed> {
 macro_rules! companies_as_json {
     () => {
         concat!(
+            super::rows::json_rows!(
+                "id, name_ko, name_en, homepage, CASE WHEN enabled THEN 1 ELSE 0 END, post_count, last_post_at",
+                ""
+            ),
+            " FROM sources"
+        )
+    };
+}
+
+/// `SELECT` of one text: the rows' `columns` gathered into a JSON array of arrays (`order`: the
+/// aggregate's `ORDER BY …`, or empty), `[]` when there are none.
+macro_rules! json_rows {
+    ($columns:literal, $order:literal) => {
+        concat!(
             "SELECT CAST(COALESCE(",
             fragment!(json_list),
             "(",
             fragment!(json_tuple),
-            "(id, name_ko, name_en, homepage, CASE WHEN enabled THEN 1 ELSE 0 END, post_count, last_post_at)),
-               '[]') AS TEXT) FROM sources"
+            "(",
+            $columns,
+            ") ",
+            $order,
+            "), '[]') AS TEXT)"
         )
     };
 }
@@ -197,14 +215,10 @@ pub(crate) fn companies_from_json(json: &str) -> Result<Vec<Company>> {
 /// [`companies_as_json`] gives: the API's 21 posts as rows took 2.4 times as long.
 macro_rules! posts_as_json {
     () => {
-        concat!(
-            "SELECT CAST(COALESCE(",
-            fragment!(json_list),
-            "(",
-            fragment!(json_tuple),
-            "(q.id, q.source_id, q.name_ko, q.name_en, q.entry_id, q.url, q.title, q.summary, q.author, q.thumbnail,
-                q.categories, q.category_labels, q.topics, q.published_at, q.sort_at, q.clicks)
-              ORDER BY q.sort_at DESC, q.id DESC), '[]') AS TEXT)"
+        super::rows::json_rows!(
+            "q.id, q.source_id, q.name_ko, q.name_en, q.entry_id, q.url, q.title, q.summary, q.author, q.thumbnail,
+             q.categories, q.category_labels, q.topics, q.published_at, q.sort_at, q.clicks",
+            "ORDER BY q.sort_at DESC, q.id DESC"
         )
     };
 }
@@ -248,10 +262,9 @@ pub(crate) fn posts_from_json(json: &str) -> Result<Vec<Post>> {
                 summary,
                 author,
                 thumbnail,
-                categories: serde_json::from_str(&t.10).map_err(|e| StoreError::Corrupt(format!("categories: {e}")))?,
-                category_labels: serde_json::from_str(&t.11)
-                    .map_err(|e| StoreError::Corrupt(format!("category labels: {e}")))?,
-                topics: serde_json::from_str(&t.12).map_err(|e| StoreError::Corrupt(format!("topics: {e}")))?,
+                categories: json_column(&t.10, "categories")?,
+                category_labels: json_column(&t.11, "category labels")?,
+                topics: json_column(&t.12, "topics")?,
                 published_at: t.13,
                 sort_at: t.14,
                 clicks: t.15,
@@ -286,7 +299,7 @@ macro_rules! scrap_order {
     };
 }
 
-pub(crate) use {companies_as_json, post_columns, posts_as_json, scrap_order, select_posts};
+pub(crate) use {companies_as_json, json_rows, post_columns, posts_as_json, scrap_order, select_posts};
 
 fn error_kind(name: Option<String>) -> Result<Option<ErrorKind>> {
     name.map(|n| ErrorKind::from_name(&n).ok_or_else(|| StoreError::Corrupt(format!("error kind {n:?}")))).transpose()
