@@ -92,6 +92,9 @@ pub enum StoreError {
     /// This backend or this database cannot do it.
     #[error("{0}")]
     Unsupported(String),
+    /// The transaction this write shared with others (SQLite's group commit) did not commit.
+    #[error("not stored: the transaction it was written in did not commit: {0}")]
+    NotCommitted(String),
 }
 
 /// A store operation's result.

@@ -1097,6 +1097,39 @@ async fn kept_counts_and_tag_lists_follow_every_write(db: &TestDb) {
     assert_eq!((page.companies.len(), page.companies[0].post_count, page.posts.len()), (1, 3, 3));
 }
 
+/// Fetches stored at once are each answered with their own figures, and one that cannot be stored (its
+/// source is unknown) spoils none of the others: on SQLite they share the writer's group commit.
+async fn concurrent_fetches_are_answered_each_and_one_failure_spoils_no_other(db: &TestDb) {
+    let store = db.open().await;
+    let ids: Vec<String> = (0..40).map(|i| format!("s{i:02}")).collect();
+    store.sync_registry(&ids.iter().map(|id| spec(id)).collect::<Vec<_>>(), 100).await.unwrap();
+    let mut fetches = tokio::task::JoinSet::new();
+    for id in ids.iter().cloned().chain(["ghost".to_string()]) {
+        let store = store.clone();
+        fetches.spawn(async move {
+            let posts: Vec<_> = (0..3).map(|i| post(&format!("{id}-p{i}"), 1000 + i)).collect();
+            let stored = store.store_fetch(&fetched(&id, 2000, Validators::default()), &posts).await;
+            (id, stored)
+        });
+    }
+    while let Some(joined) = fetches.join_next().await {
+        let (id, stored) = joined.unwrap();
+        match stored {
+            Ok(stats) => {
+                assert_ne!(id, "ghost", "a post of an unknown source was stored");
+                assert_eq!((stats.new, stats.created.len()), (3, 3), "{id}");
+            }
+            Err(e) => assert_eq!(id, "ghost", "{id}: {e}"),
+        }
+    }
+    assert_eq!(store.count_posts(None).await.unwrap(), 120);
+    for id in &ids {
+        let source = store.source(id).await.unwrap().unwrap();
+        assert_eq!((source.last_success_at, source.post_count), (Some(2000), 3), "{id}");
+    }
+    moa_store::testing::assert_read_paths_agree(&*store, &[]).await;
+}
+
 /// Each test above, once per backend.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -1144,4 +1177,5 @@ on_both_backends!(
     concurrent_claims_split_the_due_sources,
     a_follower_of_concurrent_writers_misses_no_change,
     kept_counts_and_tag_lists_follow_every_write,
+    concurrent_fetches_are_answered_each_and_one_failure_spoils_no_other,
 );

@@ -10,10 +10,12 @@ use sqlx::{Postgres, QueryBuilder, Row as _};
 use super::dialect::{REGISTRY_LOCK, SCRAPS_LOCK};
 use super::sql::builders::{INSERT_CHUNK, insert_posts, push_selection};
 use super::sql::rows::{change_from_row, claimed_from_row};
-use super::sql::types::Connection;
+use super::sql::types::{Connection, Work};
 use super::store::PgStore;
 use crate::plan::Write;
-use crate::{ChangeCursor, ChangeLog, Claimed, PostChange, Result, SAME_ARTICLE_WINDOW_SECONDS, Selection};
+use crate::{
+    ChangeCursor, ChangeLog, Claimed, PostChange, Result, SAME_ARTICLE_WINDOW_SECONDS, Selection, UpsertStats,
+};
 
 /// Serializes registry syncs: every process syncs at start-up, and their row locks could deadlock.
 pub(crate) async fn lock_registry(tx: &mut Connection) -> Result<()> {
@@ -28,6 +30,15 @@ pub(crate) async fn lock_scraps(tx: &mut Connection) -> Result<()> {
 async fn lock(tx: &mut Connection, key: i64) -> Result<()> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(key).execute(&mut *tx).await?;
     Ok(())
+}
+
+/// Runs a fetch's writes in a transaction of its own: PostgreSQL groups the commits of concurrent
+/// transactions itself, and one transaction over several sources could deadlock with another crawler's.
+pub(crate) async fn write_fetch(store: &PgStore, work: Work) -> Result<UpsertStats> {
+    let mut tx = store.writer().begin().await?;
+    let stats = work(&mut tx).await?;
+    tx.commit().await?;
+    Ok(stats)
 }
 
 /// A source's stored entries (entry id → content hash) and tombstoned entry ids.

@@ -2,8 +2,8 @@
 //! WebSub subscriptions. Claiming is the backend's own (`statements::claim`).
 
 use super::rows::subscription_from_row;
-use super::types::{Connection, Query};
-use super::{Backend, find_twins, fragment, list, stored_entries, unstorable, write_posts};
+use super::types::{Connection, Query, Work};
+use super::{Backend, find_twins, fragment, list, stored_entries, unstorable, write_fetch, write_posts};
 use crate::plan::{count, plan};
 use crate::{
     Backlog, CheckResult, Claimed, CrawlStore, NewPost, PageVisit, Result, Selection, SourceCheck, Subscription,
@@ -31,14 +31,19 @@ impl CrawlStore for Backend {
     }
 
     async fn store_fetch(&self, check: &SourceCheck, posts: &[NewPost]) -> Result<UpsertStats> {
-        let mut tx = self.writer().begin().await?;
-        let mut stats = upsert_posts(&mut tx, &check.source_id, check.at, posts).await?;
-        if let CheckResult::Fetched { site_pages, .. } = &check.result {
-            stats.site_pages_removed =
-                delete_with_tombstones(&mut tx, &check.source_id, site_pages, Some(check.at)).await?;
-        }
-        record_check(&mut tx, check).await?;
-        tx.commit().await?;
+        let (check, posts) = (check.clone(), posts.to_vec());
+        let work: Work = Box::new(move |tx: &mut Connection| {
+            Box::pin(async move {
+                let mut stats = upsert_posts(tx, &check.source_id, check.at, &posts).await?;
+                if let CheckResult::Fetched { site_pages, .. } = &check.result {
+                    stats.site_pages_removed =
+                        delete_with_tombstones(tx, &check.source_id, site_pages, Some(check.at)).await?;
+                }
+                record_check(tx, &check).await?;
+                Ok(stats)
+            })
+        });
+        let stats = write_fetch(self, work).await?;
         self.changed();
         Ok(stats)
     }

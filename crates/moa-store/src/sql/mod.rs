@@ -35,6 +35,6 @@ pub(crate) mod types;
 pub(crate) use super::dialect::{HAS_CATEGORY, HAS_TOPIC, MIGRATIONS_TABLE, fragment, list, push_in_list, unstorable};
 pub(crate) use super::statements::{
     claim, find_twins, lock_registry, lock_scraps, save_password, set_topics, sign_in_failed, stored_entries,
-    write_posts,
+    write_fetch, write_posts,
 };
 pub(crate) use super::store::{Backend, Db};

@@ -11,10 +11,13 @@ use sqlx::{QueryBuilder, Sqlite};
 use super::dialect::list;
 use super::sql::builders::{INSERT_CHUNK, insert_posts, push_selection};
 use super::sql::rows::{change_from_row, claimed_from_row};
-use super::sql::types::Connection;
+use super::sql::types::{Connection, Work};
 use super::store::SqliteStore;
 use crate::plan::Write;
-use crate::{ChangeCursor, ChangeLog, Claimed, PostChange, Result, SAME_ARTICLE_WINDOW_SECONDS, Selection, StoreError};
+use crate::{
+    ChangeCursor, ChangeLog, Claimed, PostChange, Result, SAME_ARTICLE_WINDOW_SECONDS, Selection, StoreError,
+    UpsertStats,
+};
 
 /// Serializes registry syncs: the one writer does already.
 pub(crate) async fn lock_registry(_tx: &mut Connection) -> Result<()> {
@@ -24,6 +27,12 @@ pub(crate) async fn lock_registry(_tx: &mut Connection) -> Result<()> {
 /// Serializes changes to scrap positions: the one writer does already.
 pub(crate) async fn lock_scraps(_tx: &mut Connection) -> Result<()> {
     Ok(())
+}
+
+/// Runs a fetch's writes in the writer's next group commit, with the fetches waiting beside it (see
+/// `group`); answers once they are committed.
+pub(crate) async fn write_fetch(store: &SqliteStore, work: Work) -> Result<UpsertStats> {
+    store.fetches().run(work).await
 }
 
 /// A source's stored entries (entry id → content hash) and tombstoned entry ids, in one row.

@@ -1,9 +1,11 @@
 //! The bottom of the SQLite backend: the store type and its pools, and the sqlx database the shared SQL
-//! runs on. It names nothing else of the backend.
+//! runs on. It names nothing else of the backend but its group commit.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::sqlite::SqlitePool;
+
+use super::group::CommitGroup;
 
 /// The store type the shared SQL is implemented for.
 pub(crate) type Backend = SqliteStore;
@@ -14,6 +16,8 @@ pub(crate) type Db = sqlx::Sqlite;
 pub struct SqliteStore {
     pub(super) reader: SqlitePool,
     pub(super) writer: SqlitePool,
+    /// Fetches waiting to be committed together by the writer.
+    pub(super) fetches: CommitGroup,
     /// Bumped after every commit this process makes; see `Operations::version`.
     pub(super) version: AtomicU64,
 }
@@ -27,6 +31,11 @@ impl SqliteStore {
     /// The pool of the one writer.
     pub(super) fn writer(&self) -> &SqlitePool {
         &self.writer
+    }
+
+    /// The writer's group commit, for fetches.
+    pub(super) fn fetches(&self) -> &CommitGroup {
+        &self.fetches
     }
 
     /// Counts a commit (see `Operations::version`).
