@@ -6,15 +6,16 @@ use std::ops::Bound;
 use std::path::Path;
 use std::sync::Mutex;
 
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument, TextFieldIndexing, TextOptions,
     Value,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Term, doc};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexSettings, IndexSortByField, IndexWriter, Order, ReloadPolicy, Term, doc,
+};
 
 use crate::query::parse_query;
 use crate::tokenizer::{KoreanTokenizer, Mode};
@@ -117,8 +118,10 @@ pub struct Hit {
 pub struct Hits {
     /// The page of hits asked for.
     pub hits: Vec<Hit>,
-    /// How many posts match in all.
+    /// How many posts match in all, counted up to 10,000.
     pub total: usize,
+    /// More posts match than `total` says (it stopped counting).
+    pub more: bool,
 }
 
 struct Fields {
@@ -155,6 +158,8 @@ const TITLE_BOOST: f32 = 3.0;
 const COMPANY_BOOST: f32 = 1.5;
 /// A year-old post scores half of a new one with the same text match.
 const RECENCY_HALF_LIFE_DAYS: f32 = 365.0;
+/// By relevance, this many of the newest matches are ranked (the search page shows at most 1,000).
+pub const CANDIDATES: usize = 1_000;
 const WRITER_MEMORY: usize = 64 << 20;
 
 fn schema() -> (Schema, Fields) {
@@ -177,6 +182,14 @@ fn schema() -> (Schema, Fields) {
         sort_at: b.add_i64_field("sort_at", INDEXED | FAST),
     };
     (b.build(), fields)
+}
+
+/// Each segment keeps its posts newest first, so a query reads its newest matches first (see `recent`).
+fn settings() -> IndexSettings {
+    IndexSettings {
+        sort_by_field: Some(IndexSortByField { field: "sort_at".into(), order: Order::Desc }),
+        ..IndexSettings::default()
+    }
 }
 
 /// Merges wait for 16 segments of a size instead of tantivy's 8: on two cores, background merges took a
@@ -208,8 +221,8 @@ impl SearchIndex {
         std::fs::create_dir_all(dir)
             .map_err(|source| SearchError::Directory { path: dir.display().to_string(), source })?;
         let directory = tantivy::directory::MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
-        let index = Index::open_or_create(directory, schema().0)?;
-        if index.schema() != schema().0 {
+        let index = Index::builder().schema(schema().0).settings(settings()).open_or_create(directory)?;
+        if index.schema() != schema().0 || index.settings().sort_by_field != settings().sort_by_field {
             return Err(tantivy::TantivyError::SchemaError(format!(
                 "the index in {} was built by another version of moa; run `moa index rebuild`",
                 dir.display()
@@ -221,7 +234,7 @@ impl SearchIndex {
 
     /// An index in memory, for tests and benchmarks.
     pub fn in_memory() -> Result<Self> {
-        Self::with(Index::create_in_ram(schema().0), true, "in memory")
+        Self::with(Index::builder().schema(schema().0).settings(settings()).create_in_ram()?, true, "in memory")
     }
 
     /// `place` names the index in errors: its directory.
@@ -472,34 +485,35 @@ impl SearchIndex {
         Some(Box::new(BooleanQuery::new(clauses)))
     }
 
-    /// One page of the posts that match `q`, with highlighted titles and snippets, and the total count.
+    /// One page of the posts that match `q`, with highlighted titles and snippets, and the count of all
+    /// (up to [`COUNT_CAP`](crate::recent::COUNT_CAP)).
+    ///
+    /// Newest first reads the page off the date-sorted segments. By relevance, the newest
+    /// [`CANDIDATES`] matches (or as many as the page needs) are ranked by BM25 weighed by recency: a match
+    /// older than those would need several times their text score to rank among them (a year's age halves it),
+    /// and reading them all made the first page's latency grow with the number of matches.
     pub fn search(&self, q: &SearchQuery) -> Result<Hits> {
         let Some(query) = self.query(q) else { return Ok(Hits::default()) };
         let searcher = self.reader.searcher();
         let limit = q.limit.clamp(1, 1000);
         let offset = q.offset.min(10_000);
-        let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match q.sort {
-            Sort::Relevance => {
-                let now = q.now;
-                let collector = TopDocs::with_limit(limit).and_offset(offset).tweak_score(
-                    move |segment: &tantivy::SegmentReader| {
-                        let sort_at = segment.fast_fields().i64("sort_at").ok().map(|c| c.first_or_default_col(now));
-                        move |doc: tantivy::DocId, score: tantivy::Score| {
-                            let at = sort_at.as_ref().map_or(now, |c| c.get_val(doc));
-                            let age_days = ((now - at).max(0) as f32) / 86_400.0;
-                            score * 0.5f32.powf(age_days / RECENCY_HALF_LIFE_DAYS).max(0.25)
-                        }
-                    },
-                );
-                searcher.search(&query, &(collector, Count))?
+        let relevance = q.sort == Sort::Relevance;
+        let wanted = if relevance { (offset + limit).max(CANDIDATES) } else { offset + limit };
+        let weight = query.weight(EnableScoring::enabled_from_searcher(&searcher))?;
+        let newest = crate::recent::newest(&searcher, &*weight, wanted, relevance)?;
+        let mut ranked = newest.matches;
+        if relevance {
+            let now = q.now;
+            for m in &mut ranked {
+                let age_days = ((now - m.sort_at).max(0) as f32) / 86_400.0;
+                m.score *= 0.5f32.powf(age_days / RECENCY_HALF_LIFE_DAYS).max(0.25);
             }
-            Sort::Newest => {
-                let collector =
-                    TopDocs::with_limit(limit).and_offset(offset).order_by_fast_field::<i64>("sort_at", Order::Desc);
-                let (top, total) = searcher.search(&query, &(collector, Count))?;
-                (top.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
-            }
-        };
+            // Stable: equal scores stay newest first.
+            ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
+        }
+        let addresses: Vec<(f32, DocAddress)> =
+            ranked.into_iter().skip(offset).take(limit).map(|m| (m.score, m.address)).collect();
+        let (total, more) = (newest.total, newest.more);
         let mut title_snippets = SnippetGenerator::create(&searcher, &*query, self.fields.title)?;
         title_snippets.set_max_num_chars(300);
         let mut body_snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
@@ -513,7 +527,7 @@ impl SearchIndex {
             let title_html = whole_text_html(title.trim(), snippet.fragment_range().start, snippet.highlighted());
             hits.push(Hit { id, score, title_html, snippet_html: body_snippets.snippet_from_doc(&d).to_html() });
         }
-        Ok(Hits { hits, total })
+        Ok(Hits { hits, total, more })
     }
 }
 

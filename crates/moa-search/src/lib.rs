@@ -8,11 +8,13 @@
 
 mod index;
 mod query;
+mod recent;
 mod tokenizer;
 pub mod topics;
 
-pub use index::{Hit, Hits, IndexedPost, SearchError, SearchIndex, SearchQuery, Sort};
+pub use index::{CANDIDATES, Hit, Hits, IndexedPost, SearchError, SearchIndex, SearchQuery, Sort};
 pub use query::{QueryPart, parse_query};
+pub use recent::COUNT_CAP;
 
 /// The text of a post as indexed: its summary, then its content's text (up to `max_chars`). A summary cut
 /// from the content repeats its opening, so then the content's text alone.

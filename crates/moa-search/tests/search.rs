@@ -280,3 +280,41 @@ proptest::proptest! {
         }
     }
 }
+
+/// The index keeps each segment newest first and a query reads its matches merged by date: the page newest
+/// first is exact across segments and deletions, and counting stops past `COUNT_CAP`.
+#[test]
+fn newest_matches_come_in_date_order_across_segments_and_the_count_stops_at_the_cap() {
+    let index = SearchIndex::in_memory().unwrap();
+    let n = moa_search::COUNT_CAP as i64 + 500;
+    // Every post a different minute, in scrambled order (7919 is prime to n), over several commits.
+    let minute = |i: i64| (i * 7919) % n;
+    let all: Vec<IndexedPost> = (0..n)
+        .map(|i| IndexedPost {
+            sort_at: NOW - minute(i) * 60,
+            ..post(i, "toss", &format!("카프카 운영 {i}"), "", &[], 0)
+        })
+        .collect();
+    for batch in all.chunks(2_000) {
+        index.upsert(batch).unwrap();
+    }
+    let mut newest: Vec<&IndexedPost> = all.iter().collect();
+    newest.sort_by_key(|p| std::cmp::Reverse(p.sort_at));
+    let deleted: Vec<i64> = newest.iter().take(30).step_by(3).map(|p| p.id).collect();
+    index.delete(&deleted).unwrap();
+    let expected: Vec<i64> = newest.iter().map(|p| p.id).filter(|id| !deleted.contains(id)).take(40).collect();
+
+    let q = SearchQuery { text: "카프카".into(), sort: Sort::Newest, limit: 20, now: NOW, ..SearchQuery::default() };
+    let first = index.search(&q).unwrap();
+    let second = index.search(&SearchQuery { offset: 20, ..q.clone() }).unwrap();
+    let got: Vec<i64> = first.hits.iter().chain(&second.hits).map(|h| h.id).collect();
+    assert_eq!(got, expected, "the newest 40, deleted ones left out");
+    assert_eq!((first.total, first.more), (moa_search::COUNT_CAP, true), "counted up to the cap");
+    let by_relevance = index.search(&SearchQuery { sort: Sort::Relevance, ..q.clone() }).unwrap();
+    let got: Vec<i64> = by_relevance.hits.iter().map(|h| h.id).collect();
+    assert_eq!(got, expected[..20], "the same text match: the newer ranks first");
+
+    index.upsert(&[post(n, "toss", "카프카 스트림즈 입문", "", &[], 400)]).unwrap();
+    let rare = index.search(&SearchQuery { text: "스트림즈".into(), ..q }).unwrap();
+    assert_eq!((rare.total, rare.more, rare.hits.len()), (1, false, 1), "an exact count below the cap");
+}

@@ -120,7 +120,10 @@ pub struct CatchUp {
 /// A page of results: the posts found, each with its highlighted title and snippet.
 #[derive(Debug, Default)]
 pub struct Results {
+    /// Matches counted, up to `moa_search::COUNT_CAP`.
     pub total: usize,
+    /// More match than `total`.
+    pub more: bool,
     pub found: Vec<(Hit, Post)>,
 }
 
@@ -285,7 +288,7 @@ impl Search {
         let mut posts: std::collections::HashMap<i64, Post> =
             self.store.posts_by_ids(&ids).await?.into_iter().map(|p| (p.id, p)).collect();
         let found = hits.hits.into_iter().filter_map(|h| posts.remove(&h.id).map(|p| (h, p))).collect();
-        Ok(Results { total: hits.total, found })
+        Ok(Results { total: hits.total, more: hits.more, found })
     }
 }
 

@@ -128,7 +128,12 @@ fn print_results(results: &moa::search::Results, json: bool) -> anyhow::Result<(
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "total": results.total, "results": hits }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "total": results.total, "total_is_lower_bound": results.more, "results": hits })
+            )?
+        );
         return Ok(());
     }
     let plain = |html: &str| moa_feed::decode_entities(&html.replace("<b>", "").replace("</b>", ""));
@@ -143,6 +148,7 @@ fn print_results(results: &moa::search::Results, json: bool) -> anyhow::Result<(
             println!("{:>7}  {}", "", snippet.split_whitespace().collect::<Vec<_>>().join(" "));
         }
     }
-    println!("{} of {} matching posts", results.found.len(), results.total);
+    let more = if results.more { "+" } else { "" };
+    println!("{} of {}{more} matching posts", results.found.len(), results.total);
     Ok(())
 }

@@ -112,10 +112,13 @@ impl Ui {
         }
     }
 
-    pub fn search_results(&self, q: &str, n: usize) -> String {
-        match self.lang {
-            Lang::Ko => format!("“{q}” 검색 결과 {n}개"),
-            Lang::En => format!("{n} results for “{q}”"),
+    /// `more`: at least `n` (counting stopped there).
+    pub fn search_results(&self, q: &str, n: usize, more: bool) -> String {
+        match (self.lang, more) {
+            (Lang::Ko, false) => format!("“{q}” 검색 결과 {n}개"),
+            (Lang::Ko, true) => format!("“{q}” 검색 결과 {n}개 이상"),
+            (Lang::En, false) => format!("{n} results for “{q}”"),
+            (Lang::En, true) => format!("over {n} results for “{q}”"),
         }
     }
 
@@ -184,6 +187,14 @@ mod tests {
     fn a_chosen_language_stays_in_the_links() {
         assert_eq!(negotiate(Some("en"), &HeaderMap::new()).q, "?lang=en");
         assert_eq!(negotiate(None, &with_accept("en")).q, "", "the browser setting needs no parameter");
+    }
+
+    #[test]
+    fn a_count_that_stopped_says_at_least() {
+        let (ko, en) = (Ui::new(Lang::Ko, false), Ui::new(Lang::En, false));
+        assert_eq!(ko.search_results("카프카", 7, false), "“카프카” 검색 결과 7개");
+        assert_eq!(ko.search_results("카프카", 10_000, true), "“카프카” 검색 결과 10000개 이상");
+        assert_eq!(en.search_results("kafka", 10_000, true), "over 10000 results for “kafka”");
     }
 
     #[test]

@@ -207,6 +207,7 @@ struct SearchHit {
 #[derive(Serialize)]
 struct SearchPage {
     total: usize,
+    total_is_lower_bound: bool,
     page: usize,
     results: Vec<SearchHit>,
 }
@@ -252,6 +253,7 @@ pub async fn search(
     match search.search(&params.query(limit)).await {
         Ok(r) => Json(SearchPage {
             total: r.total,
+            total_is_lower_bound: r.more,
             page: params.page(),
             results: r
                 .found

@@ -23,6 +23,7 @@ pub(crate) struct SearchPage {
     scrap_csrf: Option<String>,
     q: String,
     total: usize,
+    more: bool,
     cards: Vec<Card>,
     empty_message: &'static str,
     /// False while the index is not open: the page says so instead of "nothing found".
@@ -143,17 +144,7 @@ pub(crate) async fn search(
         Ok(None) => {}
         Err(e) => return internal_error(e),
     }
-    let mut companies: Vec<CompanyOption> = sources
-        .iter()
-        .filter(|s| s.post_count > 0)
-        .map(|s| CompanyOption {
-            id: s.id.clone(),
-            name: company_name(&ui, &s.name_ko, &s.name_en).to_string(),
-            count: s.post_count,
-            selected: company.as_deref() == Some(s.id.as_str()),
-        })
-        .collect();
-    companies.sort_by(|a, b| a.name.cmp(&b.name));
+    let companies = company_options(&sources, company.as_deref(), &ui);
     let topics = moa_search::topics::TOPICS
         .iter()
         .map(|t| TopicOption { slug: t.slug, name: ui.topic_name(t), selected: topic.as_deref() == Some(t.slug) })
@@ -186,6 +177,7 @@ pub(crate) async fn search(
         &SearchPage {
             cards,
             total: results.total,
+            more: results.more,
             empty_message: ui.t.empty_search,
             available,
             companies,
@@ -204,6 +196,22 @@ pub(crate) async fn search(
         },
         private,
     )
+}
+
+/// The company filter's choices: the companies with posts, by name in the page's language.
+fn company_options(sources: &[moa_store::Company], selected: Option<&str>, ui: &Ui) -> Vec<CompanyOption> {
+    let mut companies: Vec<CompanyOption> = sources
+        .iter()
+        .filter(|s| s.post_count > 0)
+        .map(|s| CompanyOption {
+            id: s.id.clone(),
+            name: company_name(ui, &s.name_ko, &s.name_en).to_string(),
+            count: s.post_count,
+            selected: selected == Some(s.id.as_str()),
+        })
+        .collect();
+    companies.sort_by(|a, b| a.name.cmp(&b.name));
+    companies
 }
 
 /// One rule for names the filters do not know, in pages, feeds and the API: a company or a topic that does
