@@ -238,11 +238,8 @@ impl SearchIndex {
     }
 
     /// `place` names the index in errors: its directory.
-    fn with(mut index: Index, write: bool, place: &str) -> Result<Self> {
+    fn with(index: Index, write: bool, place: &str) -> Result<Self> {
         let (_, fields) = schema();
-        // A query's segments are searched on every core: one reader's answer comes sooner.
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        index.set_multithread_executor(cores)?;
         index.tokenizers().register(TOKENIZER, analyzer(Mode::Index));
         index.tokenizers().register(BODY_TOKENIZER, analyzer(Mode::Query));
         let writer = if write {
