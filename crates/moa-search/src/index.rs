@@ -40,6 +40,9 @@ pub enum SearchError {
     /// A write was asked of an index opened to read.
     #[error("the search index was opened read-only")]
     ReadOnly,
+    /// The index was built by another version of moa (another schema or order); its directory is named.
+    #[error("the search index in {0} was built by another version of moa; run `moa index rebuild`")]
+    OtherVersion(String),
 }
 
 pub(crate) type Result<T, E = SearchError> = std::result::Result<T, E>;
@@ -221,13 +224,14 @@ impl SearchIndex {
         std::fs::create_dir_all(dir)
             .map_err(|source| SearchError::Directory { path: dir.display().to_string(), source })?;
         let directory = tantivy::directory::MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
-        let index = Index::builder().schema(schema().0).settings(settings()).open_or_create(directory)?;
+        let other_version = || SearchError::OtherVersion(dir.display().to_string());
+        let index = match Index::builder().schema(schema().0).settings(settings()).open_or_create(directory) {
+            Ok(index) => index,
+            Err(tantivy::TantivyError::SchemaError(_)) => return Err(other_version()),
+            Err(e) => return Err(e.into()),
+        };
         if index.schema() != schema().0 || index.settings().sort_by_field != settings().sort_by_field {
-            return Err(tantivy::TantivyError::SchemaError(format!(
-                "the index in {} was built by another version of moa; run `moa index rebuild`",
-                dir.display()
-            ))
-            .into());
+            return Err(other_version());
         }
         Ok(index)
     }

@@ -137,12 +137,20 @@ pub struct Search {
 }
 
 impl Search {
-    /// Opens the index in `dir` to keep it current. An index another version of moa built, or a damaged
-    /// one, is set aside and built again from the store (a catch-up from the log's start).
+    /// Opens the index in `dir` to keep it current. An index another version of moa built is deleted, a
+    /// damaged one set aside for a look; either is built again from the store (a catch-up from the log's
+    /// start).
     pub fn open(dir: &Path, store: Arc<dyn Store>) -> Result<Self, SearchError> {
         let index = match SearchIndex::open(dir) {
             Ok(index) => index,
             Err(e @ SearchError::Locked(_)) => return Err(e),
+            // Derived data in a format this version no longer reads: kept, it would only hold the disk.
+            Err(SearchError::OtherVersion(_)) => {
+                tracing::info!(dir = %dir.display(), "search index built by another version of moa; building it again from the store");
+                std::fs::remove_dir_all(dir)
+                    .map_err(|source| SearchError::Directory { path: dir.display().to_string(), source })?;
+                SearchIndex::open(dir)?
+            }
             Err(e) => {
                 let aside = dir.with_extension(format!("broken-{}", crate::now_unix()));
                 tracing::warn!(error = %e, dir = %dir.display(), aside = %aside.display(), "search index unusable; rebuilding it from the store");
@@ -324,10 +332,9 @@ mod tests {
         assert_eq!(topics_now(&post(&["backend", "gone-topic"], true)), ["backend"]);
     }
 
-    #[tokio::test]
-    async fn a_damaged_index_is_set_aside_and_built_again_from_the_store() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = moa_store::open(&format!("sqlite://{}", dir.path().join("moa.db").display())).await.unwrap();
+    /// A SQLite store in `dir` with one post ("쿠버네티스 운영기").
+    async fn store_with_one_post(dir: &Path) -> Arc<dyn Store> {
+        let store = moa_store::open(&format!("sqlite://{}", dir.join("moa.db").display())).await.unwrap();
         let spec = moa_store::SourceSpec {
             id: "a".into(),
             name_ko: "에이".into(),
@@ -363,6 +370,13 @@ mod tests {
             bytes: 0,
         };
         store.store_fetch(&check, &[post]).await.unwrap();
+        store
+    }
+
+    #[tokio::test]
+    async fn a_damaged_index_is_set_aside_and_built_again_from_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_one_post(dir.path()).await;
         let index_dir = dir.path().join("search");
         std::fs::create_dir_all(&index_dir).unwrap();
         std::fs::write(index_dir.join("meta.json"), "{ not json").unwrap();
@@ -377,6 +391,31 @@ mod tests {
             .filter(|n| n.starts_with("search.broken-"))
             .collect();
         assert_eq!(aside.len(), 1, "the damaged index is kept aside for a look: {aside:?}");
+    }
+
+    #[tokio::test]
+    async fn an_index_of_another_version_is_built_again_and_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_one_post(dir.path()).await;
+        let index_dir = dir.path().join("search");
+        {
+            let search = Search::open(&index_dir, store.clone()).unwrap();
+            assert_eq!(search.catch_up().await.unwrap().indexed, 1);
+        }
+        // What the previous version wrote: the same schema, segments not sorted by date.
+        let meta_path = index_dir.join("meta.json");
+        let mut meta: serde_json::Value = serde_json::from_slice(&std::fs::read(&meta_path).unwrap()).unwrap();
+        meta["index_settings"]["sort_by_field"] = serde_json::Value::Null;
+        std::fs::write(&meta_path, meta.to_string()).unwrap();
+        assert!(matches!(SearchIndex::open(&index_dir), Err(SearchError::OtherVersion(_))));
+
+        let search = Search::open(&index_dir, store.clone()).unwrap();
+        assert_eq!(search.catch_up().await.unwrap().indexed, 1, "rebuilt from the store's log");
+        let q = moa_search::SearchQuery { text: "쿠버네티스".into(), limit: 10, ..Default::default() };
+        assert_eq!(search.search(&q).await.unwrap().found.len(), 1);
+        let names: Vec<_> =
+            std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
+        assert!(!names.iter().any(|n| n.starts_with("search.")), "nothing kept aside: {names:?}");
     }
 
     #[test]
