@@ -55,7 +55,11 @@ impl CommitGroup {
                             Err(_) => break,
                         }
                     }
-                    commit_together(&writer, group).await;
+                    // In a task of its own: a panic in a group's writes ends that group (its fetches hear that
+                    // they were not stored), not the thread every later fetch needs.
+                    if tokio::spawn(commit_together(writer.clone(), group)).await.is_err() {
+                        tracing::error!("a group commit panicked; its fetches were not stored");
+                    }
                 }
             });
         })?;
@@ -66,18 +70,19 @@ impl CommitGroup {
     /// answers once that transaction has committed. A failing fetch rolls back its own savepoint only.
     pub(crate) async fn run(&self, work: Work) -> Result<UpsertStats> {
         let (reply, answer) = oneshot::channel();
-        let stopped = || StoreError::NotCommitted("the writer's commit thread has stopped".into());
-        self.jobs.send(Job { work, reply }).map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        self.jobs
+            .send(Job { work, reply })
+            .map_err(|_| StoreError::NotCommitted("the writer's commit thread has stopped".into()))?;
+        answer.await.map_err(|_| StoreError::NotCommitted("its group's writes failed unexpectedly".into()))?
     }
 }
 
 /// Writes the jobs in one transaction and answers each: its own result once committed, its own error, or why
 /// the transaction failed.
-async fn commit_together(writer: &SqlitePool, jobs: Vec<Job>) {
+async fn commit_together(writer: SqlitePool, jobs: Vec<Job>) {
     let (works, replies): (Vec<Work>, Vec<_>) = jobs.into_iter().map(|j| (j.work, j.reply)).unzip();
     let mut results = Vec::with_capacity(works.len());
-    let failed = write_all(writer, works, &mut results).await.err().map(|e| e.to_string());
+    let failed = write_all(&writer, works, &mut results).await.err().map(|e| e.to_string());
     let mut results = results.into_iter();
     for reply in replies {
         let result = match (results.next(), &failed) {
@@ -107,4 +112,31 @@ async fn write_all(writer: &SqlitePool, works: Vec<Work>, results: &mut Vec<Resu
     }
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn work(panics: bool) -> Work {
+        Box::new(move |conn: &mut SqliteConnection| {
+            Box::pin(async move {
+                sqlx::query("CREATE TABLE IF NOT EXISTS t (x INTEGER)").execute(&mut *conn).await?;
+                assert!(!panics, "a bug in a fetch's writes");
+                sqlx::query("INSERT INTO t VALUES (1)").execute(&mut *conn).await?;
+                Ok(UpsertStats::default())
+            })
+        })
+    }
+
+    #[tokio::test]
+    async fn a_panicking_group_fails_its_fetches_and_the_next_group_is_written() {
+        // One connection: each in-memory connection is a database of its own.
+        let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap();
+        let group = CommitGroup::start(pool.clone()).unwrap();
+        assert!(matches!(group.run(work(true)).await, Err(StoreError::NotCommitted(_))));
+        group.run(work(false)).await.expect("the commit thread still writes");
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t").fetch_one(&pool).await.unwrap();
+        assert_eq!(rows, 1);
+    }
 }
