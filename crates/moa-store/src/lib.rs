@@ -32,6 +32,7 @@
 
 mod copy;
 mod model;
+mod picker;
 mod plan;
 mod postgres;
 mod sqlite;

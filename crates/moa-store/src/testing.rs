@@ -126,8 +126,8 @@ impl Drop for TestDb {
 }
 
 /// Panics unless what the store keeps for the readers' lists agrees with its posts counted afresh: each
-/// source's post count (`COUNT(*)`) and newest date, and the lists of every tag and topic its posts carry
-/// (and of `gone`, tags or topics no post should list any more).
+/// source's post count (`COUNT(*)`) and newest date, the home page's company list, and the lists of every
+/// tag and topic its posts carry (and of `gone`, tags or topics no post should list any more).
 pub async fn assert_read_paths_agree(store: &dyn Store, gone: &[&str]) {
     use crate::PostQuery;
     let everything = PostQuery { limit: u32::MAX, include_duplicates: true, ..PostQuery::default() };
@@ -139,6 +139,10 @@ pub async fn assert_read_paths_agree(store: &dyn Store, gone: &[&str]) {
         let newest = all.iter().filter(|p| p.source_id == company.id).map(|p| p.sort_at).max();
         assert_eq!(company.last_post_at, newest, "{}: the kept newest date", company.id);
     }
+    // The home page's company list, which the store keeps between reads while its key is unchanged.
+    let home = store.list_page(&PostQuery { limit: 1, ..PostQuery::default() }).await.expect("the home page");
+    let companies = store.companies().await.expect("the companies");
+    assert_eq!(*home.companies, companies[..], "the home page's company list against the companies read afresh");
     let ids = |posts: &[crate::Post]| posts.iter().map(|p| p.id).collect::<Vec<_>>();
     let lowered = |s: &str| s.to_lowercase();
     // SQLite folds only ASCII letters, PostgreSQL every letter its locale knows: a tag that folds differently

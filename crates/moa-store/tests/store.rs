@@ -1033,6 +1033,43 @@ async fn a_follower_of_concurrent_writers_misses_no_change(db: &TestDb) {
     assert!(missed.is_empty(), "the follower missed {} of {} posts: {missed:?}", missed.len(), posts.len());
 }
 
+/// The home page's company list is kept by each process between reads and read again as soon as any
+/// process changes what it shows (a crawl's new posts, a name, a source disabled, retired, added or
+/// deleted), and only then: a fetch that changes nothing of it keeps the list this process holds.
+async fn each_process_keeps_the_company_list_until_any_process_changes_it(db: &TestDb) {
+    let (writer, reader) = (db.open().await, db.open().await);
+    writer.sync_registry(&[spec("a"), spec("b")], 100).await.unwrap();
+    let mut held = reader.list_page(&PostQuery { limit: 5, ..Default::default() }).await.unwrap().companies;
+    // Reads the reader's list, checks it against the companies read afresh, and says whether it is the
+    // very list the reader held before.
+    async fn read_again(reader: &dyn moa_store::Store, held: &mut std::sync::Arc<[moa_store::Company]>) -> bool {
+        let list = reader.list_page(&PostQuery { limit: 5, ..Default::default() }).await.unwrap().companies;
+        assert_eq!(*list, reader.companies().await.unwrap()[..]);
+        std::sync::Arc::ptr_eq(&std::mem::replace(held, list), held)
+    }
+    assert!(read_again(reader.as_ref(), &mut held).await, "nothing changed: the list held is handed out again");
+
+    writer.store_fetch(&fetched("a", 200, Validators::default()), &[post("p1", 1000)]).await.unwrap();
+    assert!(!read_again(reader.as_ref(), &mut held).await, "a crawl's new post");
+    assert_eq!(held.iter().find(|c| c.id == "a").map(|c| c.post_count), Some(1));
+    writer.store_fetch(&fetched("a", 300, Validators::default()), &[post("p1", 1000)]).await.unwrap();
+    writer.record_checks(&[not_modified("b", 300)]).await.unwrap();
+    assert!(read_again(reader.as_ref(), &mut held).await, "fetches that change nothing the list shows");
+
+    let renamed = SourceSpec { name_ko: "새 이름".into(), ..spec("b") };
+    writer.sync_registry(&[spec("a"), renamed], 400).await.unwrap();
+    assert!(!read_again(reader.as_ref(), &mut held).await, "a new name");
+    assert!(writer.set_source_enabled("b", false, Some("paused")).await.unwrap());
+    assert!(!read_again(reader.as_ref(), &mut held).await, "a source disabled");
+    writer.sync_registry(&[spec("a"), spec("b"), spec("c")], 500).await.unwrap();
+    assert!(!read_again(reader.as_ref(), &mut held).await, "a source added");
+    assert_eq!(writer.delete_source("c", true).await.unwrap(), Some(0));
+    assert!(!read_again(reader.as_ref(), &mut held).await, "a source deleted");
+    assert_eq!(writer.delete_source("a", false).await.unwrap(), Some(0));
+    assert!(!read_again(reader.as_ref(), &mut held).await, "a source retired");
+    assert_eq!(held.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["b"]);
+}
+
 /// The counts and lists the store keeps for readers (migration 13's triggers) against the posts counted
 /// afresh, after every kind of write: a crawl, edits of dates, tags and topics, a retagging, a click, a
 /// deletion, a tombstone, a site page removed, retention, a duplicate's original deleted, and a source
@@ -1177,5 +1214,6 @@ on_both_backends!(
     concurrent_claims_split_the_due_sources,
     a_follower_of_concurrent_writers_misses_no_change,
     kept_counts_and_tag_lists_follow_every_write,
+    each_process_keeps_the_company_list_until_any_process_changes_it,
     concurrent_fetches_are_answered_each_and_one_failure_spoils_no_other,
 );

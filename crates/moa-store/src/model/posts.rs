@@ -83,8 +83,8 @@ pub struct PostQuery {
 pub struct ListPage {
     /// The posts, newest first.
     pub posts: Vec<Post>,
-    /// The list's company, or every company.
-    pub companies: Vec<crate::Company>,
+    /// The list's company, or every company (shared between pages while it is unchanged).
+    pub companies: std::sync::Arc<[crate::Company]>,
 }
 
 /// A stored post, as lists and pages show it.

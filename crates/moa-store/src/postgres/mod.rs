@@ -63,7 +63,7 @@ impl PgStore {
             .connect_with(options)
             .await?;
         migrate(&pool).await?;
-        Ok(Self { pool, version: AtomicU64::new(0) })
+        Ok(Self { pool, version: AtomicU64::new(0), picker: Default::default() })
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::picker::PickerCache;
 use sqlx::postgres::PgPool;
 
 /// The store type the shared SQL is implemented for.
@@ -15,6 +16,8 @@ pub struct PgStore {
     pub(super) pool: PgPool,
     /// Bumped after every commit this process makes; see `Operations::version`.
     pub(super) version: AtomicU64,
+    /// The home page's company list as last read.
+    pub(super) picker: PickerCache,
 }
 
 impl PgStore {
@@ -26,6 +29,11 @@ impl PgStore {
     /// The pool, for writes.
     pub(crate) fn writer(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// The home page's company list as last read.
+    pub(crate) fn picker(&self) -> &PickerCache {
+        &self.picker
     }
 
     /// Counts a commit (see `Operations::version`).

@@ -29,6 +29,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     migration!(11, "registry", "0011_registry.sql"),
     migration!(12, "body_dropped", "0012_body_dropped.sql"),
     migration!(13, "read_paths", "0013_read_paths.sql"),
+    migration!(14, "picker_revision", "0014_picker_revision.sql"),
 ];
 
 /// Applies the migrations not yet applied, in order, each in its own transaction.

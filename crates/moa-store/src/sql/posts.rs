@@ -6,7 +6,7 @@ use sqlx::QueryBuilder;
 
 use super::crawl::delete_with_tombstones;
 use super::rows::{
-    companies_as_json, companies_from_json, post_columns, post_from_row, post_text_from_row, posts_as_json,
+    companies_as_json, companies_from_json, picker_key, post_columns, post_from_row, post_text_from_row, posts_as_json,
     posts_from_json, select_posts,
 };
 use super::{Backend, Db, HAS_CATEGORY, HAS_TOPIC, fragment, list, set_topics, unstorable};
@@ -104,16 +104,33 @@ impl PostStore for Backend {
         }
         let mut qb = QueryBuilder::new("SELECT ");
         push_posts_as_json(&mut qb, query);
-        qb.push(", (");
-        // The picker lists the sources not removed; a company's own page shows it even when retired (its
-        // posts stay, and their cards link to it).
-        match &query.source_id {
-            Some(source) => qb.push(concat!(companies_as_json!(), " WHERE id = ")).push_bind(source.clone()),
-            None => qb.push(concat!(companies_as_json!(), " WHERE origin <> 'removed'")),
+        // A company's own page shows it even when retired (its posts stay, and their cards link to it).
+        if let Some(source) = &query.source_id {
+            qb.push(concat!(", (", companies_as_json!(), " WHERE id = ")).push_bind(source.clone()).push(")");
+            let (posts, company): (String, String) = qb.build_query_as().fetch_one(self.reader()).await?;
+            return Ok(ListPage { posts: posts_from_json(&posts)?, companies: companies_from_json(&company)?.into() });
+        }
+        // The picker lists the sources not removed, read again only when the key of the list this process
+        // holds is no longer the store's (see `crate::picker`).
+        let (held_key, held) = self.picker().held();
+        qb.push(", k.epoch, k.revisions, CASE WHEN k.epoch = ")
+            .push_bind(held_key.0)
+            .push(" AND k.revisions = ")
+            .push_bind(held_key.1)
+            .push(concat!(
+                " THEN NULL ELSE (",
+                companies_as_json!(),
+                " WHERE origin <> 'removed') END FROM ",
+                picker_key!(),
+                " k"
+            ));
+        let (posts, epoch, revisions, companies): (String, i64, i64, Option<String>) =
+            qb.build_query_as().fetch_one(self.reader()).await?;
+        let companies = match companies {
+            Some(json) => self.picker().keep((epoch, revisions), companies_from_json(&json)?),
+            None => held,
         };
-        qb.push(")");
-        let (posts, companies): (String, String) = qb.build_query_as().fetch_one(self.reader()).await?;
-        Ok(ListPage { posts: posts_from_json(&posts)?, companies: companies_from_json(&companies)? })
+        Ok(ListPage { posts: posts_from_json(&posts)?, companies })
     }
 
     async fn count_posts(&self, source_id: Option<&str>) -> Result<i64> {

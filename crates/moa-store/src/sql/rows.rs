@@ -187,6 +187,14 @@ macro_rules! json_rows {
     };
 }
 
+/// The picker's key (see `crate::picker`): one row of `epoch` and `revisions`, read once per statement.
+macro_rules! picker_key {
+    () => {
+        "(SELECT (SELECT epoch FROM source_set) AS epoch,
+                 (SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) FROM sources) AS revisions)"
+    };
+}
+
 /// A company as [`companies_as_json`] writes it: id, names, home page, enabled (1 or 0), post count and
 /// newest post.
 type CompanyTuple = (String, String, String, String, i64, i64, Option<i64>);
@@ -299,7 +307,7 @@ macro_rules! scrap_order {
     };
 }
 
-pub(crate) use {companies_as_json, json_rows, post_columns, posts_as_json, scrap_order, select_posts};
+pub(crate) use {companies_as_json, json_rows, picker_key, post_columns, posts_as_json, scrap_order, select_posts};
 
 fn error_kind(name: Option<String>) -> Result<Option<ErrorKind>> {
     name.map(|n| ErrorKind::from_name(&n).ok_or_else(|| StoreError::Corrupt(format!("error kind {n:?}")))).transpose()

@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::picker::PickerCache;
 use sqlx::sqlite::SqlitePool;
 
 use super::group::CommitGroup;
@@ -20,6 +21,8 @@ pub struct SqliteStore {
     pub(super) fetches: CommitGroup,
     /// Bumped after every commit this process makes; see `Operations::version`.
     pub(super) version: AtomicU64,
+    /// The home page's company list as last read.
+    pub(super) picker: PickerCache,
 }
 
 impl SqliteStore {
@@ -36,6 +39,11 @@ impl SqliteStore {
     /// The writer's group commit, for fetches.
     pub(super) fn fetches(&self) -> &CommitGroup {
         &self.fetches
+    }
+
+    /// The home page's company list as last read.
+    pub(crate) fn picker(&self) -> &PickerCache {
+        &self.picker
     }
 
     /// Counts a commit (see `Operations::version`).

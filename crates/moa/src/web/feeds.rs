@@ -92,7 +92,7 @@ pub(crate) async fn feed_out(
     let query = scope_query(&scope, None, FEED_SIZE);
     let read = match scope {
         Scope::Company(_) => state.store.list_page(&query).await,
-        _ => state.store.posts(&query).await.map(|posts| ListPage { posts, companies: Vec::new() }),
+        _ => state.store.posts(&query).await.map(|posts| ListPage { posts, ..Default::default() }),
     };
     let ListPage { posts, companies } = match read {
         Ok(page) => page,

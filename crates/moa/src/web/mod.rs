@@ -34,6 +34,7 @@ pub mod listen;
 mod newsletter_pages;
 mod page;
 mod pages;
+mod picker;
 pub mod popular;
 mod scope;
 mod search_page;

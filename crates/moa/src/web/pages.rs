@@ -1,5 +1,7 @@
 //! The readers' lists: the home page, a company's, a tag's and a topic's pages, and the companies page.
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -8,7 +10,7 @@ use moa_store::{Cursor, ListPage, Post};
 use serde::Deserialize;
 
 use crate::i18n::Ui;
-use crate::web::card::{Card, CompanyOption, TagLink, card, company_name, topic_links};
+use crate::web::card::{Card, TagLink, card, company_name, topic_links};
 use crate::web::http::internal_error;
 use crate::web::page::{Head, PageCtx, html_page, message, not_found, page_error};
 use crate::web::scope::PAGE_SIZE;
@@ -116,7 +118,7 @@ pub(crate) async fn page(state: &AppState, ctx: PageCtx, scope: Scope, before: O
     let read = match scope {
         Scope::All | Scope::Company(_) => state.store.list_page(&query).await,
         Scope::Tag(_) | Scope::Topic(_) => {
-            state.store.posts(&query).await.map(|posts| ListPage { posts, companies: Vec::new() })
+            state.store.posts(&query).await.map(|posts| ListPage { posts, ..Default::default() })
         }
     };
     let ListPage { mut posts, companies: sources } = match read {
@@ -134,20 +136,10 @@ pub(crate) async fn page(state: &AppState, ctx: PageCtx, scope: Scope, before: O
         Scope::Company(_) => sources.first(),
         _ => None,
     };
-    let mut companies: Vec<CompanyOption> = match scope {
-        Scope::All => sources
-            .iter()
-            .filter(|s| s.enabled || s.post_count > 0)
-            .map(|s| CompanyOption {
-                id: s.id.clone(),
-                name: company_name(&ui, &s.name_ko, &s.name_en).to_string(),
-                count: s.post_count,
-                selected: false,
-            })
-            .collect(),
-        _ => Vec::new(),
+    let company_options = match scope {
+        Scope::All => state.picker.options(&sources, &ui),
+        _ => Arc::from(""),
     };
-    companies.sort_by(|a, b| a.name.cmp(&b.name));
     let now = crate::now_unix();
     let scrap_csrf = ctx.scrap_csrf();
     let private = scrap_csrf.is_some();
@@ -157,7 +149,7 @@ pub(crate) async fn page(state: &AppState, ctx: PageCtx, scope: Scope, before: O
         empty_message: if matches!(scope, Scope::Tag(_) | Scope::Topic(_)) { ui.t.empty_tag } else { ui.t.empty_home },
         show_filter: matches!(scope, Scope::All),
         topic_links: if matches!(scope, Scope::All) { topic_links(&ui) } else { Vec::new() },
-        companies,
+        company_options,
         heading: match &scope {
             Scope::All => None,
             Scope::Company(_) => selected.map(|s| company_name(&ui, &s.name_ko, &s.name_en).to_string()),
@@ -187,7 +179,8 @@ pub(crate) struct HomePage {
     show_filter: bool,
     /// Every topic, on the home page.
     topic_links: Vec<TagLink>,
-    companies: Vec<CompanyOption>,
+    /// The company picker's options (see [`crate::web::picker`]).
+    company_options: Arc<str>,
     /// The company's name or the tag, on their pages.
     heading: Option<String>,
     company_homepage: Option<String>,

@@ -35,6 +35,8 @@ pub struct AppState {
     /// How long a built page, feed or API answer is served again; zero builds every answer afresh.
     pub(crate) cache_ttl: std::time::Duration,
     source_list: Arc<crate::web::cache::SourceList>,
+    /// The home page's company picker as last rendered.
+    pub(crate) picker: Arc<crate::web::picker::PickerHtml>,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             sign_ins: Arc::default(),
             cache_ttl: crate::web::cache::DEFAULT_CACHE_TTL,
             source_list: Arc::new(crate::web::cache::SourceList::new(crate::web::cache::DEFAULT_CACHE_TTL)),
+            picker: Arc::default(),
         }
     }
 
