@@ -309,7 +309,9 @@ fn main() {
     println!("| backend | web processes | path (random cursor) | page cache | requests/s (sum) | p99 per process |");
     println!("| --- | ---: | --- | --- | ---: | --- |");
     for b in last.iter().filter(|_| !a.skip_web) {
-        for (path, script, cache) in [("/?before=", &pages, 5), ("/?before=", &pages, 0), ("/api/v1/posts?before=", &api, 0)] {
+        for (path, script, cache) in
+            [("/?before=", &pages, 5), ("/?before=", &pages, 0), ("/api/v1/posts?before=", &api, 0)]
+        {
             for processes in 1..=2 {
                 let (rps, p99) = web(&a, &dir, &b.url, processes, script, cache);
                 let cache = if cache == 0 { "off".to_string() } else { format!("{cache} s") };

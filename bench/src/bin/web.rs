@@ -153,8 +153,8 @@ fn now_unix() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-/// A process's memory from /proc (kB): `VmRSS:` now, `VmHWM:` at its peak (its search index built at start
-/// included, when it had to build one).
+/// A process's memory from /proc (kB): `VmRSS:` now, `VmHWM:` at its peak, `RssAnon:` its own memory,
+/// `RssFile:` the pages of mapped files (the search index's) it touched.
 fn vm_kb(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
@@ -226,6 +226,31 @@ fn wait_ready(base: &str) {
     while get(&format!("{base}/healthz")).is_none() {
         assert!(Instant::now() < deadline, "moa serve did not start");
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Waits until the search index in `search-{index}` has applied every change the store logged, as
+/// `moa index status` says ("change A of B applied").
+fn wait_indexed(a: &Args, dir: &std::path::Path, database: &str, index: &str) {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let out = Command::new(&a.moa)
+            .args(["index", "status", "--search-index", dir.join(format!("search-{index}")).to_str().unwrap()])
+            .env("MOA_DATABASE_URL", database)
+            .env("MOA_SOURCES", dir.join("sources.csv"))
+            .output()
+            .expect("moa index status runs");
+        let status = String::from_utf8_lossy(&out.stdout).to_string();
+        let caught_up = status
+            .split_once("change ")
+            .and_then(|(_, rest)| rest.split_once(" applied"))
+            .and_then(|(progress, _)| progress.split_once(" of "))
+            .is_some_and(|(applied, logged)| applied == logged);
+        if caught_up {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the search index {index} was not built in time: {status}");
+        std::thread::sleep(Duration::from_millis(500));
     }
 }
 
@@ -353,7 +378,10 @@ fn main() {
             .status()
             .expect("moa migrate");
         assert!(status.success(), "moa migrate sqlite-to-postgres failed");
-        println!("copied into PostgreSQL by `moa migrate sqlite-to-postgres` in {:.1} s", started.elapsed().as_secs_f64());
+        println!(
+            "copied into PostgreSQL by `moa migrate sqlite-to-postgres` in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
         backends.push(("PostgreSQL", url));
         pg_database = Some((server.clone(), name));
     }
@@ -372,13 +400,36 @@ fn main() {
     // nginx first, on the bytes moa serves for each row (the home page's for the random cursor).
     let nginx = nginx_rows(&a, &dir, &sqlite, &paths);
     println!();
-    println!("| backend | page cache | path | requests/s | p50 | p99 | body | nginx, same bytes | share of nginx | errors |");
+    println!(
+        "| backend | page cache | path | requests/s | p50 | p99 | body | nginx, same bytes | share of nginx | errors |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for (path, (rate, p50, p99, size)) in paths.iter().zip(&nginx) {
-        println!("| nginx | static file | `{path}` | {rate:.0} | {p50} | {p99} | {:.1} KB | | | |", *size as f64 / 1024.0);
+        println!(
+            "| nginx | static file | `{path}` | {rate:.0} | {p50} | {p99} | {:.1} KB | | | |",
+            *size as f64 / 1024.0
+        );
     }
     let mut memory = Vec::new();
     for (backend, database) in &backends {
+        // Each server's search index is built first, by a server of its own: a server that builds one at
+        // start holds the indexer's memory, and the rows would measure that build instead of serving.
+        for k in 0..if *backend == "SQLite" { 1 } else { 2 } {
+            let index = format!("{backend}-{k}");
+            let port = free_port();
+            let mut builder = start_server(&a, &dir, database, &index, port, 0);
+            wait_ready(&format!("http://127.0.0.1:{port}"));
+            let started = Instant::now();
+            wait_indexed(&a, &dir, database, &index);
+            println!(
+                "search index {index} built by a server in {:.1} s; that server held {:.0} MB at its peak, {:.0} MB after",
+                started.elapsed().as_secs_f64(),
+                vm_kb(builder.id(), "VmHWM:") as f64 / 1024.0,
+                vm_kb(builder.id(), "VmRSS:") as f64 / 1024.0
+            );
+            let _ = builder.kill();
+            let _ = builder.wait();
+        }
         for (label, cache_seconds, processes) in [("on (5 s)", 5, 1), ("off", 0, 1), ("off, 2 processes", 0, 2)] {
             if processes == 2 && *backend == "SQLite" {
                 continue;
@@ -391,6 +442,10 @@ fn main() {
                 .collect();
             let bases: Vec<String> = ports.iter().map(|p| format!("http://127.0.0.1:{p}")).collect();
             bases.iter().for_each(|b| wait_ready(b));
+            // A server that builds its search index at start does so beside its rows (the first of each
+            // backend, and the second of two processes, which keeps an index of its own): measured only
+            // once it is built.
+            (0..processes).for_each(|k| wait_indexed(&a, &dir, database, &format!("{backend}-{k}")));
             for (path, (nginx_rate, ..)) in paths.iter().zip(&nginx) {
                 let random = path.contains("RANDOM");
                 let body = get(&row_url(&bases[0], path)).expect("the page answers");
@@ -420,22 +475,30 @@ fn main() {
                 );
             }
             for server in &mut servers {
-                memory.push((*backend, label, vm_kb(server.id(), "VmRSS:"), vm_kb(server.id(), "VmHWM:")));
+                let kb = |field| vm_kb(server.id(), field);
+                memory.push((*backend, label, kb("VmRSS:"), kb("VmHWM:"), kb("RssAnon:"), kb("RssFile:")));
                 let _ = server.kill();
                 let _ = server.wait();
             }
         }
     }
     println!();
-    for (backend, label, rss, peak) in memory {
+    for (backend, label, rss, peak, anon, file) in memory {
+        let mb = |kb: u64| kb as f64 / 1024.0;
         println!(
-            "server {backend}, page cache {label}: {:.0} MB resident after its rows, {:.0} MB at its peak",
-            rss as f64 / 1024.0,
-            peak as f64 / 1024.0
+            "server {backend}, page cache {label}: {:.0} MB resident after its rows ({:.0} MB its own, {:.0} MB mapped files: the search index), {:.0} MB at its peak",
+            mb(rss),
+            mb(anon),
+            mb(file),
+            mb(peak)
         );
     }
     if a.keep {
-        println!("kept {}{}", dir.display(), pg_database.map(|(_, name)| format!(" and the database {name}")).unwrap_or_default());
+        println!(
+            "kept {}{}",
+            dir.display(),
+            pg_database.map(|(_, name)| format!(" and the database {name}")).unwrap_or_default()
+        );
     } else {
         if let Some((server, name)) = pg_database {
             psql(&server, &format!("DROP DATABASE IF EXISTS {name}"));
@@ -447,7 +510,11 @@ fn main() {
 /// A latency as wrk prints it (`812.00us`, `3.41ms`, `1.20s`), in milliseconds.
 fn millis(text: &str) -> f64 {
     let number = |suffix: &str| text.strip_suffix(suffix).and_then(|n| n.parse::<f64>().ok());
-    number("us").map(|n| n / 1000.0).or_else(|| number("ms")).or_else(|| number("s").map(|n| n * 1000.0)).unwrap_or(f64::MAX)
+    number("us")
+        .map(|n| n / 1000.0)
+        .or_else(|| number("ms"))
+        .or_else(|| number("s").map(|n| n * 1000.0))
+        .unwrap_or(f64::MAX)
 }
 
 /// A topic the tagger gave the newest post (the bench's titles are about infrastructure and data).

@@ -104,7 +104,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// How a store is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenOptions {
-    /// PostgreSQL connections this process may hold (SQLite has one writer and a few readers).
+    /// PostgreSQL connections this process may hold for writes (the crawler's fetches); reads have a
+    /// pool of their own, two connections per core (SQLite has one writer and such a pool of readers).
     pub max_connections: u32,
 }
 
@@ -112,6 +113,16 @@ impl Default for OpenOptions {
     fn default() -> Self {
         Self { max_connections: 16 }
     }
+}
+
+/// Connections for reads: two per core, at least four. Reads are CPU-bound once the data is in memory,
+/// so more connections than that only queue on the cores (and on PostgreSQL's, when it shares the
+/// machine), and each costs memory. At 100,000 posts on 2 cores: SQLite's web server held 88 MB with eight
+/// readers against 55 MB with four, serving as fast; PostgreSQL served the home page at 3,600 pages/s with
+/// sixteen against 4,300–4,700 with four or eight (BENCHMARKS.md).
+pub(crate) fn reader_connections() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    u32::try_from(cores * 2).unwrap_or(u32::MAX).max(4)
 }
 
 /// Opens the store a database URL names, creating and migrating it as needed.

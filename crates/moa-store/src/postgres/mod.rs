@@ -37,8 +37,9 @@ impl PgStore {
     /// Connects to the database a `postgres://` URL names and migrates it.
     ///
     /// A crawler keeps one connection busy per fetch it is storing: with 8 connections a crawler stored
-    /// 136 feeds/s, with 16 it stored 244 (BENCHMARKS.md). Every process's pool counts against the
-    /// server's `max_connections` (100 by default).
+    /// 136 feeds/s, with 16 it stored 244 (BENCHMARKS.md). Reads have their own pool (see
+    /// `reader_connections`). Every process's pools count against the server's `max_connections` (100 by
+    /// default).
     pub async fn open_with(url: &str, open: &OpenOptions) -> Result<Self> {
         // Statements are logged at debug level only: the crawler runs thousands.
         let options = PgConnectOptions::from_str(url)?
@@ -48,23 +49,29 @@ impl PgStore {
         // One connection first: a server that is down or refuses us fails at once with its own error,
         // where the pool would retry until its acquire timeout.
         PgConnection::connect_with(&options).await?.close().await?;
-        let pool = PgPoolOptions::new()
-            .max_connections(open.max_connections.max(2))
-            .acquire_timeout(Duration::from_secs(30))
-            // sqlx pings every connection before each use by default: a second round trip for every
-            // query. A connection used within the last second answered then; only one idle longer (which
-            // the server may have closed) is pinged, and dropped when it does not answer.
-            .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    Ok(meta.idle_for < Duration::from_secs(1) || sqlx::Connection::ping(conn).await.is_ok())
-                })
-            })
-            .connect_with(options)
-            .await?;
-        migrate(&pool).await?;
-        Ok(Self { pool, version: AtomicU64::new(0), picker: Default::default() })
+        let writer = pool(open.max_connections.max(2)).connect_with(options.clone()).await?;
+        migrate(&writer).await?;
+        // Reads have a pool of their own, sized for the cores: pages wait for one of a few connections
+        // instead of sixteen backends taking turns on them, and a crawl's writes never queue behind them.
+        let reader = pool(crate::reader_connections()).connect_with(options).await?;
+        Ok(Self { reader, writer, version: AtomicU64::new(0), picker: Default::default() })
     }
+}
+
+/// A pool of at most `max_connections`, each pinged before use only after a second idle.
+fn pool(max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(30))
+        // sqlx pings every connection before each use by default: a second round trip for every
+        // query. A connection used within the last second answered then; only one idle longer (which
+        // the server may have closed) is pinged, and dropped when it does not answer.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(
+                async move { Ok(meta.idle_for < Duration::from_secs(1) || sqlx::Connection::ping(conn).await.is_ok()) },
+            )
+        })
 }
 
 /// Applies the migrations not yet applied, holding a session lock so that processes starting together
@@ -124,15 +131,16 @@ impl Operations for PgStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
     }
 
     fn pool_stats(&self) -> PoolStats {
+        let (r, w) = (&self.reader, &self.writer);
         PoolStats {
-            size: self.pool.size(),
-            idle: self.pool.num_idle() as u32,
-            max: self.pool.options().get_max_connections(),
+            size: r.size() + w.size(),
+            idle: (r.num_idle() + w.num_idle()) as u32,
+            max: r.options().get_max_connections() + w.options().get_max_connections(),
         }
     }
 

@@ -13,7 +13,10 @@ pub(crate) type Db = sqlx::Postgres;
 
 /// A store in a PostgreSQL database, which several processes may share.
 pub struct PgStore {
-    pub(super) pool: PgPool,
+    /// Reads.
+    pub(super) reader: PgPool,
+    /// Transactions and writes.
+    pub(super) writer: PgPool,
     /// Bumped after every commit this process makes; see `Operations::version`.
     pub(super) version: AtomicU64,
     /// The home page's company list as last read.
@@ -21,14 +24,14 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// The pool, for reads.
+    /// The pool for reads.
     pub(super) fn reader(&self) -> &PgPool {
-        &self.pool
+        &self.reader
     }
 
-    /// The pool, for writes.
+    /// The pool for writes.
     pub(crate) fn writer(&self) -> &PgPool {
-        &self.pool
+        &self.writer
     }
 
     /// The home page's company list as last read.

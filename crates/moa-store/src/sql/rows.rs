@@ -187,11 +187,12 @@ macro_rules! json_rows {
     };
 }
 
-/// The picker's key (see `crate::picker`): one row of `epoch` and `revisions`, read once per statement.
+/// The picker's key (see `crate::picker`): one row of `epoch` and `revisions`, read once per statement
+/// (`LIMIT 1` keeps PostgreSQL from merging it into the query, which read `sources` twice for it).
 macro_rules! picker_key {
     () => {
         "(SELECT (SELECT epoch FROM source_set) AS epoch,
-                 (SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) FROM sources) AS revisions)"
+                 (SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) FROM sources) AS revisions LIMIT 1)"
     };
 }
 

@@ -69,15 +69,6 @@ fn stable_plans(options: SqlitePoolOptions) -> SqlitePoolOptions {
     })
 }
 
-/// Readers: two per core, at least four. Reads are CPU-bound once the file is in the OS's cache, so more
-/// connections than that only queue on the cores, and each costs memory (its page cache, its prepared
-/// statements, its thread's allocator arena): at 100,000 posts on 2 cores the web server held 88 MB with
-/// eight readers against 55 MB with four, serving as fast.
-fn reader_connections() -> u32 {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    u32::try_from(cores * 2).unwrap_or(u32::MAX).max(4)
-}
-
 /// What a backup file holds, read without changing it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupInfo {
@@ -116,7 +107,7 @@ impl SqliteStore {
             .connect_with(options.clone().pragma("wal_autocheckpoint", "10000").pragma("temp_store", "memory"))
             .await?;
         sql::migrate::apply(&mut *writer.acquire().await?).await?;
-        let reader = stable_plans(SqlitePoolOptions::new().max_connections(reader_connections()))
+        let reader = stable_plans(SqlitePoolOptions::new().max_connections(crate::reader_connections()))
             .connect_with(options.read_only(true))
             .await?;
         let fetches = group::CommitGroup::start(writer.clone())
