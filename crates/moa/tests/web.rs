@@ -292,6 +292,18 @@ async fn the_page_cache_never_hides_a_write() {
     let (status, _, _) = web.get("/", &[("if-none-match", &etag)]).await;
     assert_eq!(status, 200, "the old ETag no longer matches");
     assert!(web.page("/feed.json").await.contains("캐시를 지나"), "feeds too");
+    // The same post retitled shows its new title only, and the company picker (kept between pages while
+    // the store's list is unchanged) counts the new post.
+    store.store_pushed("src0", moa::now_unix(), &[post("new-1", "제목을 고친 글")]).await.unwrap();
+    let retitled = web.page("/").await;
+    assert!(retitled.contains("제목을 고친 글") && !retitled.contains("캐시를 지나"), "the old title is gone");
+    let picker_count = |page: &str| -> i64 {
+        let option = page.split("<option value=\"src0\">").nth(1).and_then(|o| o.split("</option>").next());
+        let count = option.and_then(|o| o.rsplit_once(" (")).and_then(|(_, n)| n.strip_suffix(')'));
+        count.and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no count for src0 in the picker"))
+    };
+    let counted = store.company("src0").await.unwrap().unwrap().post_count;
+    assert_eq!((picker_count(&before) + 1, picker_count(&retitled)), (counted, counted));
 
     // Another process's write (a second store on the same file) shows once the kept answer expires. Until
     // then the kept answer is served, compressed ones too (this client asks for gzip and br).
