@@ -224,9 +224,9 @@ fn answer(headers: HeaderMap, body: Bytes, if_none_match: Option<&HeaderValue>) 
     response
 }
 
-/// Every source with its post count, shared by the pages that list them all (home's company picker, the
-/// directory, the sitemap, OPML, the API): counting 100,000 posts takes milliseconds, so it is done once
-/// per store version and time-to-live, not once per page — whatever address (cursor) a page has.
+/// Every source with its crawl state and post count, shared by the answers that list them all (the sitemap,
+/// OPML, the API, `/metrics`): read once per store version and time-to-live, not once per request. (The home
+/// page's picker keeps its own list, checked against the store on every page: see `moa_store`'s picker.)
 /// As with pages, a stale list is handed out while one caller reads it again.
 pub struct SourceList {
     ttl: Duration,
