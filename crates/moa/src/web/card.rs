@@ -45,6 +45,28 @@ pub(crate) struct CompanyOption {
     pub(crate) selected: bool,
 }
 
+/// A company filter's choices: the companies `listed` keeps, by name in the page's language, `selected`
+/// marked (the home page's picker and the search page's filter).
+pub(crate) fn company_options(
+    sources: &[moa_store::Company],
+    listed: impl Fn(&moa_store::Company) -> bool,
+    selected: Option<&str>,
+    ui: &Ui,
+) -> Vec<CompanyOption> {
+    let mut companies: Vec<CompanyOption> = sources
+        .iter()
+        .filter(|s| listed(s))
+        .map(|s| CompanyOption {
+            id: s.id.clone(),
+            name: company_name(ui, &s.name_ko, &s.name_en).to_string(),
+            count: s.post_count,
+            selected: selected == Some(s.id.as_str()),
+        })
+        .collect();
+    companies.sort_by(|a, b| a.name.cmp(&b.name));
+    companies
+}
+
 /// A company's name in the page's language (the Korean one when it has no English name).
 pub(crate) fn company_name<'a>(ui: &Ui, ko: &'a str, en: &'a str) -> &'a str {
     if ui.lang == crate::i18n::Lang::En && !en.trim().is_empty() { en } else { ko }

@@ -10,7 +10,7 @@ use askama::Template;
 use moa_store::Company;
 
 use crate::i18n::{Lang, Ui};
-use crate::web::card::{CompanyOption, company_name};
+use crate::web::card::{CompanyOption, company_options};
 
 /// The `<option>`s of the companies that have posts or are crawled, by name.
 #[derive(Template)]
@@ -45,17 +45,7 @@ impl PickerHtml {
 }
 
 fn render(companies: &[Company], ui: &Ui) -> String {
-    let mut options: Vec<CompanyOption> = companies
-        .iter()
-        .filter(|s| s.enabled || s.post_count > 0)
-        .map(|s| CompanyOption {
-            id: s.id.clone(),
-            name: company_name(ui, &s.name_ko, &s.name_en).to_string(),
-            count: s.post_count,
-            selected: false,
-        })
-        .collect();
-    options.sort_by(|a, b| a.name.cmp(&b.name));
+    let options = company_options(companies, |s| s.enabled || s.post_count > 0, None, ui);
     // Rendering into a String fails only when a value's Display does, and these are strings and numbers.
     PickerOptions { companies: options }.render().unwrap_or_default()
 }

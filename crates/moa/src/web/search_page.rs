@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::i18n::Ui;
 use crate::i18n::published::SITE_TITLE;
-use crate::web::card::{Card, CompanyOption, card, company_name};
+use crate::web::card::{Card, CompanyOption, card, company_options};
 use crate::web::feeds::{FEED_SIZE, FeedFormat, feed_response};
 use crate::web::http::internal_error;
 use crate::web::page::{Head, PageCtx, html_page, message, not_found, page_error};
@@ -144,7 +144,8 @@ pub(crate) async fn search(
         Ok(None) => {}
         Err(e) => return internal_error(e),
     }
-    let companies = company_options(&sources, company.as_deref(), &ui);
+    // The companies with posts: a search finds nothing in the others.
+    let companies = company_options(&sources, |s| s.post_count > 0, company.as_deref(), &ui);
     let topics = moa_search::topics::TOPICS
         .iter()
         .map(|t| TopicOption { slug: t.slug, name: ui.topic_name(t), selected: topic.as_deref() == Some(t.slug) })
@@ -196,22 +197,6 @@ pub(crate) async fn search(
         },
         private,
     )
-}
-
-/// The company filter's choices: the companies with posts, by name in the page's language.
-fn company_options(sources: &[moa_store::Company], selected: Option<&str>, ui: &Ui) -> Vec<CompanyOption> {
-    let mut companies: Vec<CompanyOption> = sources
-        .iter()
-        .filter(|s| s.post_count > 0)
-        .map(|s| CompanyOption {
-            id: s.id.clone(),
-            name: company_name(ui, &s.name_ko, &s.name_en).to_string(),
-            count: s.post_count,
-            selected: selected == Some(s.id.as_str()),
-        })
-        .collect();
-    companies.sort_by(|a, b| a.name.cmp(&b.name));
-    companies
 }
 
 /// One rule for names the filters do not know, in pages, feeds and the API: a company or a topic that does
