@@ -10,6 +10,7 @@ mod common;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::process::{Child, Command};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,8 +27,10 @@ const CRAWLERS: usize = 3;
 /// Crawler 0 is killed once it has fetched this many feeds.
 const KILL_AFTER: usize = 100;
 
-/// Every request: the feed's number, the crawler's User-Agent, when.
+/// Every request answered: the feed's number, the crawler's User-Agent, when.
 type Log = Arc<Mutex<Vec<(usize, String, Instant)>>>;
+/// How many of crawler 0's fetches past its share hang until it is killed.
+type Held = Arc<AtomicUsize>;
 
 fn feed(i: usize) -> String {
     let items: String = (0..POSTS_PER_FEED)
@@ -46,34 +49,52 @@ fn feed(i: usize) -> String {
     )
 }
 
-async fn serve_feed(State(log): State<Log>, uri: Uri, headers: HeaderMap) -> Response {
+async fn serve_feed(State((log, held)): State<(Log, Held)>, uri: Uri, headers: HeaderMap) -> Response {
     let Some(i) = uri.path().strip_prefix("/f/").and_then(|n| n.parse::<usize>().ok()).filter(|i| *i < FEEDS) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    // The other crawlers' fetches wait until crawler 0 has done the share it is killed after: it starts first,
-    // but a slow start (once in CI) let the others fetch every feed before it had, and there was no middle
-    // left to kill it in. They claim their sources meanwhile, so the claims still overlap.
-    let started = Instant::now();
-    while agent != "crawler-0" && started.elapsed() < Duration::from_secs(60) {
-        if log.lock().unwrap().iter().filter(|(_, a, _)| a == "crawler-0").count() >= KILL_AFTER {
-            break;
+    if agent == "crawler-0" {
+        // Crawler 0 is killed once it has fetched its share: its fetches past that hang until it is, so it
+        // dies holding leases of sources it never fetched, however slowly CI starts the other processes.
+        // (Once it alone fetched all 2,000 feeds while the others were still starting.)
+        let past_share = {
+            let mut log = log.lock().unwrap();
+            let past = log.iter().filter(|(_, a, _)| a == "crawler-0").count() >= KILL_AFTER;
+            if !past {
+                log.push((i, agent, Instant::now()));
+            }
+            past
+        };
+        if past_share {
+            held.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+    } else {
+        // The others wait until crawler 0 has fetched its share, so most of the work is left to them and
+        // their claims overlap its leases.
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(60) {
+            if log.lock().unwrap().iter().filter(|(_, a, _)| a == "crawler-0").count() >= KILL_AFTER {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        log.lock().unwrap().push((i, agent, Instant::now()));
     }
-    log.lock().unwrap().push((i, agent, Instant::now()));
     // A little latency, as a real host has: the crawl lasts long enough to kill a crawler in the middle.
     tokio::time::sleep(Duration::from_millis(15)).await;
     ([(header::CONTENT_TYPE, "application/rss+xml")], feed(i)).into_response()
 }
 
-async fn start_feeds() -> (SocketAddr, Log) {
-    let log: Log = Arc::default();
-    let app = Router::new().fallback(serve_feed).with_state(log.clone());
+async fn start_feeds() -> (SocketAddr, Log, Held) {
+    let (log, held): (Log, Held) = Default::default();
+    let app = Router::new().fallback(serve_feed).with_state((log.clone(), held.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    (addr, log)
+    (addr, log, held)
 }
 
 /// Starts `moa serve` with these arguments; its address, once it printed it.
@@ -124,11 +145,25 @@ async fn served_ids(addr: &str) -> Vec<i64> {
     ids
 }
 
+/// Kills crawler 0 once it has fetched its share and hangs on a fetch past it; how many feeds were fetched then.
+async fn kill_when_midway(mut crawler0: Killed, log: Log, held: Held) -> usize {
+    let started = Instant::now();
+    let fetched = || log.lock().unwrap().iter().filter(|(_, a, _)| a == "crawler-0").count();
+    while fetched() < KILL_AFTER || held.load(Ordering::SeqCst) == 0 {
+        assert!(started.elapsed() < Duration::from_secs(60), "crawler 0 fetched {} in 60 s", fetched());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let total = log.lock().unwrap().len();
+    crawler0.0[0].kill().unwrap();
+    crawler0.0[0].wait().unwrap();
+    total
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_crawlers_and_two_web_processes_share_one_postgresql() {
     let Some(db) = TestDb::postgres().await else { return };
     moa::ingest::fetch::install_tls_provider();
-    let (feeds, log) = start_feeds().await;
+    let (feeds, log, held) = start_feeds().await;
     let mut csv = String::from("id,name_ko,name_en,homepage,feed_url\n");
     for i in 0..FEEDS {
         csv.push_str(&format!("s{i:04},회사{i},Company {i},https://blog{i}.example.com/,http://{feeds}/f/{i}\n"));
@@ -144,8 +179,11 @@ async fn three_crawlers_and_two_web_processes_share_one_postgresql() {
     )
     .unwrap();
 
+    // Crawler 0 is killed the moment it holds unfetched leases, while the other processes still start.
+    let (crawler0, _) = spawn_moa(&db, &["--role", "crawler"], "crawler-0");
+    let kill = tokio::spawn(kill_when_midway(Killed(vec![crawler0]), log.clone(), held));
     let mut processes = Killed(Vec::new());
-    for k in 0..CRAWLERS {
+    for k in 1..CRAWLERS {
         let (child, _) = spawn_moa(&db, &["--role", "crawler"], &format!("crawler-{k}"));
         processes.0.push(child);
     }
@@ -157,17 +195,7 @@ async fn three_crawlers_and_two_web_processes_share_one_postgresql() {
         processes.0.push(child);
         web.push(addr);
     }
-
-    // Kill crawler 0 in the middle of its work.
-    let started = Instant::now();
-    let fetched_by = |agent: &str| log.lock().unwrap().iter().filter(|(_, a, _)| a == agent).count();
-    while fetched_by("crawler-0") < KILL_AFTER {
-        assert!(started.elapsed() < Duration::from_secs(60), "crawler 0 fetched little in 60 s");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let total_at_kill = log.lock().unwrap().len();
-    processes.0[0].kill().unwrap();
-    processes.0[0].wait().unwrap();
+    let total_at_kill = kill.await.unwrap();
     assert!(total_at_kill < FEEDS, "the kill came midway ({total_at_kill} of {FEEDS} fetched)");
 
     // Every post stored: the dead crawler's unfinished sources went to the others once their lease ended.
