@@ -1039,7 +1039,14 @@ async fn a_follower_of_concurrent_writers_misses_no_change(db: &TestDb) {
 async fn each_process_keeps_the_company_list_until_any_process_changes_it(db: &TestDb) {
     let (writer, reader) = (db.open().await, db.open().await);
     writer.sync_registry(&[spec("a"), spec("b")], 100).await.unwrap();
+    // Lists without posts still bring what the page shows beside them: the picker, or the company.
     let mut held = reader.list_page(&PostQuery { limit: 5, ..Default::default() }).await.unwrap().companies;
+    assert_eq!(held.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    let company = |id: &str| PostQuery { source_id: Some(id.into()), limit: 5, ..Default::default() };
+    let empty = reader.list_page(&company("a")).await.unwrap();
+    assert_eq!((empty.posts.len(), empty.companies.len(), empty.companies[0].id.as_str()), (0, 1, "a"));
+    let unknown = reader.list_page(&company("nobody")).await.unwrap();
+    assert!(unknown.posts.is_empty() && unknown.companies.is_empty());
     // Reads the reader's list, checks it against the companies read afresh, and says whether it is the
     // very list the reader held before.
     async fn read_again(reader: &dyn moa_store::Store, held: &mut std::sync::Arc<[moa_store::Company]>) -> bool {

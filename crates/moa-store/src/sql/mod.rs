@@ -32,7 +32,9 @@ pub(crate) mod rows;
 mod sources;
 pub(crate) mod types;
 
-pub(crate) use super::dialect::{HAS_CATEGORY, HAS_TOPIC, MIGRATIONS_TABLE, fragment, list, push_in_list, unstorable};
+pub(crate) use super::dialect::{
+    HAS_CATEGORY, HAS_TOPIC, MIGRATIONS_TABLE, POSTS_AS_ROWS, fragment, list, push_in_list, unstorable,
+};
 pub(crate) use super::statements::{
     claim, find_twins, lock_registry, lock_scraps, save_password, set_topics, sign_in_failed, stored_entries,
     write_fetch, write_posts,

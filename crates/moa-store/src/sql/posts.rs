@@ -2,15 +2,15 @@
 
 use std::collections::HashMap;
 
-use sqlx::QueryBuilder;
+use sqlx::{QueryBuilder, Row as _};
 
 use super::crawl::delete_with_tombstones;
 use super::rows::{
     companies_as_json, companies_from_json, picker_key, post_columns, post_from_row, post_text_from_row, posts_as_json,
     posts_from_json, select_posts,
 };
-use super::{Backend, Db, HAS_CATEGORY, HAS_TOPIC, fragment, list, set_topics, unstorable};
-use crate::{Cursor, ListPage, Post, PostQuery, PostStore, PostText, Result, url_key};
+use super::{Backend, Db, HAS_CATEGORY, HAS_TOPIC, POSTS_AS_ROWS, fragment, list, set_topics, unstorable};
+use crate::{Cursor, ListPage, Post, PostQuery, PostStore, PostText, Result, StoreError, url_key};
 
 /// Whether a list asks for a text the backend cannot hold (it holds no such post).
 fn unstorable_query(query: &PostQuery) -> bool {
@@ -25,6 +25,12 @@ const LABEL_KEY_CHARS: usize = 200;
 /// A list's posts as one JSON value (see [`posts_as_json`]): the list's query, a subquery here.
 fn push_posts_as_json(qb: &mut QueryBuilder<Db>, query: &PostQuery) {
     qb.push(concat!("(", posts_as_json!(), " FROM ("));
+    push_list(qb, query);
+    qb.push(") q)");
+}
+
+/// A list's query: its posts' columns (those of [`post_columns`]), newest first.
+fn push_list(qb: &mut QueryBuilder<Db>, query: &PostQuery) {
     // A tag's or a topic's list is read off its label table, in list order (see migration 13); the
     // other lists off the posts' time indexes.
     let (sort_at_column, id_column) = match (&query.tag, &query.topic) {
@@ -83,7 +89,55 @@ fn push_posts_as_json(qb: &mut QueryBuilder<Db>, query: &PostQuery) {
     // guesses a tenth of the rows and fetches a tag's list with a parallel worker (10 ms against 0.3;
     // EXPLAIN ANALYZE in BENCHMARKS.md). Each limit is a statement of its own in the cache; there are few.
     qb.push(format_args!(" ORDER BY {sort_at_column} DESC, {id_column} DESC LIMIT {}", query.limit.max(1)));
-    qb.push(") q)");
+}
+
+/// The picker's companies as JSON (see [`companies_as_json`]) when the store's key, `k`'s, is not `held_key`;
+/// else NULL.
+fn push_picker_if_changed(qb: &mut QueryBuilder<Db>, held_key: (i64, i64)) {
+    qb.push("CASE WHEN k.epoch = ")
+        .push_bind(held_key.0)
+        .push(" AND k.revisions = ")
+        .push_bind(held_key.1)
+        .push(concat!(" THEN NULL ELSE (", companies_as_json!(), " WHERE origin <> 'removed') END"));
+}
+
+/// [`PostStore::list_page`] with the posts as rows (see [`POSTS_AS_ROWS`]): the one row of what the page
+/// shows besides its posts (the company, or the picker's key and companies), joined to each post, and
+/// alone when the list is empty.
+async fn list_page_as_rows(store: &Backend, query: &PostQuery) -> Result<ListPage> {
+    let mut qb = QueryBuilder::new("SELECT k.*, q.* FROM ");
+    let (held_key, held) = store.picker().held();
+    match &query.source_id {
+        Some(source) => {
+            qb.push(concat!("(SELECT (", companies_as_json!(), " WHERE id = "))
+                .push_bind(source.clone())
+                .push(") AS company");
+        }
+        None => {
+            qb.push("(SELECT k.epoch, k.revisions, ");
+            push_picker_if_changed(&mut qb, held_key);
+            qb.push(concat!(" AS companies FROM ", picker_key!(), " k"));
+        }
+    }
+    qb.push(") k LEFT JOIN LATERAL (");
+    push_list(&mut qb, query);
+    qb.push(") q ON TRUE ORDER BY q.sort_at DESC, q.id DESC");
+    let rows = qb.build().fetch_all(store.reader()).await?;
+    let Some(first) = rows.first() else { return Err(StoreError::Corrupt("a list's page read no row".into())) };
+    let posts = match first.try_get::<Option<i64>, _>("id")? {
+        Some(_) => rows.iter().map(post_from_row).collect::<Result<Vec<_>>>()?,
+        None => Vec::new(),
+    };
+    let companies = match &query.source_id {
+        Some(_) => companies_from_json(&first.try_get::<String, _>("company")?)?.into(),
+        None => match first.try_get::<Option<String>, _>("companies")? {
+            Some(json) => {
+                store.picker().keep((first.try_get("epoch")?, first.try_get("revisions")?), companies_from_json(&json)?)
+            }
+            None => held,
+        },
+    };
+    Ok(ListPage { posts, companies })
 }
 
 #[async_trait::async_trait]
@@ -91,6 +145,12 @@ impl PostStore for Backend {
     async fn posts(&self, query: &PostQuery) -> Result<Vec<Post>> {
         if unstorable_query(query) {
             return Ok(Vec::new());
+        }
+        if POSTS_AS_ROWS {
+            let mut qb = QueryBuilder::new("");
+            push_list(&mut qb, query);
+            let rows = qb.build().fetch_all(self.reader()).await?;
+            return rows.iter().map(post_from_row).collect();
         }
         let mut qb = QueryBuilder::new("SELECT ");
         push_posts_as_json(&mut qb, query);
@@ -101,6 +161,9 @@ impl PostStore for Backend {
     async fn list_page(&self, query: &PostQuery) -> Result<ListPage> {
         if unstorable_query(query) {
             return Ok(ListPage::default());
+        }
+        if POSTS_AS_ROWS {
+            return list_page_as_rows(self, query).await;
         }
         let mut qb = QueryBuilder::new("SELECT ");
         push_posts_as_json(&mut qb, query);
@@ -113,17 +176,9 @@ impl PostStore for Backend {
         // The picker lists the sources not removed, read again only when the key of the list this process
         // holds is no longer the store's (see `crate::picker`).
         let (held_key, held) = self.picker().held();
-        qb.push(", k.epoch, k.revisions, CASE WHEN k.epoch = ")
-            .push_bind(held_key.0)
-            .push(" AND k.revisions = ")
-            .push_bind(held_key.1)
-            .push(concat!(
-                " THEN NULL ELSE (",
-                companies_as_json!(),
-                " WHERE origin <> 'removed') END FROM ",
-                picker_key!(),
-                " k"
-            ));
+        qb.push(", k.epoch, k.revisions, ");
+        push_picker_if_changed(&mut qb, held_key);
+        qb.push(concat!(" FROM ", picker_key!(), " k"));
         let (posts, epoch, revisions, companies): (String, i64, i64, Option<String>) =
             qb.build_query_as().fetch_one(self.reader()).await?;
         let companies = match companies {

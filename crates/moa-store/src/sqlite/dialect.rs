@@ -39,6 +39,10 @@ macro_rules! fragment {
 
 pub(crate) use fragment;
 
+/// Whether a list's posts are read as rows: not on SQLite, where sqlx hands each row over from the
+/// connection's thread with a wake-up (see `sql::rows::posts_as_json`).
+pub(crate) const POSTS_AS_ROWS: bool = false;
+
 /// The table that records the migrations applied.
 pub(crate) const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS moa_migrations \
     (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
