@@ -142,7 +142,7 @@ fn per_file(args: &[String]) {
         let (m, f) = (best(moa), best(feed_rs));
         rows.push((m.as_secs_f64() / f.as_secs_f64().max(1e-9), m, f, bytes.len(), path));
     }
-    rows.sort_by(|a, b| b.1.cmp(&a.1));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1));
     println!("{:>8} {:>10} {:>10} {:>9}  file (largest moa-feed time first)", "moa/frs", "moa us", "feed-rs us", "KB");
     for (ratio, m, f, len, path) in rows.iter().take(25) {
         let name = path.file_name().unwrap_or_default().to_string_lossy();

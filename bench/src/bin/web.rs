@@ -15,8 +15,10 @@
 //!
 //! Beside each row, nginx serving the same bytes as a static file in the same run: the physical limit of a
 //! page on this machine, and the row's share of it.
-//! Each row: requests/s, p50/p99 latency, the body size; each server: its resident memory after its rows
-//! (VmRSS) and at its peak (VmHWM).
+//! Each row: requests/s, p50/p99 latency, the body size, the CPU time moa (and PostgreSQL's processes)
+//! spent per request, and the share of the machine's time the hypervisor stole meanwhile (on a shared
+//! host the same build serves at different speeds from one run to the next); each server: its resident
+//! memory after its rows (VmRSS) and at its peak (VmHWM).
 
 use std::path::PathBuf;
 use std::process::{Child, Command};
@@ -165,7 +167,57 @@ fn vm_kb(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time a process has used, user and system, in clock ticks (`/proc/PID/stat`).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command's name (which may hold spaces) in parentheses: utime and stime are
+    // the 14th and 15th of the line, the 12th and 13th after it.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    after_name.split_whitespace().skip(11).take(2).filter_map(|t| t.parse::<u64>().ok()).sum()
+}
+
+fn servers_cpu(servers: &[Child]) -> u64 {
+    servers.iter().map(|s| cpu_ticks(s.id())).sum()
+}
+
+/// CPU time every PostgreSQL process on the machine has used (its backends serve the rows).
+fn postgres_cpu() -> u64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "postgres"))
+        .map(cpu_ticks)
+        .sum()
+}
+
+/// A clock tick of `/proc`'s CPU times in milliseconds (USER_HZ, `getconf CLK_TCK`: 100 on Linux).
+const TICK_MS: f64 = 10.0;
+
+/// The machine's CPU time so far, and the part of it the hypervisor gave to other machines (steal):
+/// on a shared host the same build serves at different speeds, and the steal says how much of a row's
+/// time this machine did not have.
+struct Steal {
+    total: u64,
+    stolen: u64,
+}
+
+impl Steal {
+    fn now() -> Self {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let ticks: Vec<u64> =
+            stat.lines().next().unwrap_or("").split_whitespace().skip(1).filter_map(|t| t.parse().ok()).collect();
+        Steal { total: ticks.iter().take(8).sum(), stolen: ticks.get(7).copied().unwrap_or(0) }
+    }
+
+    /// The stolen share of the machine's time since `self`, in percent.
+    fn share_since(&self) -> f64 {
+        let now = Steal::now();
+        let total = now.total.saturating_sub(self.total).max(1);
+        100.0 * now.stolen.saturating_sub(self.stolen) as f64 / total as f64
+    }
+}
+
 struct Wrk {
+    requests: u64,
     requests_per_s: f64,
     p50: String,
     p99: String,
@@ -191,7 +243,9 @@ fn wrk(url: &str, script: Option<&std::path::Path>, connections: usize, duration
         .map(str::trim)
         .collect::<Vec<_>>()
         .join("; ");
+    let requests = text.lines().find_map(|l| l.trim().split_once(" requests in ")?.0.parse().ok()).unwrap_or(0);
     Wrk {
+        requests,
         requests_per_s: field("Requests/sec:").parse().unwrap_or(0.0),
         p50: field("50%"),
         p99: field("99%"),
@@ -401,12 +455,12 @@ fn main() {
     let nginx = nginx_rows(&a, &dir, &sqlite, &paths);
     println!();
     println!(
-        "| backend | page cache | path | requests/s | p50 | p99 | body | nginx, same bytes | share of nginx | errors |"
+        "| backend | page cache | path | requests/s | p50 | p99 | body | nginx, same bytes | share of nginx | moa CPU per request | PostgreSQL CPU per request | steal | errors |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (path, (rate, p50, p99, size)) in paths.iter().zip(&nginx) {
         println!(
-            "| nginx | static file | `{path}` | {rate:.0} | {p50} | {p99} | {:.1} KB | | | |",
+            "| nginx | static file | `{path}` | {rate:.0} | {p50} | {p99} | {:.1} KB | | | | | | |",
             *size as f64 / 1024.0
         );
     }
@@ -450,6 +504,7 @@ fn main() {
                 let random = path.contains("RANDOM");
                 let body = get(&row_url(&bases[0], path)).expect("the page answers");
                 assert!(body.len() > 1000, "{path}: {} bytes", body.len());
+                let (moa_before, pg_before, steal_before) = (servers_cpu(&servers), postgres_cpu(), Steal::now());
                 let loads: Vec<_> = bases
                     .iter()
                     .map(|b| {
@@ -460,13 +515,22 @@ fn main() {
                     })
                     .collect();
                 let results: Vec<Wrk> = loads.into_iter().map(|l| l.join().unwrap()).collect();
+                let requests: u64 = results.iter().map(|w| w.requests).sum::<u64>().max(1);
+                let per_request = |ticks: u64| format!("{:.2} ms", ticks as f64 * TICK_MS / requests as f64);
+                let moa_cpu = per_request(servers_cpu(&servers).saturating_sub(moa_before));
+                let pg_cpu = if *backend == "SQLite" {
+                    "".to_string()
+                } else {
+                    per_request(postgres_cpu().saturating_sub(pg_before))
+                };
+                let steal = steal_before.share_since();
                 let rate: f64 = results.iter().map(|w| w.requests_per_s).sum();
                 let worst = |f: fn(&Wrk) -> &String| {
                     results.iter().map(f).max_by(|x, y| millis(x).total_cmp(&millis(y))).cloned().unwrap_or_default()
                 };
                 let errors: Vec<&str> = results.iter().map(|w| w.errors.as_str()).filter(|e| *e != "none").collect();
                 println!(
-                    "| {backend} | {label} | `{path}` | {rate:.0} | {} | {} | {:.1} KB | {nginx_rate:.0} | {:.0}% | {} |",
+                    "| {backend} | {label} | `{path}` | {rate:.0} | {} | {} | {:.1} KB | {nginx_rate:.0} | {:.0}% | {moa_cpu} | {pg_cpu} | {steal:.0}% | {} |",
                     worst(|w| &w.p50),
                     worst(|w| &w.p99),
                     body.len() as f64 / 1024.0,

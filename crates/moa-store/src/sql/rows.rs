@@ -220,8 +220,9 @@ pub(crate) fn companies_from_json(json: &str) -> Result<Vec<Company>> {
 }
 
 /// A list's posts as one row: a JSON array of [`PostTuple`]s, newest first, over the list's query (its
-/// columns those of [`post_columns`]) given next as a subquery `q`, then `)`. One row, for the reason
-/// [`companies_as_json`] gives: the API's 21 posts as rows took 2.4 times as long.
+/// columns those of [`post_columns`]) given next as a subquery `q`, then `)`. SQLite's lists are read so, for
+/// the reason [`companies_as_json`] gives: the API's 21 posts as rows took 2.4 times as long. PostgreSQL's are
+/// read as rows (`POSTS_AS_ROWS` in its dialect).
 macro_rules! posts_as_json {
     () => {
         super::rows::json_rows!(
