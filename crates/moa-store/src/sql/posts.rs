@@ -103,18 +103,22 @@ fn push_picker_if_changed(qb: &mut QueryBuilder<Db>, held_key: (i64, i64)) {
 
 /// [`PostStore::list_page`] with the posts as rows (see [`POSTS_AS_ROWS`]): the one row of what the page
 /// shows besides its posts (the company, or the picker's key and companies), joined to each post, and
-/// alone when the list is empty.
+/// alone when the list is empty. The picker's companies, when sent, come on the first row only: a crawl
+/// changes them often, and twenty copies of the list were twenty times its bytes.
 async fn list_page_as_rows(store: &Backend, query: &PostQuery) -> Result<ListPage> {
-    let mut qb = QueryBuilder::new("SELECT k.*, q.* FROM ");
+    let mut qb = QueryBuilder::new("");
     let (held_key, held) = store.picker().held();
     match &query.source_id {
         Some(source) => {
-            qb.push(concat!("(SELECT (", companies_as_json!(), " WHERE id = "))
+            qb.push(concat!("SELECT k.*, q.* FROM (SELECT (", companies_as_json!(), " WHERE id = "))
                 .push_bind(source.clone())
                 .push(") AS company");
         }
         None => {
-            qb.push("(SELECT k.epoch, k.revisions, ");
+            qb.push(
+                "SELECT k.epoch, k.revisions, CASE WHEN row_number() OVER (ORDER BY q.sort_at DESC, q.id DESC) = 1
+                 THEN k.companies END AS companies, q.* FROM (SELECT k.epoch, k.revisions, ",
+            );
             push_picker_if_changed(&mut qb, held_key);
             qb.push(concat!(" AS companies FROM ", picker_key!(), " k"));
         }
