@@ -1062,6 +1062,11 @@ async fn each_process_keeps_the_company_list_until_any_process_changes_it(db: &T
     writer.store_fetch(&fetched("a", 300, Validators::default()), &[post("p1", 1000)]).await.unwrap();
     writer.record_checks(&[not_modified("b", 300)]).await.unwrap();
     assert!(read_again(reader.as_ref(), &mut held).await, "fetches that change nothing the list shows");
+    // A list of several posts brings the changed companies too (PostgreSQL sends them with its first row).
+    let more = [post("p1", 1000), post("p2", 900), post("p3", 1100)];
+    writer.store_fetch(&fetched("a", 350, Validators::default()), &more).await.unwrap();
+    assert!(!read_again(reader.as_ref(), &mut held).await, "a crawl's posts, newer and older");
+    assert_eq!(held.iter().find(|c| c.id == "a").map(|c| c.post_count), Some(3));
 
     let renamed = SourceSpec { name_ko: "새 이름".into(), ..spec("b") };
     writer.sync_registry(&[spec("a"), renamed], 400).await.unwrap();
