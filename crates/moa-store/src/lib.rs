@@ -84,6 +84,9 @@ pub enum StoreError {
     /// The database answered with an error.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// SQLite answered a direct read (a list's page) with an error.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// Stored data could not be read back.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),

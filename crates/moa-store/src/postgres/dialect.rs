@@ -38,11 +38,6 @@ macro_rules! fragment {
 
 pub(crate) use fragment;
 
-/// Whether a list's posts are read as rows (else as one JSON value, see `sql::rows::posts_as_json`). Rows:
-/// PostgreSQL sends them in one reply and builds no JSON (pgbench, the home page's statement: 19,379
-/// statements/s as rows against 13,616 as JSON).
-pub(crate) const POSTS_AS_ROWS: bool = true;
-
 /// The table that records the migrations applied.
 pub(crate) const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS moa_migrations \
     (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

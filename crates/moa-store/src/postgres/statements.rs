@@ -1,6 +1,6 @@
 //! The operations PostgreSQL writes in statements of its own: lists passed as arrays (`unnest`), claims
-//! that skip the rows another crawler is claiming, advisory locks where SQLite's one writer serialized, and
-//! the change log read up to a horizon. Above the shared helpers (`sql::types`, `sql::rows`,
+//! that skip the rows another crawler is claiming, advisory locks where SQLite's one writer serialized, the
+//! change log read up to a horizon, and lists read as rows. Above the shared helpers (`sql::types`, `sql::rows`,
 //! `sql::builders`), below the shared statements that call them.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -9,12 +9,14 @@ use sqlx::{Postgres, QueryBuilder, Row as _};
 
 use super::dialect::{REGISTRY_LOCK, SCRAPS_LOCK};
 use super::sql::builders::{INSERT_CHUNK, insert_posts, push_selection};
-use super::sql::rows::{change_from_row, claimed_from_row};
+use super::sql::lists::{push_list, push_page_head};
+use super::sql::rows::{change_from_row, claimed_from_row, companies_from_json, post_from_row};
 use super::sql::types::{Connection, Work};
 use super::store::PgStore;
 use crate::plan::Write;
 use crate::{
-    ChangeCursor, ChangeLog, Claimed, PostChange, Result, SAME_ARTICLE_WINDOW_SECONDS, Selection, UpsertStats,
+    ChangeCursor, ChangeLog, Claimed, ListPage, Post, PostChange, PostQuery, Result, SAME_ARTICLE_WINDOW_SECONDS,
+    Selection, StoreError, UpsertStats,
 };
 
 /// Serializes registry syncs: every process syncs at start-up, and their row locks could deadlock.
@@ -241,4 +243,53 @@ impl ChangeLog for PgStore {
                 .await?;
         Ok(last.map(|(tx, seq)| ChangeCursor { tx, seq }).unwrap_or_default())
     }
+}
+
+/// A list's posts, as rows.
+pub(crate) async fn list_posts(store: &PgStore, query: &PostQuery) -> Result<Vec<Post>> {
+    let mut qb = QueryBuilder::new("");
+    push_list(&mut qb, query);
+    let rows = qb.build().fetch_all(store.reader()).await?;
+    rows.iter().map(post_from_row).collect()
+}
+
+/// A list's page as one statement, one round trip: its head (`sql::lists::push_page_head`) joined to each
+/// post, and alone when the list is empty. The picker's companies, when sent, come on the first row only: a
+/// crawl changes them often, and twenty copies of the list were twenty times its bytes.
+fn push_page_as_rows(st: &mut QueryBuilder<Postgres>, query: &PostQuery, held_key: (i64, i64)) {
+    st.push(match query.source_id {
+        Some(_) => "SELECT k.*, q.* FROM (",
+        None => {
+            "SELECT k.epoch, k.revisions, CASE WHEN row_number() OVER (ORDER BY q.sort_at DESC, q.id DESC) = 1
+             THEN k.companies END AS companies, q.* FROM ("
+        }
+    });
+    push_page_head(st, query, held_key);
+    st.push(") k LEFT JOIN LATERAL (");
+    push_list(st, query);
+    st.push(") q ON TRUE ORDER BY q.sort_at DESC, q.id DESC");
+}
+
+/// A list's page (see `push_page_as_rows`), its posts as rows: the database builds them for less than a JSON
+/// value.
+pub(crate) async fn list_page(store: &PgStore, query: &PostQuery) -> Result<ListPage> {
+    let (held_key, held) = store.picker().held();
+    let mut qb = QueryBuilder::new("");
+    push_page_as_rows(&mut qb, query, held_key);
+    let rows = qb.build().fetch_all(store.reader()).await?;
+    let Some(first) = rows.first() else { return Err(StoreError::Corrupt("a list's page read no row".into())) };
+    let posts = match first.try_get::<Option<i64>, _>("id")? {
+        Some(_) => rows.iter().map(post_from_row).collect::<Result<Vec<_>>>()?,
+        None => Vec::new(),
+    };
+    let companies = match &query.source_id {
+        Some(_) => companies_from_json(&first.try_get::<String, _>("company")?)?.into(),
+        None => match first.try_get::<Option<String>, _>("companies")? {
+            Some(json) => {
+                store.picker().keep((first.try_get("epoch")?, first.try_get("revisions")?), companies_from_json(&json)?)
+            }
+            None => held,
+        },
+    };
+    Ok(ListPage { posts, companies })
 }

@@ -10,7 +10,8 @@
 //!
 //! 1. the backend's `store` and `dialect`, which name nothing of the backend;
 //! 2. `types` (the backend's connection, row and statement types), then `rows` (reading rows into the
-//!    model), `builders` (statements built for many rows or ids) and `migrate`;
+//!    model), `builders` (statements built for many rows or ids), `lists` (a list's statement) and
+//!    `migrate`;
 //! 3. the backend's `statements`, which use those;
 //! 4. a module per trait the backends agree on (`sources`, `crawl`, `posts`, …), which use everything
 //!    below (`posts` deletes with `crawl`'s `delete_with_tombstones`);
@@ -26,17 +27,16 @@ pub(crate) mod builders;
 mod clicks;
 mod crawl;
 mod curation;
+pub(crate) mod lists;
 pub(crate) mod migrate;
 mod posts;
 pub(crate) mod rows;
 mod sources;
 pub(crate) mod types;
 
-pub(crate) use super::dialect::{
-    HAS_CATEGORY, HAS_TOPIC, MIGRATIONS_TABLE, POSTS_AS_ROWS, fragment, list, push_in_list, unstorable,
-};
+pub(crate) use super::dialect::{HAS_CATEGORY, HAS_TOPIC, MIGRATIONS_TABLE, fragment, list, push_in_list, unstorable};
 pub(crate) use super::statements::{
-    claim, find_twins, lock_registry, lock_scraps, save_password, set_topics, sign_in_failed, stored_entries,
-    write_fetch, write_posts,
+    claim, find_twins, list_page, list_posts, lock_registry, lock_scraps, save_password, set_topics, sign_in_failed,
+    stored_entries, write_fetch, write_posts,
 };
 pub(crate) use super::store::{Backend, Db};

@@ -82,7 +82,7 @@ pub(crate) fn subscription_from_row(r: &Row) -> Result<Subscription> {
 }
 
 /// A column that holds JSON (a post's categories, their labels, its topics), read.
-fn json_column<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+pub(crate) fn json_column<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
@@ -219,70 +219,6 @@ pub(crate) fn companies_from_json(json: &str) -> Result<Vec<Company>> {
         .collect())
 }
 
-/// A list's posts as one row: a JSON array of [`PostTuple`]s, newest first, over the list's query (its
-/// columns those of [`post_columns`]) given next as a subquery `q`, then `)`. SQLite's lists are read so, for
-/// the reason [`companies_as_json`] gives: the API's 21 posts as rows took 2.4 times as long. PostgreSQL's are
-/// read as rows (`POSTS_AS_ROWS` in its dialect).
-macro_rules! posts_as_json {
-    () => {
-        super::rows::json_rows!(
-            "q.id, q.source_id, q.name_ko, q.name_en, q.entry_id, q.url, q.title, q.summary, q.author, q.thumbnail,
-             q.categories, q.category_labels, q.topics, q.published_at, q.sort_at, q.clicks",
-            "ORDER BY q.sort_at DESC, q.id DESC"
-        )
-    };
-}
-
-/// A post as [`posts_as_json`] writes it, the JSON columns (categories, labels, topics) as their text.
-type PostTuple = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    Option<i64>,
-    i64,
-    i64,
-);
-
-pub(crate) fn posts_from_json(json: &str) -> Result<Vec<Post>> {
-    let tuples: Vec<PostTuple> =
-        serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("the posts as JSON: {e}")))?;
-    tuples
-        .into_iter()
-        .map(|t| {
-            let (id, source_id, source_name_ko, source_name_en, entry_id, url, title, summary, author, thumbnail) =
-                (t.0, t.1, t.2, t.3, t.4, t.5, t.6, t.7, t.8, t.9);
-            Ok(Post {
-                id,
-                source_id,
-                source_name_ko,
-                source_name_en,
-                entry_id,
-                url,
-                title,
-                summary,
-                author,
-                thumbnail,
-                categories: json_column(&t.10, "categories")?,
-                category_labels: json_column(&t.11, "category labels")?,
-                topics: json_column(&t.12, "topics")?,
-                published_at: t.13,
-                sort_at: t.14,
-                clicks: t.15,
-            })
-        })
-        .collect()
-}
-
 /// The columns `post_from_row` reads, for every query that lists posts. The normalizer bounds what new
 /// posts hold; the texts are cut here too, so that no stored row (one written before those bounds, or by
 /// hand) can make a page that lists it unbounded.
@@ -309,7 +245,7 @@ macro_rules! scrap_order {
     };
 }
 
-pub(crate) use {companies_as_json, json_rows, picker_key, post_columns, posts_as_json, scrap_order, select_posts};
+pub(crate) use {companies_as_json, json_rows, picker_key, post_columns, scrap_order, select_posts};
 
 fn error_kind(name: Option<String>) -> Result<Option<ErrorKind>> {
     name.map(|n| ErrorKind::from_name(&n).ok_or_else(|| StoreError::Corrupt(format!("error kind {n:?}")))).transpose()

@@ -24,7 +24,7 @@ macro_rules! fragment {
         "page_checked = 0"
     };
     // The aggregate that gathers rows into one JSON array, and the row as a JSON array: see
-    // `sql::rows::posts_as_json`.
+    // `sql::rows::json_rows`.
     (json_list) => {
         "json_group_array"
     };
@@ -38,10 +38,6 @@ macro_rules! fragment {
 }
 
 pub(crate) use fragment;
-
-/// Whether a list's posts are read as rows: not on SQLite, where sqlx hands each row over from the
-/// connection's thread with a wake-up (see `sql::rows::posts_as_json`).
-pub(crate) const POSTS_AS_ROWS: bool = false;
 
 /// The table that records the migrations applied.
 pub(crate) const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS moa_migrations \

@@ -4,9 +4,11 @@
 //! with SQLITE_BUSY when a deferred transaction upgrades to a write lock; reads use their own pool and,
 //! thanks to WAL, never wait for a writer.
 
-// The backend's layers, bottom up (see the crate doc): `store` (with `group`, its group commit) and `dialect`, the shared helpers in `sql`,
+// The backend's layers, bottom up (see the crate doc): `store` (with `group`, its group commit, and `direct`, its
+// direct reads) and `dialect`, the shared helpers in `sql`,
 // `statements`, the shared statements in `sql`, this file.
 mod dialect;
+mod direct;
 mod group;
 /// The SQL both backends run, compiled here for SQLite (see the crate doc).
 #[allow(clippy::duplicate_mod)] // compiled once per backend, on purpose
@@ -112,7 +114,8 @@ impl SqliteStore {
             .await?;
         let fetches = group::CommitGroup::start(writer.clone())
             .map_err(|e| StoreError::Unsupported(format!("cannot start the commit thread: {e}")))?;
-        Ok(Self { reader, writer, fetches, version: AtomicU64::new(0), picker: Default::default() })
+        let direct = direct::DirectReader::new(Path::new(path).to_path_buf());
+        Ok(Self { reader, writer, direct, fetches, version: AtomicU64::new(0), picker: Default::default() })
     }
 
     /// Checks that `path` is a sound moa database this version can open: SQLite's integrity check passes
@@ -158,6 +161,7 @@ impl SqliteStore {
 
     /// Closes every connection (the WAL checkpointed), so the file can be replaced underneath.
     pub async fn close(&self) {
+        self.direct.close();
         self.reader.close().await;
         self.writer.close().await;
     }

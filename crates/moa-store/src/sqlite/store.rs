@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::picker::PickerCache;
 use sqlx::sqlite::SqlitePool;
 
+use super::direct::DirectReader;
 use super::group::CommitGroup;
 
 /// The store type the shared SQL is implemented for.
@@ -17,6 +18,8 @@ pub(crate) type Db = sqlx::Sqlite;
 pub struct SqliteStore {
     pub(super) reader: SqlitePool,
     pub(super) writer: SqlitePool,
+    /// The lists' reads, on the caller's thread.
+    pub(super) direct: DirectReader,
     /// Fetches waiting to be committed together by the writer.
     pub(super) fetches: CommitGroup,
     /// Bumped after every commit this process makes; see `Operations::version`.
@@ -29,6 +32,11 @@ impl SqliteStore {
     /// The read-only pool.
     pub(crate) fn reader(&self) -> &SqlitePool {
         &self.reader
+    }
+
+    /// The connections lists are read on directly.
+    pub(super) fn direct(&self) -> &DirectReader {
+        &self.direct
     }
 
     /// The pool of the one writer.
