@@ -49,7 +49,9 @@ fn args() -> Args {
         duration: Duration::from_secs(5),
         connections: 64,
         moa: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/moa")),
-        postgres: Some("postgres://postgres@127.0.0.1:5432/postgres".into()),
+        // On the same machine, without TLS, as the README advises: encrypting loopback cost moa a tenth of
+        // its CPU per page.
+        postgres: Some("postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".into()),
         keep: false,
     };
     let mut it = std::env::args().skip(1);
@@ -156,9 +158,16 @@ fn now_unix() -> i64 {
 }
 
 /// A process's memory from /proc (kB): `VmRSS:` now, `VmHWM:` at its peak, `RssAnon:` its own memory,
-/// `RssFile:` the pages of mapped files (the search index's) it touched.
+/// `RssFile:` the pages of mapped files it touched (the search index's, and SQLite's file, which each
+/// connection reading lists maps: a page two of them touched counts twice).
 fn vm_kb(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    vm_kb_in(pid, "status", field)
+}
+
+/// [`vm_kb`] from another of the process's /proc files: `Pss_File:` of `smaps_rollup` is its share of
+/// the mapped files' pages, each counted once however often it is mapped.
+fn vm_kb_in(pid: u32, file: &str, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/{file}")).unwrap_or_default();
     status
         .lines()
         .find_map(|l| l.strip_prefix(field))
@@ -180,13 +189,20 @@ fn servers_cpu(servers: &[Child]) -> u64 {
     servers.iter().map(|s| cpu_ticks(s.id())).sum()
 }
 
-/// CPU time every PostgreSQL process on the machine has used (its backends serve the rows).
-fn postgres_cpu() -> u64 {
-    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+/// The CPU time each PostgreSQL process on the machine has used (its backends serve the rows), by pid.
+fn postgres_cpu() -> std::collections::HashMap<u32, u64> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Default::default() };
     dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "postgres"))
-        .map(cpu_ticks)
-        .sum()
+        .map(|pid| (pid, cpu_ticks(pid)))
+        .collect()
+}
+
+/// The CPU time PostgreSQL's processes used since `before`, process by process: one that ended meanwhile
+/// (an autovacuum worker) took its time with it, and a sum over the processes alive then would subtract
+/// all it had used before.
+fn postgres_cpu_since(before: &std::collections::HashMap<u32, u64>) -> u64 {
+    postgres_cpu().into_iter().map(|(pid, ticks)| ticks.saturating_sub(before.get(&pid).copied().unwrap_or(0))).sum()
 }
 
 /// A clock tick of `/proc`'s CPU times in milliseconds (USER_HZ, `getconf CLK_TCK`: 100 on Linux).
@@ -422,7 +438,8 @@ fn main() {
         let name = format!("moa_web_bench_{}", std::process::id());
         psql(server, &format!("DROP DATABASE IF EXISTS {name}"));
         psql(server, &format!("CREATE DATABASE {name}"));
-        let url = format!("{}/{name}", server.rsplit_once('/').expect("a URL with a database").0);
+        let (address, options) = server.split_once('?').map_or((server.as_str(), String::new()), |(a, o)| (a, format!("?{o}")));
+        let url = format!("{}/{name}{options}", address.rsplit_once('/').expect("a URL with a database").0);
         let started = Instant::now();
         let status = Command::new(&a.moa)
             .args(["migrate", "sqlite-to-postgres", "--from", dir.join("moa.db").to_str().unwrap(), "--to", &url])
@@ -521,7 +538,7 @@ fn main() {
                 let pg_cpu = if *backend == "SQLite" {
                     "".to_string()
                 } else {
-                    per_request(postgres_cpu().saturating_sub(pg_before))
+                    per_request(postgres_cpu_since(&pg_before))
                 };
                 let steal = steal_before.share_since();
                 let rate: f64 = results.iter().map(|w| w.requests_per_s).sum();
@@ -540,20 +557,24 @@ fn main() {
             }
             for server in &mut servers {
                 let kb = |field| vm_kb(server.id(), field);
-                memory.push((*backend, label, kb("VmRSS:"), kb("VmHWM:"), kb("RssAnon:"), kb("RssFile:")));
+                let pss_file = vm_kb_in(server.id(), "smaps_rollup", "Pss_File:");
+                memory.push((*backend, label, kb("VmRSS:"), kb("VmHWM:"), kb("RssAnon:"), kb("RssFile:"), pss_file));
                 let _ = server.kill();
                 let _ = server.wait();
             }
         }
     }
     println!();
-    for (backend, label, rss, peak, anon, file) in memory {
+    for (backend, label, rss, peak, anon, file, pss_file) in memory {
         let mb = |kb: u64| kb as f64 / 1024.0;
         println!(
-            "server {backend}, page cache {label}: {:.0} MB resident after its rows ({:.0} MB its own, {:.0} MB mapped files: the search index), {:.0} MB at its peak",
+            "server {backend}, page cache {label}: {:.0} MB resident after its rows ({:.0} MB its own; {:.0} MB \
+             mapped file pages, the search index's and SQLite's, shared with the kernel's page cache: {:.0} MB \
+             counted once each), {:.0} MB at its peak",
             mb(rss),
             mb(anon),
             mb(file),
+            mb(pss_file),
             mb(peak)
         );
     }

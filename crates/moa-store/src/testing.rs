@@ -125,11 +125,29 @@ impl Drop for TestDb {
     }
 }
 
+/// Waits until the store stops changing (its post count and companies read the same twice, 100 ms apart),
+/// so that reads made one after the other see one state: a crawler killed while committing has sent its
+/// `COMMIT`, and PostgreSQL may run it after the process is gone.
+async fn settle(store: &dyn Store) {
+    let state = || async { (store.count_posts(None).await.ok(), store.companies().await.ok()) };
+    let mut last = state().await;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let now = state().await;
+        if now == last {
+            return;
+        }
+        last = now;
+    }
+    panic!("the store kept changing for 5 s");
+}
+
 /// Panics unless what the store keeps for the readers' lists agrees with its posts counted afresh: each
 /// source's post count (`COUNT(*)`) and newest date, the home page's company list, and the lists of every
 /// tag and topic its posts carry (and of `gone`, tags or topics no post should list any more).
 pub async fn assert_read_paths_agree(store: &dyn Store, gone: &[&str]) {
     use crate::PostQuery;
+    settle(store).await;
     let everything = PostQuery { limit: u32::MAX, include_duplicates: true, ..PostQuery::default() };
     let all = store.posts(&everything).await.expect("every post");
     let listed = store.posts(&PostQuery { limit: u32::MAX, ..PostQuery::default() }).await.expect("the list");

@@ -6,9 +6,10 @@
 //! never skip a late commit (see `statements::change_horizon`); and the few read-modify-write paths that
 //! SQLite's single writer serialized (the registry sync, scrap positions, migrations) take advisory locks.
 
-// The backend's layers, bottom up (see the crate doc): `store` and `dialect`, the shared helpers in `sql`,
+// The backend's layers, bottom up (see the crate doc): `store` (with `lender`, its list readers) and `dialect`, the shared helpers in `sql`,
 // `statements`, the shared statements in `sql`, this file.
 mod dialect;
+mod lender;
 /// The SQL both backends run, compiled here for PostgreSQL (see the crate doc).
 #[allow(clippy::duplicate_mod)] // compiled once per backend, on purpose
 #[path = "../sql/mod.rs"]
@@ -53,8 +54,9 @@ impl PgStore {
         migrate(&writer).await?;
         // Reads have a pool of their own, sized for the cores: pages wait for one of a few connections
         // instead of sixteen backends taking turns on them, and a crawl's writes never queue behind them.
-        let reader = pool(crate::reader_connections()).connect_with(options).await?;
-        Ok(Self { reader, writer, version: AtomicU64::new(0), picker: Default::default() })
+        let reader = pool(crate::reader_connections()).connect_with(options.clone()).await?;
+        let lists = lender::Lender::new(options, crate::reader_connections() as usize);
+        Ok(Self { reader, writer, lists, version: AtomicU64::new(0), picker: Default::default() })
     }
 }
 

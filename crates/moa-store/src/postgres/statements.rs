@@ -10,7 +10,7 @@ use sqlx::{Postgres, QueryBuilder, Row as _};
 use super::dialect::{REGISTRY_LOCK, SCRAPS_LOCK};
 use super::sql::builders::{INSERT_CHUNK, insert_posts, push_selection};
 use super::sql::lists::{push_list, push_page_head};
-use super::sql::rows::{change_from_row, claimed_from_row, companies_from_json, post_from_row};
+use super::sql::rows::{change_from_row, claimed_from_row, companies_from_json, post_from_row, post_from_row_at};
 use super::sql::types::{Connection, Work};
 use super::store::PgStore;
 use crate::plan::Write;
@@ -249,7 +249,9 @@ impl ChangeLog for PgStore {
 pub(crate) async fn list_posts(store: &PgStore, query: &PostQuery) -> Result<Vec<Post>> {
     let mut qb = QueryBuilder::new("");
     push_list(&mut qb, query);
-    let rows = qb.build().fetch_all(store.reader()).await?;
+    let mut lent = store.lists().lend().await?;
+    let rows = qb.build().fetch_all(lent.conn()).await?;
+    lent.give_back();
     rows.iter().map(post_from_row).collect()
 }
 
@@ -276,10 +278,14 @@ pub(crate) async fn list_page(store: &PgStore, query: &PostQuery) -> Result<List
     let (held_key, held) = store.picker().held();
     let mut qb = QueryBuilder::new("");
     push_page_as_rows(&mut qb, query, held_key);
-    let rows = qb.build().fetch_all(store.reader()).await?;
+    let mut lent = store.lists().lend().await?;
+    let rows = qb.build().fetch_all(lent.conn()).await?;
+    lent.give_back();
     let Some(first) = rows.first() else { return Err(StoreError::Corrupt("a list's page read no row".into())) };
-    let posts = match first.try_get::<Option<i64>, _>("id")? {
-        Some(_) => rows.iter().map(post_from_row).collect::<Result<Vec<_>>>()?,
+    // The head's columns come first: the company, or the picker's key and companies.
+    let first_post_column = if query.source_id.is_some() { 1 } else { 3 };
+    let posts = match first.try_get::<Option<i64>, _>(first_post_column)? {
+        Some(_) => rows.iter().map(|row| post_from_row_at(row, first_post_column)).collect::<Result<Vec<_>>>()?,
         None => Vec::new(),
     };
     let companies = match &query.source_id {

@@ -1,10 +1,12 @@
 //! The bottom of the PostgreSQL backend: the store type and its pool, and the sqlx database the shared
-//! SQL runs on. It names nothing else of the backend.
+//! SQL runs on. It names nothing else of the backend but its lender of connections.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::picker::PickerCache;
 use sqlx::postgres::PgPool;
+
+use super::lender::Lender;
 
 /// The store type the shared SQL is implemented for.
 pub(crate) type Backend = PgStore;
@@ -17,6 +19,8 @@ pub struct PgStore {
     pub(super) reader: PgPool,
     /// Transactions and writes.
     pub(super) writer: PgPool,
+    /// The lists' reads.
+    pub(super) lists: Lender,
     /// Bumped after every commit this process makes; see `Operations::version`.
     pub(super) version: AtomicU64,
     /// The home page's company list as last read.
@@ -27,6 +31,11 @@ impl PgStore {
     /// The pool for reads.
     pub(super) fn reader(&self) -> &PgPool {
         &self.reader
+    }
+
+    /// The connections lists are read on.
+    pub(super) fn lists(&self) -> &Lender {
+        &self.lists
     }
 
     /// The pool for writes.

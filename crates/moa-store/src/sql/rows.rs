@@ -86,26 +86,66 @@ pub(crate) fn json_column<T: serde::de::DeserializeOwned>(text: &str, what: &str
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
+/// A post of a query whose columns are [`post_columns`], first.
 pub(crate) fn post_from_row(row: &Row) -> Result<Post> {
-    let categories: String = row.try_get("categories")?;
-    let topics: String = row.try_get("topics")?;
+    post_from_row_at(row, 0)
+}
+
+/// A post whose columns ([`post_columns`]) are the row's from the `at`th on. Read by position: by name,
+/// each of a list's 336 values was a look-up of its column's name.
+pub(crate) fn post_from_row_at(row: &Row, at: usize) -> Result<Post> {
+    post_from_columns(&SqlxRow(row), at)
+}
+
+/// A row's values by position, as sqlx's rows and SQLite's direct reads (rusqlite's) both give them.
+pub(crate) trait Columns {
+    fn int(&self, i: usize) -> Result<i64>;
+    fn maybe_int(&self, i: usize) -> Result<Option<i64>>;
+    fn text(&self, i: usize) -> Result<String>;
+    fn maybe_text(&self, i: usize) -> Result<Option<String>>;
+}
+
+/// An sqlx row, as [`Columns`] reads it (a type of its own: `Row` names an associated type, which Rust
+/// cannot tell apart from other types implementing a trait).
+struct SqlxRow<'a>(&'a Row);
+
+impl Columns for SqlxRow<'_> {
+    fn int(&self, i: usize) -> Result<i64> {
+        Ok(self.0.try_get(i)?)
+    }
+
+    fn maybe_int(&self, i: usize) -> Result<Option<i64>> {
+        Ok(self.0.try_get(i)?)
+    }
+
+    fn text(&self, i: usize) -> Result<String> {
+        Ok(self.0.try_get(i)?)
+    }
+
+    fn maybe_text(&self, i: usize) -> Result<Option<String>> {
+        Ok(self.0.try_get(i)?)
+    }
+}
+
+/// A post whose columns ([`post_columns`]) are the row's from the `at`th on.
+pub(crate) fn post_from_columns(row: &impl Columns, at: usize) -> Result<Post> {
     Ok(Post {
-        id: row.try_get("id")?,
-        source_id: row.try_get("source_id")?,
-        source_name_ko: row.try_get("name_ko")?,
-        source_name_en: row.try_get("name_en")?,
-        entry_id: row.try_get("entry_id")?,
-        url: row.try_get("url")?,
-        title: row.try_get("title")?,
-        summary: row.try_get("summary")?,
-        author: row.try_get("author")?,
-        thumbnail: row.try_get("thumbnail")?,
-        categories: json_column(&categories, "categories")?,
-        category_labels: json_column(&row.try_get::<String, _>("category_labels")?, "category labels")?,
-        topics: json_column(&topics, "topics")?,
-        published_at: row.try_get("published_at")?,
-        sort_at: row.try_get("sort_at")?,
-        clicks: row.try_get("clicks")?,
+        id: row.int(at)?,
+        source_id: row.text(at + 1)?,
+        source_name_ko: row.text(at + 2)?,
+        source_name_en: row.text(at + 3)?,
+        entry_id: row.text(at + 4)?,
+        url: row.maybe_text(at + 5)?,
+        title: row.text(at + 6)?,
+        summary: row.maybe_text(at + 7)?,
+        author: row.maybe_text(at + 8)?,
+        thumbnail: row.maybe_text(at + 9)?,
+        categories: json_column(&row.text(at + 10)?, "categories")?,
+        category_labels: json_column(&row.text(at + 11)?, "category labels")?,
+        topics: json_column(&row.text(at + 12)?, "topics")?,
+        published_at: row.maybe_int(at + 13)?,
+        sort_at: row.int(at + 14)?,
+        clicks: row.int(at + 15)?,
     })
 }
 

@@ -14,7 +14,7 @@ use super::dialect::list;
 use super::direct::DirectStatement;
 use super::sql::builders::{INSERT_CHUNK, insert_posts, push_selection};
 use super::sql::lists::{Statement, push_list, push_page_head};
-use super::sql::rows::{change_from_row, claimed_from_row, companies_from_json, json_column};
+use super::sql::rows::{Columns, change_from_row, claimed_from_row, companies_from_json, post_from_columns};
 use super::sql::types::{Connection, Work};
 use super::store::SqliteStore;
 use crate::plan::Write;
@@ -246,7 +246,7 @@ impl Statement for DirectStatement {
 pub(crate) async fn list_posts(store: &SqliteStore, query: &PostQuery) -> Result<Vec<Post>> {
     let mut statement = DirectStatement::new("");
     push_list(&mut statement, query);
-    store.direct().read_rows(&statement, |row| post_from_direct_row(row, 0))
+    store.direct().read_rows(&statement, |row| post_from_columns(&DirectRow(row), 0))
 }
 
 /// A list's page, read directly: its posts, then its head (see `sql::lists::push_page_head`). Two
@@ -274,24 +274,23 @@ pub(crate) async fn list_page(store: &SqliteStore, query: &PostQuery) -> Result<
     Ok(ListPage { posts, companies })
 }
 
-/// A post of a direct read, its columns (those of `sql::rows::post_columns`) from the `at`th on.
-fn post_from_direct_row(row: &rusqlite::Row<'_>, at: usize) -> Result<Post> {
-    Ok(Post {
-        id: row.get(at)?,
-        source_id: row.get(at + 1)?,
-        source_name_ko: row.get(at + 2)?,
-        source_name_en: row.get(at + 3)?,
-        entry_id: row.get(at + 4)?,
-        url: row.get(at + 5)?,
-        title: row.get(at + 6)?,
-        summary: row.get(at + 7)?,
-        author: row.get(at + 8)?,
-        thumbnail: row.get(at + 9)?,
-        categories: json_column(&row.get::<_, String>(at + 10)?, "categories")?,
-        category_labels: json_column(&row.get::<_, String>(at + 11)?, "category labels")?,
-        topics: json_column(&row.get::<_, String>(at + 12)?, "topics")?,
-        published_at: row.get(at + 13)?,
-        sort_at: row.get(at + 14)?,
-        clicks: row.get(at + 15)?,
-    })
+/// A row of a direct read, as the shared readers read rows.
+struct DirectRow<'a, 'r>(&'a rusqlite::Row<'r>);
+
+impl Columns for DirectRow<'_, '_> {
+    fn int(&self, i: usize) -> Result<i64> {
+        Ok(self.0.get(i)?)
+    }
+
+    fn maybe_int(&self, i: usize) -> Result<Option<i64>> {
+        Ok(self.0.get(i)?)
+    }
+
+    fn text(&self, i: usize) -> Result<String> {
+        Ok(self.0.get(i)?)
+    }
+
+    fn maybe_text(&self, i: usize) -> Result<Option<String>> {
+        Ok(self.0.get(i)?)
+    }
 }
