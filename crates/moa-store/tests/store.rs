@@ -571,6 +571,34 @@ async fn one_source_reads_as_in_the_list(db: &TestDb) {
     assert!(store.source("nope").await.unwrap().is_none());
 }
 
+async fn lists_dropped_midway_leave_the_store_readable(db: &TestDb) {
+    let store = db.open().await;
+    store.sync_registry(&[spec("a")], 0).await.unwrap();
+    let posts: Vec<_> = (0..30).map(|i| post(&format!("e{i}"), 100 + i)).collect();
+    store.store_fetch(&fetched("a", 10, Validators::default()), &posts).await.unwrap();
+    let query = PostQuery { limit: 25, ..Default::default() };
+    let whole = store.list_page(&query).await.unwrap();
+    assert_eq!(whole.posts.len(), 25);
+    // Readers hanging up mid-page, more of them than connections lent for lists: each read is dropped after
+    // its first poll (PostgreSQL's has sent its statement and waits for the answer).
+    for _ in 0..20 {
+        let _ = tokio::time::timeout(std::time::Duration::ZERO, store.list_page(&query)).await;
+        let _ = tokio::time::timeout(std::time::Duration::ZERO, store.posts(&query)).await;
+    }
+    // Neither a lost connection nor one left mid-answer: the next reads get the whole lists.
+    for _ in 0..10 {
+        let again = tokio::time::timeout(std::time::Duration::from_secs(10), store.list_page(&query))
+            .await
+            .expect("a connection for the list")
+            .unwrap();
+        assert_eq!(
+            again.posts.iter().map(|p| p.id).collect::<Vec<_>>(),
+            whole.posts.iter().map(|p| p.id).collect::<Vec<_>>()
+        );
+        assert_eq!(*again.companies, *whole.companies);
+    }
+}
+
 async fn scraps_keep_their_order_through_adds_moves_edits_and_deletes(db: &TestDb) {
     let store = db.open().await;
     store.sync_registry(&[spec("a")], 0).await.unwrap();
@@ -1200,6 +1228,7 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     upserts_are_idempotent_and_edits_update,
+    lists_dropped_midway_leave_the_store_readable,
     newest_first_with_cursor_and_source_filter,
     source_state_and_registry_sync,
     reopening_keeps_everything,

@@ -250,7 +250,7 @@ pub(crate) async fn list_posts(store: &PgStore, query: &PostQuery) -> Result<Vec
     let mut qb = QueryBuilder::new("");
     push_list(&mut qb, query);
     let mut lent = store.lists().lend().await?;
-    let rows = qb.build().fetch_all(lent.conn()).await?;
+    let rows = qb.build().fetch_all(lent.conn()?).await?;
     lent.give_back();
     rows.iter().map(post_from_row).collect()
 }
@@ -279,7 +279,7 @@ pub(crate) async fn list_page(store: &PgStore, query: &PostQuery) -> Result<List
     let mut qb = QueryBuilder::new("");
     push_page_as_rows(&mut qb, query, held_key);
     let mut lent = store.lists().lend().await?;
-    let rows = qb.build().fetch_all(lent.conn()).await?;
+    let rows = qb.build().fetch_all(lent.conn()?).await?;
     lent.give_back();
     let Some(first) = rows.first() else { return Err(StoreError::Corrupt("a list's page read no row".into())) };
     // The head's columns come first: the company, or the picker's key and companies.
