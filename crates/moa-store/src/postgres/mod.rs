@@ -6,8 +6,8 @@
 //! never skip a late commit (see `statements::change_horizon`); and the few read-modify-write paths that
 //! SQLite's single writer serialized (the registry sync, scrap positions, migrations) take advisory locks.
 
-// The backend's layers, bottom up (see the crate doc): `store` (with `lender`, its list readers) and `dialect`, the shared helpers in `sql`,
-// `statements`, the shared statements in `sql`, this file.
+// The backend's layers, bottom up (see the crate doc): `store` (with `lender`, its list readers) and `dialect`,
+// the shared helpers in `sql`, `statements`, the shared statements in `sql`, this file.
 mod dialect;
 mod lender;
 /// The SQL both backends run, compiled here for PostgreSQL (see the crate doc).

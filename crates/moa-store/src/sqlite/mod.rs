@@ -5,8 +5,8 @@
 //! thanks to WAL, never wait for a writer.
 
 // The backend's layers, bottom up (see the crate doc): `store` (with `group`, its group commit, and `direct`, its
-// direct reads) and `dialect`, the shared helpers in `sql`,
-// `statements`, the shared statements in `sql`, this file.
+// direct reads) and `dialect`, the shared helpers in `sql`, `statements`, the shared statements in `sql`, this
+// file.
 mod dialect;
 mod direct;
 mod group;

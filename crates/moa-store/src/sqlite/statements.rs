@@ -1,8 +1,9 @@
 //! The operations SQLite writes in statements of its own: lists passed as JSON (`json_each`), and few
 //! rows answered, since sqlx runs statements on the connection's own thread and hands over every statement
 //! and every row with a thread wake-up (measured: with a statement per post, wake-ups took half the CPU
-//! time of a first crawl); and the lists every page shows, read on the caller's thread (`direct`). Above the shared helpers (`sql::types`, `sql::rows`, `sql::builders`), below the
-//! shared statements that call them.
+//! time of a first crawl); and the lists every page shows, read on the caller's thread (`direct`). Above the
+//! shared helpers (`sql::types`, `sql::rows`, `sql::builders`, `sql::lists`), below the shared statements
+//! that call them.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::{Display, Write as _};
@@ -244,7 +245,7 @@ impl Statement for DirectStatement {
 
 /// A list's posts, read directly.
 pub(crate) async fn list_posts(store: &SqliteStore, query: &PostQuery) -> Result<Vec<Post>> {
-    let mut statement = DirectStatement::new("");
+    let mut statement = DirectStatement::default();
     push_list(&mut statement, query);
     store.direct().read_rows(&statement, |row| post_from_columns(&DirectRow(row), 0))
 }
@@ -255,7 +256,7 @@ pub(crate) async fn list_posts(store: &SqliteStore, query: &PostQuery) -> Result
 pub(crate) async fn list_page(store: &SqliteStore, query: &PostQuery) -> Result<ListPage> {
     let posts = list_posts(store, query).await?;
     let (held_key, held) = store.picker().held();
-    let mut statement = DirectStatement::new("");
+    let mut statement = DirectStatement::default();
     push_page_head(&mut statement, query, held_key);
     let companies = if query.source_id.is_some() {
         let company: Vec<String> = store.direct().read_rows(&statement, |row| Ok(row.get(0)?))?;
