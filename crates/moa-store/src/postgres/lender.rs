@@ -17,9 +17,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::{Result, StoreError};
 
-/// A connection idle longer than this is pinged before it is lent (the server may have closed it), as
-/// the pools' are (see `pool`).
-const TRUSTED_IDLE: Duration = Duration::from_secs(1);
+/// A connection idle longer than this is pinged before it is lent (the server may have closed it); the pools
+/// ping theirs past the same age (see `pool`).
+pub(super) const TRUSTED_IDLE: Duration = Duration::from_secs(1);
 
 pub(crate) struct Lender {
     options: PgConnectOptions,

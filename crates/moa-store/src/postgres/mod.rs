@@ -71,7 +71,7 @@ fn pool(max_connections: u32) -> PgPoolOptions {
         .test_before_acquire(false)
         .before_acquire(|conn, meta| {
             Box::pin(
-                async move { Ok(meta.idle_for < Duration::from_secs(1) || sqlx::Connection::ping(conn).await.is_ok()) },
+                async move { Ok(meta.idle_for < lender::TRUSTED_IDLE || sqlx::Connection::ping(conn).await.is_ok()) },
             )
         })
 }
